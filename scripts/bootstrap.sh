@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Snakepit needs, and only those that are missing.
+# Runs as root (or through sudo when available). Safe to run repeatedly.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ninja-build ccache
+  libcaf-dev
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libboost-dev libboost-filesystem-dev
+  libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
+  catch2
+  python3 python3-grpcio python3-protobuf python3-pytest
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "bootstrap: all packages present"
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+run_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@";
+  elif command -v sudo >/dev/null; then sudo "$@";
+  else echo "bootstrap: need root to install: ${missing[*]}" >&2; exit 1; fi
+}
+export DEBIAN_FRONTEND=noninteractive
+run_root apt-get update -qq
+run_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
