@@ -50,8 +50,8 @@ std::string describe(const failure& f) {
   if (!f.traceback.empty()) {
     out += "\n";
     out += f.traceback;
-    if (out.back() != '\n')
-      out += '\n';
+    while (!out.empty() && out.back() == '\n')
+      out.pop_back();
   }
   return out;
 }

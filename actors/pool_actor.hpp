@@ -1,0 +1,38 @@
+#pragma once
+
+/// A pool actor routes requests to its workers.
+///
+/// It owns a per-pool supervisor (one_for_one) whose children are the worker
+/// actors; workers report `worker_ready` and each request goes to the
+/// least-loaded ready worker with a free slot (`slot_table`). When every
+/// slot is busy, requests wait in a bounded FIFO (`request_queue`) until a
+/// slot frees or their queue timeout passes. Every request gets exactly one
+/// reply: the result, or a failure (`pool_saturated`, `queue_timeout`,
+/// `request_timeout`, `worker_crashed`, `python_error`, `unknown_command`,
+/// `invalid_arguments`, `pool_failed`, `shutting_down`).
+///
+/// If the supervisor gives up (restart budget spent, e.g. an adapter that
+/// cannot be imported), the pool stays up in a failed state and answers
+/// every request with `pool_failed`, carrying the worker's own error and
+/// Python traceback, instead of restarting workers in a loop.
+///
+/// interface pool {
+///   (execute_atom, execute_request) -> (execute_reply)
+///   (status_atom) -> (pool_status)
+///   (await_ready_atom) -> (pool_status)  // once all ready, or failed
+/// }
+
+#include <caf/fwd.hpp>
+
+#include <memory>
+
+#include "actors/worker_environment.hpp"
+#include "core/config.hpp"
+
+namespace snakepit {
+
+/// Spawns a pool linked to `parent` (the user's actor or a supervisor).
+caf::actor spawn_pool(caf::local_actor* parent, pool_config cfg,
+                      std::shared_ptr<const worker_environment> env);
+
+} // namespace snakepit

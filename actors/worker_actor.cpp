@@ -1,0 +1,309 @@
+#include "actors/worker_actor.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+#include "actors/ready_file.hpp"
+#include "bridge/channel.hpp"
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "messages/worker_messages.hpp"
+#include "process/run_directory.hpp"
+
+namespace snakepit {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// How often the ready file is looked for during start-up.
+constexpr auto ready_poll_interval = 5ms;
+
+/// No process, in the cleanup slot.
+constexpr uint64_t no_process = UINT64_MAX;
+
+enum class phase { waiting_permit, spawning, starting, ready, stopping };
+
+struct worker_state {
+  worker_spec spec;
+  phase current = phase::waiting_permit;
+  std::string socket_path;
+  std::string ready_path;
+  uint64_t process = no_process;
+  int pid = 0;
+  std::chrono::steady_clock::time_point start_deadline;
+  std::shared_ptr<bridge::channel> channel;
+  /// The process id a dying actor must kill (read by its attach_functor,
+  /// which runs after the state is gone).
+  std::shared_ptr<std::atomic<uint64_t>> cleanup
+    = std::make_shared<std::atomic<uint64_t>>(no_process);
+  /// Why the worker quits once its process is gone.
+  caf::error quit_reason;
+
+  static inline const char* name = "snakepit.worker";
+};
+
+using worker_ptr = caf::stateful_actor<worker_state>*;
+
+process::launch_spec make_launch_spec(const worker_state& st) {
+  const auto& cfg = st.spec.pool;
+  process::launch_spec spec;
+  spec.executable = cfg.python;
+  spec.tag = st.spec.id;
+  spec.args = {"-m",
+               "snakepit_bridge",
+               "--adapter",
+               cfg.adapter,
+               "--socket",
+               st.socket_path,
+               "--ready-file",
+               st.ready_path,
+               "--snakepit-run-id",
+               st.spec.env->run_id,
+               "--max-workers",
+               std::to_string(slots_of(cfg))};
+  if (!cfg.adapter_args.empty()) {
+    spec.args.emplace_back("--");
+    spec.args.insert(spec.args.end(), cfg.adapter_args.begin(),
+                     cfg.adapter_args.end());
+  }
+  spec.env = cfg.env;
+  auto& pythonpath = spec.env["PYTHONPATH"];
+  pythonpath = pythonpath.empty()
+                 ? st.spec.env->python_path
+                 : st.spec.env->python_path + ":" + pythonpath;
+  spec.env["PYTHONUNBUFFERED"] = "1";
+  spec.env["PYTHONDONTWRITEBYTECODE"] = "1";
+  return spec;
+}
+
+/// Quits at once, or once the process has been reaped.
+void stop(worker_ptr self, caf::error reason, bool graceful) {
+  auto& st = self->state;
+  st.quit_reason = std::move(reason);
+  st.channel.reset();
+  if (st.current == phase::spawning) {
+    // The launcher has the process but has not said so yet: wait for
+    // process_started (which kills it) or process_spawn_failed.
+    st.current = phase::stopping;
+    return;
+  }
+  if (st.process == no_process) {
+    self->quit(st.quit_reason);
+    return;
+  }
+  if (st.current == phase::stopping)
+    return;
+  st.current = phase::stopping;
+  if (graceful)
+    st.spec.env->launcher->terminate(st.process, st.spec.pool.shutdown_timeout);
+  else
+    st.spec.env->launcher->kill(st.process);
+}
+
+/// Gives up on the worker with `f`: tells the pool, then stops.
+void fail(worker_ptr self, failure f, bool graceful) {
+  auto& st = self->state;
+  self->send(st.spec.pool_actor, worker_exited{st.spec.key, f});
+  stop(self, to_caf_error(f), graceful);
+}
+
+void launch(worker_ptr self) {
+  auto& st = self->state;
+  st.current = phase::spawning;
+  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
+  auto send_to_self = [weak](auto msg) {
+    if (auto strong = caf::actor_cast<caf::actor>(weak))
+      caf::anon_send(strong, std::move(msg));
+  };
+  st.spec.env->launcher->spawn(
+    make_launch_spec(st),
+    [send_to_self](std::variant<process::started, std::string> result) {
+      if (auto* ok = std::get_if<process::started>(&result))
+        send_to_self(process_started{ok->id, ok->pid});
+      else
+        send_to_self(process_spawn_failed{std::get<std::string>(result)});
+    },
+    [send_to_self](process::process_id id, process::exit_info info) {
+      send_to_self(process_exited{id, info.exit_code, info.signal,
+                                  process::describe(info),
+                                  std::move(info.output_tail)});
+    });
+}
+
+/// Checks the ready file; true once the worker is ready or has failed.
+bool check_ready_file(worker_ptr self) {
+  auto& st = self->state;
+  auto handshake = read_ready_file(st.ready_path);
+  if (!handshake)
+    return false;
+  if (!handshake->ok()) {
+    // The worker exits on its own after reporting; collect its exit.
+    fail(self, handshake->error, true);
+    return true;
+  }
+  st.channel = bridge::make_grpc_channel(handshake->address);
+  st.current = phase::ready;
+  auto info = handshake->info;
+  info.slots = slots_of(st.spec.pool);
+  spdlog::debug("[{}] ready: pid {}, Python {} ({})", st.spec.id, info.pid,
+                info.python_version, info.executable);
+  self->send(st.spec.pool_actor,
+             worker_ready{st.spec.key, st.spec.id, self, std::move(info)});
+  return true;
+}
+
+void on_tick(worker_ptr self) {
+  auto& st = self->state;
+  if (st.current != phase::starting || check_ready_file(self))
+    return;
+  if (std::chrono::steady_clock::now() >= st.start_deadline) {
+    fail(self,
+         make_failure(error_code::pool_failed,
+                      "worker " + st.spec.id + " did not become ready within "
+                        + std::to_string(st.spec.pool.startup_timeout.count())
+                        + " ms"),
+         false);
+    return;
+  }
+  self->delayed_send(self, ready_poll_interval, tick_atom::value);
+}
+
+/// The process is gone: report why and quit.
+void on_process_exited(worker_ptr self, const process_exited& ev) {
+  auto& st = self->state;
+  st.process = no_process;
+  st.cleanup->store(no_process);
+  switch (st.current) {
+    case phase::stopping:
+      self->quit(st.quit_reason);
+      return;
+    case phase::starting: {
+      // A worker that failed to load its adapter says why in its ready file.
+      if (auto handshake = read_ready_file(st.ready_path);
+          handshake && !handshake->ok()) {
+        fail(self, handshake->error, false);
+        return;
+      }
+      failure f = make_failure(error_code::pool_failed,
+                               "worker " + st.spec.id + " " + ev.description
+                                 + " during start-up (interpreter "
+                                 + st.spec.pool.python + ")");
+      f.traceback = ev.output_tail;
+      fail(self, std::move(f), false);
+      return;
+    }
+    default: {
+      failure f = make_failure(error_code::worker_crashed,
+                               "worker " + st.spec.id + " (pid "
+                                 + std::to_string(st.pid) + ") "
+                                 + ev.description);
+      f.traceback = ev.output_tail;
+      fail(self, std::move(f), false);
+    }
+  }
+}
+
+void on_dispatch(worker_ptr self, dispatch& d) {
+  auto& st = self->state;
+  auto pool = st.spec.pool_actor;
+  auto key = st.spec.key;
+  auto call_id = d.call_id;
+  if (st.current != phase::ready || !st.channel) {
+    self->send(pool, call_done{call_id, key, {},
+                               make_failure(error_code::worker_crashed,
+                                            "worker " + st.spec.id
+                                              + " is stopping")});
+    return;
+  }
+  auto timeout = d.request.timeout.count() > 0 ? d.request.timeout
+                                               : st.spec.pool.request_timeout;
+  st.channel->execute(d.request.command, d.request.args_json,
+                      d.request.session_id, timeout,
+                      [pool, key, call_id](bridge::tool_result r) {
+                        caf::anon_send(pool,
+                                       call_done{call_id, key,
+                                                 std::move(r.result_json),
+                                                 std::move(r.error)});
+                      });
+}
+
+caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
+  auto& st = self->state;
+  st.spec = std::move(spec);
+  auto file_stem = std::filesystem::path{st.spec.env->run_path}
+                   / ("w" + std::to_string(st.spec.key) + "-"
+                      + st.spec.pool.name);
+  st.socket_path = file_stem.string() + ".sock";
+  st.ready_path = file_stem.string() + ".ready";
+
+  auto launcher = st.spec.env->launcher;
+  auto cleanup = st.cleanup;
+  self->attach_functor([launcher, cleanup](const caf::error&) {
+    if (auto id = cleanup->load(); id != no_process)
+      launcher->kill(id);
+  });
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    stop(self, msg.reason ? msg.reason : caf::exit_reason::user_shutdown,
+         true);
+  });
+
+  if (st.socket_path.size() > process::max_socket_path) {
+    fail(self,
+         make_failure(error_code::pool_failed,
+                      "socket path " + st.socket_path + " is longer than "
+                        + std::to_string(process::max_socket_path)
+                        + " bytes; configure a shorter run_dir"),
+         false);
+    return {};
+  }
+  std::error_code ec;
+  std::filesystem::remove(st.ready_path, ec);
+  self->request(st.spec.pool_actor, caf::infinite, start_permit_atom::value)
+    .then([self](bool granted) {
+      if (granted)
+        launch(self);
+      else
+        self->quit(caf::exit_reason::user_shutdown);
+    });
+
+  return {
+    [self](process_started& ev) {
+      auto& st = self->state;
+      st.process = ev.process;
+      st.pid = ev.pid;
+      st.cleanup->store(ev.process);
+      if (st.current == phase::stopping) {
+        st.spec.env->launcher->kill(ev.process);
+        return;
+      }
+      st.current = phase::starting;
+      st.start_deadline = std::chrono::steady_clock::now()
+                          + st.spec.pool.startup_timeout;
+      self->delayed_send(self, ready_poll_interval, tick_atom::value);
+    },
+    [self](process_spawn_failed& ev) {
+      if (self->state.current == phase::stopping) {
+        self->quit(self->state.quit_reason);
+        return;
+      }
+      fail(self, make_failure(error_code::pool_failed, ev.error), false);
+    },
+    [self](process_exited& ev) { on_process_exited(self, ev); },
+    [self](tick_atom) { on_tick(self); },
+    [self](dispatch& d) { on_dispatch(self, d); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_worker(caf::local_actor* parent, worker_spec spec) {
+  return parent->spawn<caf::linked>(worker_behavior, std::move(spec));
+}
+
+} // namespace snakepit

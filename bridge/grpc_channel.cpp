@@ -1,0 +1,124 @@
+#include "bridge/channel.hpp"
+
+#include <grpcpp/grpcpp.h>
+
+#include "bridge/json_values.hpp"
+#include "bridge.grpc.pb.h"
+
+namespace snakepit::bridge {
+
+namespace {
+
+namespace pb = ::snakepit::bridge;
+
+std::chrono::system_clock::time_point deadline_in(std::chrono::milliseconds d) {
+  // gRPC deadlines take system_clock time points.
+  return std::chrono::system_clock::now() + d;
+}
+
+/// Maps a transport-level failure of a call to a failure value.
+failure from_status(const grpc::Status& status,
+                    std::chrono::milliseconds timeout) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return make_failure(error_code::request_timeout,
+                          "no reply within "
+                            + std::to_string(timeout.count()) + " ms");
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::CANCELLED:
+      return make_failure(error_code::worker_crashed,
+                          "worker connection lost: " + status.error_message());
+    default:
+      return make_failure(error_code::internal,
+                          "gRPC error " + std::to_string(status.error_code())
+                            + ": " + status.error_message());
+  }
+}
+
+/// Turns a worker's reply into a tool_result.
+tool_result from_response(const pb::ExecuteToolResponse& resp) {
+  tool_result out;
+  out.python_us = resp.execution_time_us();
+  if (resp.success()) {
+    out.result_json = resp.result().value();
+    if (out.result_json.empty())
+      out.result_json = "null";
+    return out;
+  }
+  const auto& err = resp.error();
+  auto code = error_code_from_string(err.category());
+  out.error.code = code ? *code : error_code::python_error;
+  out.error.message = err.message().empty() ? resp.error_message()
+                                            : err.message();
+  out.error.python_type = err.type();
+  out.error.traceback = err.traceback();
+  return out;
+}
+
+class grpc_channel final : public channel {
+public:
+  explicit grpc_channel(const std::string& address)
+    : channel_(grpc::CreateChannel(address,
+                                   grpc::InsecureChannelCredentials())),
+      stub_(pb::BridgeService::NewStub(channel_)) {
+  }
+
+  void execute(const std::string& tool, const std::string& args_json,
+               const std::string& session_id,
+               std::chrono::milliseconds timeout,
+               tool_callback done) override {
+    auto call = std::make_shared<call_state<pb::ExecuteToolRequest,
+                                            pb::ExecuteToolResponse>>();
+    call->keep_alive = channel_;
+    call->req.set_tool_name(tool);
+    call->req.set_session_id(session_id);
+    if (auto err = encode_parameters(args_json, *call->req.mutable_parameters());
+        !err.empty()) {
+      done(tool_result{{}, make_failure(error_code::invalid_arguments, err)});
+      return;
+    }
+    call->ctx.set_deadline(deadline_in(timeout));
+    stub_->async()->ExecuteTool(
+      &call->ctx, &call->req, &call->resp,
+      [call, timeout, done = std::move(done)](grpc::Status status) {
+        if (status.ok())
+          done(from_response(call->resp));
+        else
+          done(tool_result{{}, from_status(status, timeout)});
+      });
+  }
+
+  void ping(std::chrono::milliseconds timeout, ping_callback done) override {
+    auto call
+      = std::make_shared<call_state<pb::PingRequest, pb::PingResponse>>();
+    call->keep_alive = channel_;
+    call->req.set_message("ping");
+    call->ctx.set_deadline(deadline_in(timeout));
+    stub_->async()->Ping(&call->ctx, &call->req, &call->resp,
+                         [call, done = std::move(done)](grpc::Status status) {
+                           done(status.ok() ? std::string{}
+                                            : status.error_message());
+                         });
+  }
+
+private:
+  /// Objects of one call, kept alive until its callback has run.
+  template <class Request, class Response>
+  struct call_state {
+    std::shared_ptr<grpc::Channel> keep_alive;
+    grpc::ClientContext ctx;
+    Request req;
+    Response resp;
+  };
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<pb::BridgeService::Stub> stub_;
+};
+
+} // namespace
+
+std::shared_ptr<channel> make_grpc_channel(const std::string& address) {
+  return std::make_shared<grpc_channel>(address);
+}
+
+} // namespace snakepit::bridge

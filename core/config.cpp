@@ -1,0 +1,213 @@
+#include "core/config.hpp"
+
+#include "core/duration.hpp"
+
+#include <array>
+
+namespace snakepit {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr size_t max_name_length = 64;
+constexpr int max_threads_per_worker = 256;
+
+constexpr std::array<std::string_view, 6> log_levels{
+  {"trace", "debug", "info", "warn", "error", "off"}};
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+         || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+bool is_identifier(std::string_view s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9'))
+    return false;
+  for (char c : s)
+    if (!is_name_char(c) || c == '-')
+      return false;
+  return true;
+}
+
+// "package.module.Class": at least two dotted parts, each an identifier.
+bool is_adapter_path(std::string_view s) {
+  size_t parts = 0;
+  for (;;) {
+    auto dot = s.find('.');
+    if (!is_identifier(s.substr(0, dot)))
+      return false;
+    ++parts;
+    if (dot == std::string_view::npos)
+      return parts >= 2;
+    s.remove_prefix(dot + 1);
+  }
+}
+
+std::string quoted(std::string_view s) {
+  return "\"" + std::string{s} + "\"";
+}
+
+class checker {
+public:
+  explicit checker(std::vector<config_error>& errors) : errors_(errors) {
+    // nop
+  }
+
+  void fail(std::string key, std::string problem) {
+    errors_.push_back(config_error{std::move(key), std::move(problem), {}, 0});
+  }
+
+  void at_least(const std::string& key, long long value, long long min) {
+    if (value < min)
+      fail(key, "must be at least " + std::to_string(min) + " (got "
+                  + std::to_string(value) + ")");
+  }
+
+  void not_empty(const std::string& key, const std::string& value) {
+    if (value.empty())
+      fail(key, "must not be empty");
+  }
+
+  /// Zero is valid only with `allow_zero`, infinity only with
+  /// `allow_infinity`; negative durations never are.
+  void duration(const std::string& key, milliseconds value, bool allow_zero,
+                bool allow_infinity) {
+    if (value == milliseconds::max() && !allow_infinity)
+      fail(key, "must be finite");
+    else if (value.count() < 0)
+      fail(key, "must not be negative (got " + format_duration(value) + ")");
+    else if (value.count() == 0 && !allow_zero)
+      fail(key, "must be greater than 0s");
+  }
+
+private:
+  std::vector<config_error>& errors_;
+};
+
+void validate_pool(checker& check, const pool_config& pool,
+                   const std::string& prefix) {
+  if (pool.name.empty()) {
+    check.fail(prefix + "name", "must not be empty");
+  } else if (pool.name.size() > max_name_length) {
+    check.fail(prefix + "name", "is longer than "
+                                  + std::to_string(max_name_length)
+                                  + " characters");
+  } else {
+    for (char c : pool.name) {
+      if (!is_name_char(c)) {
+        check.fail(prefix + "name", quoted(pool.name)
+                                      + " has characters outside "
+                                        "[A-Za-z0-9_-]");
+        break;
+      }
+    }
+  }
+  if (pool.profile != worker_profile::process
+      && pool.profile != worker_profile::thread)
+    check.fail(prefix + "profile", "must be \"process\" or \"thread\"");
+  check.at_least(prefix + "size", pool.size, 1);
+  if (!is_adapter_path(pool.adapter))
+    check.fail(prefix + "adapter",
+               quoted(pool.adapter)
+                 + " is not of the form \"package.module.Class\"");
+  for (const auto& [var, value] : pool.env)
+    if (var.empty() || var.find('=') != std::string::npos
+        || var.find('\0') != std::string::npos)
+      check.fail(prefix + "env", quoted(var)
+                                   + " is not a valid environment variable "
+                                     "name");
+  check.not_empty(prefix + "python", pool.python);
+  check.duration(prefix + "startup_timeout", pool.startup_timeout, false,
+                 false);
+  check.at_least(prefix + "startup_concurrency", pool.startup_concurrency, 1);
+  check.at_least(prefix + "queue_size", static_cast<long long>(pool.queue_size),
+                 1);
+  check.duration(prefix + "queue_timeout", pool.queue_timeout, false, true);
+  check.duration(prefix + "request_timeout", pool.request_timeout, false,
+                 true);
+  check.duration(prefix + "shutdown_timeout", pool.shutdown_timeout, true,
+                 false);
+  check.at_least(prefix + "max_restarts", pool.max_restarts, 0);
+  check.duration(prefix + "restart_period", pool.restart_period, false, false);
+  check.duration(prefix + "restart_backoff", pool.restart_backoff, true,
+                 false);
+  check.duration(prefix + "restart_backoff_max", pool.restart_backoff_max,
+                 true, false);
+  if (pool.restart_backoff_max < pool.restart_backoff)
+    check.fail(prefix + "restart_backoff_max",
+               "must be at least restart_backoff ("
+                 + format_duration(pool.restart_backoff) + "), got "
+                 + format_duration(pool.restart_backoff_max));
+  if (pool.threads_per_worker < 1
+      || pool.threads_per_worker > max_threads_per_worker)
+    check.fail(prefix + "threads_per_worker",
+               "must be between 1 and "
+                 + std::to_string(max_threads_per_worker) + " (got "
+                 + std::to_string(pool.threads_per_worker) + ")");
+}
+
+} // namespace
+
+std::string to_string(worker_profile profile) {
+  return profile == worker_profile::thread ? "thread" : "process";
+}
+
+std::optional<worker_profile> worker_profile_from_string(std::string_view s) {
+  if (s == "process")
+    return worker_profile::process;
+  if (s == "thread")
+    return worker_profile::thread;
+  return std::nullopt;
+}
+
+host_config default_config() {
+  host_config cfg;
+  cfg.pools.emplace_back();
+  return cfg;
+}
+
+std::string to_string(const config_error& e) {
+  std::string out;
+  if (!e.source.empty()) {
+    out += e.source;
+    if (e.line > 0)
+      out += ":" + std::to_string(e.line);
+    out += ": ";
+  }
+  if (!e.key.empty())
+    out += e.key + ": ";
+  out += e.problem;
+  return out;
+}
+
+std::vector<config_error> validate(const host_config& cfg) {
+  std::vector<config_error> errors;
+  checker check{errors};
+  if (cfg.pools.empty())
+    check.fail("pools", "at least one pool is required");
+  std::map<std::string, size_t> first_use;
+  for (size_t i = 0; i < cfg.pools.size(); ++i) {
+    const auto& pool = cfg.pools[i];
+    auto prefix = "pools[" + std::to_string(i) + "].";
+    validate_pool(check, pool, prefix);
+    if (pool.name.empty())
+      continue;
+    auto [it, added] = first_use.emplace(pool.name, i);
+    if (!added)
+      check.fail(prefix + "name", "duplicate pool name " + quoted(pool.name)
+                                    + " (also used by pools["
+                                    + std::to_string(it->second) + "])");
+  }
+  check.not_empty("python_path", cfg.python_path);
+  bool known_level = false;
+  for (auto level : log_levels)
+    known_level = known_level || cfg.log_level == level;
+  if (!known_level)
+    check.fail("log_level", quoted(cfg.log_level)
+                              + " is not one of trace, debug, info, warn, "
+                                "error, off");
+  return errors;
+}
+
+} // namespace snakepit

@@ -1,0 +1,136 @@
+#pragma once
+
+/// Configuration of a Snakepit host: its pools and where things live.
+/// The same structs serve the C++ API (fill them in code, then `validate`)
+/// and the TOML file (`parse_config`, `load_config_file`); the keys are
+/// documented in docs/configuration.md, the defaults in
+/// examples/default.toml.
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace snakepit {
+
+/// How a pool runs Python: one process per worker, or one process per worker
+/// serving `threads_per_worker` requests at once.
+enum class worker_profile {
+  /// One request at a time per worker process (one slot).
+  process,
+  /// `threads_per_worker` concurrent requests per worker process.
+  thread,
+};
+
+/// "process" or "thread".
+std::string to_string(worker_profile profile);
+
+/// Inverse of `to_string(worker_profile)`; nullopt for any other name.
+std::optional<worker_profile> worker_profile_from_string(std::string_view s);
+
+/// One pool of Python workers running one adapter. Defaults are the bundled
+/// defaults (examples/default.toml).
+struct pool_config {
+  /// Name requests use to address the pool; [A-Za-z0-9_-], 1-64 chars.
+  std::string name = "default";
+  /// Process or thread workers.
+  worker_profile profile = worker_profile::process;
+  /// Number of worker processes.
+  int size = 2;
+  /// Python adapter class as "package.module.Class".
+  std::string adapter = "snakepit_bridge.adapters.showcase.ShowcaseAdapter";
+  /// Extra arguments passed to the adapter.
+  std::vector<std::string> adapter_args;
+  /// Extra environment variables of the worker processes.
+  std::map<std::string, std::string> env;
+  /// Interpreter that runs the workers.
+  std::string python = SNAKEPIT_DEFAULT_PYTHON;
+  /// How long a worker may take to report ready.
+  std::chrono::milliseconds startup_timeout{std::chrono::seconds{20}};
+  /// How many workers start at the same time.
+  int startup_concurrency = 8;
+  /// Requests that may wait for a free worker; more are refused at once.
+  std::size_t queue_size = 1000;
+  /// How long a request may wait in the queue (may be infinite).
+  std::chrono::milliseconds queue_timeout{std::chrono::seconds{5}};
+  /// How long a worker may take to answer a request (may be infinite).
+  std::chrono::milliseconds request_timeout{std::chrono::seconds{30}};
+  /// Grace time between asking a worker to stop and killing it.
+  std::chrono::milliseconds shutdown_timeout{std::chrono::seconds{5}};
+  /// Restarts allowed within `restart_period` before the pool fails.
+  int max_restarts = 5;
+  /// Window of the restart intensity (OTP's MaxT).
+  std::chrono::milliseconds restart_period{std::chrono::seconds{10}};
+  /// Delay before the second restart in a period; doubles for each further.
+  std::chrono::milliseconds restart_backoff{std::chrono::milliseconds{100}};
+  /// Upper bound of the restart delay.
+  std::chrono::milliseconds restart_backoff_max{std::chrono::seconds{5}};
+  /// Concurrent requests per worker in the thread profile (1-256).
+  int threads_per_worker = 8;
+};
+
+/// A whole host: its pools plus process-wide settings.
+struct host_config {
+  /// The pools; at least one (the parser adds the default pool when the
+  /// file names none).
+  std::vector<pool_config> pools;
+  /// Directory for sockets and ready files; empty means the default base.
+  std::string run_dir;
+  /// Directory holding the snakepit_bridge package (put on PYTHONPATH).
+  std::string python_path = SNAKEPIT_PYTHON_DIR;
+  /// One of trace, debug, info, warn, error, off.
+  std::string log_level = "info";
+};
+
+/// The bundled defaults: one pool "default", every field at its default.
+host_config default_config();
+
+/// One problem with a configuration: which key, what is wrong with it.
+struct config_error {
+  /// Dotted path of the key, e.g. "pools[1].queue_timeout" (pools counted
+  /// from 0); empty for problems of the whole file (syntax errors).
+  std::string key;
+  /// What is wrong, in words a user can act on.
+  std::string problem;
+  /// File name (or other source name); empty for configs built in code.
+  std::string source;
+  /// Line in `source` where the key appears; 0 when unknown.
+  int line = 0;
+};
+
+/// "source:line: key: problem", leaving out the parts that are empty, e.g.
+/// `snakepit.toml:12: pools[1].queue_timeout: "5x" is not a duration (use
+/// e.g. "500ms", "30s", "1h")`.
+std::string to_string(const config_error& e);
+
+/// Every problem of `cfg`, in pool order; empty when `cfg` is usable.
+std::vector<config_error> validate(const host_config& cfg);
+
+/// Outcome of reading a configuration: either a valid config, or every
+/// problem found (never both, never neither).
+struct config_result {
+  /// The configuration; set only when `errors` is empty.
+  std::optional<host_config> config;
+  /// All problems found, ordered by line.
+  std::vector<config_error> errors;
+
+  /// True when `config` holds a valid configuration.
+  bool ok() const {
+    return config.has_value();
+  }
+};
+
+/// Parses and validates TOML text; `source_name` labels the errors.
+/// Keys not given keep their defaults; a file without pools gets the
+/// default pool.
+config_result parse_config(std::string_view toml_text,
+                           std::string source_name);
+
+/// Reads and parses the file at `path`; an unreadable file is an error
+/// naming the path.
+config_result load_config_file(const std::string& path);
+
+} // namespace snakepit

@@ -1,0 +1,401 @@
+// Reading host_config from TOML: type checks and unknown keys here, value
+// rules in validate() (config.cpp), so code-built configs get the same
+// checks as files.
+
+#include "core/config.hpp"
+
+#include "core/duration.hpp"
+#include "core/suggest.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+
+namespace snakepit {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+// The pool keys, grouped by how they are read.
+
+struct string_key {
+  std::string_view name;
+  std::string pool_config::*member;
+};
+
+constexpr std::array<string_key, 3> pool_string_keys{{
+  {"name", &pool_config::name},
+  {"adapter", &pool_config::adapter},
+  {"python", &pool_config::python},
+}};
+
+struct int_key {
+  std::string_view name;
+  int pool_config::*member;
+};
+
+constexpr std::array<int_key, 4> pool_int_keys{{
+  {"size", &pool_config::size},
+  {"startup_concurrency", &pool_config::startup_concurrency},
+  {"max_restarts", &pool_config::max_restarts},
+  {"threads_per_worker", &pool_config::threads_per_worker},
+}};
+
+struct duration_key {
+  std::string_view name;
+  milliseconds pool_config::*member;
+  bool allow_infinity;
+};
+
+constexpr std::array<duration_key, 7> pool_duration_keys{{
+  {"startup_timeout", &pool_config::startup_timeout, false},
+  {"queue_timeout", &pool_config::queue_timeout, true},
+  {"request_timeout", &pool_config::request_timeout, true},
+  {"shutdown_timeout", &pool_config::shutdown_timeout, false},
+  {"restart_period", &pool_config::restart_period, false},
+  {"restart_backoff", &pool_config::restart_backoff, false},
+  {"restart_backoff_max", &pool_config::restart_backoff_max, false},
+}};
+
+constexpr std::array<std::string_view, 4> pool_other_keys{
+  {"profile", "adapter_args", "env", "queue_size"}};
+
+const std::vector<std::string_view> host_keys{"run_dir", "python_path",
+                                              "log_level", "pools"};
+
+std::vector<std::string_view> known_pool_keys() {
+  std::vector<std::string_view> keys;
+  for (const auto& k : pool_string_keys)
+    keys.push_back(k.name);
+  for (const auto& k : pool_int_keys)
+    keys.push_back(k.name);
+  for (const auto& k : pool_duration_keys)
+    keys.push_back(k.name);
+  keys.insert(keys.end(), pool_other_keys.begin(), pool_other_keys.end());
+  return keys;
+}
+
+// "unknown key", plus the closest known key when it looks like a typo.
+std::string unknown_key_problem(std::string_view key,
+                                const std::vector<std::string_view>& known) {
+  if (auto best = closest_match(key, known))
+    return "unknown key; did you mean \"" + std::string{*best} + "\"?";
+  return "unknown key (see docs/configuration.md)";
+}
+
+std::string type_name(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
+  }
+}
+
+int line_of(const toml::node& node) {
+  return static_cast<int>(node.source().begin.line);
+}
+
+class reader {
+public:
+  explicit reader(std::string source) : source_(std::move(source)) {
+    // nop
+  }
+
+  config_result run(std::string_view text) {
+    host_config cfg;
+    try {
+      auto root = toml::parse(text, source_);
+      read_host(root, cfg);
+    } catch (const toml::parse_error& e) {
+      auto where = e.source().begin;
+      add("", "syntax error (column " + std::to_string(where.column)
+                + "): " + std::string{e.description()},
+          static_cast<int>(where.line));
+      return finish();
+    } catch (const std::exception& e) {
+      add("", std::string{"cannot parse: "} + e.what(), 0);
+      return finish();
+    }
+    // Keys that failed to read kept their (valid) defaults, so validate()
+    // adds only the value problems of keys that did read.
+    if (cfg.pools.empty())
+      cfg.pools.emplace_back();
+    for (auto& e : validate(cfg))
+      add(std::move(e.key), std::move(e.problem), line_for(e.key));
+    if (!errors_.empty())
+      return finish();
+    return config_result{std::move(cfg), {}};
+  }
+
+private:
+  void add(std::string key, std::string problem, int line) {
+    errors_.push_back(
+      config_error{std::move(key), std::move(problem), source_, line});
+  }
+
+  void fail(const std::string& key, const toml::node& node,
+            std::string problem) {
+    add(key, std::move(problem), line_of(node));
+  }
+
+  void wrong_type(const std::string& key, const toml::node& node,
+                  std::string_view expected) {
+    fail(key, node,
+         "expected " + std::string{expected} + ", got " + type_name(node));
+  }
+
+  // Line of `key`, or of the closest enclosing key that has one.
+  int line_for(std::string key) const {
+    for (;;) {
+      if (auto i = lines_.find(key); i != lines_.end())
+        return i->second;
+      auto cut = key.find_last_of('.');
+      if (cut == std::string::npos)
+        return 0;
+      key.resize(cut);
+    }
+  }
+
+  config_result finish() {
+    std::stable_sort(errors_.begin(), errors_.end(),
+                     [](const config_error& a, const config_error& b) {
+                       return a.line < b.line;
+                     });
+    return config_result{std::nullopt, std::move(errors_)};
+  }
+
+  void read_host(const toml::table& root, host_config& cfg) {
+    for (const auto& [k, node] : root) {
+      std::string key{k.str()};
+      lines_[key] = line_of(node);
+      if (key == "run_dir")
+        read_string(key, node, cfg.run_dir);
+      else if (key == "python_path")
+        read_string(key, node, cfg.python_path);
+      else if (key == "log_level")
+        read_string(key, node, cfg.log_level);
+      else if (key == "pools")
+        read_pools(node, cfg.pools);
+      else
+        fail(key, node, unknown_key_problem(key, host_keys));
+    }
+  }
+
+  void read_pools(const toml::node& node, std::vector<pool_config>& pools) {
+    const auto* array = node.as_array();
+    if (array == nullptr) {
+      wrong_type("pools", node, "an array of tables ([[pools]])");
+      return;
+    }
+    for (size_t i = 0; i < array->size(); ++i) {
+      auto prefix = "pools[" + std::to_string(i) + "]";
+      const auto& element = *array->get(i);
+      lines_[prefix] = line_of(element);
+      pool_config pool;
+      if (const auto* table = element.as_table())
+        read_pool(*table, prefix + ".", pool);
+      else
+        wrong_type(prefix, element, "a table");
+      pools.push_back(std::move(pool));
+    }
+  }
+
+  void read_pool(const toml::table& table, const std::string& prefix,
+                 pool_config& pool) {
+    for (const auto& [k, node] : table) {
+      auto key = prefix + std::string{k.str()};
+      lines_[key] = line_of(node);
+      if (!read_pool_key(k.str(), key, node, pool))
+        fail(key, node, unknown_key_problem(k.str(), known_pool_keys()));
+    }
+  }
+
+  // False when `name` is not a pool key.
+  bool read_pool_key(std::string_view name, const std::string& key,
+                     const toml::node& node, pool_config& pool) {
+    for (const auto& k : pool_string_keys) {
+      if (k.name == name) {
+        read_string(key, node, pool.*k.member);
+        return true;
+      }
+    }
+    for (const auto& k : pool_int_keys) {
+      if (k.name == name) {
+        read_int(key, node, pool.*k.member);
+        return true;
+      }
+    }
+    for (const auto& k : pool_duration_keys) {
+      if (k.name == name) {
+        read_duration(key, node, pool.*k.member, k.allow_infinity);
+        return true;
+      }
+    }
+    if (name == "profile")
+      read_profile(key, node, pool.profile);
+    else if (name == "adapter_args")
+      read_args(key, node, pool.adapter_args);
+    else if (name == "env")
+      read_env(key, node, pool.env);
+    else if (name == "queue_size")
+      read_size(key, node, pool.queue_size);
+    else
+      return false;
+    return true;
+  }
+
+  void read_string(const std::string& key, const toml::node& node,
+                   std::string& out) {
+    if (auto value = node.value_exact<std::string>())
+      out = std::move(*value);
+    else
+      wrong_type(key, node, "a string");
+  }
+
+  void read_int(const std::string& key, const toml::node& node, int& out) {
+    auto value = node.value_exact<int64_t>();
+    if (!value)
+      wrong_type(key, node, "an integer");
+    else if (*value < std::numeric_limits<int>::min()
+             || *value > std::numeric_limits<int>::max())
+      fail(key, node, std::to_string(*value) + " is out of range");
+    else
+      out = static_cast<int>(*value);
+  }
+
+  void read_size(const std::string& key, const toml::node& node,
+                 size_t& out) {
+    auto value = node.value_exact<int64_t>();
+    if (!value)
+      wrong_type(key, node, "an integer");
+    else if (*value < 1)
+      fail(key, node, "must be at least 1 (got " + std::to_string(*value)
+                        + ")");
+    else
+      out = static_cast<size_t>(*value);
+  }
+
+  void read_duration(const std::string& key, const toml::node& node,
+                     milliseconds& out, bool allow_infinity) {
+    auto text = node.value_exact<std::string>();
+    if (!text) {
+      wrong_type(key, node, "a duration string such as \"30s\"");
+      return;
+    }
+    if (auto value = parse_duration(*text, allow_infinity))
+      out = *value;
+    else if (*text == "infinity")
+      fail(key, node, "may not be \"infinity\"; give a finite duration");
+    else if (!text->empty() && text->front() == '-')
+      fail(key, node, "\"" + *text + "\" is negative; durations are 0 or "
+                                     "more");
+    else
+      fail(key, node, "\"" + *text
+                        + "\" is not a duration (use e.g. \"500ms\", "
+                          "\"30s\", \"1h\")");
+  }
+
+  void read_profile(const std::string& key, const toml::node& node,
+                    worker_profile& out) {
+    auto text = node.value_exact<std::string>();
+    if (!text)
+      wrong_type(key, node, "a string");
+    else if (auto profile = worker_profile_from_string(*text))
+      out = *profile;
+    else
+      fail(key, node, "\"" + *text + "\" is not \"process\" or \"thread\"");
+  }
+
+  void read_args(const std::string& key, const toml::node& node,
+                 std::vector<std::string>& out) {
+    const auto* array = node.as_array();
+    if (array == nullptr) {
+      wrong_type(key, node, "an array of strings");
+      return;
+    }
+    out.clear();
+    for (size_t i = 0; i < array->size(); ++i) {
+      auto arg = array->get(i)->value_exact<std::string>();
+      if (arg)
+        out.push_back(std::move(*arg));
+      else
+        wrong_type(key + "[" + std::to_string(i) + "]", *array->get(i),
+                   "a string");
+    }
+  }
+
+  void read_env(const std::string& key, const toml::node& node,
+                std::map<std::string, std::string>& out) {
+    const auto* table = node.as_table();
+    if (table == nullptr) {
+      wrong_type(key, node, "a table of strings");
+      return;
+    }
+    out.clear();
+    for (const auto& [name, value] : *table) {
+      auto text = value.value_exact<std::string>();
+      if (text)
+        out[std::string{name.str()}] = std::move(*text);
+      else
+        wrong_type(key + "." + std::string{name.str()}, value, "a string");
+    }
+  }
+
+  std::string source_;
+  std::vector<config_error> errors_;
+  std::map<std::string, int> lines_;
+};
+
+} // namespace
+
+config_result parse_config(std::string_view toml_text,
+                           std::string source_name) {
+  return reader{std::move(source_name)}.run(toml_text);
+}
+
+config_result load_config_file(const std::string& path) {
+  auto cannot_read = [&](int err) {
+    return config_result{
+      std::nullopt,
+      {config_error{"", "cannot read file: " + std::string{std::strerror(err)},
+                    path, 0}}};
+  };
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr)
+    return cannot_read(errno);
+  std::string text;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0)
+    text.append(buffer, n);
+  int err = std::ferror(file) ? (errno != 0 ? errno : EIO) : 0;
+  std::fclose(file);
+  if (err != 0)
+    return cannot_read(err);
+  return parse_config(text, path);
+}
+
+} // namespace snakepit

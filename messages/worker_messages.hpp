@@ -1,0 +1,131 @@
+#pragma once
+
+/// Messages between a pool, its workers and the worker's process and gRPC
+/// callbacks. Internal to the library, but plain and inspectable.
+
+#include <caf/actor.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "messages/requests.hpp"
+
+namespace snakepit {
+
+/// Facts a worker reported in its ready handshake.
+struct worker_info {
+  int pid = 0;
+  std::string python_version;
+  std::string implementation;
+  std::string executable;
+  bool free_threaded_build = false;
+  bool gil_enabled = true;
+  std::string adapter;
+  int slots = 1;
+};
+
+/// A worker tells its pool it is ready to serve.
+struct worker_ready {
+  uint64_t key = 0;
+  std::string id;
+  caf::actor worker;
+  worker_info info;
+};
+
+/// A pool hands a request to a worker.
+struct dispatch {
+  uint64_t call_id = 0;
+  execute_request request;
+};
+
+/// A worker's gRPC callback reports the end of a call to the pool.
+struct call_done {
+  uint64_t call_id = 0;
+  uint64_t worker_key = 0;
+  std::string result_json;
+  failure error;
+};
+
+/// A worker tells its pool why it is going away, before it quits, so that
+/// requests in flight on it fail with the worker's own account.
+struct worker_exited {
+  uint64_t key = 0;
+  failure reason;
+};
+
+/// The process of a worker has started (from the launcher thread).
+struct process_started {
+  uint64_t process = 0;
+  int pid = 0;
+};
+
+/// The process of a worker could not be started.
+struct process_spawn_failed {
+  std::string error;
+};
+
+/// The process of a worker has exited and been reaped.
+struct process_exited {
+  uint64_t process = 0;
+  int exit_code = -1;
+  int signal = 0;
+  std::string description;
+  std::string output_tail;
+};
+
+/// Inspects worker_info.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
+  return f(caf::meta::type_name("worker_info"), x.pid, x.python_version,
+           x.implementation, x.executable, x.free_threaded_build,
+           x.gil_enabled, x.adapter, x.slots);
+}
+
+/// Inspects worker_ready.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_ready& x) {
+  return f(caf::meta::type_name("worker_ready"), x.key, x.id, x.worker,
+           x.info);
+}
+
+/// Inspects dispatch.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dispatch& x) {
+  return f(caf::meta::type_name("dispatch"), x.call_id, x.request);
+}
+
+/// Inspects call_done.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_done& x) {
+  return f(caf::meta::type_name("call_done"), x.call_id, x.worker_key,
+           x.result_json, x.error);
+}
+
+/// Inspects worker_exited.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_exited& x) {
+  return f(caf::meta::type_name("worker_exited"), x.key, x.reason);
+}
+
+/// Inspects process_started.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, process_started& x) {
+  return f(caf::meta::type_name("process_started"), x.process, x.pid);
+}
+
+/// Inspects process_spawn_failed.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        process_spawn_failed& x) {
+  return f(caf::meta::type_name("process_spawn_failed"), x.error);
+}
+
+/// Inspects process_exited.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, process_exited& x) {
+  return f(caf::meta::type_name("process_exited"), x.process, x.exit_code,
+           x.signal, x.description, x.output_tail);
+}
+
+} // namespace snakepit

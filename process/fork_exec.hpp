@@ -1,0 +1,32 @@
+#pragma once
+
+/// Forking one child for `process_host`: the only place that includes
+/// Boost.Process. Call it from one long-lived thread only, because the
+/// child's parent-death signal fires when the forking thread exits.
+
+#include "process/launcher.hpp"
+
+#include <string>
+#include <variant>
+
+namespace snakepit::process {
+
+/// A freshly started child and the descriptors the host polls. All
+/// descriptors are close-on-exec; the pipe ends are non-blocking.
+struct forked_child {
+  /// OS pid, which is also the child's process group id.
+  int pid = -1;
+  /// Read end of the child's stdout.
+  int stdout_fd = -1;
+  /// Read end of the child's stderr.
+  int stderr_fd = -1;
+  /// pidfd of the child: readable once it has exited.
+  int pidfd = -1;
+};
+
+/// Starts `spec` in its own process group, with stdin on /dev/null, stdout
+/// and stderr on pipes, and SIGKILL as its parent-death signal. On failure
+/// returns "cannot start '<executable>': <reason>", leaving no zombie.
+std::variant<forked_child, std::string> fork_exec(const launch_spec& spec);
+
+} // namespace snakepit::process

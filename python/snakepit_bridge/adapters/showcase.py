@@ -1,0 +1,133 @@
+"""ShowcaseAdapter: small tools that exercise every path of a worker.
+
+Used by the examples, the benchmarks and the host's integration tests:
+latency (``ping``), payloads (``echo``), errors (``fail``, ``add`` with bad
+input), crashes (``crash``), concurrency (``sleep`` with wall-clock stamps),
+GIL-bound and GIL-free CPU work (``cpu_burn``, ``hash_blob``), memory growth
+for recycling (``allocate``) and interpreter facts (``worker_info``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import threading
+import time
+from typing import Any
+
+from snakepit_bridge.adapter import BaseAdapter, tool
+from snakepit_bridge.interpreter import interpreter_facts
+
+MIB = 1024 * 1024
+_PAGE = 4096
+
+
+def _number(name: str, value: Any) -> float:
+    """``value`` if it is an int or float (not a bool), else TypeError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    return value
+
+
+def _non_negative(name: str, value: Any) -> float:
+    value = _number(name, value)
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _non_negative_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {value}")
+    return value
+
+
+class ShowcaseAdapter(BaseAdapter):
+    """Demo tools; see the module docstring for what each one is for."""
+
+    def __init__(self) -> None:
+        self.adapter_args: list[str] = []
+        self._kept: list[bytearray] = []
+        self._kept_lock = threading.Lock()
+
+    @tool
+    def ping(self) -> str:
+        """Returns "pong"."""
+        return "pong"
+
+    @tool
+    def echo(self, **kwargs: Any) -> dict[str, Any]:
+        """Returns its arguments as an object."""
+        return kwargs
+
+    @tool
+    def add(self, a: Any, b: Any) -> float:
+        """a + b for two numbers; TypeError otherwise."""
+        return _number("a", a) + _number("b", b)
+
+    @tool
+    def sleep(self, ms: Any) -> dict[str, Any]:
+        """Sleeps ``ms`` milliseconds; returns wall-clock start and end."""
+        ms = _non_negative("ms", ms)
+        started = time.time()
+        time.sleep(ms / 1000.0)
+        return {"slept_ms": ms, "started": started, "ended": time.time()}
+
+    @tool
+    def cpu_burn(self, ms: Any) -> dict[str, Any]:
+        """Busy-loops in pure Python (holding the GIL) for ``ms`` milliseconds."""
+        ms = _non_negative("ms", ms)
+        deadline = time.perf_counter() + ms / 1000.0
+        iterations = 0
+        while time.perf_counter() < deadline:
+            iterations += 1
+        return {"iterations": iterations, "ms": ms}
+
+    @tool
+    def hash_blob(self, mb: Any) -> dict[str, Any]:
+        """SHA-256 of ``mb`` MiB of zero bytes, fed in 1 MiB chunks.
+
+        hashlib releases the GIL on large buffers, so calls run in parallel.
+        """
+        mb = _non_negative_int("mb", mb)
+        chunk = bytes(MIB)
+        digest = hashlib.sha256()
+        for _ in range(mb):
+            digest.update(chunk)
+        return {"mb": mb, "sha256": digest.hexdigest()}
+
+    @tool
+    def allocate(self, mb: Any) -> dict[str, Any]:
+        """Allocates ``mb`` MiB, touches every page and keeps it until exit."""
+        mb = _non_negative_int("mb", mb)
+        block = bytearray(mb * MIB)
+        block[::_PAGE] = b"\x01" * len(range(0, len(block), _PAGE))
+        with self._kept_lock:
+            self._kept.append(block)
+            total = sum(len(b) for b in self._kept) // MIB
+        return {"allocated_mb": mb, "total_mb": total}
+
+    @tool
+    def fail(self, message: str = "simulated failure") -> None:
+        """Raises RuntimeError(message)."""
+        raise RuntimeError(message)
+
+    @tool
+    def crash(self, code: Any = 1) -> None:
+        """Flushes stdout/stderr and ends the process with ``os._exit(code)``."""
+        code = _non_negative_int("code", code)
+        if code > 255:
+            raise ValueError(f"code must be at most 255, got {code}")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+    @tool
+    def worker_info(self) -> dict[str, Any]:
+        """pid, serving thread and interpreter facts."""
+        current = threading.current_thread()
+        return {"thread": current.name, "thread_id": threading.get_ident(),
+                **interpreter_facts()}

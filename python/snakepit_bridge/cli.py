@@ -1,0 +1,185 @@
+"""Command line of a worker process (``python -m snakepit_bridge``).
+
+Startup: load the adapter, bind the unix socket, write the ready file; then
+serve until SIGTERM/SIGINT. Exit codes: 0 after a signal, 1 when the parent
+process died, 2 on a usage error, 3 when startup failed (the ready file then
+says why).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any, Callable, Sequence
+
+from snakepit_bridge.dispatch import adapter_tools
+from snakepit_bridge.loader import instantiate, resolve_adapter_class
+from snakepit_bridge.ready_file import (
+    error_payload,
+    ready_payload,
+    write_atomically,
+)
+
+#: Exit code after a clean stop on SIGTERM/SIGINT.
+EXIT_OK = 0
+#: Exit code when the parent process went away.
+EXIT_PARENT_DIED = 1
+#: Exit code when loading the adapter or binding the socket failed.
+EXIT_STARTUP_FAILED = 3
+#: Seconds in-flight calls get to finish after SIGTERM.
+SHUTDOWN_GRACE_S = 2.0
+#: How often the parent watcher looks at getppid().
+PARENT_POLL_S = 0.5
+
+
+def log(message: str) -> None:
+    """One line on stderr, prefixed so the host's log shows whose it is."""
+    print(f"snakepit_bridge[{os.getpid()}] {message}", file=sys.stderr, flush=True)
+
+
+def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Splits at the first literal ``--``: (worker args, adapter args)."""
+    argv = list(argv)
+    if "--" in argv:
+        cut = argv.index("--")
+        return argv[:cut], argv[cut + 1:]
+    return argv, []
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """Parses the worker's flags; ``adapter_args`` holds what follows ``--``."""
+    own, adapter_args = split_argv(argv)
+    parser = argparse.ArgumentParser(
+        prog="python -m snakepit_bridge",
+        description="Snakepit Python worker: serves one adapter over gRPC "
+                    "on a unix socket.",
+        epilog="Arguments after a literal -- go to the adapter's on_start.")
+    parser.add_argument("--adapter", required=True, metavar="PACKAGE.MODULE.CLASS")
+    parser.add_argument("--socket", required=True, metavar="PATH",
+                        help="unix socket to bind (a stale one is replaced)")
+    parser.add_argument("--ready-file", required=True, metavar="PATH",
+                        help="JSON handshake file, written atomically")
+    parser.add_argument("--snakepit-run-id", required=True, metavar="ID",
+                        help="host run id, kept on the command line only")
+    parser.add_argument("--max-workers", type=_positive_int, default=1,
+                        metavar="N", help="concurrent tool calls (default 1)")
+    args = parser.parse_args(own)
+    args.adapter_args = adapter_args
+    return args
+
+
+def watch_parent(initial_ppid: int, on_death: Callable[[], None],
+                 interval: float = PARENT_POLL_S) -> threading.Thread:
+    """Starts a daemon thread calling ``on_death`` once getppid() changes."""
+    def run() -> None:
+        while os.getppid() == initial_ppid:
+            time.sleep(interval)
+        on_death()
+
+    thread = threading.Thread(target=run, name="snakepit-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def _parent_died() -> None:
+    log("parent process died; exiting")
+    os._exit(EXIT_PARENT_DIED)
+
+
+class StopRequest:
+    """Set by SIGTERM/SIGINT; the main thread waits on it while serving."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        #: Name of the signal that asked to stop, "" until one did.
+        self.signal_name = ""
+
+    def on_signal(self, signum: int, _frame: Any) -> None:
+        """Signal handler. No I/O here: it may interrupt a write to stderr."""
+        self.signal_name = signal.Signals(signum).name
+        self._event.set()
+
+    def install(self) -> None:
+        """Routes SIGTERM and SIGINT to ``on_signal``."""
+        signal.signal(signal.SIGTERM, self.on_signal)
+        signal.signal(signal.SIGINT, self.on_signal)
+
+    def wait(self) -> None:
+        """Blocks until a stop was requested (polling keeps signals prompt)."""
+        while not self._event.wait(1.0):
+            pass
+
+
+def _startup_failed(ready_file: str, stage: str, exc: BaseException) -> int:
+    log(f"startup failed at stage {stage}: {type(exc).__name__}: {exc}")
+    try:
+        write_atomically(ready_file, error_payload(stage, exc))
+    except OSError as write_error:
+        log(f"cannot write ready file {ready_file}: {write_error}")
+    return EXIT_STARTUP_FAILED
+
+
+def _serve(args: argparse.Namespace, stop: StopRequest) -> int:
+    try:
+        cls = resolve_adapter_class(args.adapter)
+    except (Exception, SystemExit) as exc:
+        return _startup_failed(args.ready_file, "import", exc)
+    try:
+        adapter = instantiate(cls, args.adapter_args)
+        tools = adapter_tools(adapter)
+    except (Exception, SystemExit) as exc:
+        return _startup_failed(args.ready_file, "init", exc)
+    try:
+        # Imported here so that an interpreter without grpc still reports
+        # its failure through the ready file (stage "bind").
+        from snakepit_bridge.server import start_server
+        server, address = start_server(adapter, args.adapter, args.socket,
+                                       args.max_workers)
+    except (Exception, SystemExit) as exc:
+        return _startup_failed(args.ready_file, "bind", exc)
+
+    try:
+        write_atomically(args.ready_file, ready_payload(
+            address, args.adapter, tools, args.max_workers))
+    except OSError as exc:
+        log(f"cannot write ready file {args.ready_file}: {exc}")
+        server.stop(0).wait()
+        return EXIT_STARTUP_FAILED
+    log(f"ready adapter={args.adapter} address={address} "
+        f"max_workers={args.max_workers} tools={len(tools)}")
+
+    stop.wait()
+    log(f"stopping on {stop.signal_name}")
+    server.stop(SHUTDOWN_GRACE_S).wait()
+    log("stopped")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs a worker to completion and returns its exit code."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure: Any = getattr(stream, "reconfigure", None)
+        if callable(reconfigure):
+            reconfigure(line_buffering=True)
+
+    ppid = os.getppid()
+    if ppid != 1:
+        watch_parent(ppid, _parent_died)
+
+    stop = StopRequest()
+    stop.install()
+    log(f"starting adapter={args.adapter} run_id={args.snakepit_run_id} "
+        f"python={sys.executable}")
+    return _serve(args, stop)

@@ -1,0 +1,128 @@
+"""Runs one tool call on an adapter and turns every failure into a ToolFailure.
+
+Independent of gRPC so that it can be tested directly: the server only
+decodes the request, calls ``run_tool`` and encodes the outcome.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import traceback
+from typing import Any, Callable
+
+from snakepit_bridge.adapter import ToolContext, discover_tools
+from snakepit_bridge.errors import (
+    INVALID_ARGUMENTS,
+    PYTHON_ERROR,
+    UNKNOWN_COMMAND,
+    InvalidArgumentsError,
+    ToolFailure,
+    UnknownToolError,
+)
+
+#: Parameter name through which a tool asks for its ``ToolContext``.
+CONTEXT_PARAM = "context"
+
+
+def adapter_tools(adapter: object) -> list[str]:
+    """Command names of ``adapter``: its ``tools()`` when it has one."""
+    lister = getattr(adapter, "tools", None)
+    if callable(lister):
+        return [str(name) for name in lister()]
+    return sorted(discover_tools(type(adapter)))
+
+
+def run_tool(adapter: object, tool_name: str, arguments: dict[str, Any],
+             context: ToolContext) -> str:
+    """Calls ``tool_name`` with ``arguments`` and returns the result as JSON text.
+
+    Raises ``ToolFailure`` with category ``unknown_command`` (no such tool),
+    ``invalid_arguments`` (arguments do not fit the signature) or
+    ``python_error`` (the tool raised, or returned something JSON cannot hold).
+    """
+    attr = discover_tools(type(adapter)).get(tool_name)
+    if attr is not None:
+        result = _call_method(getattr(adapter, attr), tool_name, arguments, context)
+    else:
+        fallback = getattr(adapter, "execute_tool", None)
+        if not callable(fallback):
+            raise _unknown(adapter, tool_name, "")
+        result = _call_fallback(adapter, fallback, tool_name, arguments, context)
+    return encode_result(tool_name, result)
+
+
+def encode_result(tool_name: str, result: Any) -> str:
+    """JSON text of ``result``; a ``python_error``/``TypeError`` if it has none.
+
+    NaN and infinities are refused: they are not JSON and the host's parser
+    would reject them.
+    """
+    try:
+        return json.dumps(result, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ToolFailure(
+            PYTHON_ERROR, "TypeError",
+            f"result of tool {tool_name!r} is not JSON-serializable "
+            f"({type(result).__name__}): {exc}") from exc
+
+
+def _call_method(method: Callable[..., Any], tool_name: str,
+                 arguments: dict[str, Any], context: ToolContext) -> Any:
+    kwargs = dict(arguments)
+    signature = inspect.signature(method)
+    wants_context = _accepts_context(signature)
+    if wants_context:
+        if CONTEXT_PARAM in kwargs:
+            raise ToolFailure(
+                INVALID_ARGUMENTS, "TypeError",
+                f"tool {tool_name!r}: argument {CONTEXT_PARAM!r} is reserved "
+                "for the call context")
+        kwargs[CONTEXT_PARAM] = context
+    try:
+        signature.bind(**kwargs)
+    except TypeError as exc:
+        raise ToolFailure(INVALID_ARGUMENTS, "TypeError",
+                          f"tool {tool_name!r}: {exc}") from exc
+    try:
+        return method(**kwargs)
+    except (Exception, SystemExit) as exc:
+        raise _python_error(exc) from exc
+
+
+def _call_fallback(adapter: object, fallback: Callable[..., Any], tool_name: str,
+                   arguments: dict[str, Any], context: ToolContext) -> Any:
+    try:
+        return fallback(tool_name, arguments, context)
+    except UnknownToolError as exc:
+        raise _unknown(adapter, tool_name, str(exc)) from exc
+    except InvalidArgumentsError as exc:
+        raise ToolFailure(INVALID_ARGUMENTS, type(exc).__name__,
+                          str(exc) or f"bad arguments for tool {tool_name!r}",
+                          _format_traceback(exc)) from exc
+    except (Exception, SystemExit) as exc:
+        raise _python_error(exc) from exc
+
+
+def _accepts_context(signature: inspect.Signature) -> bool:
+    param = signature.parameters.get(CONTEXT_PARAM)
+    return param is not None and param.kind in (
+        inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+def _unknown(adapter: object, tool_name: str, detail: str) -> ToolFailure:
+    available = ", ".join(adapter_tools(adapter)) or "(none)"
+    message = detail or f"unknown tool {tool_name!r}"
+    return ToolFailure(UNKNOWN_COMMAND, "UnknownToolError",
+                       f"{message}; available tools: {available}")
+
+
+def _python_error(exc: BaseException) -> ToolFailure:
+    return ToolFailure(PYTHON_ERROR, type(exc).__name__, str(exc),
+                       _format_traceback(exc))
+
+
+def _format_traceback(exc: BaseException) -> str:
+    # Skip the first frame: it is this module's call site, not the tool.
+    tb = exc.__traceback__.tb_next if exc.__traceback__ else None
+    return "".join(traceback.format_exception(type(exc), exc, tb))

@@ -1,0 +1,53 @@
+"""Error categories a tool call can fail with, and the exceptions behind them.
+
+Errors leave the worker as values (``ToolError`` on the wire); these classes
+carry them from the dispatcher to the gRPC edge. The category names match the
+host's ``snakepit::error_code`` names (see ``core/error.hpp``).
+"""
+
+from __future__ import annotations
+
+#: The tool raised; ``type``, ``message`` and ``traceback`` describe it.
+PYTHON_ERROR = "python_error"
+#: The adapter has no tool of that name.
+UNKNOWN_COMMAND = "unknown_command"
+#: The arguments were not valid JSON or did not fit the tool's signature.
+INVALID_ARGUMENTS = "invalid_arguments"
+
+
+class UnknownToolError(LookupError):
+    """Raised by an adapter's ``execute_tool`` for a name it does not serve.
+
+    The worker reports it with category ``unknown_command``.
+    """
+
+
+class InvalidArgumentsError(TypeError):
+    """Raised by an adapter's ``execute_tool`` for arguments it cannot take.
+
+    The worker reports it with category ``invalid_arguments``.
+    """
+
+
+class ToolFailure(Exception):
+    """A failed tool call, ready to be put on the wire as a ``ToolError``."""
+
+    def __init__(self, category: str, type_name: str, message: str,
+                 traceback: str = "") -> None:
+        super().__init__(category, type_name, message)
+        #: One of ``PYTHON_ERROR``, ``UNKNOWN_COMMAND``, ``INVALID_ARGUMENTS``.
+        self.category = category
+        #: Python exception class name, e.g. ``"ValueError"``.
+        self.type = type_name
+        #: Human-readable reason.
+        self.message = message
+        #: Formatted Python traceback, "" when there is none.
+        self.traceback = traceback
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.summary}"
+
+    @property
+    def summary(self) -> str:
+        """``"Type: message"``, the response's ``error_message``."""
+        return f"{self.type}: {self.message}"

@@ -1,0 +1,147 @@
+"""The gRPC side of the worker: ``BridgeServicer`` and ``start_server``.
+
+Threads: the server's pool has ``max_workers + 1`` threads while tool calls
+hold one of ``max_workers`` semaphore slots, so Ping and DescribeWorker always
+find a thread free. A tool call that finds every slot taken is refused at once
+with RESOURCE_EXHAUSTED instead of waiting, since waiting would hold the spare
+thread that Ping relies on. The host never sends more than ``max_workers``
+calls at once, so this only guards against a host bug.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import grpc
+
+from snakepit_bridge._proto import bridge_pb2, bridge_pb2_grpc
+from snakepit_bridge.adapter import ToolContext
+from snakepit_bridge.dispatch import adapter_tools, run_tool
+from snakepit_bridge.errors import INVALID_ARGUMENTS, ToolFailure
+from snakepit_bridge.interpreter import interpreter_facts
+
+#: type_url of every Any on the wire; its value holds raw JSON bytes.
+JSON_TYPE_URL = "type.googleapis.com/google.protobuf.StringValue"
+
+#: Longest unix socket path the kernel takes (sun_path is 108 bytes with NUL).
+MAX_SOCKET_PATH = 107
+
+
+def decode_parameters(parameters: Any) -> dict[str, Any]:
+    """Decodes the request's ``map<string, Any>`` of JSON bytes into a dict.
+
+    Raises ``ToolFailure`` (``invalid_arguments``) naming the first bad key.
+    """
+    arguments: dict[str, Any] = {}
+    for key, packed in parameters.items():
+        try:
+            arguments[key] = json.loads(packed.value)
+        except ValueError as exc:
+            raise ToolFailure(
+                INVALID_ARGUMENTS, type(exc).__name__,
+                f"parameter {key!r} is not valid JSON: {exc}") from exc
+    return arguments
+
+
+class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
+    """Serves one adapter: Ping, ExecuteTool (bounded) and DescribeWorker."""
+
+    def __init__(self, adapter: Any, adapter_name: str, max_workers: int) -> None:
+        if max_workers < 1:
+            raise ValueError("max_workers must be at least 1")
+        self._adapter = adapter
+        self._adapter_name = adapter_name
+        self._max_workers = max_workers
+        self._slots = threading.BoundedSemaphore(max_workers)
+
+    def Ping(self, request: Any, context: grpc.ServicerContext) -> Any:
+        """Echoes the message with the server's wall-clock time."""
+        response = bridge_pb2.PingResponse(message=request.message)
+        response.server_time.GetCurrentTime()
+        return response
+
+    def DescribeWorker(self, request: Any, context: grpc.ServicerContext) -> Any:
+        """Interpreter facts, adapter name, tools and max_workers."""
+        return bridge_pb2.WorkerInfo(
+            **interpreter_facts(), adapter=self._adapter_name,
+            tools=adapter_tools(self._adapter), max_workers=self._max_workers)
+
+    def ExecuteTool(self, request: Any, context: grpc.ServicerContext) -> Any:
+        """Runs one tool in a free slot; failures come back as ToolError values."""
+        if not self._slots.acquire(blocking=False):
+            context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"worker busy: all {self._max_workers} tool slots in use")
+        try:
+            return self._execute(request)
+        finally:
+            self._slots.release()
+
+    def _execute(self, request: Any) -> Any:
+        started = time.perf_counter_ns()
+        try:
+            arguments = decode_parameters(request.parameters)
+            tool_context = ToolContext(
+                session_id=request.session_id,
+                metadata=dict(request.metadata),
+                binary_parameters=dict(request.binary_parameters),
+                tool_name=request.tool_name)
+            encoded = run_tool(self._adapter, request.tool_name, arguments,
+                               tool_context)
+        except ToolFailure as failure:
+            response = bridge_pb2.ExecuteToolResponse(
+                success=False, error_message=failure.summary,
+                error=bridge_pb2.ToolError(
+                    category=failure.category, type=failure.type,
+                    message=failure.message, traceback=failure.traceback))
+        else:
+            response = bridge_pb2.ExecuteToolResponse(success=True)
+            response.result.type_url = JSON_TYPE_URL
+            response.result.value = encoded.encode()
+        elapsed_us = (time.perf_counter_ns() - started) // 1000
+        response.execution_time_us = elapsed_us
+        response.execution_time_ms = elapsed_us // 1000
+        return response
+
+
+def prepare_socket_path(socket_path: str) -> str:
+    """Absolute form of ``socket_path`` with any stale socket file removed.
+
+    Refuses paths the kernel cannot bind (too long) and paths that hold
+    anything but a socket, which the worker must not delete.
+    """
+    path = os.path.abspath(socket_path)
+    if len(path.encode()) > MAX_SOCKET_PATH:
+        raise ValueError(
+            f"socket path is {len(path.encode())} bytes, the limit is "
+            f"{MAX_SOCKET_PATH}: {path}")
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return path
+    if not stat.S_ISSOCK(mode):
+        raise FileExistsError(f"{path} exists and is not a socket")
+    os.unlink(path)
+    return path
+
+
+def start_server(adapter: Any, adapter_name: str, socket_path: str,
+                 max_workers: int) -> tuple[grpc.Server, str]:
+    """Binds ``unix:<socket_path>`` (never TCP), starts serving, returns the
+    server and its address. Raises on any bind failure."""
+    path = prepare_socket_path(socket_path)
+    address = f"unix:{path}"
+    server = grpc.server(ThreadPoolExecutor(
+        max_workers=max_workers + 1, thread_name_prefix="snakepit-rpc"))
+    bridge_pb2_grpc.add_BridgeServiceServicer_to_server(
+        BridgeServicer(adapter, adapter_name, max_workers), server)
+    if server.add_insecure_port(address) == 0:
+        raise RuntimeError(f"failed to bind to address {address}")
+    server.start()
+    return server, address

@@ -1,0 +1,56 @@
+"""Shared fixtures: a short temporary directory and real worker processes.
+
+Every worker a test starts is killed at teardown, so no process outlives it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from worker_harness import SHOWCASE, Worker, worker_command, worker_env
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A fresh directory with a short path (unix socket paths max 107 bytes)."""
+    path = Path(tempfile.mkdtemp(prefix="spw-", dir="/tmp"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def spawn_worker(short_tmp: Path) -> Iterator[Callable[..., Worker]]:
+    """Starts workers (``spawn_worker(adapter=..., wait=True, ...)``); every one
+    is killed at teardown."""
+    workers: list[Worker] = []
+
+    def spawn(adapter: str = SHOWCASE, max_workers: int = 1,
+              adapter_args: tuple[str, ...] = (), wait: bool = True,
+              socket: Path | None = None) -> Worker:
+        log_path = short_tmp / f"worker{len(workers)}.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                worker_command(short_tmp, adapter, max_workers, adapter_args,
+                               socket),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env=worker_env(), cwd=short_tmp)
+        worker = Worker(short_tmp, proc, log_path)
+        workers.append(worker)
+        if wait:
+            ready = worker.wait_ready_file()
+            assert ready["status"] == "ready", ready
+        return worker
+
+    try:
+        yield spawn
+    finally:
+        for worker in workers:
+            worker.close()

@@ -1,0 +1,103 @@
+"""Command line parsing, the ready-file format and the interpreter facts."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+import pytest
+
+from snakepit_bridge import __version__
+from snakepit_bridge.cli import parse_args, split_argv
+from snakepit_bridge.interpreter import interpreter_facts
+from snakepit_bridge.ready_file import error_payload, ready_payload, write_atomically
+
+REQUIRED = ["--adapter", "p.m.C", "--socket", "/tmp/s.sock",
+            "--ready-file", "/tmp/r.json", "--snakepit-run-id", "run-7"]
+
+
+def test_version() -> None:
+    assert __version__ == "0.1.0"
+
+
+def test_required_flags_and_defaults() -> None:
+    args = parse_args(REQUIRED)
+    assert (args.adapter, args.socket, args.ready_file, args.snakepit_run_id,
+            args.max_workers, args.adapter_args) == (
+        "p.m.C", "/tmp/s.sock", "/tmp/r.json", "run-7", 1, [])
+
+
+@pytest.mark.parametrize("missing", ["--adapter", "--socket", "--ready-file",
+                                     "--snakepit-run-id"])
+def test_each_required_flag_is_required(missing: str) -> None:
+    argv = list(REQUIRED)
+    cut = argv.index(missing)
+    del argv[cut:cut + 2]
+    with pytest.raises(SystemExit) as info:
+        parse_args(argv)
+    assert info.value.code == 2
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_max_workers_must_be_a_positive_integer(value: str) -> None:
+    with pytest.raises(SystemExit):
+        parse_args([*REQUIRED, "--max-workers", value])
+
+
+def test_everything_after_double_dash_goes_to_the_adapter() -> None:
+    args = parse_args([*REQUIRED, "--max-workers", "4", "--",
+                       "--adapter", "x", "--", "-v"])
+    assert args.max_workers == 4
+    assert args.adapter == "p.m.C"
+    assert args.adapter_args == ["--adapter", "x", "--", "-v"]
+
+
+def test_split_argv() -> None:
+    assert split_argv(["a", "b"]) == (["a", "b"], [])
+    assert split_argv(["a", "--"]) == (["a"], [])
+    assert split_argv(["--", "a"]) == ([], ["a"])
+
+
+def test_write_atomically_leaves_only_the_final_file(tmp_path: Path) -> None:
+    target = tmp_path / "ready.json"
+    target.write_text("old")
+    write_atomically(str(target), {"status": "ready", "n": 1})
+    assert json.loads(target.read_text()) == {"status": "ready", "n": 1}
+    assert os.listdir(tmp_path) == ["ready.json"]
+
+
+def test_ready_payload_fields() -> None:
+    payload = ready_payload("unix:/tmp/x.sock", "p.m.C", ["a", "b"], 3)
+    assert payload == {
+        "status": "ready", **interpreter_facts(), "address": "unix:/tmp/x.sock",
+        "adapter": "p.m.C", "tools": ["a", "b"], "max_workers": 3}
+    json.dumps(payload)
+
+
+def test_error_payload_fields() -> None:
+    try:
+        raise KeyError("lost")
+    except KeyError as exc:
+        payload = error_payload("init", exc)
+    assert payload["status"] == "error" and payload["stage"] == "init"
+    assert payload["type"] == "KeyError" and payload["message"] == "'lost'"
+    assert payload["pid"] == os.getpid()
+    assert 'raise KeyError("lost")' in payload["traceback"]
+    with pytest.raises(ValueError):
+        error_payload("later", RuntimeError())
+
+
+def test_interpreter_facts() -> None:
+    facts = interpreter_facts()
+    assert facts["pid"] == os.getpid()
+    assert facts["python_version"] == platform.python_version()
+    assert facts["python_version"].count(".") == 2
+    assert facts["implementation"] == "cpython"
+    assert facts["executable"] == sys.executable
+    assert isinstance(facts["free_threaded_build"], bool)
+    assert isinstance(facts["gil_enabled"], bool)
+    if not facts["free_threaded_build"]:
+        assert facts["gil_enabled"] is True

@@ -1,0 +1,64 @@
+"""Server helpers in-process: parameter decoding and socket path checks."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from google.protobuf import any_pb2
+
+from snakepit_bridge.errors import ToolFailure
+from snakepit_bridge.server import (
+    JSON_TYPE_URL,
+    decode_parameters,
+    prepare_socket_path,
+)
+
+
+def packed(raw: bytes) -> any_pb2.Any:
+    return any_pb2.Any(type_url=JSON_TYPE_URL, value=raw)
+
+
+def test_decode_parameters_parses_each_value_as_json() -> None:
+    assert decode_parameters({
+        "n": packed(b"1.5"), "s": packed(b'"x"'), "o": packed(b'{"a": [null]}'),
+        "t": packed(b"true")}) == {"n": 1.5, "s": "x", "o": {"a": [None]}, "t": True}
+    assert decode_parameters({}) == {}
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"", b"\xff\xfe", b"NaNx"])
+def test_bad_json_is_invalid_arguments_naming_the_key(raw: bytes) -> None:
+    with pytest.raises(ToolFailure) as info:
+        decode_parameters({"good": packed(b"1"), "bad": packed(raw)})
+    assert info.value.category == "invalid_arguments"
+    assert "'bad'" in info.value.message
+
+
+def test_stale_socket_is_removed(tmp_path: Path) -> None:
+    path = tmp_path / "s.sock"
+    stale = socket.socket(socket.AF_UNIX)
+    stale.bind(str(path))
+    stale.close()
+    assert path.exists()
+    assert prepare_socket_path(str(path)) == str(path)
+    assert not path.exists()
+
+
+def test_a_regular_file_is_never_removed(tmp_path: Path) -> None:
+    path = tmp_path / "data.txt"
+    path.write_text("precious")
+    with pytest.raises(FileExistsError, match="not a socket"):
+        prepare_socket_path(str(path))
+    assert path.read_text() == "precious"
+
+
+def test_too_long_socket_path_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="limit is 107"):
+        prepare_socket_path(str(tmp_path / ("x" * 120)))
+
+
+def test_relative_path_becomes_absolute(tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert prepare_socket_path("w.sock") == str(tmp_path / "w.sock")

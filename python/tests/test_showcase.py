@@ -1,0 +1,137 @@
+"""Every ShowcaseAdapter tool, called through the dispatcher in-process."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import sysconfig
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from snakepit_bridge import ToolContext
+from snakepit_bridge.adapters.showcase import MIB, ShowcaseAdapter
+from snakepit_bridge.dispatch import run_tool
+from snakepit_bridge.errors import ToolFailure
+
+
+@pytest.fixture
+def adapter() -> ShowcaseAdapter:
+    return ShowcaseAdapter()
+
+
+def call(adapter: ShowcaseAdapter, name: str, **arguments: Any) -> Any:
+    return json.loads(run_tool(adapter, name, arguments, ToolContext()))
+
+
+def failure(adapter: ShowcaseAdapter, name: str, **arguments: Any) -> ToolFailure:
+    with pytest.raises(ToolFailure) as info:
+        run_tool(adapter, name, arguments, ToolContext())
+    return info.value
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_tools(adapter: ShowcaseAdapter) -> None:
+    assert adapter.tools() == [
+        "add", "allocate", "cpu_burn", "crash", "echo", "fail", "hash_blob",
+        "ping", "sleep", "worker_info"]
+
+
+def test_ping(adapter: ShowcaseAdapter) -> None:
+    assert call(adapter, "ping") == "pong"
+
+
+def test_echo_returns_its_arguments(adapter: ShowcaseAdapter) -> None:
+    assert call(adapter, "echo") == {}
+    payload = {"s": "é", "n": 1.5, "l": [1, None, True], "o": {"k": "v"}}
+    assert call(adapter, "echo", **payload) == payload
+
+
+def test_add(adapter: ShowcaseAdapter) -> None:
+    assert call(adapter, "add", a=2, b=3) == 5
+    assert call(adapter, "add", a=0.5, b=-2) == -1.5
+
+
+@pytest.mark.parametrize("a,b", [("1", 2), (1, None), (True, 1), (1, [2])])
+def test_add_refuses_non_numbers(adapter: ShowcaseAdapter, a: Any, b: Any) -> None:
+    error = failure(adapter, "add", a=a, b=b)
+    assert (error.category, error.type) == ("python_error", "TypeError")
+    assert "must be a number" in error.message
+
+
+def test_sleep_sleeps_and_stamps_wall_clock(adapter: ShowcaseAdapter) -> None:
+    before = time.time()
+    result = call(adapter, "sleep", ms=50)
+    after = time.time()
+    assert result["slept_ms"] == 50
+    assert before <= result["started"] <= result["ended"] <= after
+    assert result["ended"] - result["started"] >= 0.045
+
+
+def test_cpu_burn_busy_loops_for_the_time(adapter: ShowcaseAdapter) -> None:
+    started = time.perf_counter()
+    result = call(adapter, "cpu_burn", ms=30)
+    assert time.perf_counter() - started >= 0.03
+    assert result["ms"] == 30 and result["iterations"] > 100
+    assert call(adapter, "cpu_burn", ms=0)["iterations"] == 0
+
+
+def test_hash_blob_hashes_zero_mebibytes(adapter: ShowcaseAdapter) -> None:
+    assert call(adapter, "hash_blob", mb=3) == {
+        "mb": 3, "sha256": hashlib.sha256(bytes(3 * MIB)).hexdigest()}
+    assert call(adapter, "hash_blob", mb=0)["sha256"] == hashlib.sha256().hexdigest()
+
+
+def test_allocate_keeps_resident_memory(adapter: ShowcaseAdapter) -> None:
+    before = resident_bytes()
+    assert call(adapter, "allocate", mb=16) == {"allocated_mb": 16, "total_mb": 16}
+    assert call(adapter, "allocate", mb=8) == {"allocated_mb": 8, "total_mb": 24}
+    assert resident_bytes() - before >= 22 * MIB
+
+
+@pytest.mark.parametrize("name,args", [
+    ("sleep", {"ms": -1}), ("cpu_burn", {"ms": -5}), ("hash_blob", {"mb": -1}),
+    ("allocate", {"mb": -2}), ("crash", {"code": -1}), ("crash", {"code": 256})])
+def test_negative_sizes_are_value_errors(adapter: ShowcaseAdapter, name: str,
+                                         args: dict[str, Any]) -> None:
+    error = failure(adapter, name, **args)
+    assert (error.category, error.type) == ("python_error", "ValueError")
+
+
+@pytest.mark.parametrize("name,args", [
+    ("sleep", {"ms": "10"}), ("hash_blob", {"mb": 1.5}), ("allocate", {"mb": True}),
+    ("crash", {"code": "x"})])
+def test_wrongly_typed_sizes_are_type_errors(adapter: ShowcaseAdapter, name: str,
+                                             args: dict[str, Any]) -> None:
+    error = failure(adapter, name, **args)
+    assert (error.category, error.type) == ("python_error", "TypeError")
+
+
+def test_fail_raises_runtime_error(adapter: ShowcaseAdapter) -> None:
+    default = failure(adapter, "fail")
+    assert (default.type, default.message) == ("RuntimeError", "simulated failure")
+    custom = failure(adapter, "fail", message="custom words")
+    assert (custom.category, custom.type, custom.message) == (
+        "python_error", "RuntimeError", "custom words")
+    assert "raise RuntimeError(message)" in custom.traceback
+
+
+def test_worker_info(adapter: ShowcaseAdapter) -> None:
+    info = call(adapter, "worker_info")
+    assert info == {
+        "pid": os.getpid(), "thread": threading.current_thread().name,
+        "thread_id": threading.get_ident(),
+        "python_version": platform.python_version(),
+        "implementation": sys.implementation.name,
+        "executable": sys.executable,
+        "free_threaded_build": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+        "gil_enabled": getattr(sys, "_is_gil_enabled", lambda: True)()}

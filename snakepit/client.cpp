@@ -1,0 +1,129 @@
+#include "snakepit/client.hpp"
+
+#include <caf/all.hpp>
+
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+
+namespace snakepit {
+
+namespace {
+
+/// Extra wait beyond the pool's own deadlines before the client concludes
+/// that the pool is gone (CAF 0.17 does not report a dropped promise).
+constexpr std::chrono::seconds reply_margin{30};
+
+/// Bound on administrative requests (lookup, status).
+constexpr std::chrono::seconds admin_timeout{10};
+
+execute_reply failed_reply(failure f) {
+  execute_reply r;
+  r.error = std::move(f);
+  return r;
+}
+
+std::optional<pool_status> ask_status(caf::scoped_actor& self,
+                                      const caf::actor& pool) {
+  std::optional<pool_status> out;
+  self->request(pool, admin_timeout, status_atom::value)
+    .receive([&](pool_status& s) { out = std::move(s); },
+             [&](caf::error&) {});
+  return out;
+}
+
+} // namespace
+
+client::client(caf::actor_system& sys, caf::actor root,
+               std::string default_pool)
+  : sys_(sys), root_(std::move(root)), default_pool_(std::move(default_pool)) {
+}
+
+std::optional<client::pool_entry> client::find_pool(const std::string& name) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (auto i = pools_.find(name); i != pools_.end())
+      return i->second;
+  }
+  caf::scoped_actor self{sys_};
+  caf::actor found;
+  self->request(root_, admin_timeout, lookup_atom::value, name)
+    .receive([&](caf::actor& pool) { found = std::move(pool); },
+             [&](caf::error&) {});
+  if (!found)
+    return std::nullopt;
+  auto status = ask_status(self, found);
+  if (!status)
+    return std::nullopt;
+  pool_entry entry{found, std::chrono::milliseconds{status->queue_timeout_ms},
+                   std::chrono::milliseconds{status->request_timeout_ms}};
+  std::lock_guard<std::mutex> guard{mtx_};
+  pools_[name] = entry;
+  return entry;
+}
+
+void client::forget(const std::string& name) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  pools_.erase(name);
+}
+
+execute_reply client::execute(execute_request req) {
+  if (req.pool.empty())
+    req.pool = default_pool_;
+  auto pool = find_pool(req.pool);
+  if (!pool)
+    return failed_reply(make_failure(error_code::pool_not_found,
+                                     "no pool named '" + req.pool + "'"));
+  auto run_timeout = req.timeout.count() > 0 ? req.timeout
+                                             : pool->request_timeout;
+  auto wait = pool->queue_timeout + run_timeout + reply_margin;
+  auto name = req.pool;
+  execute_reply out;
+  caf::scoped_actor self{sys_};
+  self->request(pool->handle, wait, execute_atom::value, std::move(req))
+    .receive([&](execute_reply& reply) { out = std::move(reply); },
+             [&](caf::error& err) {
+               forget(name);
+               out = failed_reply(
+                 make_failure(error_code::internal,
+                              "no reply from pool " + name + ": "
+                                + caf::to_string(err)));
+             });
+  return out;
+}
+
+execute_reply client::execute(const std::string& pool,
+                              const std::string& command,
+                              const std::string& args_json) {
+  execute_request req;
+  req.pool = pool;
+  req.command = command;
+  req.args_json = args_json;
+  return execute(std::move(req));
+}
+
+std::optional<pool_status>
+client::await_ready(const std::string& pool,
+                    std::chrono::milliseconds timeout) {
+  auto entry = find_pool(pool);
+  if (!entry)
+    return std::nullopt;
+  std::optional<pool_status> out;
+  caf::scoped_actor self{sys_};
+  self->request(entry->handle, timeout, await_ready_atom::value)
+    .receive([&](pool_status& s) { out = std::move(s); },
+             [&](caf::error&) {});
+  return out;
+}
+
+std::optional<pool_status> client::status(const std::string& pool) {
+  auto entry = find_pool(pool);
+  if (!entry)
+    return std::nullopt;
+  caf::scoped_actor self{sys_};
+  if (auto out = ask_status(self, entry->handle))
+    return out;
+  forget(pool);
+  return std::nullopt;
+}
+
+} // namespace snakepit

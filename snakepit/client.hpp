@@ -1,0 +1,66 @@
+#pragma once
+
+/// A small blocking client for code outside actors (main functions, tests,
+/// CLI tools). Thread-safe: each call uses its own short-lived scoped actor.
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "messages/requests.hpp"
+#include "messages/status.hpp"
+
+namespace snakepit {
+
+/// Blocking access to the pools of a host (see `spawn_host`).
+class client {
+public:
+  /// `root` is the actor returned by `spawn_host`; `default_pool` answers
+  /// requests that name no pool.
+  client(caf::actor_system& sys, caf::actor root,
+         std::string default_pool = "default");
+
+  /// Runs one request and waits for its one reply. Never throws; a missing
+  /// pool gives `pool_not_found`.
+  execute_reply execute(execute_request req);
+
+  /// Convenience overload.
+  execute_reply execute(const std::string& pool, const std::string& command,
+                        const std::string& args_json = "{}");
+
+  /// Waits until every worker of `pool` is ready or the pool failed; nullopt
+  /// if there is no such pool or `timeout` passed first.
+  std::optional<pool_status> await_ready(const std::string& pool,
+                                         std::chrono::milliseconds timeout);
+
+  /// Current status of `pool`; nullopt if there is no such pool.
+  std::optional<pool_status> status(const std::string& pool);
+
+private:
+  /// A pool's handle and the deadlines that bound a wait for its reply.
+  struct pool_entry {
+    caf::actor handle;
+    std::chrono::milliseconds queue_timeout{0};
+    std::chrono::milliseconds request_timeout{0};
+  };
+
+  /// Looks a pool up (cached); nullopt if the host has no such pool.
+  std::optional<pool_entry> find_pool(const std::string& name);
+
+  /// Forgets a cached pool whose handle went stale.
+  void forget(const std::string& name);
+
+  caf::actor_system& sys_;
+  caf::actor root_;
+  std::string default_pool_;
+  std::mutex mtx_;
+  std::map<std::string, pool_entry> pools_;
+};
+
+} // namespace snakepit

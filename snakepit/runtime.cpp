@@ -1,0 +1,45 @@
+#include "snakepit/runtime.hpp"
+
+#include "process/process_host.hpp"
+#include "process/run_directory.hpp"
+
+namespace snakepit {
+
+namespace {
+
+/// Grace given to processes still running when the runtime shuts down (the
+/// actors normally stopped them already).
+constexpr std::chrono::seconds final_grace{2};
+
+} // namespace
+
+std::variant<std::shared_ptr<runtime>, std::string>
+runtime::create(const host_config& cfg) {
+  auto base = cfg.run_dir.empty() ? process::default_run_base() : cfg.run_dir;
+  auto dir = process::run_directory::create(base);
+  if (auto* err = std::get_if<std::string>(&dir))
+    return "cannot prepare run directory: " + *err;
+  std::shared_ptr<runtime> rt{new runtime};
+  rt->run_dir_ = std::make_unique<process::run_directory>(
+    std::move(std::get<process::run_directory>(dir)));
+  rt->host_ = std::make_shared<process::process_host>();
+  auto env = std::make_shared<worker_environment>();
+  env->launcher = rt->host_;
+  env->run_id = rt->run_dir_->run_id();
+  env->run_path = rt->run_dir_->path();
+  env->python_path = cfg.python_path;
+  rt->env_ = std::move(env);
+  return rt;
+}
+
+runtime::~runtime() {
+  shutdown();
+}
+
+void runtime::shutdown() {
+  if (host_)
+    host_->shutdown(final_grace);
+  run_dir_.reset();
+}
+
+} // namespace snakepit

@@ -1,0 +1,54 @@
+#pragma once
+
+/// The process-level resources of a host, shared by all its pools: the
+/// launcher thread that forks Python workers (and anchors their
+/// die-with-parent signal) and the private run directory for their sockets.
+
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "actors/worker_environment.hpp"
+#include "core/config.hpp"
+
+namespace snakepit {
+
+namespace process {
+class process_host;
+class run_directory;
+} // namespace process
+
+/// Owns the launcher and the run directory. Create one per host, before
+/// spawning pools; destroy it (or call `shutdown`) after the actor system
+/// has stopped every pool.
+class runtime {
+public:
+  /// Creates the run directory under `cfg.run_dir` (or the default base),
+  /// reaping orphans of crashed earlier runs there, and starts the
+  /// launcher. Returns an error text on failure (e.g. an unsafe run_dir).
+  static std::variant<std::shared_ptr<runtime>, std::string>
+  create(const host_config& cfg);
+
+  ~runtime();
+
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+
+  /// What workers need; share it with `spawn_pool`.
+  std::shared_ptr<const worker_environment> env() const {
+    return env_;
+  }
+
+  /// Stops any process still running (SIGTERM, grace, SIGKILL), joins the
+  /// launcher thread and removes the run directory. Idempotent.
+  void shutdown();
+
+private:
+  runtime() = default;
+
+  std::shared_ptr<process::process_host> host_;
+  std::unique_ptr<process::run_directory> run_dir_;
+  std::shared_ptr<const worker_environment> env_;
+};
+
+} // namespace snakepit

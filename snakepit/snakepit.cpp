@@ -1,0 +1,54 @@
+#include "snakepit/snakepit.hpp"
+
+#include <caf/all.hpp>
+
+#include "messages/errors.hpp"
+#include "supervisors/supervisor.hpp"
+
+namespace snakepit {
+
+void register_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<execute_request>("snakepit::execute_request");
+  cfg.add_message_type<execute_reply>("snakepit::execute_reply");
+  cfg.add_message_type<failure>("snakepit::failure");
+  cfg.add_message_type<worker_info>("snakepit::worker_info");
+  cfg.add_message_type<worker_status>("snakepit::worker_status");
+  cfg.add_message_type<std::vector<worker_status>>(
+    "std::vector<snakepit::worker_status>");
+  cfg.add_message_type<pool_status>("snakepit::pool_status");
+  cfg.add_message_type<std::vector<pool_status>>(
+    "std::vector<snakepit::pool_status>");
+  cfg.add_error_category(
+    error_category,
+    [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+      failure f;
+      f.code = static_cast<error_code>(code);
+      if (ctx.match_elements<std::string, std::string, std::string>()) {
+        f.message = ctx.get_as<std::string>(0);
+        f.python_type = ctx.get_as<std::string>(1);
+      }
+      auto text = to_string(f.code) + ": " + f.message;
+      if (!f.python_type.empty())
+        text += " (" + f.python_type + ")";
+      return text;
+    });
+}
+
+caf::actor spawn_host(caf::actor_system& sys, const host_config& cfg,
+                      const std::shared_ptr<runtime>& rt) {
+  supervisor_flags flags;
+  flags.name = "host";
+  std::vector<child_spec> children;
+  for (const auto& pool : cfg.pools) {
+    child_spec spec;
+    spec.id = pool.name;
+    spec.shutdown_timeout = pool.shutdown_timeout + std::chrono::seconds{5};
+    spec.start = [pool, env = rt->env()](caf::local_actor* sup) {
+      return spawn_pool(sup, pool, env);
+    };
+    children.push_back(std::move(spec));
+  }
+  return spawn_supervisor(sys, std::move(flags), std::move(children));
+}
+
+} // namespace snakepit

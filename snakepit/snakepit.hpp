@@ -1,0 +1,45 @@
+#pragma once
+
+/// Snakepit for C++: supervised pools of Python workers on CAF.
+///
+/// The one header a user includes. Typical use in an actor system:
+///
+///   caf::actor_system_config cfg;
+///   snakepit::register_types(cfg);
+///   caf::actor_system sys{cfg};
+///   auto rt = snakepit::runtime::create(host_cfg);       // launcher + run dir
+///   auto root = snakepit::spawn_host(sys, host_cfg, rt);  // root supervisor
+///   snakepit::client c{sys, root};
+///   auto reply = c.execute({"default", "add", R"({"a":1,"b":2})"});
+///
+/// or, inside one's own actor, `snakepit::spawn_pool(self, pool_cfg, rt->env())`
+/// for a pool linked to (and stopped with) that actor.
+
+#include <caf/fwd.hpp>
+
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "actors/pool_actor.hpp"
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "messages/atoms.hpp"
+#include "messages/requests.hpp"
+#include "messages/status.hpp"
+#include "snakepit/client.hpp"
+#include "snakepit/runtime.hpp"
+
+namespace snakepit {
+
+/// Registers Snakepit's message types and error category with a CAF
+/// configuration. Call before creating the actor system.
+void register_types(caf::actor_system_config& cfg);
+
+/// Spawns the root supervisor of a host: one child per configured pool
+/// (one_for_one, pools are permanent), each pool with its own worker
+/// supervisor. Look pools up by name with `(lookup_atom, name)`.
+caf::actor spawn_host(caf::actor_system& sys, const host_config& cfg,
+                      const std::shared_ptr<runtime>& rt);
+
+} // namespace snakepit

@@ -1,0 +1,237 @@
+#include "supervisors/supervisor.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/restart_budget.hpp"
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+
+namespace snakepit {
+
+namespace {
+
+/// Ends a graceful child stop: kill whatever is still running.
+using kill_atom = caf::atom_constant<caf::atom("sp_kill")>;
+
+struct child {
+  child_spec spec;
+  caf::actor handle;
+  /// Stopped by us as part of a group restart: its exit is not a failure.
+  bool stopping_for_restart = false;
+  /// Waiting for its restart timer.
+  bool restart_pending = false;
+};
+
+struct supervisor_state {
+  supervisor_flags flags;
+  std::vector<child> children;
+  std::optional<restart_budget> budget;
+  bool shutting_down = false;
+  caf::error exit_reason;
+
+  static inline const char* name = "snakepit.supervisor";
+};
+
+using sup_ptr = caf::stateful_actor<supervisor_state>*;
+
+void start_child(sup_ptr self, child& c) {
+  c.restart_pending = false;
+  c.stopping_for_restart = false;
+  c.handle = c.spec.start(self);
+  self->monitor(c.handle);
+}
+
+child* find_child(sup_ptr self, const caf::actor_addr& addr) {
+  for (auto& c : self->state.children)
+    if (c.handle && c.handle.address() == addr)
+      return &c;
+  return nullptr;
+}
+
+bool any_alive(sup_ptr self) {
+  return std::any_of(self->state.children.begin(), self->state.children.end(),
+                     [](const child& c) { return static_cast<bool>(c.handle); });
+}
+
+/// Stops every child: graceful exit now, kill after the longest timeout.
+void shut_down(sup_ptr self, caf::error reason) {
+  auto& st = self->state;
+  st.shutting_down = true;
+  st.exit_reason = std::move(reason);
+  std::chrono::milliseconds longest{0};
+  for (auto& c : st.children) {
+    if (!c.handle)
+      continue;
+    self->send_exit(c.handle, caf::exit_reason::user_shutdown);
+    longest = std::max(longest, c.spec.shutdown_timeout);
+  }
+  if (!any_alive(self)) {
+    self->quit(st.exit_reason);
+    return;
+  }
+  self->delayed_send(self, longest, kill_atom::value);
+}
+
+void escalate(sup_ptr self, const child& c, const caf::error& reason,
+              int failures) {
+  auto f = from_caf_error(reason);
+  spdlog::error("{}: child {} failed {} times within {} ms; giving up: {}",
+                self->state.flags.name, c.spec.id, failures,
+                self->state.flags.period.count(), f.message);
+  f.message = self->state.flags.name + " gave up after " + std::to_string(failures)
+              + " failures of " + c.spec.id + " within "
+              + std::to_string(self->state.flags.period.count())
+              + " ms; last: " + f.message;
+  shut_down(self, to_caf_error(f));
+}
+
+/// Indices of the children that restart together with child `i`.
+std::vector<size_t> restart_group(sup_ptr self, size_t i) {
+  auto& st = self->state;
+  std::vector<size_t> out;
+  switch (st.flags.strategy) {
+    case restart_strategy::one_for_one:
+      out.push_back(i);
+      break;
+    case restart_strategy::one_for_all:
+      for (size_t k = 0; k < st.children.size(); ++k)
+        out.push_back(k);
+      break;
+    case restart_strategy::rest_for_one:
+      for (size_t k = i; k < st.children.size(); ++k)
+        out.push_back(k);
+      break;
+  }
+  return out;
+}
+
+/// Schedules the restart of every child of the group once all are down.
+void schedule_group_restart(sup_ptr self, const std::vector<size_t>& group,
+                            std::chrono::milliseconds delay) {
+  auto& st = self->state;
+  for (auto k : group) {
+    auto& c = st.children[k];
+    if (c.spec.restart == restart_type::temporary && !c.handle)
+      continue;
+    c.restart_pending = true;
+    if (c.handle) {
+      c.stopping_for_restart = true;
+      self->send_exit(c.handle, caf::exit_reason::user_shutdown);
+    } else {
+      self->delayed_send(self, delay, restart_atom::value, c.spec.id);
+    }
+  }
+}
+
+bool needs_restart(const child& c, const caf::error& reason) {
+  switch (c.spec.restart) {
+    case restart_type::permanent:
+      return true;
+    case restart_type::transient:
+      return !is_normal_exit(reason);
+    case restart_type::temporary:
+      return false;
+  }
+  return false;
+}
+
+void on_child_down(sup_ptr self, child& c, const caf::error& reason) {
+  auto& st = self->state;
+  c.handle = nullptr;
+  spdlog::debug("{}: child {} down ({})", st.flags.name, c.spec.id,
+                caf::to_string(reason));
+  if (st.shutting_down) {
+    if (!any_alive(self))
+      self->quit(st.exit_reason);
+    return;
+  }
+  if (c.stopping_for_restart) {
+    // Part of a group restart: restart it with the group's delay.
+    c.stopping_for_restart = false;
+    self->delayed_send(self, st.flags.backoff, restart_atom::value, c.spec.id);
+    return;
+  }
+  if (!needs_restart(c, reason)) {
+    spdlog::debug("{}: child {} exited ({}), not restarted", st.flags.name,
+                  c.spec.id, caf::to_string(reason));
+    return;
+  }
+  auto decision = st.budget->record_failure(std::chrono::steady_clock::now());
+  if (!decision.allowed) {
+    escalate(self, c, reason, decision.failures_in_period);
+    return;
+  }
+  spdlog::warn("{}: child {} exited ({}); restarting in {} ms", st.flags.name,
+               c.spec.id, from_caf_error(reason).message,
+               decision.delay.count());
+  auto index = static_cast<size_t>(&c - st.children.data());
+  schedule_group_restart(self, restart_group(self, index), decision.delay);
+}
+
+caf::behavior supervisor_behavior(sup_ptr self, supervisor_flags flags,
+                                  std::vector<child_spec> specs) {
+  auto& st = self->state;
+  st.flags = std::move(flags);
+  st.budget.emplace(st.flags.intensity, st.flags.period, st.flags.backoff,
+                    st.flags.backoff_max);
+  for (auto& spec : specs)
+    st.children.push_back(child{std::move(spec), {}, false, false});
+  for (auto& c : st.children)
+    start_child(self, c);
+
+  self->set_down_handler([self](caf::down_msg& msg) {
+    if (auto* c = find_child(self, msg.source))
+      on_child_down(self, *c, msg.reason);
+  });
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    // Children's exits arrive as down messages too; anyone else's exit is
+    // a request to stop.
+    if (find_child(self, msg.source) || self->state.shutting_down)
+      return;
+    shut_down(self, msg.reason);
+  });
+
+  return {
+    [self](restart_atom, const std::string& id) {
+      auto& st = self->state;
+      if (st.shutting_down)
+        return;
+      for (auto& c : st.children)
+        if (c.spec.id == id && c.restart_pending && !c.handle)
+          start_child(self, c);
+    },
+    [self](kill_atom) {
+      for (auto& c : self->state.children)
+        if (c.handle) {
+          spdlog::warn("{}: child {} did not stop within {} ms; killing it",
+                       self->state.flags.name, c.spec.id,
+                       c.spec.shutdown_timeout.count());
+          self->send_exit(c.handle, caf::exit_reason::kill);
+        }
+    },
+    [self](lookup_atom, const std::string& id) -> caf::actor {
+      for (auto& c : self->state.children)
+        if (c.spec.id == id)
+          return c.handle;
+      return {};
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_supervisor(caf::local_actor* parent, supervisor_flags flags,
+                            std::vector<child_spec> children) {
+  return parent->spawn<caf::linked>(supervisor_behavior, std::move(flags),
+                                    std::move(children));
+}
+
+caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_flags flags,
+                            std::vector<child_spec> children) {
+  return sys.spawn(supervisor_behavior, std::move(flags), std::move(children));
+}
+
+} // namespace snakepit

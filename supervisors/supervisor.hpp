@@ -1,0 +1,73 @@
+#pragma once
+
+/// An OTP-style supervisor actor.
+///
+/// It starts its children in order, links to and monitors each, and when one
+/// exits it applies its restart type (permanent: always restarted;
+/// transient: restarted after an abnormal exit; temporary: never) and its
+/// strategy (one_for_one: only that child; one_for_all: every child;
+/// rest_for_one: that child and those started after it). Every restart is
+/// charged to a restart budget (intensity restarts per period, with
+/// exponential backoff between them); when the budget is spent the
+/// supervisor stops its remaining children and quits with the child's own
+/// failure, wrapped to say it gave up: the escalation its parent sees.
+///
+/// Asked to stop (an exit message from anyone but a child), it sends every
+/// child a `user_shutdown` exit, waits up to each child's shutdown timeout,
+/// kills the ones still alive, and quits once all are gone.
+///
+/// interface supervisor {
+///   (lookup_atom, std::string id) -> (caf::actor)  // invalid if not running
+/// }
+
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace snakepit {
+
+/// Which children restart when one fails.
+enum class restart_strategy { one_for_one, one_for_all, rest_for_one };
+
+/// When a child is restarted.
+enum class restart_type { permanent, transient, temporary };
+
+/// How to start one child and how to treat it.
+struct child_spec {
+  /// Unique among the supervisor's children; used by lookup and logs.
+  std::string id;
+  /// Spawns the child, linked to the given supervisor. Called again on each
+  /// restart.
+  std::function<caf::actor(caf::local_actor* supervisor)> start;
+  /// When to restart it.
+  restart_type restart = restart_type::permanent;
+  /// How long a graceful stop may take before the child is killed.
+  std::chrono::milliseconds shutdown_timeout{5000};
+};
+
+/// The supervisor's own policy.
+struct supervisor_flags {
+  /// Name in logs, e.g. "pool default".
+  std::string name = "supervisor";
+  restart_strategy strategy = restart_strategy::one_for_one;
+  /// At most this many restarts within `period`; one more escalates.
+  int intensity = 5;
+  std::chrono::milliseconds period{10000};
+  /// First delay between restarts in a busy period; doubles each time.
+  std::chrono::milliseconds backoff{100};
+  /// Upper bound of the backoff delay.
+  std::chrono::milliseconds backoff_max{5000};
+};
+
+/// Spawns a supervisor linked to `parent`.
+caf::actor spawn_supervisor(caf::local_actor* parent, supervisor_flags flags,
+                            std::vector<child_spec> children);
+
+/// Spawns a top-level supervisor (the root of a tree).
+caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_flags flags,
+                            std::vector<child_spec> children);
+
+} // namespace snakepit

@@ -1,0 +1,203 @@
+// One test case per validation rule: a config breaking only that rule must
+// yield exactly one error, naming the offending key.
+
+#include "core/config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace snakepit;
+
+namespace {
+
+// Parses a config holding one pool with the given extra lines.
+std::vector<config_error> pool_errors(const std::string& lines) {
+  auto r = parse_config("[[pools]]\n" + lines + "\n", "t.toml");
+  return r.errors;
+}
+
+// Exactly one error, for `key`, whose problem contains `words`.
+void check_one_error(const std::vector<config_error>& errors,
+                     const std::string& key, const std::string& words) {
+  std::string all;
+  for (const auto& e : errors)
+    all += to_string(e) + "\n";
+  INFO(all);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].key == key);
+  CHECK_THAT(errors[0].problem, Catch::Contains(words));
+}
+
+} // namespace
+
+TEST_CASE("rule: size is at least 1", "[config][rules]") {
+  check_one_error(pool_errors("size = 0"), "pools[0].size",
+                  "at least 1 (got 0)");
+  check_one_error(pool_errors("size = -3"), "pools[0].size", "at least 1");
+  CHECK(pool_errors("size = 1").empty());
+}
+
+TEST_CASE("rule: integers fit", "[config][rules]") {
+  check_one_error(pool_errors("size = 99999999999"), "pools[0].size",
+                  "out of range");
+}
+
+TEST_CASE("rule: queue_size is at least 1", "[config][rules]") {
+  check_one_error(pool_errors("queue_size = 0"), "pools[0].queue_size",
+                  "at least 1 (got 0)");
+  check_one_error(pool_errors("queue_size = -1"), "pools[0].queue_size",
+                  "at least 1 (got -1)");
+}
+
+TEST_CASE("rule: durations are well-formed", "[config][rules]") {
+  check_one_error(pool_errors("queue_timeout = \"5x\""),
+                  "pools[0].queue_timeout", "\"5x\" is not a duration");
+  check_one_error(pool_errors("startup_timeout = \"30\""),
+                  "pools[0].startup_timeout", "is not a duration");
+}
+
+TEST_CASE("rule: durations are not negative", "[config][rules]") {
+  check_one_error(pool_errors("shutdown_timeout = \"-5s\""),
+                  "pools[0].shutdown_timeout", "negative");
+}
+
+TEST_CASE("rule: timeouts that must elapse are greater than zero",
+          "[config][rules]") {
+  for (auto key : {"startup_timeout", "queue_timeout", "request_timeout",
+                   "restart_period"}) {
+    INFO(key);
+    check_one_error(pool_errors(std::string{key} + " = \"0s\""),
+                    "pools[0]." + std::string{key}, "greater than 0s");
+  }
+  for (auto key : {"shutdown_timeout", "restart_backoff"}) {
+    INFO(key);
+    CHECK(pool_errors(std::string{key} + " = \"0s\"").empty());
+  }
+}
+
+TEST_CASE("rule: infinity only for queue and request timeouts",
+          "[config][rules]") {
+  CHECK(pool_errors("queue_timeout = \"infinity\"").empty());
+  CHECK(pool_errors("request_timeout = \"infinity\"").empty());
+  check_one_error(pool_errors("startup_timeout = \"infinity\""),
+                  "pools[0].startup_timeout", "infinity");
+  check_one_error(pool_errors("shutdown_timeout = \"infinity\""),
+                  "pools[0].shutdown_timeout", "infinity");
+}
+
+TEST_CASE("rule: restart_backoff_max is at least restart_backoff",
+          "[config][rules]") {
+  check_one_error(pool_errors("restart_backoff = \"10s\""),
+                  "pools[0].restart_backoff_max",
+                  "at least restart_backoff (10s), got 5s");
+}
+
+TEST_CASE("rule: max_restarts is not negative", "[config][rules]") {
+  check_one_error(pool_errors("max_restarts = -1"), "pools[0].max_restarts",
+                  "at least 0");
+  CHECK(pool_errors("max_restarts = 0").empty());
+}
+
+TEST_CASE("rule: adapter is package.module.Class", "[config][rules]") {
+  for (auto bad : {"ShowcaseAdapter", "", "pkg..Class", ".pkg.Class",
+                   "pkg.Class.", "pkg.9module.Class", "pkg.mod-ule.Class",
+                   "pkg.mod ule.Class"}) {
+    INFO(bad);
+    check_one_error(pool_errors("adapter = \"" + std::string{bad} + "\""),
+                    "pools[0].adapter", "package.module.Class");
+  }
+  CHECK(pool_errors("adapter = \"pkg.Class\"").empty());
+  CHECK(pool_errors("adapter = \"_a.b2.c_d.Class\"").empty());
+}
+
+TEST_CASE("rule: python is not empty", "[config][rules]") {
+  check_one_error(pool_errors("python = \"\""), "pools[0].python",
+                  "must not be empty");
+}
+
+TEST_CASE("rule: pool names are unique", "[config][rules]") {
+  auto r = parse_config("[[pools]]\nname = \"a\"\n"
+                        "[[pools]]\nname = \"b\"\n"
+                        "[[pools]]\nname = \"a\"\n",
+                        "t.toml");
+  check_one_error(r.errors, "pools[2].name",
+                  "duplicate pool name \"a\" (also used by pools[0])");
+  // Two pools that both leave the name out are both "default".
+  r = parse_config("[[pools]]\n[[pools]]\n", "t.toml");
+  check_one_error(r.errors, "pools[1].name", "duplicate");
+}
+
+TEST_CASE("rule: pool names are non-empty", "[config][rules]") {
+  check_one_error(pool_errors("name = \"\""), "pools[0].name",
+                  "must not be empty");
+}
+
+TEST_CASE("rule: pool names use [A-Za-z0-9_-]", "[config][rules]") {
+  for (auto bad : {"my pool", "a/b", "a.b", "caf\xc3\xa9"}) {
+    INFO(bad);
+    check_one_error(pool_errors("name = \"" + std::string{bad} + "\""),
+                    "pools[0].name", "[A-Za-z0-9_-]");
+  }
+  CHECK(pool_errors("name = \"Az09_-\"").empty());
+}
+
+TEST_CASE("rule: pool names are at most 64 characters", "[config][rules]") {
+  check_one_error(pool_errors("name = \"" + std::string(65, 'a') + "\""),
+                  "pools[0].name", "longer than 64");
+  CHECK(pool_errors("name = \"" + std::string(64, 'a') + "\"").empty());
+}
+
+TEST_CASE("rule: profile is process or thread", "[config][rules]") {
+  check_one_error(pool_errors("profile = \"threads\""), "pools[0].profile",
+                  "\"threads\" is not \"process\" or \"thread\"");
+  check_one_error(pool_errors("profile = 1"), "pools[0].profile",
+                  "expected a string");
+}
+
+TEST_CASE("rule: threads_per_worker is 1 to 256", "[config][rules]") {
+  check_one_error(pool_errors("threads_per_worker = 0"),
+                  "pools[0].threads_per_worker", "between 1 and 256 (got 0)");
+  check_one_error(pool_errors("threads_per_worker = 257"),
+                  "pools[0].threads_per_worker", "(got 257)");
+  CHECK(pool_errors("threads_per_worker = 256").empty());
+}
+
+TEST_CASE("rule: startup_concurrency is at least 1", "[config][rules]") {
+  check_one_error(pool_errors("startup_concurrency = 0"),
+                  "pools[0].startup_concurrency", "at least 1");
+}
+
+TEST_CASE("rule: env names are valid", "[config][rules]") {
+  check_one_error(pool_errors("env = { \"A=B\" = \"x\" }"), "pools[0].env",
+                  "\"A=B\" is not a valid environment variable name");
+  check_one_error(pool_errors("env = \"A=B\""), "pools[0].env",
+                  "expected a table of strings");
+}
+
+TEST_CASE("rule: adapter_args is an array of strings", "[config][rules]") {
+  check_one_error(pool_errors("adapter_args = \"--x\""),
+                  "pools[0].adapter_args", "expected an array of strings");
+}
+
+TEST_CASE("rule: log_level is a known level", "[config][rules]") {
+  auto r = parse_config("log_level = \"verbose\"\n", "t.toml");
+  check_one_error(r.errors, "log_level",
+                  "\"verbose\" is not one of trace, debug, info, warn, "
+                  "error, off");
+  for (auto level : {"trace", "debug", "info", "warn", "error", "off"})
+    CHECK(parse_config("log_level = \"" + std::string{level} + "\"\n", "t")
+            .ok());
+}
+
+TEST_CASE("rule: python_path is not empty", "[config][rules]") {
+  auto r = parse_config("python_path = \"\"\n", "t.toml");
+  check_one_error(r.errors, "python_path", "must not be empty");
+}
+
+TEST_CASE("rule: unknown keys are errors", "[config][rules]") {
+  check_one_error(pool_errors("workers = 3"), "pools[0].workers",
+                  "unknown key");
+  auto r = parse_config("verbose = true\n", "t.toml");
+  check_one_error(r.errors, "verbose", "unknown key");
+}

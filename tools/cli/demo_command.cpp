@@ -1,0 +1,135 @@
+// `snakepit demo`: the README's main job. A pool of real Python workers
+// hashes data, adds numbers, burns CPU and reports on itself, driven by
+// several concurrent callers; then the host stops cleanly.
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <iostream>
+#include <map>
+
+#include "commands.hpp"
+#include "host_session.hpp"
+
+namespace snakepit::cli {
+
+namespace {
+
+/// Concurrent callers driving the pool.
+constexpr int callers = 4;
+
+struct job {
+  std::string command;
+  std::string args;
+};
+
+std::vector<job> make_batch(int requests) {
+  std::vector<job> batch;
+  for (int i = 0; i < requests; ++i) {
+    batch.push_back({"hash_blob", R"({"mb": 4})"});
+    batch.push_back({"add", "{\"a\": " + std::to_string(i) + ", \"b\": "
+                              + std::to_string(i * i) + "}"});
+    if (i % 8 == 0)
+      batch.push_back({"cpu_burn", R"({"ms": 20})"});
+  }
+  batch.push_back({"echo", R"({"greeting": "hello from C++", "n": [1, 2, 3]})"});
+  return batch;
+}
+
+struct tally {
+  int ok = 0;
+  int failed = 0;
+  std::map<std::string, int> per_worker;
+  std::vector<std::string> samples;
+};
+
+tally run_batch(snakepit::client& c, const std::string& pool,
+                const std::vector<job>& batch) {
+  std::vector<std::future<std::vector<std::pair<job, execute_reply>>>> parts;
+  for (int k = 0; k < callers; ++k)
+    parts.push_back(std::async(std::launch::async, [&, k] {
+      std::vector<std::pair<job, execute_reply>> out;
+      for (size_t i = k; i < batch.size(); i += callers)
+        out.emplace_back(batch[i],
+                         c.execute(pool, batch[i].command, batch[i].args));
+      return out;
+    }));
+  tally t;
+  for (auto& part : parts)
+    for (auto& [j, reply] : part.get()) {
+      if (!reply.ok()) {
+        ++t.failed;
+        std::cerr << "unexpected failure of " << j.command << ": "
+                  << describe(reply.error);
+        continue;
+      }
+      ++t.ok;
+      ++t.per_worker[reply.worker];
+      if (j.command != "hash_blob" || t.samples.size() < 3)
+        if (t.samples.size() < 8)
+          t.samples.push_back(j.command + " " + j.args + " -> "
+                              + reply.result_json.substr(0, 100));
+    }
+  return t;
+}
+
+} // namespace
+
+int demo_command(const common_options& opts, int requests) {
+  if (!setup_logging(opts.log_level)) {
+    std::cerr << "unknown log level '" << opts.log_level << "'\n";
+    return 2;
+  }
+  auto cfg = load_config_or_report(opts.config_path);
+  if (!cfg)
+    return 2;
+  auto started = host_session::start(*cfg);
+  if (auto* err = std::get_if<std::string>(&started)) {
+    std::cerr << *err << '\n';
+    return 2;
+  }
+  auto& host = *std::get<std::unique_ptr<host_session>>(started);
+  auto t0 = std::chrono::steady_clock::now();
+  auto status = host.await_ready();
+  auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - t0)
+                    .count();
+  const auto& pool = status.front();
+  std::cout << describe_pool(pool) << " (ready in " << ready_ms << " ms)\n";
+  if (pool.failed.code != error_code::none)
+    return 1;
+
+  auto batch = make_batch(requests);
+  auto t1 = std::chrono::steady_clock::now();
+  auto result = run_batch(host.client(), pool.name, batch);
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                            - t1)
+                .count();
+  for (const auto& line : result.samples)
+    std::cout << "  " << line << '\n';
+
+  // A failing tool comes back as a structured Python error.
+  auto err = host.client().execute(pool.name, "fail",
+                                   R"({"message": "demo failure"})");
+  std::cout << "  fail -> " << to_string(err.error.code) << ": "
+            << err.error.message << " (" << err.error.python_type
+            << ", traceback of "
+            << std::count(err.error.traceback.begin(),
+                          err.error.traceback.end(), '\n')
+            << " lines)\n";
+
+  std::cout << result.ok << " requests succeeded, " << result.failed
+            << " failed, in " << secs << " s (" << result.ok / secs
+            << " req/s, " << callers << " callers, "
+            << requests * 4 << " MiB hashed)\n";
+  for (const auto& [worker, n] : result.per_worker)
+    std::cout << "  " << worker << " served " << n << '\n';
+  host.stop();
+  std::cout << "pool stopped; all worker processes reaped\n";
+  bool ok = result.failed == 0 && err.error.code == error_code::python_error;
+  return ok ? 0 : 1;
+}
+
+} // namespace snakepit::cli

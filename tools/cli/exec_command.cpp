@@ -1,0 +1,77 @@
+#include <iostream>
+
+#include "commands.hpp"
+#include "core/duration.hpp"
+#include "host_session.hpp"
+
+namespace snakepit::cli {
+
+namespace {
+
+/// Keeps only the pool the request names: exec starts nothing else.
+bool select_pool(host_config& cfg, const std::string& name) {
+  if (name.empty()) {
+    cfg.pools.resize(1);
+    return true;
+  }
+  for (auto& pool : cfg.pools)
+    if (pool.name == name) {
+      auto chosen = pool;
+      cfg.pools = {std::move(chosen)};
+      return true;
+    }
+  return false;
+}
+
+} // namespace
+
+int exec_command(const common_options& opts, const exec_options& exec) {
+  if (!setup_logging(opts.log_level)) {
+    std::cerr << "unknown log level '" << opts.log_level << "'\n";
+    return 2;
+  }
+  auto cfg = load_config_or_report(opts.config_path);
+  if (!cfg)
+    return 2;
+  execute_request req;
+  req.command = exec.command;
+  req.args_json = exec.args_json;
+  if (!exec.timeout.empty()) {
+    auto timeout = parse_duration(exec.timeout);
+    if (!timeout || timeout->count() <= 0) {
+      std::cerr << "--timeout: '" << exec.timeout
+                << "' is not a duration (use e.g. 500ms, 30s, 1h)\n";
+      return 2;
+    }
+    req.timeout = *timeout;
+  }
+  if (!select_pool(*cfg, exec.pool)) {
+    std::cerr << describe(make_failure(error_code::pool_not_found,
+                                       "no pool named '" + exec.pool
+                                         + "' in the config"))
+              << '\n';
+    return 1;
+  }
+  req.pool = cfg->pools.front().name;
+  auto started = host_session::start(*cfg);
+  if (auto* err = std::get_if<std::string>(&started)) {
+    std::cerr << *err << '\n';
+    return 2;
+  }
+  auto& host = *std::get<std::unique_ptr<host_session>>(started);
+  auto status = host.await_ready();
+  if (status.front().failed.code != error_code::none) {
+    std::cerr << describe(status.front().failed) << '\n';
+    return 1;
+  }
+  auto reply = host.client().execute(std::move(req));
+  host.stop();
+  if (!reply.ok()) {
+    std::cerr << describe(reply.error) << '\n';
+    return 1;
+  }
+  std::cout << reply.result_json << '\n';
+  return 0;
+}
+
+} // namespace snakepit::cli

@@ -1,0 +1,56 @@
+// The `snakepit` command-line tool.
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace snakepit::cli;
+  CLI::App app{"Snakepit: supervised pools of Python workers"};
+  app.require_subcommand(1);
+  common_options common;
+  auto add_common = [&common](CLI::App* cmd) {
+    cmd->add_option("-c,--config", common.config_path,
+                    "TOML config file (default: built-in default pool)");
+    cmd->add_option("--log-level", common.log_level,
+                    "trace, debug, info, warn, error or off")
+      ->capture_default_str();
+  };
+
+  auto* run = app.add_subcommand("run", "Start the pools and serve until "
+                                        "interrupted (SIGINT/SIGTERM)");
+  add_common(run);
+
+  exec_options exec;
+  auto* exec_cmd = app.add_subcommand(
+    "exec", "Run one command on a pool and print its JSON result");
+  add_common(exec_cmd);
+  exec_cmd->add_option("-p,--pool", exec.pool,
+                       "Pool name (default: the first pool)");
+  exec_cmd->add_option("-t,--timeout", exec.timeout,
+                       "Request timeout, e.g. 500ms, 30s (default: the "
+                       "pool's request_timeout)");
+  exec_cmd->add_option("COMMAND", exec.command, "Tool of the adapter")
+    ->required();
+  exec_cmd->add_option("JSON_ARGS", exec.args_json,
+                       "Arguments as a JSON object")
+    ->capture_default_str();
+
+  int demo_requests = 48;
+  auto* demo = app.add_subcommand(
+    "demo", "The main job: a pool of Python workers runs a batch of real "
+            "work (hashing, arithmetic, CPU, sleeps), prints the results and "
+            "exits");
+  add_common(demo);
+  demo->add_option("-n,--requests", demo_requests,
+                   "Number of hash_blob requests in the batch")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 100000));
+
+  CLI11_PARSE(app, argc, argv);
+  if (run->parsed())
+    return run_command(common);
+  if (exec_cmd->parsed())
+    return exec_command(common, exec);
+  return demo_command(common, demo_requests);
+}

@@ -1,0 +1,53 @@
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+#include <pthread.h>
+
+#include "commands.hpp"
+#include "host_session.hpp"
+
+namespace snakepit::cli {
+
+int run_command(const common_options& opts) {
+  if (!setup_logging(opts.log_level)) {
+    std::cerr << "unknown log level '" << opts.log_level << "'\n";
+    return 2;
+  }
+  auto cfg = load_config_or_report(opts.config_path);
+  if (!cfg)
+    return 2;
+  // Block the stop signals before any thread starts, so that every thread
+  // inherits the mask and this one alone receives them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto started = host_session::start(*cfg);
+  if (auto* err = std::get_if<std::string>(&started)) {
+    std::cerr << *err << '\n';
+    return 2;
+  }
+  auto& host = *std::get<std::unique_ptr<host_session>>(started);
+  int failed = 0;
+  for (const auto& status : host.await_ready()) {
+    if (status.failed.code != error_code::none)
+      ++failed;
+    spdlog::info("{}", describe_pool(status));
+  }
+  if (failed == 0)
+    spdlog::info("serving {} pool(s); press Ctrl-C to stop",
+                 host.config().pools.size());
+  else
+    spdlog::error("{} pool(s) failed to start; serving the others", failed);
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  host.stop();
+  spdlog::info("stopped");
+  return failed == 0 ? 0 : 1;
+}
+
+} // namespace snakepit::cli
