@@ -12,6 +12,9 @@ caf::error to_caf_error(const failure& f) {
 }
 
 failure from_caf_error(const caf::error& err) {
+  // CAF 0.17 crashes on category() of an empty error: test it first.
+  if (!err)
+    return make_failure(error_code::none, "normal exit");
   if (err.category() == error_category) {
     failure f;
     f.code = static_cast<error_code>(err.code());

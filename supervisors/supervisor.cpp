@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "core/restart_budget.hpp"
 #include "messages/atoms.hpp"
@@ -31,6 +32,9 @@ struct supervisor_state {
   std::optional<restart_budget> budget;
   bool shutting_down = false;
   caf::error exit_reason;
+  /// Children whose exit was seen by one of its two notices (down message,
+  /// link exit message) but not yet by the other, in either order.
+  std::unordered_set<caf::actor_addr> half_exited;
 
   static inline const char* name = "snakepit.supervisor";
 };
@@ -183,13 +187,23 @@ caf::behavior supervisor_behavior(sup_ptr self, supervisor_flags flags,
     start_child(self, c);
 
   self->set_down_handler([self](caf::down_msg& msg) {
-    if (auto* c = find_child(self, msg.source))
-      on_child_down(self, *c, msg.reason);
+    auto* c = find_child(self, msg.source);
+    if (!c)
+      return;
+    auto& half = self->state.half_exited;
+    if (half.erase(msg.source) == 0)
+      half.insert(msg.source);
+    on_child_down(self, *c, msg.reason);
   });
   self->set_exit_handler([self](caf::exit_msg& msg) {
-    // Children's exits arrive as down messages too; anyone else's exit is
-    // a request to stop.
-    if (find_child(self, msg.source) || self->state.shutting_down)
+    // A child's exit is handled through its down message; anyone else's
+    // exit message is a request to stop.
+    auto& half = self->state.half_exited;
+    if (find_child(self, msg.source)) {
+      half.insert(msg.source);
+      return;
+    }
+    if (half.erase(msg.source) > 0 || self->state.shutting_down)
       return;
     shut_down(self, msg.reason);
   });

@@ -11,7 +11,8 @@ namespace snakepit::cli {
 /// Options shared by every subcommand.
 struct common_options {
   std::string config_path;
-  std::string log_level = "info";
+  /// Empty: the config's log_level.
+  std::string log_level;
 };
 
 /// `snakepit run`: start the pools and serve until SIGINT/SIGTERM.

@@ -42,7 +42,8 @@ struct tally {
   int ok = 0;
   int failed = 0;
   std::map<std::string, int> per_worker;
-  std::vector<std::string> samples;
+  /// The first result of each command, to show.
+  std::map<std::string, std::string> samples;
 };
 
 tally run_batch(snakepit::client& c, const std::string& pool,
@@ -67,10 +68,8 @@ tally run_batch(snakepit::client& c, const std::string& pool,
       }
       ++t.ok;
       ++t.per_worker[reply.worker];
-      if (j.command != "hash_blob" || t.samples.size() < 3)
-        if (t.samples.size() < 8)
-          t.samples.push_back(j.command + " " + j.args + " -> "
-                              + reply.result_json.substr(0, 100));
+      t.samples.emplace(j.command, j.command + " " + j.args + " -> "
+                                     + reply.result_json.substr(0, 100));
     }
   return t;
 }
@@ -78,11 +77,7 @@ tally run_batch(snakepit::client& c, const std::string& pool,
 } // namespace
 
 int demo_command(const common_options& opts, int requests) {
-  if (!setup_logging(opts.log_level)) {
-    std::cerr << "unknown log level '" << opts.log_level << "'\n";
-    return 2;
-  }
-  auto cfg = load_config_or_report(opts.config_path);
+  auto cfg = prepare(opts.config_path, opts.log_level);
   if (!cfg)
     return 2;
   auto started = host_session::start(*cfg);
@@ -107,7 +102,7 @@ int demo_command(const common_options& opts, int requests) {
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now()
                                             - t1)
                 .count();
-  for (const auto& line : result.samples)
+  for (const auto& [command, line] : result.samples)
     std::cout << "  " << line << '\n';
 
   // A failing tool comes back as a structured Python error.

@@ -26,11 +26,7 @@ bool select_pool(host_config& cfg, const std::string& name) {
 } // namespace
 
 int exec_command(const common_options& opts, const exec_options& exec) {
-  if (!setup_logging(opts.log_level)) {
-    std::cerr << "unknown log level '" << opts.log_level << "'\n";
-    return 2;
-  }
-  auto cfg = load_config_or_report(opts.config_path);
+  auto cfg = prepare(opts.config_path, opts.log_level);
   if (!cfg)
     return 2;
   execute_request req;

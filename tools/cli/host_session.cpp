@@ -63,24 +63,28 @@ void host_session::stop() {
   rt_.reset();
 }
 
-std::optional<host_config> load_config_or_report(const std::string& path) {
-  if (path.empty())
-    return default_config();
-  auto result = load_config_file(path);
-  for (const auto& err : result.errors)
-    std::cerr << to_string(err) << '\n';
-  return result.config;
-}
-
-bool setup_logging(const std::string& level) {
+std::optional<host_config> prepare(const std::string& config_path,
+                                   const std::string& log_level) {
+  std::optional<host_config> cfg = default_config();
+  if (!config_path.empty()) {
+    auto result = load_config_file(config_path);
+    for (const auto& err : result.errors)
+      std::cerr << to_string(err) << '\n';
+    cfg = std::move(result.config);
+  }
+  if (!cfg)
+    return std::nullopt;
+  const auto& level = log_level.empty() ? cfg->log_level : log_level;
   auto lvl = spdlog::level::from_str(level);
-  if (lvl == spdlog::level::off && level != "off")
-    return false;
-  auto logger = spdlog::stderr_color_mt("snakepit");
-  spdlog::set_default_logger(logger);
+  if (lvl == spdlog::level::off && level != "off") {
+    std::cerr << "unknown log level '" << level
+              << "' (use trace, debug, info, warn, error or off)\n";
+    return std::nullopt;
+  }
+  spdlog::set_default_logger(spdlog::stderr_color_mt("snakepit"));
   spdlog::set_level(lvl);
   spdlog::set_pattern("%H:%M:%S.%e %^%-5l%$ %v");
-  return true;
+  return cfg;
 }
 
 std::string describe_pool(const pool_status& s) {

@@ -51,13 +51,12 @@ private:
   std::unique_ptr<snakepit::client> client_;
 };
 
-/// Loads `path` (or the built-in default config when empty), printing every
-/// error to stderr. Returns nullopt on errors.
-std::optional<host_config> load_config_or_report(const std::string& path);
-
-/// Sets spdlog's default logger to stderr with `level` ("info", "debug"...).
-/// Returns false for an unknown level.
-bool setup_logging(const std::string& level);
+/// Loads the config at `config_path` (the built-in default when empty) and
+/// sets up logging to stderr at `log_level`, or at the config's level when
+/// `log_level` is empty. Prints every problem to stderr and returns nullopt
+/// on any.
+std::optional<host_config> prepare(const std::string& config_path,
+                                   const std::string& log_level);
 
 /// Renders one pool's status for humans, one line.
 std::string describe_pool(const pool_status& s);

@@ -13,8 +13,8 @@ int main(int argc, char** argv) {
     cmd->add_option("-c,--config", common.config_path,
                     "TOML config file (default: built-in default pool)");
     cmd->add_option("--log-level", common.log_level,
-                    "trace, debug, info, warn, error or off")
-      ->capture_default_str();
+                    "trace, debug, info, warn, error or off (default: the "
+                    "config's log_level, info)");
   };
 
   auto* run = app.add_subcommand("run", "Start the pools and serve until "

@@ -10,11 +10,7 @@
 namespace snakepit::cli {
 
 int run_command(const common_options& opts) {
-  if (!setup_logging(opts.log_level)) {
-    std::cerr << "unknown log level '" << opts.log_level << "'\n";
-    return 2;
-  }
-  auto cfg = load_config_or_report(opts.config_path);
+  auto cfg = prepare(opts.config_path, opts.log_level);
   if (!cfg)
     return 2;
   // Block the stop signals before any thread starts, so that every thread

@@ -1,0 +1,241 @@
+// The `snakepit` command-line tool as a user runs it: exec's output and exit
+// codes, config errors, and `snakepit run` under signals. A SIGKILLed host
+// must not leave Python workers behind.
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <set>
+
+#include <unistd.h>
+
+#include "support.hpp"
+
+using namespace snakepit::it;
+using std::chrono::milliseconds;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+/// Writes a config with one showcase pool of `size` workers, its run
+/// directory under `tmp`, and returns its path. `extra` is appended to the
+/// pool's table.
+std::string write_config(const temp_dir& tmp, int size,
+                         const std::string& extra = "") {
+  auto path = tmp / "snakepit.toml";
+  write_file(path, "run_dir = \"" + (tmp / "run") + "\"\n"
+                     "log_level = \"info\"\n"
+                     "[[pools]]\n"
+                     "name = \"default\"\n"
+                     "size = " + std::to_string(size) + "\n"
+                     "startup_timeout = \"10s\"\n"
+                     "shutdown_timeout = \"2s\"\n"
+                     "restart_backoff = \"50ms\"\n"
+                     + extra);
+  return path;
+}
+
+/// True when the run base holds nothing (every host removed its run dir).
+bool run_base_empty(const temp_dir& tmp) {
+  std::error_code ec;
+  return !std::filesystem::exists(tmp / "run", ec)
+         || std::filesystem::is_empty(tmp / "run", ec);
+}
+
+std::string describe_run(const run_result& r) {
+  return "exit " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out
+         + "\n--- stderr:\n" + r.err;
+}
+
+/// Starts `snakepit run` with a 2-worker pool and waits until it serves.
+/// Returns the pids of its Python workers.
+std::vector<int> start_serving(child_process& host) {
+  INFO("stderr so far:\n" << host.err());
+  REQUIRE(host.wait_for_stderr("2/2 workers ready", patience));
+  std::vector<int> workers;
+  REQUIRE(eventually([&] {
+    workers = python_children_of(host.pid());
+    return workers.size() == 2;
+  }));
+  for (int pid : workers) {
+    auto args = proc_args(pid);
+    CHECK(std::find(args.begin(), args.end(), "--snakepit-run-id")
+          != args.end());
+  }
+  return workers;
+}
+
+/// `snakepit run` stops cleanly on `sig`: exit 0, no worker left, run
+/// directory removed.
+void check_clean_stop_on(int sig, const std::string& name) {
+  temp_dir tmp;
+  auto cfg = write_config(tmp, 2);
+  child_process host{{cli_path(), "run", "-c", cfg}};
+  auto workers = start_serving(host);
+  REQUIRE(host.wait_for_stderr("serving 1 pool(s)", patience));
+
+  host.signal(sig);
+  auto code = host.wait_exit(patience);
+  INFO("stderr:\n" << host.err());
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+  CHECK(contains(host.err(), "received " + name));
+  CHECK(contains(host.err(), "stopped"));
+  // The host reaped its workers before it exited.
+  for (int pid : workers) {
+    INFO("worker pid " << pid);
+    CHECK(process_gone(pid));
+  }
+  CHECK(run_base_empty(tmp));
+}
+
+} // namespace
+
+TEST_CASE("cli: exec add prints the sum", "[integration][cli]") {
+  temp_dir tmp;
+  auto cfg = write_config(tmp, 1);
+  auto r = run_command({cli_path(), "exec", "-c", cfg, "add",
+                        R"({"a":2,"b":3})"});
+  INFO(describe_run(r));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "5\n");
+  CHECK(run_base_empty(tmp));
+
+  auto echo = run_command({cli_path(), "exec", "-c", cfg, "--log-level",
+                           "off", "echo", R"({"x":[1,"two"]})"});
+  INFO(describe_run(echo));
+  CHECK(echo.exit_code == 0);
+  CHECK(echo.out == "{\"x\": [1, \"two\"]}\n");
+  CHECK(echo.err.empty());
+}
+
+TEST_CASE("cli: exec fail exits non-zero with the Python traceback",
+          "[integration][cli]") {
+  temp_dir tmp;
+  auto cfg = write_config(tmp, 1);
+  auto r = run_command({cli_path(), "exec", "-c", cfg, "fail",
+                        R"({"message":"cli boom"})"});
+  INFO(describe_run(r));
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.empty());
+  CHECK(contains(r.err, "python_error"));
+  CHECK(contains(r.err, "RuntimeError"));
+  CHECK(contains(r.err, "cli boom"));
+  CHECK(contains(r.err, "Traceback"));
+  CHECK(run_base_empty(tmp));
+}
+
+TEST_CASE("cli: exec reports request errors with their category",
+          "[integration][cli]") {
+  temp_dir tmp;
+  auto cfg = write_config(tmp, 1);
+
+  auto nopool = run_command({cli_path(), "exec", "-c", cfg, "--pool",
+                             "nosuch", "ping"});
+  INFO(describe_run(nopool));
+  CHECK(nopool.exit_code == 1);
+  CHECK(contains(nopool.err, "pool_not_found"));
+  CHECK(contains(nopool.err, "nosuch"));
+
+  auto unknown = run_command({cli_path(), "exec", "-c", cfg, "nope"});
+  INFO(describe_run(unknown));
+  CHECK(unknown.exit_code == 1);
+  CHECK(contains(unknown.err, "unknown_command"));
+
+  auto badjson = run_command({cli_path(), "exec", "-c", cfg, "echo",
+                              "{not json"});
+  INFO(describe_run(badjson));
+  CHECK(badjson.exit_code == 1);
+  CHECK(contains(badjson.err, "invalid_arguments"));
+
+  auto badtimeout = run_command({cli_path(), "exec", "-c", cfg, "--timeout",
+                                 "soon", "ping"});
+  INFO(describe_run(badtimeout));
+  CHECK(badtimeout.exit_code == 2);
+  CHECK(contains(badtimeout.err, "soon"));
+  CHECK(run_base_empty(tmp));
+}
+
+TEST_CASE("cli: a config with a bad key exits 2 naming the key",
+          "[integration][cli]") {
+  temp_dir tmp;
+  auto top = tmp / "top.toml";
+  write_file(top, "run_dir = \"" + (tmp / "run") + "\"\nbogus_key = 1\n");
+  auto r = run_command({cli_path(), "exec", "-c", top, "ping"});
+  INFO(describe_run(r));
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "bogus_key"));
+  CHECK(contains(r.err, "top.toml"));
+  CHECK(r.out.empty());
+
+  // A typo in a pool: the key's path, its line, and a suggestion.
+  auto cfg = write_config(tmp, 1, "sizee = 2\n");
+  auto typo = run_command({cli_path(), "run", "-c", cfg});
+  INFO(describe_run(typo));
+  CHECK(typo.exit_code == 2);
+  CHECK(contains(typo.err, "pools[0].sizee"));
+  CHECK(contains(typo.err, "snakepit.toml:9"));
+  CHECK(contains(typo.err, "\"size\""));
+
+  auto missing = run_command({cli_path(), "exec", "-c", tmp / "absent.toml",
+                              "ping"});
+  INFO(describe_run(missing));
+  CHECK(missing.exit_code == 2);
+  CHECK(contains(missing.err, "absent.toml"));
+  // Nothing was started.
+  CHECK(run_base_empty(tmp));
+}
+
+TEST_CASE("cli: --help exits 0", "[integration][cli]") {
+  auto top = run_command({cli_path(), "--help"});
+  INFO(describe_run(top));
+  CHECK(top.exit_code == 0);
+  CHECK(contains(top.out, "exec"));
+  CHECK(contains(top.out, "run"));
+
+  auto exec = run_command({cli_path(), "exec", "--help"});
+  INFO(describe_run(exec));
+  CHECK(exec.exit_code == 0);
+  CHECK(contains(exec.out, "COMMAND"));
+  CHECK(contains(exec.out, "--pool"));
+
+  auto run = run_command({cli_path(), "run", "--help"});
+  CHECK(run.exit_code == 0);
+  CHECK(contains(run.out, "--config"));
+
+  auto none = run_command({cli_path()});
+  CHECK(none.exit_code != 0);
+}
+
+TEST_CASE("cli: SIGKILL of snakepit run leaves no Python worker",
+          "[integration][cli][signals]") {
+  temp_dir tmp;
+  auto cfg = write_config(tmp, 2);
+  child_process host{{cli_path(), "run", "-c", cfg}};
+  auto workers = start_serving(host);
+  for (int pid : workers)
+    REQUIRE(process_alive(pid));
+
+  host.signal(SIGKILL);
+  auto code = host.wait_exit(patience);
+  REQUIRE(code.has_value());
+  CHECK(*code == 128 + SIGKILL);
+  for (int pid : workers) {
+    INFO("worker pid " << pid);
+    CHECK(eventually([&] { return process_gone(pid); }, 5000ms));
+  }
+}
+
+TEST_CASE("cli: SIGTERM stops snakepit run cleanly",
+          "[integration][cli][signals]") {
+  check_clean_stop_on(SIGTERM, "SIGTERM");
+}
+
+TEST_CASE("cli: SIGINT stops snakepit run cleanly",
+          "[integration][cli][signals]") {
+  check_clean_stop_on(SIGINT, "SIGINT");
+}

@@ -1,0 +1,78 @@
+#pragma once
+
+/// A whole Snakepit host inside a test: actor system, runtime, root
+/// supervisor and client, started from a host_config and stopped in order
+/// (the same steps as tools/cli/host_session.cpp).
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "snakepit/snakepit.hpp"
+#include "support.hpp"
+
+namespace snakepit::it {
+
+/// One pool "default" of `size` showcase workers with short timeouts, its
+/// run directory base under `run_base`.
+host_config make_config(const std::string& run_base, int size = 1);
+
+/// Owns a running host. The destructor stops it: every pool, every worker
+/// process, then the runtime (which removes the run directory).
+class host_fixture {
+public:
+  /// Starts the host; throws std::runtime_error when the runtime cannot be
+  /// created. Does not wait for the workers (see `await_ready`).
+  explicit host_fixture(host_config cfg);
+  ~host_fixture();
+  host_fixture(const host_fixture&) = delete;
+  host_fixture& operator=(const host_fixture&) = delete;
+
+  snakepit::client& client() {
+    return *client_;
+  }
+
+  const host_config& config() const {
+    return cfg_;
+  }
+
+  /// This host's run id (on every worker's command line).
+  const std::string& run_id() const {
+    return run_id_;
+  }
+
+  /// This host's run directory, `<run_dir>/<run id>`.
+  const std::string& run_path() const {
+    return run_path_;
+  }
+
+  /// Waits until the pool (default: the first) is ready or failed; throws
+  /// std::runtime_error if it is missing or did not settle within `timeout`.
+  pool_status await_ready(std::string pool = {},
+                          std::chrono::milliseconds timeout = patience);
+
+  /// Current status of the pool (default: the first); throws if missing.
+  pool_status status(std::string pool = {});
+
+  /// Shorthand for `client().execute(first pool, command, args)`.
+  execute_reply exec(const std::string& command,
+                     const std::string& args_json = "{}");
+
+  /// Stops the host and waits for everything to end. Idempotent.
+  void stop();
+
+private:
+  host_config cfg_;
+  std::unique_ptr<caf::actor_system_config> sys_cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  std::shared_ptr<runtime> rt_;
+  caf::actor root_;
+  std::unique_ptr<snakepit::client> client_;
+  std::string run_id_;
+  std::string run_path_;
+};
+
+} // namespace snakepit::it

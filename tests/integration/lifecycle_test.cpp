@@ -1,0 +1,223 @@
+// A host's life: start-up progress, clean shutdown, and reaping the orphans
+// that a crashed earlier host left behind.
+
+#include <catch2/catch.hpp>
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <future>
+#include <set>
+#include <sstream>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "host_fixture.hpp"
+
+using namespace snakepit;
+using namespace snakepit::it;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+namespace {
+
+milliseconds since(steady_clock::time_point t0) {
+  return std::chrono::duration_cast<milliseconds>(steady_clock::now() - t0);
+}
+
+std::vector<int> worker_pids(const pool_status& st) {
+  std::vector<int> out;
+  for (const auto& w : st.workers)
+    out.push_back(w.info.pid);
+  return out;
+}
+
+/// Routes spdlog's default logger into a string for the test's lifetime.
+class captured_log {
+public:
+  captured_log() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(text_, true);
+    sink->set_pattern("%v");
+    auto logger = std::make_shared<spdlog::logger>("it-capture", sink);
+    logger->set_level(spdlog::level::info);
+    spdlog::set_default_logger(logger);
+  }
+  ~captured_log() {
+    spdlog::set_default_logger(previous_);
+  }
+
+  std::string text() {
+    spdlog::default_logger()->flush();
+    return text_.str();
+  }
+
+private:
+  std::shared_ptr<spdlog::logger> previous_;
+  std::ostringstream text_;
+};
+
+} // namespace
+
+TEST_CASE("startup: workers report ready one by one with startup_concurrency 1",
+          "[integration][lifecycle]") {
+  captured_log log;
+  temp_dir tmp;
+  auto cfg = make_config(tmp / "run", 3);
+  cfg.pools[0].name = "prog";
+  cfg.pools[0].startup_concurrency = 1;
+  {
+    host_fixture host{cfg};
+    auto st = host.await_ready();
+    REQUIRE(st.all_ready());
+    CHECK(st.ready == 3);
+    CHECK(st.workers.size() == 3);
+    std::set<int> pids;
+    for (auto pid : worker_pids(st))
+      pids.insert(pid);
+    CHECK(pids.size() == 3);
+  }
+  auto text = log.text();
+  INFO("log:\n" << text);
+  auto starting = text.find("pool prog: starting 3 workers");
+  auto one = text.find("pool prog: 1/3 workers ready");
+  auto two = text.find("pool prog: 2/3 workers ready");
+  auto three = text.find("pool prog: 3/3 workers ready");
+  REQUIRE(starting != std::string::npos);
+  REQUIRE(one != std::string::npos);
+  REQUIRE(two != std::string::npos);
+  REQUIRE(three != std::string::npos);
+  CHECK(starting < one);
+  CHECK(one < two);
+  CHECK(two < three);
+  // Each count appears once.
+  CHECK(text.find("pool prog: 1/3 workers ready", one + 1) == std::string::npos);
+  CHECK(text.find("pool prog: 3/3 workers ready", three + 1)
+        == std::string::npos);
+}
+
+TEST_CASE("shutdown: stopping the host leaves no process and no run directory",
+          "[integration][lifecycle]") {
+  temp_dir tmp;
+  host_fixture host{make_config(tmp / "run", 2)};
+  auto st = host.await_ready();
+  REQUIRE(st.all_ready());
+  auto pids = worker_pids(st);
+  REQUIRE(pids.size() == 2);
+  for (int pid : pids)
+    REQUIRE(process_alive(pid));
+  auto run_id = host.run_id();
+  auto run_path = host.run_path();
+  REQUIRE(path_exists(run_path));
+  REQUIRE(path_exists(run_path + "/host.lock"));
+  {
+    std::set<int> by_id;
+    for (int pid : run_processes(run_id))
+      by_id.insert(pid);
+    CHECK(by_id == std::set<int>(pids.begin(), pids.end()));
+  }
+
+  auto t0 = steady_clock::now();
+  host.stop();
+  CHECK(since(t0) < 8000ms);
+  // The runtime reaped every worker before stop() returned.
+  for (int pid : pids) {
+    INFO("worker pid " << pid);
+    CHECK(process_gone(pid));
+  }
+  CHECK(run_processes(run_id).empty());
+  CHECK_FALSE(path_exists(run_path));
+  // The base stays, empty.
+  CHECK(path_exists(tmp / "run"));
+  CHECK(std::filesystem::is_empty(tmp / "run"));
+  host.stop(); // idempotent
+}
+
+TEST_CASE("shutdown: a call in flight gets its reply, then everything stops",
+          "[integration][lifecycle]") {
+  temp_dir tmp;
+  host_fixture host{make_config(tmp / "run", 1)};
+  auto st = host.await_ready();
+  REQUIRE(st.all_ready());
+  auto pids = worker_pids(st);
+
+  auto inflight = std::async(std::launch::async,
+                             [&] { return host.exec("sleep", R"({"ms":400})"); });
+  REQUIRE(eventually([&] { return host.status().busy_slots == 1; }, 5000ms,
+                     2ms));
+  host.stop();
+  REQUIRE(inflight.wait_for(0ms) == std::future_status::ready);
+  auto reply = inflight.get();
+  INFO("in-flight reply: " << describe(reply.error));
+  CHECK((reply.ok() || reply.error.code == error_code::shutting_down));
+  for (int pid : pids)
+    CHECK(process_gone(pid));
+}
+
+TEST_CASE("orphans: a new host kills the processes of a dead run, not of a "
+          "live one",
+          "[integration][lifecycle][orphans]") {
+  temp_dir tmp;
+  const auto base = tmp / "run";
+  const std::string dead_id = "deadbeef0001";
+
+  // A live host on the same base: its lock is held.
+  host_fixture live{make_config(base, 1)};
+  REQUIRE(live.await_ready().all_ready());
+  auto live_workers = worker_pids(live.status());
+
+  // The remains of a crashed host: an unlocked run directory and a process
+  // carrying its run id, in its own session as workers are.
+  REQUIRE(::mkdir((base + "/" + dead_id).c_str(), 0700) == 0);
+  write_file(base + "/" + dead_id + "/host.lock", "");
+  child_process orphan{{"/bin/sh", "-c", "sleep 300; :", "sh",
+                        "--snakepit-run-id", dead_id},
+                       true};
+  // A process carrying the live host's run id must survive.
+  child_process decoy{{"/bin/sh", "-c", "sleep 300; :", "sh",
+                       "--snakepit-run-id", live.run_id()},
+                      true};
+  REQUIRE(eventually([&] {
+    return run_processes(dead_id) == std::vector<int>{orphan.pid()};
+  }));
+  REQUIRE(eventually([&] {
+    auto procs = run_processes(live.run_id());
+    return std::find(procs.begin(), procs.end(), decoy.pid()) != procs.end();
+  }));
+  // The orphan's child (sleep) shares its process group.
+  int orphan_sleep = 0;
+  REQUIRE(eventually([&] {
+    std::string dir = "/proc";
+    for (const auto& entry : std::filesystem::directory_iterator{dir}) {
+      auto name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos)
+        continue;
+      int pid = std::stoi(name);
+      if (proc_ppid(pid) == orphan.pid()) {
+        orphan_sleep = pid;
+        return true;
+      }
+    }
+    return false;
+  }));
+
+  host_fixture second{make_config(base, 1)};
+  CHECK(second.run_id() != live.run_id());
+  CHECK(second.run_id() != dead_id);
+  // Reaping happens while the runtime is created.
+  CHECK(eventually([&] { return process_gone(orphan.pid()); }));
+  CHECK(eventually([&] { return process_gone(orphan_sleep); }));
+  CHECK(run_processes(dead_id).empty());
+  CHECK_FALSE(path_exists(base + "/" + dead_id));
+
+  // The live run is untouched: its decoy, its worker, its directory.
+  CHECK(process_alive(decoy.pid()));
+  for (int pid : live_workers)
+    CHECK(process_alive(pid));
+  CHECK(path_exists(live.run_path()));
+  CHECK(live.exec("ping").ok());
+  REQUIRE(second.await_ready().all_ready());
+  CHECK(second.exec("ping").ok());
+}
