@@ -59,6 +59,9 @@ struct pool_state {
   std::optional<request_queue<queued_request>> queue;
   std::unordered_map<uint64_t, inflight_call> inflight;
   std::unordered_map<uint64_t, worker_entry> workers;
+  /// Calls answered with request_timeout that may still run in Python,
+  /// by call id, with their worker: their slots stay busy.
+  std::unordered_map<uint64_t, uint64_t> abandoned;
   uint64_t next_call_id = 1;
   int64_t requests = 0;
   /// Start permits: workers starting now, and those waiting to.
@@ -193,7 +196,14 @@ void on_call_done(pool_ptr self, call_done& done) {
     return; // already answered: its worker died first
   auto call = std::move(i->second);
   st.inflight.erase(i);
-  st.slots.release(done.worker_key);
+  if (done.error.code == error_code::request_timeout) {
+    // Python may still run it: keep the slot until the worker says it ended.
+    st.abandoned.emplace(done.call_id, done.worker_key);
+    if (auto w = st.workers.find(done.worker_key); w != st.workers.end())
+      self->send(w->second.handle, call_abandoned{done.call_id});
+  } else {
+    st.slots.release(done.worker_key);
+  }
   execute_reply reply;
   reply.result_json = std::move(done.result_json);
   reply.error = std::move(done.error);
@@ -209,6 +219,8 @@ void drop_worker(pool_ptr self, uint64_t key, const failure& why) {
   auto& st = self->state;
   st.slots.remove(key);
   st.workers.erase(key);
+  for (auto i = st.abandoned.begin(); i != st.abandoned.end();)
+    i = i->second == key ? st.abandoned.erase(i) : std::next(i);
   for (auto i = st.inflight.begin(); i != st.inflight.end();) {
     if (i->second.worker_key == key) {
       reply_failure(i->second.promise, why, i->second.worker_id);
@@ -378,6 +390,13 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
   return {
     [self](execute_atom, execute_request& req) { return on_execute(self, req); },
     [self](call_done& done) { on_call_done(self, done); },
+    [self](abandoned_call_ended& ev) {
+      auto& st = self->state;
+      if (st.abandoned.erase(ev.call_id) > 0) {
+        st.slots.release(ev.worker_key);
+        pump(self);
+      }
+    },
     [self](worker_ready& ev) { on_worker_ready(self, ev); },
     [self](worker_exited& ev) {
       auto& st = self->state;

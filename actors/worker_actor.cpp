@@ -3,9 +3,11 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 
 #include "actors/ready_file.hpp"
@@ -23,6 +25,12 @@ using namespace std::chrono_literals;
 
 /// How often the ready file is looked for during start-up.
 constexpr auto ready_poll_interval = 5ms;
+
+/// How often a worker with abandoned calls asks Python which still run.
+constexpr auto probe_interval = 50ms;
+
+/// Deadline of one probe.
+constexpr auto probe_timeout = 1s;
 
 /// No process, in the cleanup slot.
 constexpr uint64_t no_process = UINT64_MAX;
@@ -44,6 +52,10 @@ struct worker_state {
     = std::make_shared<std::atomic<uint64_t>>(no_process);
   /// Why the worker quits once its process is gone.
   caf::error quit_reason;
+  /// Calls whose caller gave up, with the time their grace ends.
+  std::map<uint64_t, std::chrono::steady_clock::time_point> abandoned;
+  /// True while a probe timer or probe call is under way.
+  bool probing = false;
 
   static inline const char* name = "snakepit.worker";
 };
@@ -223,7 +235,7 @@ void on_dispatch(worker_ptr self, dispatch& d) {
   }
   auto timeout = d.request.timeout.count() > 0 ? d.request.timeout
                                                : st.spec.pool.request_timeout;
-  st.channel->execute(d.request.command, d.request.args_json,
+  st.channel->execute(call_id, d.request.command, d.request.args_json,
                       d.request.session_id, timeout,
                       [pool, key, call_id](bridge::tool_result r) {
                         caf::anon_send(pool,
@@ -231,6 +243,64 @@ void on_dispatch(worker_ptr self, dispatch& d) {
                                                  std::move(r.result_json),
                                                  std::move(r.error)});
                       });
+}
+
+void schedule_probe(worker_ptr self) {
+  auto& st = self->state;
+  if (st.probing || st.abandoned.empty())
+    return;
+  st.probing = true;
+  self->delayed_send(self, probe_interval, probe_atom::value);
+}
+
+void on_probe_tick(worker_ptr self) {
+  auto& st = self->state;
+  if (!st.channel || st.current != phase::ready) {
+    st.probing = false;
+    return;
+  }
+  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
+  st.channel->describe(probe_timeout, [weak](bridge::worker_activity a) {
+    if (auto strong = caf::actor_cast<caf::actor>(weak))
+      caf::anon_send(strong, activity_probe{std::move(a.error),
+                                            std::move(a.active_calls)});
+  });
+}
+
+/// Frees the slots of abandoned calls that have ended; kills the process
+/// when one outlives its grace.
+void on_activity(worker_ptr self, const activity_probe& probe) {
+  auto& st = self->state;
+  st.probing = false;
+  if (st.current != phase::ready)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  for (auto i = st.abandoned.begin(); i != st.abandoned.end();) {
+    auto running = std::find(probe.active_calls.begin(),
+                             probe.active_calls.end(), i->first)
+                   != probe.active_calls.end();
+    if (probe.error.empty() && !running) {
+      self->send(st.spec.pool_actor,
+                 abandoned_call_ended{st.spec.key, i->first});
+      i = st.abandoned.erase(i);
+      continue;
+    }
+    if (now >= i->second) {
+      spdlog::warn("[{}] call {} still runs {} ms after its deadline; "
+                   "killing the worker to free its slot",
+                   st.spec.id, i->first, st.spec.pool.hung_call_grace.count());
+      fail(self,
+           make_failure(error_code::worker_crashed,
+                        "worker " + st.spec.id + " killed: a call outlived "
+                          "its deadline by more than hung_call_grace ("
+                          + std::to_string(st.spec.pool.hung_call_grace.count())
+                          + " ms)"),
+           false);
+      return;
+    }
+    ++i;
+  }
+  schedule_probe(self);
 }
 
 caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
@@ -297,6 +367,14 @@ caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
     [self](process_exited& ev) { on_process_exited(self, ev); },
     [self](tick_atom) { on_tick(self); },
     [self](dispatch& d) { on_dispatch(self, d); },
+    [self](call_abandoned& msg) {
+      auto& st = self->state;
+      st.abandoned.emplace(msg.call_id, std::chrono::steady_clock::now()
+                                          + st.spec.pool.hung_call_grace);
+      schedule_probe(self);
+    },
+    [self](probe_atom) { on_probe_tick(self); },
+    [self](activity_probe& probe) { on_activity(self, probe); },
   };
 }
 

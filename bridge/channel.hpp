@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -30,20 +31,39 @@ using tool_callback = std::function<void(tool_result)>;
 /// Completion of a ping: empty string on success, else the error.
 using ping_callback = std::function<void(std::string)>;
 
+/// What a worker is doing right now (from DescribeWorker).
+struct worker_activity {
+  /// Empty on success, else why the probe failed.
+  std::string error;
+  /// Tool calls running now.
+  int busy_slots = 0;
+  /// Ids of the calls running now (as passed to `execute`).
+  std::vector<uint64_t> active_calls;
+};
+
+/// Completion of a describe probe.
+using describe_callback = std::function<void(worker_activity)>;
+
 /// A connection to one worker. Calls never block the caller.
 class channel {
 public:
   virtual ~channel() = default;
 
-  /// Runs `tool` with `args_json` (a JSON object, or empty for `{}`).
-  /// `done` runs exactly once, on another thread.
-  virtual void execute(const std::string& tool, const std::string& args_json,
+  /// Runs `tool` with `args_json` (a JSON object, or empty for `{}`),
+  /// tagged with `call_id` so that `describe` can tell whether it still
+  /// runs. `done` runs exactly once, on another thread.
+  virtual void execute(uint64_t call_id, const std::string& tool,
+                       const std::string& args_json,
                        const std::string& session_id,
                        std::chrono::milliseconds timeout,
                        tool_callback done) = 0;
 
   /// Liveness probe with a deadline; `done` runs exactly once.
   virtual void ping(std::chrono::milliseconds timeout, ping_callback done) = 0;
+
+  /// Asks which calls run now; `done` runs exactly once.
+  virtual void describe(std::chrono::milliseconds timeout,
+                        describe_callback done) = 0;
 };
 
 /// Connects to a worker at `address` ("unix:/abs/path.sock"). Connection is

@@ -2,6 +2,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cstdlib>
+
 #include "bridge/json_values.hpp"
 #include "bridge.grpc.pb.h"
 
@@ -10,6 +12,9 @@ namespace snakepit::bridge {
 namespace {
 
 namespace pb = ::snakepit::bridge;
+
+/// Metadata key naming each call, echoed in WorkerInfo.active_calls.
+constexpr const char* call_id_key = "snakepit.call_id";
 
 std::chrono::system_clock::time_point deadline_in(std::chrono::milliseconds d) {
   // gRPC deadlines take system_clock time points.
@@ -63,8 +68,8 @@ public:
       stub_(pb::BridgeService::NewStub(channel_)) {
   }
 
-  void execute(const std::string& tool, const std::string& args_json,
-               const std::string& session_id,
+  void execute(uint64_t call_id, const std::string& tool,
+               const std::string& args_json, const std::string& session_id,
                std::chrono::milliseconds timeout,
                tool_callback done) override {
     auto call = std::make_shared<call_state<pb::ExecuteToolRequest,
@@ -72,6 +77,7 @@ public:
     call->keep_alive = channel_;
     call->req.set_tool_name(tool);
     call->req.set_session_id(session_id);
+    (*call->req.mutable_metadata())[call_id_key] = std::to_string(call_id);
     if (auto err = encode_parameters(args_json, *call->req.mutable_parameters());
         !err.empty()) {
       done(tool_result{{}, make_failure(error_code::invalid_arguments, err)});
@@ -99,6 +105,27 @@ public:
                            done(status.ok() ? std::string{}
                                             : status.error_message());
                          });
+  }
+
+  void describe(std::chrono::milliseconds timeout,
+                describe_callback done) override {
+    auto call = std::make_shared<
+      call_state<pb::DescribeWorkerRequest, pb::WorkerInfo>>();
+    call->keep_alive = channel_;
+    call->ctx.set_deadline(deadline_in(timeout));
+    stub_->async()->DescribeWorker(
+      &call->ctx, &call->req, &call->resp,
+      [call, done = std::move(done)](grpc::Status status) {
+        worker_activity out;
+        if (!status.ok()) {
+          out.error = status.error_message();
+        } else {
+          out.busy_slots = call->resp.busy_slots();
+          for (const auto& id : call->resp.active_calls())
+            out.active_calls.push_back(std::strtoull(id.c_str(), nullptr, 10));
+        }
+        done(std::move(out));
+      });
   }
 
 private:

@@ -128,6 +128,8 @@ void validate_pool(checker& check, const pool_config& pool,
                  true);
   check.duration(prefix + "shutdown_timeout", pool.shutdown_timeout, true,
                  false);
+  check.duration(prefix + "hung_call_grace", pool.hung_call_grace, true,
+                 false);
   check.at_least(prefix + "max_restarts", pool.max_restarts, 0);
   check.duration(prefix + "restart_period", pool.restart_period, false, false);
   check.duration(prefix + "restart_backoff", pool.restart_backoff, true,

@@ -60,6 +60,10 @@ struct pool_config {
   std::chrono::milliseconds request_timeout{std::chrono::seconds{30}};
   /// Grace time between asking a worker to stop and killing it.
   std::chrono::milliseconds shutdown_timeout{std::chrono::seconds{5}};
+  /// How long a call may keep running in Python after its caller got
+  /// `request_timeout`; its slot stays busy meanwhile, and past this grace
+  /// the worker is killed and replaced so its capacity comes back.
+  std::chrono::milliseconds hung_call_grace{std::chrono::seconds{5}};
   /// Restarts allowed within `restart_period` before the pool fails.
   int max_restarts = 5;
   /// Window of the restart intensity (OTP's MaxT).

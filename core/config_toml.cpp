@@ -53,11 +53,12 @@ struct duration_key {
   bool allow_infinity;
 };
 
-constexpr std::array<duration_key, 7> pool_duration_keys{{
+constexpr std::array<duration_key, 8> pool_duration_keys{{
   {"startup_timeout", &pool_config::startup_timeout, false},
   {"queue_timeout", &pool_config::queue_timeout, true},
   {"request_timeout", &pool_config::request_timeout, true},
   {"shutdown_timeout", &pool_config::shutdown_timeout, false},
+  {"hung_call_grace", &pool_config::hung_call_grace, false},
   {"restart_period", &pool_config::restart_period, false},
   {"restart_backoff", &pool_config::restart_backoff, false},
   {"restart_backoff_max", &pool_config::restart_backoff_max, false},

@@ -19,6 +19,8 @@ using await_ready_atom = caf::atom_constant<caf::atom("sp_await")>;
 using start_permit_atom = caf::atom_constant<caf::atom("sp_permit")>;
 /// Internal timer tick of an actor (queue deadlines, ready-file polling).
 using tick_atom = caf::atom_constant<caf::atom("sp_tick")>;
+/// A worker's timer to probe the calls its Python process still runs.
+using probe_atom = caf::atom_constant<caf::atom("sp_probe")>;
 /// Restarts a supervised child after its backoff delay.
 using restart_atom = caf::atom_constant<caf::atom("sp_restart")>;
 /// Lists the pools of a host: `(list_pools_atom) -> std::vector<pool_status>`.

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "messages/requests.hpp"
 
@@ -45,6 +46,27 @@ struct call_done {
   uint64_t worker_key = 0;
   std::string result_json;
   failure error;
+};
+
+/// The pool tells a worker that a call's caller got `request_timeout` while
+/// the call may still run in Python: its slot stays busy until the worker
+/// reports `abandoned_call_ended`, or the worker is killed after
+/// `hung_call_grace`.
+struct call_abandoned {
+  uint64_t call_id = 0;
+};
+
+/// A worker tells its pool that an abandoned call has left Python, so its
+/// slot is free again.
+struct abandoned_call_ended {
+  uint64_t worker_key = 0;
+  uint64_t call_id = 0;
+};
+
+/// The answer of a DescribeWorker probe (from a gRPC thread to the worker).
+struct activity_probe {
+  std::string error;
+  std::vector<uint64_t> active_calls;
 };
 
 /// A worker tells its pool why it is going away, before it quits, so that
@@ -100,6 +122,26 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, call_done& x) {
   return f(caf::meta::type_name("call_done"), x.call_id, x.worker_key,
            x.result_json, x.error);
+}
+
+/// Inspects call_abandoned.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_abandoned& x) {
+  return f(caf::meta::type_name("call_abandoned"), x.call_id);
+}
+
+/// Inspects abandoned_call_ended.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        abandoned_call_ended& x) {
+  return f(caf::meta::type_name("abandoned_call_ended"), x.worker_key,
+           x.call_id);
+}
+
+/// Inspects activity_probe.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, activity_probe& x) {
+  return f(caf::meta::type_name("activity_probe"), x.error, x.active_calls);
 }
 
 /// Inspects worker_exited.

@@ -29,6 +29,9 @@ from snakepit_bridge.interpreter import interpreter_facts
 #: type_url of every Any on the wire; its value holds raw JSON bytes.
 JSON_TYPE_URL = "type.googleapis.com/google.protobuf.StringValue"
 
+#: Metadata key under which the host names each call (see active_calls).
+CALL_ID_KEY = "snakepit.call_id"
+
 #: Longest unix socket path the kernel takes (sun_path is 108 bytes with NUL).
 MAX_SOCKET_PATH = 107
 
@@ -59,6 +62,8 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
         self._adapter_name = adapter_name
         self._max_workers = max_workers
         self._slots = threading.BoundedSemaphore(max_workers)
+        self._lock = threading.Lock()
+        self._active: dict[int, str] = {}
 
     def Ping(self, request: Any, context: grpc.ServicerContext) -> Any:
         """Echoes the message with the server's wall-clock time."""
@@ -67,10 +72,14 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
         return response
 
     def DescribeWorker(self, request: Any, context: grpc.ServicerContext) -> Any:
-        """Interpreter facts, adapter name, tools and max_workers."""
+        """Interpreter facts, adapter name, tools, max_workers and the calls
+        running now (so the host knows when an abandoned call has ended)."""
+        with self._lock:
+            active = list(self._active.values())
         return bridge_pb2.WorkerInfo(
             **interpreter_facts(), adapter=self._adapter_name,
-            tools=adapter_tools(self._adapter), max_workers=self._max_workers)
+            tools=adapter_tools(self._adapter), max_workers=self._max_workers,
+            busy_slots=len(active), active_calls=active)
 
     def ExecuteTool(self, request: Any, context: grpc.ServicerContext) -> Any:
         """Runs one tool in a free slot; failures come back as ToolError values."""
@@ -78,9 +87,14 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
             context.abort(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 f"worker busy: all {self._max_workers} tool slots in use")
+        token = object()
+        with self._lock:
+            self._active[id(token)] = request.metadata.get(CALL_ID_KEY, "")
         try:
             return self._execute(request)
         finally:
+            with self._lock:
+                del self._active[id(token)]
             self._slots.release()
 
     def _execute(self, request: Any) -> Any:

@@ -62,3 +62,33 @@ def test_relative_path_becomes_absolute(tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert prepare_socket_path("w.sock") == str(tmp_path / "w.sock")
+
+
+def test_describe_worker_lists_the_calls_running_now() -> None:
+    """The host polls active_calls to learn when an abandoned call ends."""
+    import threading
+    import time
+
+    from snakepit_bridge._proto import bridge_pb2
+    from snakepit_bridge.adapters.showcase import ShowcaseAdapter
+    from snakepit_bridge.server import CALL_ID_KEY, BridgeServicer
+
+    servicer = BridgeServicer(ShowcaseAdapter(), "showcase", max_workers=2)
+    request = bridge_pb2.ExecuteToolRequest(tool_name="sleep")
+    request.parameters["ms"].CopyFrom(packed(b"300"))
+    request.metadata[CALL_ID_KEY] = "42"
+    call = threading.Thread(target=servicer.ExecuteTool, args=(request, None))
+    call.start()
+    try:
+        deadline = time.monotonic() + 5
+        info = servicer.DescribeWorker(None, None)
+        while info.busy_slots == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+            info = servicer.DescribeWorker(None, None)
+        assert info.busy_slots == 1
+        assert list(info.active_calls) == ["42"]
+    finally:
+        call.join()
+    info = servicer.DescribeWorker(None, None)
+    assert info.busy_slots == 0
+    assert list(info.active_calls) == []

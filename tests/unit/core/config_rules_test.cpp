@@ -70,7 +70,7 @@ TEST_CASE("rule: timeouts that must elapse are greater than zero",
     check_one_error(pool_errors(std::string{key} + " = \"0s\""),
                     "pools[0]." + std::string{key}, "greater than 0s");
   }
-  for (auto key : {"shutdown_timeout", "restart_backoff"}) {
+  for (auto key : {"shutdown_timeout", "restart_backoff", "hung_call_grace"}) {
     INFO(key);
     CHECK(pool_errors(std::string{key} + " = \"0s\"").empty());
   }
