@@ -35,7 +35,7 @@ constexpr auto probe_timeout = 1s;
 /// No process, in the cleanup slot.
 constexpr uint64_t no_process = UINT64_MAX;
 
-enum class phase { waiting_permit, spawning, starting, ready, stopping };
+enum class phase { waiting_permit, starting, ready, stopping };
 
 struct worker_state {
   worker_spec spec;
@@ -43,6 +43,8 @@ struct worker_state {
   std::string socket_path;
   std::string ready_path;
   uint64_t process = no_process;
+  /// The launcher was asked for a process and has not answered yet.
+  bool spawn_pending = false;
   int pid = 0;
   std::chrono::steady_clock::time_point start_deadline;
   std::shared_ptr<bridge::channel> channel;
@@ -99,7 +101,7 @@ void stop(worker_ptr self, caf::error reason, bool graceful) {
   auto& st = self->state;
   st.quit_reason = std::move(reason);
   st.channel.reset();
-  if (st.current == phase::spawning) {
+  if (st.spawn_pending) {
     // The launcher has the process but has not said so yet: wait for
     // process_started (which kills it) or process_spawn_failed.
     st.current = phase::stopping;
@@ -127,7 +129,7 @@ void fail(worker_ptr self, failure f, bool graceful) {
 
 void launch(worker_ptr self) {
   auto& st = self->state;
-  st.current = phase::spawning;
+  st.spawn_pending = true;
   auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
   auto send_to_self = [weak](auto msg) {
     if (auto strong = caf::actor_cast<caf::actor>(weak))
@@ -345,6 +347,7 @@ caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
   return {
     [self](process_started& ev) {
       auto& st = self->state;
+      st.spawn_pending = false;
       st.process = ev.process;
       st.pid = ev.pid;
       st.cleanup->store(ev.process);
@@ -358,6 +361,7 @@ caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
       self->delayed_send(self, ready_poll_interval, tick_atom::value);
     },
     [self](process_spawn_failed& ev) {
+      self->state.spawn_pending = false;
       if (self->state.current == phase::stopping) {
         self->quit(self->state.quit_reason);
         return;

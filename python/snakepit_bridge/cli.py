@@ -130,7 +130,26 @@ def _startup_failed(ready_file: str, stage: str, exc: BaseException) -> int:
     return EXIT_STARTUP_FAILED
 
 
+class InterpreterUnusable(RuntimeError):
+    """The interpreter running the worker cannot import grpc."""
+
+
+def _check_interpreter() -> None:
+    """Fails early, in words the host can show, when grpc is missing."""
+    try:
+        import grpc  # noqa: F401
+    except ImportError as exc:
+        raise InterpreterUnusable(
+            f"interpreter {sys.executable} cannot import grpc ({exc}); "
+            "install python3-grpcio for it, or set the pool's python to an "
+            "interpreter that has grpcio (e.g. /usr/bin/python3)") from exc
+
+
 def _serve(args: argparse.Namespace, stop: StopRequest) -> int:
+    try:
+        _check_interpreter()
+    except InterpreterUnusable as exc:
+        return _startup_failed(args.ready_file, "interpreter", exc)
     try:
         cls = resolve_adapter_class(args.adapter)
     except (Exception, SystemExit) as exc:

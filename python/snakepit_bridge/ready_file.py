@@ -14,7 +14,7 @@ from typing import Any
 from snakepit_bridge.interpreter import interpreter_facts
 
 #: Startup stages an error payload can name.
-STAGES = ("import", "init", "bind")
+STAGES = ("interpreter", "import", "init", "bind")
 
 
 def write_atomically(path: str, payload: dict[str, Any]) -> None:

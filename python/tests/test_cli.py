@@ -101,3 +101,23 @@ def test_interpreter_facts() -> None:
     assert isinstance(facts["gil_enabled"], bool)
     if not facts["free_threaded_build"]:
         assert facts["gil_enabled"] is True
+
+
+def test_an_interpreter_without_grpc_is_named_in_the_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from snakepit_bridge import cli
+
+    real_import = builtins.__import__
+
+    def no_grpc(name: str, *args: object, **kwargs: object) -> object:
+        if name == "grpc":
+            raise ModuleNotFoundError("No module named 'grpc'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_grpc)
+    with pytest.raises(cli.InterpreterUnusable) as info:
+        cli._check_interpreter()
+    assert sys.executable in str(info.value)
+    assert "python3-grpcio" in str(info.value)
