@@ -71,6 +71,8 @@ struct pool_state {
   std::vector<caf::typed_response_promise<pool_status>> ready_waiters;
   failure failed;
   bool stopping = false;
+  /// The thread-profile-on-a-GIL-build warning was given.
+  bool gil_warned = false;
   std::optional<clock_type::time_point> tick_at;
 
   static inline const char* name = "snakepit.pool";
@@ -255,9 +257,20 @@ void on_worker_ready(pool_ptr self, worker_ready& ev) {
     return;
   st.slots.add(ev.key, ev.info.slots);
   st.workers[ev.key] = worker_entry{ev.worker, ev.id, ev.info, 0};
-  spdlog::info("pool {}: {}/{} workers ready ({} pid {}, Python {})",
+  spdlog::info("pool {}: {}/{} workers ready ({} pid {}, {} {}, {} slot(s), "
+               "GIL {})",
                st.cfg.name, st.workers.size(), st.cfg.size, ev.id,
-               ev.info.pid, ev.info.python_version);
+               ev.info.pid, ev.info.implementation, ev.info.python_version,
+               ev.info.slots, ev.info.gil_enabled ? "enabled" : "disabled");
+  if (st.cfg.profile == worker_profile::thread && ev.info.gil_enabled
+      && !st.gil_warned) {
+    st.gil_warned = true;
+    spdlog::warn("pool {}: thread profile on an interpreter with the GIL "
+                 "enabled ({}): I/O-bound tools and tools that release the "
+                 "GIL (hashlib, numpy, ...) run in parallel, pure-Python CPU "
+                 "work does not (use the process profile for that)",
+                 st.cfg.name, ev.info.executable);
+  }
   notify_ready_waiters(self);
   pump(self);
 }

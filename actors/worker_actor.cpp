@@ -81,6 +81,8 @@ process::launch_spec make_launch_spec(const worker_state& st) {
                st.spec.env->run_id,
                "--max-workers",
                std::to_string(slots_of(cfg))};
+  if (cfg.thread_safety_checks)
+    spec.args.emplace_back("--thread-safety-checks");
   if (!cfg.adapter_args.empty()) {
     spec.args.emplace_back("--");
     spec.args.insert(spec.args.end(), cfg.adapter_args.begin(),

@@ -12,14 +12,19 @@
 //
 // Usage: snakepit_bench [--rounds N] [--calls N] [--warmup N]
 //                       [--startup-runs N] [--startup-sizes 1,4,8] [--quick]
-//                       [--caf --scheduler.max-threads=4 ...]
+//                       [--caf=--scheduler.policy=sharing ...]
 
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+#include <sys/utsname.h>
+
 #include <algorithm>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <thread>
@@ -58,36 +63,61 @@ constexpr double target_ratio = 1.15;
 
 const char* pool_name = "bench";
 
+/// User plus system CPU time of this process so far, microseconds.
+double process_cpu_us() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto us = [](const timeval& t) { return t.tv_sec * 1e6 + t.tv_usec; };
+  return us(u.ru_utime) + us(u.ru_stime);
+}
+
 void print_table(const std::vector<path>& paths, const options& opts) {
   std::cout << fmt::format(
     "\nSequential `ping` round trips: {} rounds x {} calls per path, "
-    "after {} warm-up calls;\nmedians over the rounds (us); 'pool run' = "
-    "pool's own dispatch-to-reply time.\n\n",
+    "after {} warm-up calls.\nMedians over the rounds, microseconds; "
+    "'pool run': the pool's own dispatch-to-reply\ntime; 'cpu/call': CPU "
+    "time of the bench process (not Python) per call.\n\n",
     opts.rounds, opts.calls, opts.warmup);
-  std::cout << fmt::format("{:<44} {:>8} {:>8} {:>8} {:>9} {:>17} {:>9}\n",
-                           "path", "p50", "p99", "mean", "calls/s",
-                           "p50 min..max", "pool run");
+  std::cout << fmt::format(
+    "{:<42} {:>7} {:>7} {:>7} {:>8} {:>13} {:>8} {:>8}\n", "path", "p50",
+    "p99", "mean", "calls/s", "p50 min..max", "pool run", "cpu/call");
   for (const auto& p : paths) {
     const auto& s = p.summary;
     auto inner = s.median_inner_p50();
     std::cout << fmt::format(
-      "{:<44} {:>8.1f} {:>8.1f} {:>8.1f} {:>9.0f} {:>17} {:>9}\n", p.name,
-      s.median_p50(), s.median_p99(), s.median_mean(),
+      "{:<42} {:>7.1f} {:>7.1f} {:>7.1f} {:>8.0f} {:>13} {:>8} {:>8.1f}\n",
+      p.name, s.median_p50(), s.median_p99(), s.median_mean(),
       s.median_calls_per_s(),
       fmt::format("{:.0f}..{:.0f}", s.min_p50(), s.max_p50()),
-      inner > 0 ? fmt::format("{:.1f}", inner) : std::string{"-"});
+      inner > 0 ? fmt::format("{:.1f}", inner) : std::string{"-"},
+      s.median_cpu_per_call());
   }
 }
 
+/// Prints pool/bare for p50 and p99: the ratio of the medians over the
+/// rounds, and the median of the per-round ratios (the two paths ran back
+/// to back in each round, so slow drifts of machine load cancel out).
 void print_ratio(const char* what, const path& pool, const path& bare) {
-  auto p50 = pool.summary.median_p50() / bare.summary.median_p50();
-  auto p99 = pool.summary.median_p99() / bare.summary.median_p99();
-  std::cout << fmt::format("ratio p50 {}: {:.2f}x (target <= {:.2f}x: {})\n",
-                           what, p50, target_ratio,
-                           p50 <= target_ratio ? "met" : "NOT met");
-  std::cout << fmt::format("ratio p99 {}: {:.2f}x (target <= {:.2f}x: {})\n",
-                           what, p99, target_ratio,
-                           p99 <= target_ratio ? "met" : "NOT met");
+  auto line = [&](const char* pct, double ratio, double per_round) {
+    std::cout << fmt::format(
+      "ratio {} {}: {:.2f}x (per-round median {:.2f}x; target <= {:.2f}x: "
+      "{})\n",
+      pct, what, ratio, per_round, target_ratio,
+      ratio <= target_ratio ? "met" : "NOT met");
+  };
+  std::vector<double> p50s;
+  std::vector<double> p99s;
+  auto n = std::min(pool.summary.rounds.size(), bare.summary.rounds.size());
+  for (size_t r = 0; r < n; ++r) {
+    p50s.push_back(pool.summary.rounds[r].p50_us
+                   / bare.summary.rounds[r].p50_us);
+    p99s.push_back(pool.summary.rounds[r].p99_us
+                   / bare.summary.rounds[r].p99_us);
+  }
+  line("p50", pool.summary.median_p50() / bare.summary.median_p50(),
+       median(p50s));
+  line("p99", pool.summary.median_p99() / bare.summary.median_p99(),
+       median(p99s));
 }
 
 /// Measures start-up per pool size; false if a pool failed to start.
@@ -122,8 +152,60 @@ bool run_startup(const options& opts, const system_setup& setup) {
   return ok;
 }
 
-/// Runs the latency rounds against a 1-worker pool and a bare worker;
-/// false if something failed.
+/// Measures every path in alternating rounds against the ready pool and
+/// the bare worker at `bare_address`, and prints the results; false if
+/// calls failed.
+bool measure_paths(caf::actor_system& sys, client& c, const caf::actor& pool,
+                   const std::string& bare_address, const options& opts) {
+  bare_client bare{bare_address};
+  auto echo = spawn_echo(sys);
+  actor_caller pool_caller{sys, pool, actor_caller::target_kind::pool_ping,
+                           pool_name};
+  actor_caller echo_caller{sys, echo, actor_caller::target_kind::echo};
+  std::vector<path> paths;
+  paths.push_back({"pool, blocking snakepit::client",
+                   [&](int n) { return run_pool_blocking(c, pool_name, n); },
+                   {}});
+  paths.push_back({"pool, event-based actor caller",
+                   [&](int n) { return pool_caller.run(n); }, {}});
+  paths.push_back({"bare gRPC, sync stub",
+                   [&](int n) { return bare.run_sync(n); }, {}});
+  paths.push_back({"bare gRPC, callback API + cv wait",
+                   [&](int n) { return bare.run_async(n); }, {}});
+  paths.push_back({"CAF only: scoped_actor per call -> echo",
+                   [&](int n) { return run_scoped_echo(sys, echo, n); }, {}});
+  paths.push_back({"CAF only: event-based actor -> echo",
+                   [&](int n) { return echo_caller.run(n); }, {}});
+  for (auto& p : paths) {
+    p.summary.name = p.name;
+    p.run(opts.warmup);
+  }
+  // Alternate the paths within each round and rotate who goes first.
+  for (int r = 0; r < opts.rounds; ++r)
+    for (size_t i = 0; i < paths.size(); ++i) {
+      auto& p = paths[(i + r) % paths.size()];
+      auto cpu_before = process_cpu_us();
+      auto summary = summarize(p.run(opts.calls));
+      summary.cpu_us_per_call = (process_cpu_us() - cpu_before) / opts.calls;
+      p.summary.rounds.push_back(summary);
+    }
+  caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
+
+  print_table(paths, opts);
+  std::cout << '\n';
+  print_ratio("pool(blocking client)/bare(sync stub)", paths[0], paths[2]);
+  print_ratio("pool(actor caller)/bare(sync stub)", paths[1], paths[2]);
+  bool ok = true;
+  for (const auto& p : paths)
+    if (p.summary.failures() > 0) {
+      std::cerr << p.name << ": " << p.summary.failures() << " calls failed\n";
+      ok = false;
+    }
+  return ok;
+}
+
+/// Starts a host with a 1-worker pool and a bare worker, runs the latency
+/// rounds, and stops both in order; false if something failed.
 bool run_latency(const options& opts, const system_setup& setup) {
   caf::actor_system_config sys_cfg;
   register_types(sys_cfg);
@@ -140,8 +222,8 @@ bool run_latency(const options& opts, const system_setup& setup) {
   }
   auto rt = std::get<std::shared_ptr<runtime>>(created);
   auto root = spawn_host(sys, cfg, rt);
-  bool ok = true;
-  {
+  bool ok = false;
+  { // Scoped actors (inside the client, too) must be gone before the wait.
     client c{sys, root, pool_name};
     auto status = c.await_ready(pool_name, std::chrono::seconds{60});
     auto bare = bare_worker::start(cfg.pools.front().python, cfg.python_path,
@@ -154,56 +236,16 @@ bool run_latency(const options& opts, const system_setup& setup) {
         .receive([&](caf::actor& found) { pool = std::move(found); },
                  [](caf::error&) {});
     }
-    if (!status || !status->all_ready() || !pool) {
+    if (!status || !status->all_ready() || !pool)
       std::cerr << "the bench pool did not start"
                 << (status ? ": " + describe(status->failed) : "") << '\n';
-      ok = false;
-    } else if (auto* err = std::get_if<std::string>(&bare)) {
+    else if (auto* err = std::get_if<std::string>(&bare))
       std::cerr << *err << '\n';
-      ok = false;
-    } else {
-      bare_client bc{std::get<std::unique_ptr<bare_worker>>(bare)->address()};
-      auto echo = spawn_echo(sys);
-      actor_caller pool_caller{sys, pool, actor_caller::target_kind::pool_ping,
-                               pool_name};
-      actor_caller echo_caller{sys, echo, actor_caller::target_kind::echo};
-      std::vector<path> paths;
-      paths.push_back({"pool, blocking snakepit::client",
-                       [&](int n) { return run_pool_blocking(c, pool_name, n); },
-                       {}});
-      paths.push_back({"pool, event-based actor caller",
-                       [&](int n) { return pool_caller.run(n); }, {}});
-      paths.push_back({"bare gRPC, sync stub",
-                       [&](int n) { return bc.run_sync(n); }, {}});
-      paths.push_back({"bare gRPC, callback API + cv wait",
-                       [&](int n) { return bc.run_async(n); }, {}});
-      paths.push_back({"CAF only: scoped_actor per call -> echo",
-                       [&](int n) { return run_scoped_echo(sys, echo, n); },
-                       {}});
-      paths.push_back({"CAF only: event-based actor -> echo",
-                       [&](int n) { return echo_caller.run(n); }, {}});
-      for (auto& p : paths) {
-        p.summary.name = p.name;
-        p.run(opts.warmup);
-      }
-      // Alternate the paths within each round and rotate who goes first.
-      for (int r = 0; r < opts.rounds; ++r)
-        for (size_t i = 0; i < paths.size(); ++i) {
-          auto& p = paths[(i + r) % paths.size()];
-          p.summary.rounds.push_back(summarize(p.run(opts.calls)));
-        }
-      print_table(paths, opts);
-      std::cout << '\n';
-      print_ratio("pool(blocking client)/bare(sync stub)", paths[0], paths[2]);
-      print_ratio("pool(actor caller)/bare(sync stub)", paths[1], paths[2]);
-      for (const auto& p : paths)
-        if (p.summary.failures() > 0) {
-          std::cerr << p.name << ": " << p.summary.failures()
-                    << " calls failed\n";
-          ok = false;
-        }
-      caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
-    }
+    else
+      ok = measure_paths(sys, c, pool,
+                         std::get<std::unique_ptr<bare_worker>>(bare)
+                           ->address(),
+                         opts);
   }
   caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
@@ -211,9 +253,28 @@ bool run_latency(const options& opts, const system_setup& setup) {
   return ok;
 }
 
-void print_machine() {
-  std::cout << fmt::format("snakepit_bench: {} hardware threads\n",
-                           std::thread::hardware_concurrency());
+/// First "model name" of /proc/cpuinfo, or "unknown CPU".
+std::string cpu_model() {
+  std::ifstream in{"/proc/cpuinfo"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0)
+      if (auto colon = line.find(':'); colon != std::string::npos)
+        return line.substr(line.find_first_not_of(" \t", colon + 1));
+  return "unknown CPU";
+}
+
+/// What the figures depend on: the machine and the CAF scheduler settings.
+void print_setup(const options& opts) {
+  utsname os{};
+  uname(&os);
+  std::cout << fmt::format("snakepit_bench: {} x {}, {} {}\n",
+                           std::thread::hardware_concurrency(), cpu_model(),
+                           os.sysname, os.release);
+  std::string caf = "defaults";
+  if (!opts.caf_args.empty())
+    caf = fmt::format("{}", fmt::join(opts.caf_args, " "));
+  std::cout << "CAF scheduler options: " << caf << '\n';
 }
 
 } // namespace
@@ -241,20 +302,26 @@ int main(int argc, char** argv) {
     ->capture_default_str()
     ->check(CLI::Range(1, 64));
   app.add_flag("--quick", opts.quick,
-               "Small numbers for a smoke test (overrides the counts)");
+               "Small numbers for a smoke test (2 rounds x 50 calls, 1 "
+               "start-up run of 1 and 2 workers) unless given explicitly");
   app.add_option("--caf", opts.caf_args,
                  "CAF option for every actor system, e.g. "
-                 "--caf=--scheduler.max-threads=4");
+                 "--caf=--scheduler.policy=sharing (repeatable)");
   app.add_option("--log-level", opts.log_level,
                  "spdlog level of the library and worker output")
     ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (opts.quick) {
-    opts.rounds = 2;
-    opts.calls = 50;
-    opts.warmup = 20;
-    opts.startup_runs = 1;
-    opts.startup_sizes = {1, 2};
+    // Small numbers, except where given explicitly.
+    auto unless_given = [&app](const char* name, auto& field, auto value) {
+      if (app.count(name) == 0)
+        field = value;
+    };
+    unless_given("--rounds", opts.rounds, 2);
+    unless_given("--calls", opts.calls, 50);
+    unless_given("--warmup", opts.warmup, 20);
+    unless_given("--startup-runs", opts.startup_runs, 1);
+    unless_given("--startup-sizes", opts.startup_sizes, std::vector<int>{1, 2});
   }
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
 
@@ -262,7 +329,7 @@ int main(int argc, char** argv) {
     if (!opts.caf_args.empty())
       cfg.parse(opts.caf_args);
   };
-  print_machine();
+  print_setup(opts);
   bool ok = run_latency(opts, setup);
   if (opts.startup_runs > 0)
     ok = run_startup(opts, setup) && ok;

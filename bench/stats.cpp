@@ -92,6 +92,11 @@ double path_summary::median_inner_p50() const {
                    [](const round_summary& r) { return r.inner_p50_us; });
 }
 
+double path_summary::median_cpu_per_call() const {
+  return median_of(rounds,
+                   [](const round_summary& r) { return r.cpu_us_per_call; });
+}
+
 int64_t path_summary::failures() const {
   int64_t out = 0;
   for (const auto& r : rounds)

@@ -30,6 +30,9 @@ struct round_summary {
   int64_t failures = 0;
   /// Median of `samples::inner_ns`, 0 when there are none.
   double inner_p50_us = 0;
+  /// CPU time (user + system) of the whole bench process per call: the
+  /// host-side cost, including idle polling of scheduler threads.
+  double cpu_us_per_call = 0;
 };
 
 /// Nearest-rank percentiles, mean and throughput of `s`.
@@ -51,6 +54,7 @@ struct path_summary {
   double min_p50() const;
   double max_p50() const;
   double median_inner_p50() const;
+  double median_cpu_per_call() const;
   int64_t failures() const;
 };
 

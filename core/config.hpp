@@ -74,6 +74,9 @@ struct pool_config {
   std::chrono::milliseconds restart_backoff_max{std::chrono::seconds{5}};
   /// Concurrent requests per worker in the thread profile (1-256).
   int threads_per_worker = 8;
+  /// Thread profile: have the Python worker watch for concurrent entry into
+  /// methods that are not thread-safe and report it (costs a little).
+  bool thread_safety_checks = false;
 };
 
 /// A whole host: its pools plus process-wide settings.

@@ -64,8 +64,8 @@ constexpr std::array<duration_key, 8> pool_duration_keys{{
   {"restart_backoff_max", &pool_config::restart_backoff_max, false},
 }};
 
-constexpr std::array<std::string_view, 4> pool_other_keys{
-  {"profile", "adapter_args", "env", "queue_size"}};
+constexpr std::array<std::string_view, 5> pool_other_keys{
+  {"profile", "adapter_args", "env", "queue_size", "thread_safety_checks"}};
 
 const std::vector<std::string_view> host_keys{"run_dir", "python_path",
                                               "log_level", "pools"};
@@ -232,6 +232,12 @@ private:
       if (!read_pool_key(k.str(), key, node, pool))
         fail(key, node, unknown_key_problem(k.str(), known_pool_keys()));
     }
+    // A thread count on a process-profile pool would silently do nothing.
+    if (const auto* threads = table.get("threads_per_worker");
+        threads != nullptr && pool.profile == worker_profile::process)
+      fail(prefix + "threads_per_worker", *threads,
+           "applies only to profile = \"thread\" (this pool's profile is "
+           "\"process\": one request per worker)");
   }
 
   // False when `name` is not a pool key.
@@ -263,6 +269,8 @@ private:
       read_env(key, node, pool.env);
     else if (name == "queue_size")
       read_size(key, node, pool.queue_size);
+    else if (name == "thread_safety_checks")
+      read_bool(key, node, pool.thread_safety_checks);
     else
       return false;
     return true;
@@ -274,6 +282,13 @@ private:
       out = std::move(*value);
     else
       wrong_type(key, node, "a string");
+  }
+
+  void read_bool(const std::string& key, const toml::node& node, bool& out) {
+    if (auto value = node.value_exact<bool>())
+      out = *value;
+    else
+      wrong_type(key, node, "true or false");
   }
 
   void read_int(const std::string& key, const toml::node& node, int& out) {

@@ -10,10 +10,16 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 namespace snakepit::process {
+
+/// A child's output line that starts with this is a warning of the child's
+/// own (e.g. the Python worker's thread-safety findings): the host logs it
+/// at warn level, without the prefix.
+inline constexpr std::string_view warning_prefix = "snakepit-warning: ";
 
 /// What to start.
 struct launch_spec {

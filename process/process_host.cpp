@@ -306,14 +306,21 @@ private:
     return static_cast<int>(std::clamp<int64_t>(left.count(), 0, 60'000));
   }
 
+  /// Logs one output line of `c` and keeps it in its tail. Lines that start
+  /// with `warning_prefix` are the child's own warnings: logged at warn.
+  void emit_line(child& c, std::string_view line) {
+    if (line.substr(0, warning_prefix.size()) == warning_prefix)
+      log_->warn("[{}] {}", c.tag, line.substr(warning_prefix.size()));
+    else
+      log_->info("[{}] {}", c.tag, line);
+    c.tail.add(line);
+  }
+
   /// Reads what the pipe holds, up to `max_reads` chunks; closes it at EOF.
   void drain(child& c, bool is_stderr, int max_reads) {
     auto& fd = is_stderr ? c.proc.stderr_fd : c.proc.stdout_fd;
     auto& lines = is_stderr ? c.err_lines : c.out_lines;
-    auto emit = [&](std::string_view line) {
-      log_->info("[{}] {}", c.tag, line);
-      c.tail.add(line);
-    };
+    auto emit = [&](std::string_view line) { emit_line(c, line); };
     for (int i = 0; fd >= 0 && i < max_reads;) {
       auto n = ::read(fd, buffer_.data(), buffer_.size());
       if (n > 0) {
@@ -340,10 +347,7 @@ private:
     ::killpg(c.proc.pid, SIGKILL);
     drain(c, false, reads_after_exit);
     drain(c, true, reads_after_exit);
-    auto emit = [&](std::string_view line) {
-      log_->info("[{}] {}", c.tag, line);
-      c.tail.add(line);
-    };
+    auto emit = [&](std::string_view line) { emit_line(c, line); };
     c.out_lines.finish(emit);
     c.err_lines.finish(emit);
     int status = 0;

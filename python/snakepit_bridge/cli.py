@@ -4,6 +4,13 @@ Startup: load the adapter, bind the unix socket, write the ready file; then
 serve until SIGTERM/SIGINT. Exit codes: 0 after a signal, 1 when the parent
 process died, 2 on a usage error, 3 when startup failed (the ready file then
 says why).
+
+Thread profile (``--max-workers N > 1``): an adapter declaring
+``__thread_safe__ = False`` fails at stage "init" (``ThreadSafetyError``); an
+undeclared one and each loaded library that the compatibility matrix marks
+conditional or not thread-safe give a startup warning. Warnings go to stderr
+as ``snakepit-warning: `` lines and into the ready file's ``warnings``.
+``--thread-safety-checks`` turns on the concurrency checker.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ import threading
 import time
 from typing import Any, Callable, Sequence
 
+from snakepit_bridge import compat, thread_safety
 from snakepit_bridge.dispatch import adapter_tools
+from snakepit_bridge.host_warnings import emit_warning
 from snakepit_bridge.loader import instantiate, resolve_adapter_class
 from snakepit_bridge.ready_file import (
     error_payload,
@@ -74,6 +83,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help="host run id, kept on the command line only")
     parser.add_argument("--max-workers", type=_positive_int, default=1,
                         metavar="N", help="concurrent tool calls (default 1)")
+    parser.add_argument("--thread-safety-checks", action="store_true",
+                        help="report concurrent entry into methods that are "
+                             "not thread-safe (snakepit-warning: lines)")
     args = parser.parse_args(own)
     args.adapter_args = adapter_args
     return args
@@ -145,20 +157,38 @@ def _check_interpreter() -> None:
             "interpreter that has grpcio (e.g. /usr/bin/python3)") from exc
 
 
+def _install_checker(adapter: object) -> None:
+    """Watches the adapter's unsafe methods; reports go out as warnings."""
+    checker = thread_safety.ConcurrencyChecker(
+        lambda report: emit_warning(report.message()))
+    watched = checker.watch(adapter)
+    log(f"thread-safety checks on; watching: {', '.join(watched) or '(nothing)'}")
+
+
 def _serve(args: argparse.Namespace, stop: StopRequest) -> int:
     try:
         _check_interpreter()
     except InterpreterUnusable as exc:
         return _startup_failed(args.ready_file, "interpreter", exc)
+    # Modules loaded before the adapter (grpc's among them) are not the
+    # adapter's doing: the compatibility check leaves them out.
+    preloaded = set(sys.modules)
     try:
         cls = resolve_adapter_class(args.adapter)
     except (Exception, SystemExit) as exc:
         return _startup_failed(args.ready_file, "import", exc)
     try:
+        warnings = thread_safety.startup_warnings(cls, args.adapter,
+                                                  args.max_workers)
         adapter = instantiate(cls, args.adapter_args)
         tools = adapter_tools(adapter)
+        if args.thread_safety_checks:
+            _install_checker(adapter)
     except (Exception, SystemExit) as exc:
         return _startup_failed(args.ready_file, "init", exc)
+    warnings += compat.startup_warnings(args.max_workers, exclude=preloaded)
+    for warning in warnings:
+        emit_warning(warning)
     try:
         # Imported here so that an interpreter without grpc still reports
         # its failure through the ready file (stage "bind").
@@ -170,7 +200,7 @@ def _serve(args: argparse.Namespace, stop: StopRequest) -> int:
 
     try:
         write_atomically(args.ready_file, ready_payload(
-            address, args.adapter, tools, args.max_workers))
+            address, args.adapter, tools, args.max_workers, warnings))
     except OSError as exc:
         log(f"cannot write ready file {args.ready_file}: {exc}")
         server.stop(0).wait()

@@ -20,6 +20,7 @@ from snakepit_bridge.errors import (
     ToolFailure,
     UnknownToolError,
 )
+from snakepit_bridge.thread_safety import ThreadSafeAdapter
 
 #: Parameter name through which a tool asks for its ``ToolContext``.
 CONTEXT_PARAM = "context"
@@ -40,16 +41,26 @@ def run_tool(adapter: object, tool_name: str, arguments: dict[str, Any],
     Raises ``ToolFailure`` with category ``unknown_command`` (no such tool),
     ``invalid_arguments`` (arguments do not fit the signature) or
     ``python_error`` (the tool raised, or returned something JSON cannot hold).
+    A ``ThreadSafeAdapter`` sees the call in ``active_requests()`` while it
+    runs and counts it in ``request_count``.
     """
+    if isinstance(adapter, ThreadSafeAdapter):
+        with adapter.track_request(tool_name):
+            result = _dispatch(adapter, tool_name, arguments, context)
+    else:
+        result = _dispatch(adapter, tool_name, arguments, context)
+    return encode_result(tool_name, result)
+
+
+def _dispatch(adapter: object, tool_name: str, arguments: dict[str, Any],
+              context: ToolContext) -> Any:
     attr = discover_tools(type(adapter)).get(tool_name)
     if attr is not None:
-        result = _call_method(getattr(adapter, attr), tool_name, arguments, context)
-    else:
-        fallback = getattr(adapter, "execute_tool", None)
-        if not callable(fallback):
-            raise _unknown(adapter, tool_name, "")
-        result = _call_fallback(adapter, fallback, tool_name, arguments, context)
-    return encode_result(tool_name, result)
+        return _call_method(getattr(adapter, attr), tool_name, arguments, context)
+    fallback = getattr(adapter, "execute_tool", None)
+    if not callable(fallback):
+        raise _unknown(adapter, tool_name, "")
+    return _call_fallback(adapter, fallback, tool_name, arguments, context)
 
 
 def encode_result(tool_name: str, result: Any) -> str:

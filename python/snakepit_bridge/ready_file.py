@@ -27,10 +27,19 @@ def write_atomically(path: str, payload: dict[str, Any]) -> None:
 
 
 def ready_payload(address: str, adapter: str, tools: list[str],
-                  max_workers: int) -> dict[str, Any]:
-    """``{"status": "ready", ...}``: address, interpreter facts, adapter, tools."""
-    return {"status": "ready", **interpreter_facts(), "address": address,
-            "adapter": adapter, "tools": list(tools), "max_workers": max_workers}
+                  max_workers: int,
+                  warnings: list[str] | None = None) -> dict[str, Any]:
+    """``{"status": "ready", ...}``: address, interpreter facts, adapter, tools.
+
+    ``warnings`` (the startup warnings, also written to stderr) is added as
+    the optional ``"warnings"`` field only when there is at least one.
+    """
+    payload = {"status": "ready", **interpreter_facts(), "address": address,
+               "adapter": adapter, "tools": list(tools),
+               "max_workers": max_workers}
+    if warnings:
+        payload["warnings"] = list(warnings)
+    return payload
 
 
 def error_payload(stage: str, exc: BaseException) -> dict[str, Any]:

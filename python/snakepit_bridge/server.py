@@ -6,6 +6,10 @@ find a thread free. A tool call that finds every slot taken is refused at once
 with RESOURCE_EXHAUSTED instead of waiting, since waiting would hold the spare
 thread that Ping relies on. The host never sends more than ``max_workers``
 calls at once, so this only guards against a host bug.
+
+gRPC's per-connection stream limit (``grpc.max_concurrent_streams``) is set
+to ``max_workers + 1`` as well: the tool calls plus one health check. Streams
+beyond it wait on the client side instead of reaching the server.
 """
 
 from __future__ import annotations
@@ -145,14 +149,26 @@ def prepare_socket_path(socket_path: str) -> str:
     return path
 
 
+def server_options(max_workers: int) -> list[tuple[str, Any]]:
+    """Channel options of the worker's server: at most ``max_workers + 1``
+    concurrent streams per connection (the tool slots plus a health check)."""
+    if max_workers < 1:
+        raise ValueError("max_workers must be at least 1")
+    return [("grpc.max_concurrent_streams", max_workers + 1)]
+
+
 def start_server(adapter: Any, adapter_name: str, socket_path: str,
                  max_workers: int) -> tuple[grpc.Server, str]:
     """Binds ``unix:<socket_path>`` (never TCP), starts serving, returns the
-    server and its address. Raises on any bind failure."""
+    server and its address. Raises on any bind failure.
+
+    The pool has ``max_workers + 1`` threads (see the module docstring)."""
     path = prepare_socket_path(socket_path)
     address = f"unix:{path}"
-    server = grpc.server(ThreadPoolExecutor(
-        max_workers=max_workers + 1, thread_name_prefix="snakepit-rpc"))
+    server = grpc.server(
+        ThreadPoolExecutor(max_workers=max_workers + 1,
+                           thread_name_prefix="snakepit-rpc"),
+        options=server_options(max_workers))
     bridge_pb2_grpc.add_BridgeServiceServicer_to_server(
         BridgeServicer(adapter, adapter_name, max_workers), server)
     if server.add_insecure_port(address) == 0:

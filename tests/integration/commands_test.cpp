@@ -40,7 +40,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
 
 } // namespace
 
-TEST_CASE("showcase: ping, echo and add round-trip", "[integration][showcase]") {
+TEST_CASE("showcase: ping echo and add round-trip", "[integration][showcase]") {
   temp_dir tmp;
   host_fixture host{make_config(tmp / "run", 1)};
   auto st = host.await_ready();
@@ -76,7 +76,7 @@ TEST_CASE("showcase: ping, echo and add round-trip", "[integration][showcase]") 
   CHECK(contains(missing.error.message, "'b'"));
 }
 
-TEST_CASE("showcase: sleep, cpu_burn, hash_blob and allocate",
+TEST_CASE("showcase: sleep cpu_burn hash_blob and allocate",
           "[integration][showcase]") {
   temp_dir tmp;
   host_fixture host{make_config(tmp / "run", 1)};
@@ -202,7 +202,7 @@ TEST_CASE("python errors: traceback comes back and the same worker serves on",
   CHECK(st.all_ready());
 }
 
-TEST_CASE("bad requests: invalid JSON, unknown command, unknown pool",
+TEST_CASE("bad requests: invalid JSON and unknown command and unknown pool",
           "[integration][errors]") {
   temp_dir tmp;
   host_fixture host{make_config(tmp / "run", 1)};

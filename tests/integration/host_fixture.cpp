@@ -2,7 +2,10 @@
 
 #include <caf/all.hpp>
 
+#include <future>
 #include <stdexcept>
+
+#include "bridge/channel.hpp"
 
 namespace snakepit::it {
 
@@ -22,7 +25,23 @@ host_config make_config(const std::string& run_base, int size) {
   return cfg;
 }
 
-host_fixture::host_fixture(host_config cfg) : cfg_(std::move(cfg)) {
+grpc_guard::grpc_guard() {
+  // A channel only takes a reference to the callback queue once it made a
+  // callback call: ping a socket that does not exist, wait for the answer.
+  auto ch = bridge::make_grpc_channel("unix:/nonexistent/snakepit-it-guard.sock");
+  auto done = std::make_shared<std::promise<void>>();
+  auto answered = done->get_future();
+  ch->ping(std::chrono::seconds{5}, [done](std::string) { done->set_value(); });
+  answered.wait();
+  channel_ = std::move(ch);
+}
+
+grpc_guard::~grpc_guard() = default;
+
+host_fixture::host_fixture(host_config cfg, guard_grpc guard)
+  : cfg_(std::move(cfg)) {
+  if (guard == guard_grpc::yes)
+    guard_ = std::make_unique<grpc_guard>();
   if (auto errors = validate(cfg_); !errors.empty())
     throw std::runtime_error("invalid test config: " + to_string(errors[0]));
   auto rt = runtime::create(cfg_);

@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <set>
+#include <cstdlib>
 #include <sstream>
 
 #include <sys/stat.h>
@@ -135,29 +137,81 @@ TEST_CASE("shutdown: stopping the host leaves no process and no run directory",
   host.stop(); // idempotent
 }
 
-TEST_CASE("shutdown: a call in flight gets its reply, then everything stops",
+TEST_CASE("shutdown: a call in flight gets its reply and then everything stops",
           "[integration][lifecycle]") {
   temp_dir tmp;
   host_fixture host{make_config(tmp / "run", 1)};
   auto st = host.await_ready();
   REQUIRE(st.all_ready());
   auto pids = worker_pids(st);
+  REQUIRE(pids.size() == 1);
+  const int worker = pids[0];
+  auto cpu_before = proc_cpu_ticks(worker);
+  REQUIRE(cpu_before.has_value());
 
-  auto inflight = std::async(std::launch::async,
-                             [&] { return host.exec("sleep", R"({"ms":400})"); });
-  REQUIRE(eventually([&] { return host.status().busy_slots == 1; }, 5000ms,
-                     2ms));
+  // A call that is surely running inside Python when the stop comes: its
+  // worker burns CPU (an OS fact we can watch; there is no event for it).
+  auto inflight = std::async(std::launch::async, [&] {
+    return host.exec("cpu_burn", R"({"ms":1200})");
+  });
+  REQUIRE(eventually(
+    [&] {
+      auto now = proc_cpu_ticks(worker);
+      // 30 ms of CPU at 100 Hz; an idle worker uses none.
+      return now && *now >= *cpu_before + 3;
+    },
+    10000ms, 5ms));
+  REQUIRE(inflight.wait_for(0ms) == std::future_status::timeout);
   host.stop();
   REQUIRE(inflight.wait_for(0ms) == std::future_status::ready);
   auto reply = inflight.get();
   INFO("in-flight reply: " << describe(reply.error));
+  // The worker's grace lets the call finish; at worst it is cut short as
+  // part of the shutdown. Either way the caller hears exactly that.
   CHECK((reply.ok() || reply.error.code == error_code::shutting_down));
-  for (int pid : pids)
-    CHECK(process_gone(pid));
+  CHECK(process_gone(worker));
+  CHECK_FALSE(path_exists(host.run_path()));
 }
 
-TEST_CASE("orphans: a new host kills the processes of a dead run, not of a "
-          "live one",
+// BUG (hidden, may fail): a call dispatched just as the host stops fails
+// with worker_crashed ("worker connection lost: failed to connect to all
+// addresses ... No such file or directory", or "Socket closed") although no
+// worker crashed: the worker was being stopped on purpose. The pool means
+// such calls to get shutting_down (pool_actor.cpp, down handler: `st.stopping
+// ? shutting_down : worker_crashed`), but the gRPC failure reaches the pool
+// first as call_done and is passed on unchanged (on_call_done). Seen mostly
+// under load; the first call of a worker (whose channel connects lazily)
+// widens the window.
+TEST_CASE("shutdown: a call dispatched as the host stops is not reported as "
+          "a crash",
+          "[integration][lifecycle][.bug][!mayfail]") {
+  std::map<std::string, int> outcomes;
+  for (int round = 0; round < 12; ++round) {
+    temp_dir tmp;
+    host_fixture host{make_config(tmp / "run", 1)};
+    REQUIRE(host.await_ready().all_ready());
+    auto inflight = std::async(std::launch::async, [&] {
+      return host.exec("sleep", R"({"ms":300})");
+    });
+    REQUIRE(eventually([&] { return host.status().busy_slots == 1; }, 5000ms,
+                       1ms));
+    host.stop();
+    auto reply = inflight.get();
+    auto key = to_string(reply.error.code);
+    if (reply.error.code == error_code::worker_crashed)
+      key += " (" + reply.error.message + ")";
+    ++outcomes[key];
+  }
+  std::string summary;
+  for (auto& [what, n] : outcomes)
+    summary += std::to_string(n) + " x " + what + "\n";
+  INFO("replies:\n" << summary);
+  for (auto& [what, n] : outcomes)
+    CHECK((what == "none" || what == "shutting_down"));
+}
+
+TEST_CASE("orphans: a new host kills the processes of a dead run but not of "
+          "a live one",
           "[integration][lifecycle][orphans]") {
   temp_dir tmp;
   const auto base = tmp / "run";
@@ -220,4 +274,61 @@ TEST_CASE("orphans: a new host kills the processes of a dead run, not of a "
   CHECK(live.exec("ping").ok());
   REQUIRE(second.await_ready().all_ready());
   CHECK(second.exec("ping").ok());
+}
+
+// Helper of the next test, run in a child process: a one-worker host
+// without the grpc_guard whose worker crashes twice (with a refill after
+// each crash), then stops with a call in flight.
+TEST_CASE("helper: one-worker host crashes and stops with a call in flight",
+          "[.helper]") {
+  // The parent test passes its own temp dir: an aborted helper cannot
+  // clean up after itself.
+  const char* parent_tmp = std::getenv("SNAKEPIT_IT_HELPER_DIR");
+  REQUIRE(parent_tmp != nullptr);
+  host_fixture host{make_config(std::string{parent_tmp} + "/run", 1),
+                    guard_grpc::no};
+  REQUIRE(host.await_ready().all_ready());
+  for (int round = 0; round < 2; ++round) {
+    auto reply = host.exec("crash", R"({"code":7})");
+    CHECK(reply.error.code == error_code::worker_crashed);
+    REQUIRE(eventually(
+      [&] {
+        auto st = host.status();
+        return st.all_ready() && st.workers.size() == 1
+               && st.workers[0].id != reply.worker;
+      },
+      patience));
+  }
+  auto inflight = std::async(std::launch::async,
+                             [&] { return host.exec("sleep", R"({"ms":300})"); });
+  REQUIRE(eventually([&] { return host.status().busy_slots == 1; }, 5000ms,
+                     2ms));
+  host.stop();
+  inflight.get();
+}
+
+// BUG (hidden, may fail): the host process aborts. A worker's channel is
+// released (worker_actor.cpp `stop`: `st.channel.reset()`) while a gRPC
+// callback still holds the call state, whose `keep_alive` is the last
+// reference to the grpc::Channel (bridge/grpc_channel.cpp). The callback
+// then destroys the channel on gRPC 1.51's CallbackAlternativeCQ thread;
+// being the last channel it tears that queue down from its own thread and
+// the process dies with "assertion failed: prior > 0" (SIGABRT) or worse.
+// See grpc/grpc#37858 and grpc/grpc#32584.
+TEST_CASE("host survives a worker crash and a stop with a call in flight "
+          "(no grpc guard)",
+          "[integration][lifecycle][.bug][!mayfail]") {
+  auto self = std::filesystem::read_symlink("/proc/self/exe").string();
+  temp_dir tmp;
+  ::setenv("SNAKEPIT_IT_HELPER_DIR", tmp.path().c_str(), 1);
+  int aborted = 0;
+  for (int run = 0; run < 10; ++run) {
+    auto r = run_command({self, "helper: one-worker host crashes and stops "
+                                "with a call in flight"});
+    INFO("run " << run << ": exit " << r.exit_code << "\n" << r.err);
+    CHECK(r.exit_code == 0);
+    if (r.exit_code != 0)
+      ++aborted;
+  }
+  CHECK(aborted == 0);
 }

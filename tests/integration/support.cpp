@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <dirent.h>
@@ -135,6 +136,27 @@ std::optional<int> proc_ppid(int pid) {
   if (tail.size() < 3)
     return std::nullopt;
   return std::atoi(tail.c_str() + 2);
+}
+
+std::optional<long> proc_cpu_ticks(int pid) {
+  // After the command name: state(3) ppid pgrp session tty_nr tpgid flags
+  // minflt cminflt majflt cmajflt utime(14) stime(15).
+  auto tail = stat_tail(pid);
+  if (tail.empty())
+    return std::nullopt;
+  std::istringstream in{tail};
+  std::string field;
+  long utime = 0;
+  long stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14)
+      utime = std::stol(field);
+    else if (i == 15)
+      stime = std::stol(field);
+  }
+  if (!in)
+    return std::nullopt;
+  return utime + stime;
 }
 
 bool process_gone(int pid) {

@@ -62,6 +62,9 @@ std::optional<char> proc_state(int pid);
 /// Parent pid from /proc/<pid>/stat, or nullopt.
 std::optional<int> proc_ppid(int pid);
 
+/// CPU time (user + system) `pid` has used, in clock ticks, or nullopt.
+std::optional<long> proc_cpu_ticks(int pid);
+
 /// True when `pid` no longer runs: no such process, or a zombie.
 bool process_gone(int pid);
 

@@ -5,6 +5,10 @@ latency (``ping``), payloads (``echo``), errors (``fail``, ``add`` with bad
 input), crashes (``crash``), concurrency (``sleep`` with wall-clock stamps),
 GIL-bound and GIL-free CPU work (``cpu_burn``, ``hash_blob``), memory growth
 for recycling (``allocate``) and interpreter facts (``worker_info``).
+
+Runs in both profiles: every tool is stateless except ``allocate``, whose
+shared list is guarded by ``self.lock("kept")``, so the adapter is a
+``ThreadSafeAdapter`` (``__thread_safe__ = True``).
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import threading
 import time
 from typing import Any
 
-from snakepit_bridge.adapter import BaseAdapter, tool
+from snakepit_bridge.adapter import tool
 from snakepit_bridge.interpreter import interpreter_facts
+from snakepit_bridge.thread_safety import ThreadSafeAdapter
 
 MIB = 1024 * 1024
 _PAGE = 4096
@@ -45,13 +50,13 @@ def _non_negative_int(name: str, value: Any) -> int:
     return value
 
 
-class ShowcaseAdapter(BaseAdapter):
+class ShowcaseAdapter(ThreadSafeAdapter):
     """Demo tools; see the module docstring for what each one is for."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.adapter_args: list[str] = []
         self._kept: list[bytearray] = []
-        self._kept_lock = threading.Lock()
 
     @tool
     def ping(self) -> str:
@@ -105,7 +110,7 @@ class ShowcaseAdapter(BaseAdapter):
         mb = _non_negative_int("mb", mb)
         block = bytearray(mb * MIB)
         block[::_PAGE] = b"\x01" * len(range(0, len(block), _PAGE))
-        with self._kept_lock:
+        with self.lock("kept"):
             self._kept.append(block)
             total = sum(len(b) for b in self._kept) // MIB
         return {"allocated_mb": mb, "total_mb": total}

@@ -156,11 +156,29 @@ TEST_CASE("rule: profile is process or thread", "[config][rules]") {
 }
 
 TEST_CASE("rule: threads_per_worker is 1 to 256", "[config][rules]") {
-  check_one_error(pool_errors("threads_per_worker = 0"),
+  const std::string thread = "profile = \"thread\"\n";
+  check_one_error(pool_errors(thread + "threads_per_worker = 0"),
                   "pools[0].threads_per_worker", "between 1 and 256 (got 0)");
-  check_one_error(pool_errors("threads_per_worker = 257"),
+  check_one_error(pool_errors(thread + "threads_per_worker = 257"),
                   "pools[0].threads_per_worker", "(got 257)");
-  CHECK(pool_errors("threads_per_worker = 256").empty());
+  CHECK(pool_errors(thread + "threads_per_worker = 256").empty());
+}
+
+TEST_CASE("rule: threads_per_worker needs the thread profile",
+          "[config][rules]") {
+  check_one_error(pool_errors("threads_per_worker = 4"),
+                  "pools[0].threads_per_worker", "applies only to profile");
+  check_one_error(pool_errors("profile = \"process\"\nthreads_per_worker = 4"),
+                  "pools[0].threads_per_worker", "applies only to profile");
+}
+
+TEST_CASE("rule: thread_safety_checks is a boolean", "[config][rules]") {
+  check_one_error(pool_errors("thread_safety_checks = \"yes\""),
+                  "pools[0].thread_safety_checks", "true or false");
+  auto r = parse_config("[[pools]]\nprofile = \"thread\"\n"
+                        "thread_safety_checks = true\n", "t.toml");
+  REQUIRE(r.ok());
+  CHECK(r.config->pools[0].thread_safety_checks);
 }
 
 TEST_CASE("rule: startup_concurrency is at least 1", "[config][rules]") {

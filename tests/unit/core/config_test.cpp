@@ -28,6 +28,7 @@ void check_same_pool(const pool_config& a, const pool_config& b) {
   CHECK(a.restart_backoff == b.restart_backoff);
   CHECK(a.restart_backoff_max == b.restart_backoff_max);
   CHECK(a.threads_per_worker == b.threads_per_worker);
+  CHECK(a.thread_safety_checks == b.thread_safety_checks);
 }
 
 void check_same(const host_config& a, const host_config& b) {

@@ -118,6 +118,24 @@ TEST_CASE("stdout and stderr are logged and kept in the tail",
   CHECK(text.find("info [pool/w1] err-line") != std::string::npos);
 }
 
+TEST_CASE("a child's own warnings are logged at warn level",
+          "[process_host]") {
+  std::ostringstream log_text;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text);
+  sink->set_pattern("%l %v");
+  auto log = std::make_shared<spdlog::logger>("capture", sink);
+  process_host host{log};
+  auto rec = spawn(host, sh("echo 'snakepit-warning: adapter is racy' >&2; "
+                            "echo 'plain snakepit-warning: no'",
+                            {}, "pool/w2"));
+  REQUIRE(rec->wait_exit());
+  host.shutdown(1s);
+  auto text = log_text.str();
+  CHECK(text.find("warning [pool/w2] adapter is racy") != std::string::npos);
+  CHECK(text.find("info [pool/w2] plain snakepit-warning: no")
+        != std::string::npos);
+}
+
 TEST_CASE("output beyond a pipe's capacity does not block the child",
           "[process_host]") {
   process_host host{quiet_logger()};
