@@ -265,7 +265,9 @@ class ConcurrencyReport:
 
     def message(self) -> str:
         """The report as one line, for ``emit_warning``."""
-        frames = " | ".join(" ".join(line.split()) for line in self.stack)
+        frames = " | ".join(
+            ": ".join(part.strip() for part in line.strip().splitlines())
+            for line in self.stack)
         return (
             f"thread-safety: concurrent entry into {self.adapter}.{self.method} "
             f"({self.reason}): thread {self.second_thread!r} "

@@ -28,18 +28,19 @@ def short_tmp() -> Iterator[Path]:
 
 @pytest.fixture
 def spawn_worker(short_tmp: Path) -> Iterator[Callable[..., Worker]]:
-    """Starts workers (``spawn_worker(adapter=..., wait=True, ...)``); every one
-    is killed at teardown."""
+    """Starts workers (``spawn_worker(adapter=..., wait=True, flags=(...))``);
+    every one is killed at teardown. Their stdout and stderr go to one log."""
     workers: list[Worker] = []
 
     def spawn(adapter: str = SHOWCASE, max_workers: int = 1,
               adapter_args: tuple[str, ...] = (), wait: bool = True,
-              socket: Path | None = None) -> Worker:
+              socket: Path | None = None,
+              flags: tuple[str, ...] = ()) -> Worker:
         log_path = short_tmp / f"worker{len(workers)}.log"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
                 worker_command(short_tmp, adapter, max_workers, adapter_args,
-                               socket),
+                               socket, flags),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=worker_env(), cwd=short_tmp)
         worker = Worker(short_tmp, proc, log_path)

@@ -32,8 +32,10 @@ def worker_env() -> dict[str, str]:
 
 def worker_command(directory: Path, adapter: str, max_workers: int = 1,
                    adapter_args: tuple[str, ...] = (),
-                   socket: Path | None = None) -> list[str]:
-    """The command line the host uses to start a worker."""
+                   socket: Path | None = None,
+                   flags: tuple[str, ...] = ()) -> list[str]:
+    """The command line the host uses to start a worker; ``flags`` are added
+    before the adapter args (e.g. ``("--thread-safety-checks",)``)."""
     command = [
         sys.executable, "-m", "snakepit_bridge",
         "--adapter", adapter,
@@ -41,6 +43,7 @@ def worker_command(directory: Path, adapter: str, max_workers: int = 1,
         "--ready-file", str(directory / "ready.json"),
         "--snakepit-run-id", "pytest-run",
         "--max-workers", str(max_workers),
+        *flags,
     ]
     if adapter_args:
         command += ["--", *adapter_args]

@@ -1,4 +1,9 @@
-"""Adapters that fail on purpose, for tests of the worker and of the host.
+"""Adapters that fail or misbehave on purpose, for tests of the worker and of
+the host. Not for production use.
 
-Not for production use: each module breaks one startup stage.
+- ``import_error``, ``init_error``: each breaks one startup stage.
+- ``unsafe``: declares ``__thread_safe__ = False`` (refused with
+  max_workers > 1).
+- ``racy``: undeclared, with a racy ``not_thread_safe`` tool for the checker.
+- ``pandas_user``: imports a library the compatibility matrix flags.
 """
