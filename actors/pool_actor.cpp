@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -40,7 +41,17 @@ struct inflight_call {
   std::string worker_id;
   clock_type::time_point dispatched;
   int64_t queue_us = 0;
+  /// Set when gRPC reported the connection lost: the call waits (briefly)
+  /// for its worker's own account of the crash, which says more.
+  std::optional<failure> connection_lost;
 };
+
+/// How long a call whose connection broke waits for its worker's report
+/// (exit code, last output lines) before it is answered with gRPC's.
+constexpr auto crash_report_wait = std::chrono::seconds{2};
+
+/// Timer of a call waiting for its worker's crash report.
+using lost_call_atom = caf::atom_constant<caf::atom("sp_lost")>;
 
 struct worker_entry {
   caf::actor handle;
@@ -139,7 +150,8 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
   ++st.requests;
   auto call_id = st.next_call_id++;
   st.inflight.emplace(call_id, inflight_call{std::move(rp), key, w.id,
-                                             clock_type::now(), queue_us});
+                                             clock_type::now(), queue_us,
+                                             std::nullopt});
   self->send(w.handle, dispatch{call_id, std::move(req)});
 }
 
@@ -191,29 +203,53 @@ reply_promise on_execute(pool_ptr self, execute_request& req) {
   return rp;
 }
 
-void on_call_done(pool_ptr self, call_done& done) {
+/// Answers an in-flight call and frees or parks its slot.
+void finish_call(pool_ptr self, uint64_t call_id, std::string result_json,
+                 failure error) {
   auto& st = self->state;
-  auto i = st.inflight.find(done.call_id);
-  if (i == st.inflight.end())
-    return; // already answered: its worker died first
+  auto i = st.inflight.find(call_id);
   auto call = std::move(i->second);
   st.inflight.erase(i);
-  if (done.error.code == error_code::request_timeout) {
+  if (error.code == error_code::request_timeout) {
     // Python may still run it: keep the slot until the worker says it ended.
-    st.abandoned.emplace(done.call_id, done.worker_key);
-    if (auto w = st.workers.find(done.worker_key); w != st.workers.end())
-      self->send(w->second.handle, call_abandoned{done.call_id});
+    st.abandoned.emplace(call_id, call.worker_key);
+    if (auto w = st.workers.find(call.worker_key); w != st.workers.end())
+      self->send(w->second.handle, call_abandoned{call_id});
   } else {
-    st.slots.release(done.worker_key);
+    st.slots.release(call.worker_key);
   }
   execute_reply reply;
-  reply.result_json = std::move(done.result_json);
-  reply.error = std::move(done.error);
+  reply.result_json = std::move(result_json);
+  reply.error = std::move(error);
   reply.worker = call.worker_id;
   reply.queue_us = call.queue_us;
   reply.run_us = micros_between(call.dispatched, clock_type::now());
   call.promise.deliver(std::move(reply));
   pump(self);
+}
+
+void on_call_done(pool_ptr self, call_done& done) {
+  auto& st = self->state;
+  auto i = st.inflight.find(done.call_id);
+  if (i == st.inflight.end() || i->second.connection_lost)
+    return; // already answered, or waiting for its worker's crash report
+  if (done.error.code == error_code::worker_crashed) {
+    if (st.stopping) {
+      done.error.code = error_code::shutting_down;
+      done.error.message = "pool " + st.cfg.name
+                           + " stopped while the call ran ("
+                           + done.error.message + ")";
+    } else if (st.workers.count(done.worker_key) > 0) {
+      // The worker's report (worker_exited) usually follows within
+      // milliseconds and names the exit code and output; wait for it.
+      i->second.connection_lost = std::move(done.error);
+      self->delayed_send(self, crash_report_wait, lost_call_atom::value,
+                         done.call_id);
+      return;
+    }
+  }
+  finish_call(self, done.call_id, std::move(done.result_json),
+              std::move(done.error));
 }
 
 /// Removes a worker and fails what it had in flight with `why`.
@@ -403,6 +439,14 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
   return {
     [self](execute_atom, execute_request& req) { return on_execute(self, req); },
     [self](call_done& done) { on_call_done(self, done); },
+    [self](lost_call_atom, uint64_t call_id) {
+      auto& st = self->state;
+      auto i = st.inflight.find(call_id);
+      if (i == st.inflight.end() || !i->second.connection_lost)
+        return; // the worker's report came first
+      auto why = std::move(*i->second.connection_lost);
+      finish_call(self, call_id, {}, std::move(why));
+    },
     [self](abandoned_call_ended& ev) {
       auto& st = self->state;
       if (st.abandoned.erase(ev.call_id) > 0) {

@@ -66,6 +66,11 @@ public:
                         describe_callback done) = 0;
 };
 
+/// Keeps gRPC's process-wide client machinery (the callback queue and its
+/// thread) alive while it is held, so that it is not torn down and rebuilt
+/// each time the last worker channel goes away. The runtime holds one.
+std::shared_ptr<void> make_grpc_guard();
+
 /// Connects to a worker at `address` ("unix:/abs/path.sock"). Connection is
 /// lazy: nothing blocks here.
 std::shared_ptr<channel> make_grpc_channel(const std::string& address);

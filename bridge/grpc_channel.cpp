@@ -74,7 +74,6 @@ public:
                tool_callback done) override {
     auto call = std::make_shared<call_state<pb::ExecuteToolRequest,
                                             pb::ExecuteToolResponse>>();
-    call->keep_alive = channel_;
     call->req.set_tool_name(tool);
     call->req.set_session_id(session_id);
     (*call->req.mutable_metadata())[call_id_key] = std::to_string(call_id);
@@ -97,7 +96,6 @@ public:
   void ping(std::chrono::milliseconds timeout, ping_callback done) override {
     auto call
       = std::make_shared<call_state<pb::PingRequest, pb::PingResponse>>();
-    call->keep_alive = channel_;
     call->req.set_message("ping");
     call->ctx.set_deadline(deadline_in(timeout));
     stub_->async()->Ping(&call->ctx, &call->req, &call->resp,
@@ -111,7 +109,6 @@ public:
                 describe_callback done) override {
     auto call = std::make_shared<
       call_state<pb::DescribeWorkerRequest, pb::WorkerInfo>>();
-    call->keep_alive = channel_;
     call->ctx.set_deadline(deadline_in(timeout));
     stub_->async()->DescribeWorker(
       &call->ctx, &call->req, &call->resp,
@@ -129,10 +126,13 @@ public:
   }
 
 private:
-  /// Objects of one call, kept alive until its callback has run.
+  /// Objects of one call, kept alive until its callback has run. It holds
+  /// no reference to the channel: the callback runs on a gRPC thread, and
+  /// releasing the last reference to a channel there makes gRPC 1.51 tear
+  /// down its callback queue from inside that queue's own thread (abort).
+  /// gRPC keeps what a call in flight needs by itself.
   template <class Request, class Response>
   struct call_state {
-    std::shared_ptr<grpc::Channel> keep_alive;
     grpc::ClientContext ctx;
     Request req;
     Response resp;
@@ -143,6 +143,15 @@ private:
 };
 
 } // namespace
+
+std::shared_ptr<void> make_grpc_guard() {
+  // A channel holds a reference to the callback queue from its first
+  // callback call on: make one (it fails at once, nothing listens there).
+  auto guard = std::make_shared<grpc_channel>(
+    "unix:/nonexistent/snakepit-grpc-guard");
+  guard->ping(std::chrono::milliseconds{1}, [](const std::string&) {});
+  return guard;
+}
 
 std::shared_ptr<channel> make_grpc_channel(const std::string& address) {
   return std::make_shared<grpc_channel>(address);

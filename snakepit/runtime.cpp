@@ -1,5 +1,6 @@
 #include "snakepit/runtime.hpp"
 
+#include "bridge/channel.hpp"
 #include "process/process_host.hpp"
 #include "process/run_directory.hpp"
 
@@ -22,6 +23,7 @@ runtime::create(const host_config& cfg) {
   std::shared_ptr<runtime> rt{new runtime};
   rt->run_dir_ = std::make_unique<process::run_directory>(
     std::move(std::get<process::run_directory>(dir)));
+  rt->grpc_guard_ = bridge::make_grpc_guard();
   rt->host_ = std::make_shared<process::process_host>();
   auto env = std::make_shared<worker_environment>();
   env->launcher = rt->host_;
@@ -40,6 +42,7 @@ void runtime::shutdown() {
   if (host_)
     host_->shutdown(final_grace);
   run_dir_.reset();
+  grpc_guard_.reset();
 }
 
 } // namespace snakepit

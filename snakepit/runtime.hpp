@@ -2,7 +2,8 @@
 
 /// The process-level resources of a host, shared by all its pools: the
 /// launcher thread that forks Python workers (and anchors their
-/// die-with-parent signal) and the private run directory for their sockets.
+/// die-with-parent signal), the private run directory for their sockets,
+/// and a guard that keeps gRPC's client callback machinery alive.
 
 #include <memory>
 #include <string>
@@ -47,6 +48,8 @@ private:
   runtime() = default;
 
   std::shared_ptr<process::process_host> host_;
+  /// Keeps gRPC's client callback machinery alive for the host's lifetime.
+  std::shared_ptr<void> grpc_guard_;
   std::unique_ptr<process::run_directory> run_dir_;
   std::shared_ptr<const worker_environment> env_;
 };

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "snakepit/snakepit.hpp"
@@ -150,13 +151,15 @@ int main() {
                   std::string{"workers"})
       .receive([&](caf::actor& found) { pool = std::move(found); },
                [](caf::error&) {});
-    snakepit::pool_status status;
+    // Wait until the workers are up (or the pool has given up).
+    std::optional<snakepit::pool_status> status;
     if (pool)
       self->request(pool, 60s, snakepit::await_ready_atom::value)
         .receive([&](snakepit::pool_status& s) { status = std::move(s); },
                  [](caf::error&) {});
-    if (!status.all_ready()) {
-      std::cerr << "pool did not start: " << snakepit::describe(status.failed)
+    if (!status || !status->all_ready()) {
+      std::cerr << "pool did not start"
+                << (status ? ": " + snakepit::describe(status->failed) : "")
                 << '\n';
       ok = false;
     } else {

@@ -243,18 +243,11 @@ TEST_CASE("orphans: a new host kills the processes of a dead run but not of "
   // The orphan's child (sleep) shares its process group.
   int orphan_sleep = 0;
   REQUIRE(eventually([&] {
-    std::string dir = "/proc";
-    for (const auto& entry : std::filesystem::directory_iterator{dir}) {
-      auto name = entry.path().filename().string();
-      if (name.find_first_not_of("0123456789") != std::string::npos)
-        continue;
-      int pid = std::stoi(name);
-      if (proc_ppid(pid) == orphan.pid()) {
-        orphan_sleep = pid;
-        return true;
-      }
-    }
-    return false;
+    auto kids = children_of(orphan.pid());
+    if (kids.size() != 1)
+      return false;
+    orphan_sleep = kids[0];
+    return true;
   }));
 
   host_fixture second{make_config(base, 1)};

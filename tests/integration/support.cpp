@@ -182,6 +182,14 @@ std::vector<int> run_processes(const std::string& run_id) {
   return out;
 }
 
+std::vector<int> children_of(int ppid) {
+  std::vector<int> out;
+  for (int pid : all_pids())
+    if (proc_ppid(pid) == ppid)
+      out.push_back(pid);
+  return out;
+}
+
 std::vector<int> python_children_of(int ppid) {
   std::vector<int> out;
   for (int pid : all_pids()) {

@@ -77,6 +77,9 @@ inline bool process_alive(int pid) {
 /// "--snakepit-run-id" followed by `run_id`.
 std::vector<int> run_processes(const std::string& run_id);
 
+/// Pids whose parent is `ppid`.
+std::vector<int> children_of(int ppid);
+
 /// Pids whose parent is `ppid` and whose command line mentions
 /// "snakepit_bridge" (Python workers of a host).
 std::vector<int> python_children_of(int ppid);

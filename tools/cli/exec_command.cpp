@@ -61,13 +61,13 @@ int exec_command(const common_options& opts, const exec_options& exec) {
     return 1;
   }
   auto reply = host.client().execute(std::move(req));
+  // Answer first, then stop the pool (which takes a few milliseconds).
+  if (reply.ok())
+    std::cout << reply.result_json << std::endl;
+  else
+    std::cerr << describe(reply.error) << std::endl;
   host.stop();
-  if (!reply.ok()) {
-    std::cerr << describe(reply.error) << '\n';
-    return 1;
-  }
-  std::cout << reply.result_json << '\n';
-  return 0;
+  return reply.ok() ? 0 : 1;
 }
 
 } // namespace snakepit::cli
