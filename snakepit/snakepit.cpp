@@ -34,6 +34,10 @@ void register_types(caf::actor_system_config& cfg) {
     });
 }
 
+void tune_for_latency(caf::actor_system_config& cfg) {
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+}
+
 caf::actor spawn_host(caf::actor_system& sys, const host_config& cfg,
                       const std::shared_ptr<runtime>& rt) {
   supervisor_flags flags;

@@ -2,7 +2,9 @@
 
 /// Snakepit for C++: supervised pools of Python workers on CAF.
 ///
-/// The one header a user includes. Typical use in an actor system:
+/// The one header a user includes. Outside actors, `snakepit::host` starts
+/// every pool of a config and gives blocking calls (see host.hpp). Inside an
+/// actor system:
 ///
 ///   caf::actor_system_config cfg;
 ///   snakepit::register_types(cfg);
@@ -28,6 +30,7 @@
 #include "messages/requests.hpp"
 #include "messages/status.hpp"
 #include "snakepit/client.hpp"
+#include "snakepit/host.hpp"
 #include "snakepit/runtime.hpp"
 
 namespace snakepit {
@@ -35,6 +38,14 @@ namespace snakepit {
 /// Registers Snakepit's message types and error category with a CAF
 /// configuration. Call before creating the actor system.
 void register_types(caf::actor_system_config& cfg);
+
+/// Sets CAF's scheduler to the `sharing` policy, which wakes an idle
+/// scheduler thread at once when a message arrives from outside CAF (gRPC
+/// completions, blocking clients). CAF 0.17's default work-stealing policy
+/// lets idle threads sleep in ~50-120 us steps, which adds up to that much to
+/// every pool call; see docs/performance.md for the measurements.
+/// `snakepit::host` applies it; call it on your own configuration too.
+void tune_for_latency(caf::actor_system_config& cfg);
 
 /// Spawns the root supervisor of a host: one child per configured pool
 /// (one_for_one, pools are permanent), each pool with its own worker

@@ -51,27 +51,6 @@ std::string describe_run(const run_result& r) {
          + "\n--- stderr:\n" + r.err;
 }
 
-/// Signature of the known gRPC teardown abort (see the `[.bug]` test below).
-bool known_grpc_abort(const run_result& r) {
-  return r.exit_code == 128 + SIGABRT
-         && contains(r.err, "assertion failed: prior > 0");
-}
-
-/// Runs a `snakepit exec` that starts a host. While the known abort at exit
-/// is unfixed, a run that died of it (and of nothing else) is repeated, at
-/// most twice; the `[.bug]` test below is where that abort fails.
-run_result run_exec(std::vector<std::string> argv) {
-  run_result r;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    r = run_command(argv);
-    if (!known_grpc_abort(r))
-      return r;
-    WARN("known gRPC abort at exit, repeating: " << argv[1] << ' '
-                                                   << argv.back());
-  }
-  return r;
-}
-
 /// Starts `snakepit run` with a 2-worker pool and waits until it serves.
 /// Returns the pids of its Python workers.
 std::vector<int> start_serving(child_process& host) {
@@ -119,14 +98,14 @@ void check_clean_stop_on(int sig, const std::string& name) {
 TEST_CASE("cli: exec add prints the sum", "[integration][cli]") {
   temp_dir tmp;
   auto cfg = write_config(tmp, 1);
-  auto r = run_exec({cli_path(), "exec", "-c", cfg, "add",
+  auto r = run_command({cli_path(), "exec", "-c", cfg, "add",
                         R"({"a":2,"b":3})"});
   INFO(describe_run(r));
   CHECK(r.exit_code == 0);
   CHECK(r.out == "5\n");
   CHECK(run_base_empty(tmp));
 
-  auto echo = run_exec({cli_path(), "exec", "-c", cfg, "--log-level",
+  auto echo = run_command({cli_path(), "exec", "-c", cfg, "--log-level",
                            "off", "echo", R"({"x":[1,"two"]})"});
   INFO(describe_run(echo));
   CHECK(echo.exit_code == 0);
@@ -138,7 +117,7 @@ TEST_CASE("cli: exec fail exits non-zero with the Python traceback",
           "[integration][cli]") {
   temp_dir tmp;
   auto cfg = write_config(tmp, 1);
-  auto r = run_exec({cli_path(), "exec", "-c", cfg, "fail",
+  auto r = run_command({cli_path(), "exec", "-c", cfg, "fail",
                         R"({"message":"cli boom"})"});
   INFO(describe_run(r));
   CHECK(r.exit_code == 1);
@@ -162,12 +141,12 @@ TEST_CASE("cli: exec reports request errors with their category",
   CHECK(contains(nopool.err, "pool_not_found"));
   CHECK(contains(nopool.err, "nosuch"));
 
-  auto unknown = run_exec({cli_path(), "exec", "-c", cfg, "nope"});
+  auto unknown = run_command({cli_path(), "exec", "-c", cfg, "nope"});
   INFO(describe_run(unknown));
   CHECK(unknown.exit_code == 1);
   CHECK(contains(unknown.err, "unknown_command"));
 
-  auto badjson = run_exec({cli_path(), "exec", "-c", cfg, "echo",
+  auto badjson = run_command({cli_path(), "exec", "-c", cfg, "echo",
                               "{not json"});
   INFO(describe_run(badjson));
   CHECK(badjson.exit_code == 1);
@@ -261,22 +240,19 @@ TEST_CASE("cli: SIGINT stops snakepit run cleanly",
   check_clean_stop_on(SIGINT, "SIGINT");
 }
 
-// BUG (hidden, may fail): `snakepit exec` sometimes aborts after its call
-// succeeded, before printing the result: exit 134, nothing on stdout,
-// "assertion failed: prior > 0" from gRPC on stderr (about 1 run in 8 here).
-// exec_command() calls host.stop() right after the reply; the worker drops
-// its channel (worker_actor.cpp `stop`: `st.channel.reset()`) while the gRPC
-// completion callback still owns the call state whose `keep_alive` holds
-// the grpc::Channel (bridge/grpc_channel.cpp, `call->keep_alive =
-// channel_`). The last reference then goes away on gRPC 1.51's
-// CallbackAlternativeCQ thread, which tears that queue down under itself
-// (grpc/grpc#37858, grpc/grpc#32584).
+// `snakepit exec` must not abort after its call succeeded. It used to, about
+// 1 run in 8: exit 134, nothing on stdout, "assertion failed: prior > 0"
+// from gRPC on stderr. exec stops the host right after the reply; the worker
+// dropped its channel while the gRPC completion callback still owned the
+// call state holding the last reference to the grpc::Channel, which then
+// went away on gRPC 1.51's CallbackAlternativeCQ thread and tore that queue
+// down under itself (grpc/grpc#37858, grpc/grpc#32584).
 TEST_CASE("cli: exec never aborts at exit",
-          "[integration][cli][.bug][!mayfail]") {
+          "[integration][cli]") {
   temp_dir tmp;
   auto cfg = write_config(tmp, 1);
   int aborted = 0;
-  for (int run = 0; run < 30; ++run) {
+  for (int run = 0; run < 24; ++run) {
     auto r = run_command({cli_path(), "exec", "-c", cfg, "--log-level",
                           "warn", "ping"});
     if (r.exit_code != 0 || r.out != "\"pong\"\n") {

@@ -2,10 +2,11 @@
 
 #include <caf/all.hpp>
 
-#include <future>
-#include <stdexcept>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 
-#include "bridge/channel.hpp"
+#include <mutex>
+#include <stdexcept>
 
 namespace snakepit::it {
 
@@ -25,23 +26,69 @@ host_config make_config(const std::string& run_base, int size) {
   return cfg;
 }
 
-grpc_guard::grpc_guard() {
-  // A channel only takes a reference to the callback queue once it made a
-  // callback call: ping a socket that does not exist, wait for the answer.
-  auto ch = bridge::make_grpc_channel("unix:/nonexistent/snakepit-it-guard.sock");
-  auto done = std::make_shared<std::promise<void>>();
-  auto answered = done->get_future();
-  ch->ping(std::chrono::seconds{5}, [done](std::string) { done->set_value(); });
-  answered.wait();
-  channel_ = std::move(ch);
+// -- captured_log -------------------------------------------------------------
+
+class captured_log::sink : public spdlog::sinks::base_sink<std::mutex> {
+public:
+  std::vector<std::string> lines() {
+    std::lock_guard<std::mutex> guard{mutex_};
+    return lines_;
+  }
+
+protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    auto level = spdlog::level::to_string_view(msg.level);
+    std::string line = "[";
+    line.append(level.data(), level.size());
+    line += "] ";
+    line.append(msg.payload.data(), msg.payload.size());
+    lines_.push_back(std::move(line));
+  }
+  void flush_() override {
+  }
+
+private:
+  std::vector<std::string> lines_;
+};
+
+captured_log::captured_log()
+  : previous_(spdlog::default_logger()), sink_(std::make_shared<sink>()) {
+  auto logger = std::make_shared<spdlog::logger>("it-capture", sink_);
+  logger->set_level(spdlog::level::info);
+  spdlog::set_default_logger(logger);
 }
 
-grpc_guard::~grpc_guard() = default;
+captured_log::~captured_log() {
+  spdlog::set_default_logger(previous_);
+}
 
-host_fixture::host_fixture(host_config cfg, guard_grpc guard)
-  : cfg_(std::move(cfg)) {
-  if (guard == guard_grpc::yes)
-    guard_ = std::make_unique<grpc_guard>();
+std::vector<std::string> captured_log::lines() const {
+  return sink_->lines();
+}
+
+std::string captured_log::text() const {
+  std::string out;
+  for (const auto& line : lines())
+    out += line + "\n";
+  return out;
+}
+
+std::vector<std::string>
+captured_log::matching(std::initializer_list<std::string_view> needles) const {
+  std::vector<std::string> out;
+  for (auto& line : lines()) {
+    bool all = true;
+    for (auto needle : needles)
+      all = all && line.find(needle) != std::string::npos;
+    if (all)
+      out.push_back(std::move(line));
+  }
+  return out;
+}
+
+// -- host_fixture -------------------------------------------------------------
+
+host_fixture::host_fixture(host_config cfg) : cfg_(std::move(cfg)) {
   if (auto errors = validate(cfg_); !errors.empty())
     throw std::runtime_error("invalid test config: " + to_string(errors[0]));
   auto rt = runtime::create(cfg_);
@@ -80,6 +127,17 @@ pool_status host_fixture::status(std::string pool) {
   if (!s)
     throw std::runtime_error("no status of pool " + pool);
   return std::move(*s);
+}
+
+caf::actor host_fixture::pool_actor(const std::string& pool) {
+  caf::scoped_actor self{*sys_};
+  caf::actor found;
+  self->request(root_, std::chrono::seconds{10}, lookup_atom::value, pool)
+    .receive([&](caf::actor& a) { found = std::move(a); },
+             [&](caf::error&) {});
+  if (!found)
+    throw std::runtime_error("no pool actor named " + pool);
+  return found;
 }
 
 execute_reply host_fixture::exec(const std::string& command,

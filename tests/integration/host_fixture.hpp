@@ -7,9 +7,14 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <spdlog/fwd.h>
+
 #include <chrono>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "snakepit/snakepit.hpp"
 #include "support.hpp"
@@ -20,39 +25,42 @@ namespace snakepit::it {
 /// run directory base under `run_base`.
 host_config make_config(const std::string& run_base, int size = 1);
 
-/// Keeps one gRPC callback-API channel alive for its lifetime.
-///
-/// Works around a library bug (see the `[.bug]` tests): with gRPC 1.51 the
-/// callback API runs completions on a process-wide "CallbackAlternativeCQ"
-/// whose threads are torn down when the last channel that used it is
-/// destroyed. The bridge's call state holds a reference to the worker's
-/// channel, so when a worker drops its channel while a call completes (stop
-/// with a call in flight, a crash, or a stop right after a reply), the last
-/// reference can go away on that queue's own thread, which then deletes the
-/// queue under itself: `assertion failed: prior > 0` and SIGABRT. With this
-/// guard a worker's channel is never the last one.
-class grpc_guard {
+/// Routes spdlog's default logger into memory for its lifetime, one entry
+/// per log record as "[<level>] <message>" (levels as spdlog names them:
+/// "info", "warning", "error"...). Install it before the host starts: the
+/// runtime's process host keeps the logger that is the default when it is
+/// created (worker output and `snakepit-warning: ` lines go there).
+class captured_log {
 public:
-  grpc_guard();
-  ~grpc_guard();
-  grpc_guard(const grpc_guard&) = delete;
-  grpc_guard& operator=(const grpc_guard&) = delete;
+  captured_log();
+  ~captured_log();
+  captured_log(const captured_log&) = delete;
+  captured_log& operator=(const captured_log&) = delete;
+
+  /// Everything logged so far, one record per line.
+  std::string text() const;
+
+  /// The records logged so far.
+  std::vector<std::string> lines() const;
+
+  /// Records that contain every one of `needles`.
+  std::vector<std::string>
+  matching(std::initializer_list<std::string_view> needles) const;
+
+  class sink;
 
 private:
-  std::shared_ptr<void> channel_;
+  std::shared_ptr<spdlog::logger> previous_;
+  std::shared_ptr<sink> sink_;
 };
-
-/// Whether a host_fixture holds a `grpc_guard`.
-enum class guard_grpc { yes, no };
 
 /// Owns a running host. The destructor stops it: every pool, every worker
 /// process, then the runtime (which removes the run directory).
 class host_fixture {
 public:
   /// Starts the host; throws std::runtime_error when the runtime cannot be
-  /// created. Does not wait for the workers (see `await_ready`). Unless
-  /// told otherwise, holds a `grpc_guard` for its lifetime.
-  explicit host_fixture(host_config cfg, guard_grpc guard = guard_grpc::yes);
+  /// created. Does not wait for the workers (see `await_ready`).
+  explicit host_fixture(host_config cfg);
   ~host_fixture();
   host_fixture(const host_fixture&) = delete;
   host_fixture& operator=(const host_fixture&) = delete;
@@ -60,6 +68,15 @@ public:
   snakepit::client& client() {
     return *client_;
   }
+
+  /// The host's actor system, for tests that talk to a pool as an actor.
+  caf::actor_system& system() {
+    return *sys_;
+  }
+
+  /// The pool actor named `pool` (looked up at the root supervisor); throws
+  /// std::runtime_error if there is none.
+  caf::actor pool_actor(const std::string& pool);
 
   const host_config& config() const {
     return cfg_;
@@ -91,7 +108,6 @@ public:
   void stop();
 
 private:
-  std::unique_ptr<grpc_guard> guard_;
   host_config cfg_;
   std::unique_ptr<caf::actor_system_config> sys_cfg_;
   std::unique_ptr<caf::actor_system> sys_;

@@ -11,7 +11,7 @@
 #include <map>
 
 #include "commands.hpp"
-#include "host_session.hpp"
+#include "cli_support.hpp"
 
 namespace snakepit::cli {
 
@@ -80,12 +80,12 @@ int demo_command(const common_options& opts, int requests) {
   auto cfg = prepare(opts.config_path, opts.log_level);
   if (!cfg)
     return 2;
-  auto started = host_session::start(*cfg);
+  auto started = snakepit::host::start(*cfg);
   if (auto* err = std::get_if<std::string>(&started)) {
     std::cerr << *err << '\n';
     return 2;
   }
-  auto& host = *std::get<std::unique_ptr<host_session>>(started);
+  auto& host = *std::get<std::unique_ptr<snakepit::host>>(started);
   auto t0 = std::chrono::steady_clock::now();
   auto status = host.await_ready();
   auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -2,7 +2,7 @@
 
 #include "commands.hpp"
 #include "core/duration.hpp"
-#include "host_session.hpp"
+#include "cli_support.hpp"
 
 namespace snakepit::cli {
 
@@ -49,12 +49,12 @@ int exec_command(const common_options& opts, const exec_options& exec) {
     return 1;
   }
   req.pool = cfg->pools.front().name;
-  auto started = host_session::start(*cfg);
+  auto started = snakepit::host::start(*cfg);
   if (auto* err = std::get_if<std::string>(&started)) {
     std::cerr << *err << '\n';
     return 2;
   }
-  auto& host = *std::get<std::unique_ptr<host_session>>(started);
+  auto& host = *std::get<std::unique_ptr<snakepit::host>>(started);
   auto status = host.await_ready();
   if (status.front().failed.code != error_code::none) {
     std::cerr << describe(status.front().failed) << '\n';

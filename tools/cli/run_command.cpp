@@ -5,7 +5,7 @@
 #include <pthread.h>
 
 #include "commands.hpp"
-#include "host_session.hpp"
+#include "cli_support.hpp"
 
 namespace snakepit::cli {
 
@@ -21,12 +21,12 @@ int run_command(const common_options& opts) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto started = host_session::start(*cfg);
+  auto started = snakepit::host::start(*cfg);
   if (auto* err = std::get_if<std::string>(&started)) {
     std::cerr << *err << '\n';
     return 2;
   }
-  auto& host = *std::get<std::unique_ptr<host_session>>(started);
+  auto& host = *std::get<std::unique_ptr<snakepit::host>>(started);
   int failed = 0;
   for (const auto& status : host.await_ready()) {
     if (status.failed.code != error_code::none)
