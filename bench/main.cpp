@@ -12,7 +12,10 @@
 //
 // Usage: snakepit_bench [--rounds N] [--calls N] [--warmup N]
 //                       [--startup-runs N] [--startup-sizes 1,4,8] [--quick]
-//                       [--caf=--scheduler.policy=sharing ...]
+//                       [--caf=--scheduler.policy=stealing ...]
+//
+// Actor systems use snakepit::tune_for_latency (the sharing scheduler) unless
+// --caf says otherwise.
 
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
@@ -271,10 +274,10 @@ void print_setup(const options& opts) {
   std::cout << fmt::format("snakepit_bench: {} x {}, {} {}\n",
                            std::thread::hardware_concurrency(), cpu_model(),
                            os.sysname, os.release);
-  std::string caf = "defaults";
+  std::string caf = "snakepit::tune_for_latency (scheduler.policy=sharing)";
   if (!opts.caf_args.empty())
-    caf = fmt::format("{}", fmt::join(opts.caf_args, " "));
-  std::cout << "CAF scheduler options: " << caf << '\n';
+    caf += fmt::format(", then {}", fmt::join(opts.caf_args, " "));
+  std::cout << "CAF settings: " << caf << '\n';
 }
 
 } // namespace
@@ -305,8 +308,10 @@ int main(int argc, char** argv) {
                "Small numbers for a smoke test (2 rounds x 50 calls, 1 "
                "start-up run of 1 and 2 workers) unless given explicitly");
   app.add_option("--caf", opts.caf_args,
-                 "CAF option for every actor system, e.g. "
-                 "--caf=--scheduler.policy=sharing (repeatable)");
+                 "CAF option for every actor system, applied after "
+                 "snakepit::tune_for_latency, e.g. "
+                 "--caf=--scheduler.policy=stealing for CAF's default "
+                 "(repeatable)");
   app.add_option("--log-level", opts.log_level,
                  "spdlog level of the library and worker output")
     ->capture_default_str();
@@ -325,7 +330,10 @@ int main(int argc, char** argv) {
   }
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
 
+  // What the library recommends (and snakepit::host does), unless --caf
+  // overrides it, e.g. --caf=--scheduler.policy=stealing for CAF's default.
   system_setup setup = [&opts](caf::actor_system_config& cfg) {
+    tune_for_latency(cfg);
     if (!opts.caf_args.empty())
       cfg.parse(opts.caf_args);
   };
