@@ -108,6 +108,7 @@ int main() {
 
   caf::actor_system_config cfg;
   snakepit::register_types(cfg);
+  snakepit::tune_for_latency(cfg);
   caf::actor_system sys{cfg};
 
   auto created = snakepit::runtime::create(snakepit::default_config());

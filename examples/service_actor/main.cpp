@@ -125,6 +125,7 @@ int main() {
   // 1. The actor system, with Snakepit's message types registered.
   caf::actor_system_config cfg;
   snakepit::register_types(cfg);
+  snakepit::tune_for_latency(cfg);
   caf::actor_system sys{cfg};
 
   // 2. The runtime: the process launcher and the private run directory for
