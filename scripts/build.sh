@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing (Debian packages), configures and builds
-# everything into build/. Used by both of the README's commands.
+# Installs what is missing (Debian packages), configures and builds into
+# build/: the targets given as arguments, or everything. Used by both of the
+# README's commands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,4 +12,6 @@ if command -v ninja >/dev/null; then generator=(-G Ninja); fi
 if [ ! -f build/CMakeCache.txt ]; then
   cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 fi
-cmake --build build --parallel "$(nproc)"
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+cmake --build build --parallel "$(nproc)" "${targets[@]}"

@@ -4,5 +4,5 @@
 # work through it, prints the results and stops cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh
+bash scripts/build.sh snakepit_cli
 exec build/bin/snakepit demo --config examples/default.toml "$@"
