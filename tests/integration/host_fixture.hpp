@@ -27,9 +27,10 @@ host_config make_config(const std::string& run_base, int size = 1);
 
 /// Routes spdlog's default logger into memory for its lifetime, one entry
 /// per log record as "[<level>] <message>" (levels as spdlog names them:
-/// "info", "warning", "error"...). Install it before the host starts: the
+/// "info", "warning", "error"...). Declare it before the host_fixture: the
 /// runtime's process host keeps the logger that is the default when it is
-/// created (worker output and `snakepit-warning: ` lines go there).
+/// created (worker output and `snakepit-warning: ` lines go there), and
+/// uses it until the host has stopped.
 class captured_log {
 public:
   captured_log();

@@ -87,7 +87,8 @@ TEST_CASE("hung call: a call that outlives hung_call_grace gets its worker "
   CHECK(after.workers[0].id == "hung/w2");
   CHECK(after.workers[0].info.pid == r["pid"].get<int>());
   CHECK(after.busy_slots == 0);
-  auto kills = log.matching({"[warning] [hung/w1] call ", "killing the worker"});
+  auto kills
+    = log.matching({"[warning] [hung/w1] call ", "killing the worker"});
   INFO("log:\n" << log.text());
   CHECK(kills.size() == 1);
 }

@@ -190,10 +190,10 @@ TEST_CASE("pools: each pool of a host keeps its size and serves while "
   INFO("spans:\n" << describe_spans({c_span, a_span, b_span}));
   CHECK(a_span.worker.rfind("a/", 0) == 0);
   CHECK(b_span.worker.rfind("b/", 0) == 0);
-  // Both ran while c's worker was still busy.
-  CHECK(c_span.started < a_span.started);
+  // Both were done while c's worker was still busy. (Not "started after
+  // c's call": the pool counts c's slot busy at dispatch, before Python has
+  // the call, and a worker's first call waits for its connection.)
   CHECK(a_span.ended < c_span.ended);
-  CHECK(c_span.started < b_span.started);
   CHECK(b_span.ended < c_span.ended);
 
   auto late = queued.get();

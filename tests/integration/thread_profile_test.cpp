@@ -146,8 +146,9 @@ TEST_CASE("thread profile: calls go to the least-loaded worker, never more "
 TEST_CASE("introspection: pool status tells each worker's interpreter and "
           "slots",
           "[integration][thread][introspection]") {
-  auto version = run_command(
-    {"/usr/bin/python3", "-c", "import platform;print(platform.python_version())"});
+  auto version = run_command({"/usr/bin/python3", "-c",
+                              "import platform; "
+                              "print(platform.python_version())"});
   REQUIRE(version.exit_code == 0);
   auto expected_version = version.out.substr(0, version.out.find('\n'));
   REQUIRE_FALSE(expected_version.empty());
