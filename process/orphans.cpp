@@ -1,5 +1,7 @@
 #include "process/orphans.hpp"
 
+#include "process/proc_files.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -30,21 +32,7 @@ bool all_digits(const char* s) {
 }
 
 std::string read_cmdline(int pid) {
-  auto path = "/proc/" + std::to_string(pid) + "/cmdline";
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return {};
-  std::string result;
-  char buf[4096];
-  for (;;) {
-    auto n = ::read(fd, buf, sizeof(buf));
-    if (n > 0)
-      result.append(buf, static_cast<size_t>(n));
-    else if (n == 0 || errno != EINTR)
-      break;
-  }
-  ::close(fd);
-  return result;
+  return read_proc_file("/proc/" + std::to_string(pid) + "/cmdline");
 }
 
 bool carries_run_id(const std::string& cmdline, std::string_view run_id) {

@@ -1,5 +1,7 @@
 #include "support.hpp"
 
+#include "process/proc_files.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -25,26 +27,10 @@ namespace snakepit::it {
 
 namespace {
 
-std::string read_all(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return {};
-  std::string result;
-  char buf[4096];
-  for (;;) {
-    auto n = ::read(fd, buf, sizeof(buf));
-    if (n > 0)
-      result.append(buf, static_cast<size_t>(n));
-    else if (n == 0 || errno != EINTR)
-      break;
-  }
-  ::close(fd);
-  return result;
-}
 
 /// The fields of /proc/<pid>/stat after the command name, or empty.
 std::string stat_tail(int pid) {
-  auto text = read_all("/proc/" + std::to_string(pid) + "/stat");
+  auto text = process::read_proc_file("/proc/" + std::to_string(pid) + "/stat");
   auto close = text.rfind(')');
   if (close == std::string::npos || close + 2 >= text.size())
     return {};
@@ -106,7 +92,7 @@ bool path_exists(const std::string& path) {
 // -- /proc ------------------------------------------------------------------
 
 std::string proc_cmdline(int pid) {
-  return read_all("/proc/" + std::to_string(pid) + "/cmdline");
+  return process::read_proc_file("/proc/" + std::to_string(pid) + "/cmdline");
 }
 
 std::vector<std::string> proc_args(int pid) {
