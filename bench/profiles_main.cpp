@@ -9,14 +9,17 @@
 // configurations). Each configuration runs as its own snakepit::host, one
 // at a time, and is measured for
 //   - start-up: host::start until every worker is ready;
-//   - memory: Rss, Pss and USS (Private_Clean + Private_Dirty) of the pool's
-//     Python processes from /proc/PID/smaps_rollup, summed, once right after
-//     start-up (idle) and once after the load;
+//   - memory: Rss, Pss, USS (Private_Clean + Private_Dirty) and
+//     Private_Dirty of the pool's Python processes from
+//     /proc/PID/smaps_rollup, summed, once right after start-up (idle) and
+//     once after the load;
 //   - load: S caller threads, each sending its requests one at a time
 //     through the blocking client, for `sleep` (I/O-like), `hash_blob`
 //     (CPU in native code that releases the GIL) and `cpu_burn` (pure-Python
-//     CPU that holds it): calls/s, p50/p99 latency and, for cpu_burn, the
-//     work done (loop iterations per second).
+//     CPU that holds it): calls/s, p50/p99 latency, the CPU the Python
+//     processes used (cores) and, for cpu_burn, the work done (loop
+//     iterations per second; cpu_burn loops for a wall-clock time, so its
+//     calls/s alone says little about work).
 // The configurations alternate within each round (the first one rotates
 // from round to round) and every figure is the median over the rounds, so
 // machine noise hits every configuration alike.
@@ -24,7 +27,7 @@
 // Usage: snakepit_profiles [--slots 4] [--thread-workers 1,2] [--rounds 3]
 //                          [--sleep-requests 50] [--cpu-requests 25]
 //                          [--sleep-ms 20] [--hash-mb 2] [--burn-ms 20]
-//                          [--quick] [--log-level error]
+//                          [--settle-ms 300] [--quick] [--log-level error]
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -40,7 +43,7 @@
 #include <thread>
 
 #include "bench/load_driver.hpp"
-#include "bench/proc_memory.hpp"
+#include "bench/proc_usage.hpp"
 #include "bench/stats.hpp"
 #include "snakepit/snakepit.hpp"
 
@@ -92,8 +95,16 @@ struct results {
   /// the work rate (iterations per second, cpu_burn only).
   std::vector<path_summary> load;
   std::vector<std::vector<double>> iterations_per_s;
+  /// Per workload: CPU seconds of the pool's Python processes per second of
+  /// wall time ("cores" used), and cpu_burn iterations per CPU second.
+  std::vector<std::vector<double>> python_cores;
+  std::vector<std::vector<double>> iterations_per_cpu_s;
   /// Requests per worker id in the last round, per workload.
   std::vector<std::map<std::string, int>> spread;
+  /// Process profile only: cpu_burn iterations per second of a single
+  /// caller, i.e. what one core does with no other call of the pool
+  /// running: the unit in which the cpu_burn work rates compare.
+  std::vector<double> one_caller_iterations_per_s;
   int64_t failures = 0;
   worker_info info;
 };
@@ -185,8 +196,10 @@ bool measure_once(const setup& s, const std::vector<workload>& loads,
     // One call per slot first: the first call of a tool in a fresh
     // interpreter pays for imports and caches.
     run_concurrent(h.client(), pool_name, w.command, w.args, opts.slots, 1);
+    auto cpu_before = cpu_seconds(pids);
     auto r = run_concurrent(h.client(), pool_name, w.command, w.args,
                             opts.slots, w.requests);
+    auto cpu_used = cpu_seconds(pids) - cpu_before;
     if (!r.first_error.empty()) {
       std::cerr << s.label << ": " << w.name << ": " << r.calls.failures
                 << " calls failed, e.g. " << r.first_error << '\n';
@@ -196,8 +209,20 @@ bool measure_once(const setup& s, const std::vector<workload>& loads,
     auto wall_s = std::chrono::duration<double>(r.calls.wall).count();
     out.iterations_per_s[i].push_back(wall_s > 0 ? r.iterations / wall_s
                                                  : 0);
+    out.python_cores[i].push_back(wall_s > 0 ? cpu_used / wall_s : 0);
+    out.iterations_per_cpu_s[i].push_back(
+      cpu_used > 0 ? r.iterations / cpu_used : 0);
     out.spread[i] = r.per_worker;
     out.load[i].rounds.push_back(summarize(std::move(r.calls)));
+    if (w.command == "cpu_burn" && s.profile == worker_profile::process) {
+      auto one = run_concurrent(h.client(), pool_name, w.command, w.args, 1,
+                                w.requests);
+      auto one_s = std::chrono::duration<double>(one.calls.wall).count();
+      out.failures += one.calls.failures;
+      ok = ok && one.first_error.empty();
+      out.one_caller_iterations_per_s.push_back(
+        one_s > 0 ? one.iterations / one_s : 0);
+    }
   }
 
   auto after = pool_pids(h.client());
@@ -219,21 +244,26 @@ void print_memory(const std::vector<setup>& setups,
                   const std::vector<results>& res) {
   std::cout << "\n## Memory of the pool's Python processes (sum over the "
                "processes, MiB, median over the rounds)\n\n";
-  std::cout << fmt::format("{:<18} {:>5} | {:>8} {:>8} {:>8} | {:>8} {:>8} "
-                           "{:>8}\n",
-                           "config", "procs", "idle Pss", "idle USS",
-                           "idle Rss", "load Pss", "load USS", "load Rss");
+  std::cout << fmt::format("{:<18} {:>5} | {:>6} {:>6} {:>6} {:>6} | {:>6} "
+                           "{:>6} {:>6} {:>6}\n",
+                           "", "", "idle", "", "", "", "load", "", "", "");
+  std::cout << fmt::format("{:<18} {:>5} | {:>6} {:>6} {:>6} {:>6} | {:>6} "
+                           "{:>6} {:>6} {:>6}\n",
+                           "config", "procs", "Pss", "USS", "Dirty", "Rss",
+                           "Pss", "USS", "Dirty", "Rss");
   auto pss = [](const memory_kib& m) { return m.pss; };
   auto uss = [](const memory_kib& m) { return m.uss; };
+  auto dirty = [](const memory_kib& m) { return m.dirty; };
   auto rss = [](const memory_kib& m) { return m.rss; };
   for (size_t i = 0; i < setups.size(); ++i) {
     const auto& r = res[i];
     std::cout << fmt::format(
-      "{:<18} {:>5} | {:>8.1f} {:>8.1f} {:>8.1f} | {:>8.1f} {:>8.1f} "
-      "{:>8.1f}\n",
+      "{:<18} {:>5} | {:>6.1f} {:>6.1f} {:>6.1f} {:>6.1f} | {:>6.1f} "
+      "{:>6.1f} {:>6.1f} {:>6.1f}\n",
       setups[i].label, setups[i].workers, median_mib(r.idle, pss),
-      median_mib(r.idle, uss), median_mib(r.idle, rss),
-      median_mib(r.loaded, pss), median_mib(r.loaded, uss),
+      median_mib(r.idle, uss), median_mib(r.idle, dirty),
+      median_mib(r.idle, rss), median_mib(r.loaded, pss),
+      median_mib(r.loaded, uss), median_mib(r.loaded, dirty),
       median_mib(r.loaded, rss));
   }
   std::cout << '\n';
@@ -241,14 +271,18 @@ void print_memory(const std::vector<setup>& setups,
   for (size_t i = 1; i < setups.size(); ++i) {
     const auto& t = res[i];
     std::cout << fmt::format(
-      "{} / {}: idle Pss {}, idle USS {}, load Pss {}, load USS {} "
-      "(process needs {} the Pss when idle)\n",
+      "{} / {}: Pss idle {} load {}, USS idle {} load {}, Dirty idle {} "
+      "load {}; {} / {}: Pss idle {} load {}\n",
       setups[i].label.substr(0, 1), setups.front().label.substr(0, 1),
       ratio(median_mib(t.idle, pss), median_mib(a.idle, pss)),
-      ratio(median_mib(t.idle, uss), median_mib(a.idle, uss)),
       ratio(median_mib(t.loaded, pss), median_mib(a.loaded, pss)),
+      ratio(median_mib(t.idle, uss), median_mib(a.idle, uss)),
       ratio(median_mib(t.loaded, uss), median_mib(a.loaded, uss)),
-      ratio(median_mib(a.idle, pss), median_mib(t.idle, pss)));
+      ratio(median_mib(t.idle, dirty), median_mib(a.idle, dirty)),
+      ratio(median_mib(t.loaded, dirty), median_mib(a.loaded, dirty)),
+      setups.front().label.substr(0, 1), setups[i].label.substr(0, 1),
+      ratio(median_mib(a.idle, pss), median_mib(t.idle, pss)),
+      ratio(median_mib(a.loaded, pss), median_mib(t.loaded, pss)));
   }
 }
 
@@ -281,25 +315,38 @@ void print_load(const std::vector<setup>& setups,
                              "medians over the rounds\n\n",
                              wl.command, wl.args, wl.what, opts.slots,
                              wl.requests);
-    std::cout << fmt::format("{:<18} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}{}\n",
-                             "config", "calls/s", "p50 ms", "p99 ms",
-                             "p50 range", "tput/A", "p50/A",
-                             work ? "    Mit/s   work/A" : "");
+    std::cout << fmt::format(
+      "{:<18} {:>8} {:>8} {:>8} {:>11} {:>7} {:>7} {:>8}{}\n", "config",
+      "calls/s", "p50 ms", "p99 ms", "p50 range", "tput/A", "p50/A",
+      "py cores", work ? "    Mit/s   work/A  Mit/CPU-s" : "");
     const auto& a = res.front().load[w];
     auto a_work = median(res.front().iterations_per_s[w]);
     for (size_t i = 0; i < setups.size(); ++i) {
       const auto& s = res[i].load[w];
       auto it = median(res[i].iterations_per_s[w]);
       std::cout << fmt::format(
-        "{:<18} {:>8.1f} {:>8.2f} {:>8.2f} {:>9} {:>8} {:>8}{}\n",
+        "{:<18} {:>8.1f} {:>8.2f} {:>8.2f} {:>11} {:>7} {:>7} {:>8.2f}{}\n",
         setups[i].label, s.median_calls_per_s(), s.median_p50() / 1000,
         s.median_p99() / 1000,
         fmt::format("{:.1f}..{:.1f}", s.min_p50() / 1000,
                     s.max_p50() / 1000),
         ratio(s.median_calls_per_s(), a.median_calls_per_s()),
         ratio(s.median_p50(), a.median_p50()),
-        work ? fmt::format(" {:>8.2f} {:>8}", it / 1e6, ratio(it, a_work))
+        median(res[i].python_cores[w]),
+        work ? fmt::format(" {:>8.2f} {:>8} {:>10.2f}", it / 1e6,
+                           ratio(it, a_work),
+                           median(res[i].iterations_per_cpu_s[w]) / 1e6)
              : std::string{});
+    }
+    auto one = median(res.front().one_caller_iterations_per_s);
+    if (work && one > 0) {
+      std::cout << fmt::format(
+        "(one caller alone on A, i.e. about one core: {:.2f} Mit/s; in "
+        "those units the work rates are", one / 1e6);
+      for (size_t i = 0; i < setups.size(); ++i)
+        std::cout << fmt::format(" {} {:.2f}", setups[i].label.substr(0, 1),
+                                 median(res[i].iterations_per_s[w]) / one);
+      std::cout << ")\n";
     }
     if (wl.command == "sleep")
       std::cout << fmt::format("(ideal with {} slots: {:.1f} calls/s)\n",
@@ -345,6 +392,9 @@ void print_summary(const std::vector<setup>& setups,
   row("memory USS, idle", field(uss));
   row("memory Pss, after load", loaded_field(pss));
   row("memory USS, after load", loaded_field(uss));
+  auto dirty = [](const memory_kib& m) { return m.dirty; };
+  row("memory Private_Dirty, idle", field(dirty));
+  row("memory Private_Dirty, after load", loaded_field(dirty));
   row("start-up time", [](const results& r) { return median(r.startup_ms); });
   for (size_t w = 0; w < loads.size(); ++w) {
     row(loads[w].command + " calls/s", [w](const results& r) {
@@ -353,6 +403,8 @@ void print_summary(const std::vector<setup>& setups,
     row(loads[w].command + " p50 latency", [w](const results& r) {
       return r.load[w].median_p50();
     });
+    row(loads[w].command + " Python CPU cores used",
+        [w](const results& r) { return median(r.python_cores[w]); });
     if (loads[w].command == "cpu_burn")
       row("cpu_burn work (iterations/s)", [w](const results& r) {
         return median(r.iterations_per_s[w]);
@@ -500,6 +552,8 @@ int main(int argc, char** argv) {
   for (auto& r : res) {
     r.load.resize(loads.size());
     r.iterations_per_s.resize(loads.size());
+    r.python_cores.resize(loads.size());
+    r.iterations_per_cpu_s.resize(loads.size());
     r.spread.resize(loads.size());
     for (size_t w = 0; w < loads.size(); ++w)
       r.load[w].name = loads[w].name;

@@ -1,6 +1,7 @@
 #pragma once
 
-/// Memory of a set of processes, from /proc/PID/smaps_rollup.
+/// Memory (/proc/PID/smaps_rollup) and CPU time (/proc/PID/stat) of a set
+/// of processes.
 
 #include <string>
 #include <vector>
@@ -19,6 +20,12 @@ struct memory_kib {
   /// Unique set: Private_Clean + Private_Dirty, the pages only this
   /// process maps (what its exit would free).
   long uss = 0;
+  /// Private_Dirty alone: pages the process wrote and nobody else maps
+  /// (heap, stacks). Unlike Private_Clean it does not depend on whether
+  /// other processes happen to map the same files (libpython, grpc's .so):
+  /// a file page mapped by a single process on the machine counts as
+  /// private, the same page mapped by two as shared.
+  long dirty = 0;
   /// Processes summed.
   int processes = 0;
 
@@ -37,5 +44,10 @@ memory_reading read_memory(int pid);
 
 /// The sum over `pids`; the first error, if any, leaves the sum partial.
 memory_reading read_memory(const std::vector<int>& pids);
+
+/// User plus system CPU time of every thread of the processes `pids`
+/// (utime + stime of /proc/PID/stat, clock-tick resolution), seconds;
+/// a process that cannot be read counts 0.
+double cpu_seconds(const std::vector<int>& pids);
 
 } // namespace snakepit::bench
