@@ -1,0 +1,33 @@
+#pragma once
+
+/// Internal to the pool actor: the request path. A request is refused,
+/// dispatched to the least-loaded free slot, or queued; it ends by its
+/// reply, its queue deadline, or its worker's death, exactly once.
+
+#include "actors/pool_state.hpp"
+#include "messages/worker_messages.hpp"
+
+namespace snakepit::detail {
+
+/// A new request: refused, dispatched at once, or queued.
+reply_promise on_execute(pool_ptr self, execute_request& req);
+
+/// Moves queued requests onto free slots, oldest first.
+void pump(pool_ptr self);
+
+/// A worker's gRPC callback reported the end of a call.
+void on_call_done(pool_ptr self, call_done& done);
+
+/// The crash-report wait of a call whose connection broke has ended.
+void on_lost_call_timeout(pool_ptr self, uint64_t call_id);
+
+/// An abandoned (timed-out) call has left Python: its slot is free.
+void on_abandoned_call_ended(pool_ptr self, const abandoned_call_ended& ev);
+
+/// The queue timer fired: answers expired requests, re-arms the timer.
+void on_queue_tick(pool_ptr self);
+
+/// Removes a worker and fails what it had in flight with `why`.
+void drop_worker(pool_ptr self, uint64_t key, const failure& why);
+
+} // namespace snakepit::detail

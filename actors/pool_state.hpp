@@ -1,0 +1,108 @@
+#pragma once
+
+/// Internal to the pool actor: its state and the types it keeps, shared by
+/// pool_actor.cpp (membership, readiness, failure, stop) and
+/// pool_requests.cpp (the request path).
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "actors/worker_environment.hpp"
+#include "core/config.hpp"
+#include "core/request_queue.hpp"
+#include "core/slot_table.hpp"
+#include "messages/requests.hpp"
+#include "messages/status.hpp"
+
+namespace snakepit::detail {
+
+using clock_type = std::chrono::steady_clock;
+using reply_promise = caf::typed_response_promise<execute_reply>;
+
+/// Microseconds from `a` to `b`.
+inline int64_t micros_between(clock_type::time_point a,
+                              clock_type::time_point b) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
+}
+
+/// A request waiting for a free slot.
+struct queued_request {
+  reply_promise promise;
+  execute_request request;
+  clock_type::time_point enqueued;
+};
+
+/// A request on a worker.
+struct inflight_call {
+  reply_promise promise;
+  uint64_t worker_key = 0;
+  std::string worker_id;
+  clock_type::time_point dispatched;
+  int64_t queue_us = 0;
+  /// Set when gRPC reported the connection lost: the call waits (briefly)
+  /// for its worker's own account of the crash, which says more.
+  std::optional<failure> connection_lost;
+};
+
+/// How long a call whose connection broke waits for its worker's report
+/// (exit code, last output lines) before it is answered with gRPC's.
+constexpr auto crash_report_wait = std::chrono::seconds{2};
+
+/// Timer of a call waiting for its worker's crash report.
+using lost_call_atom = caf::atom_constant<caf::atom("sp_lost")>;
+
+struct worker_entry {
+  caf::actor handle;
+  std::string id;
+  worker_info info;
+  int64_t requests = 0;
+};
+
+struct pool_state {
+  pool_config cfg;
+  std::shared_ptr<const worker_environment> env;
+  caf::actor supervisor;
+  /// Kept after `supervisor` is cleared, to recognise its late messages.
+  caf::actor_addr supervisor_addr;
+  slot_table slots;
+  std::optional<request_queue<queued_request>> queue;
+  std::unordered_map<uint64_t, inflight_call> inflight;
+  std::unordered_map<uint64_t, worker_entry> workers;
+  /// Calls answered with request_timeout that may still run in Python,
+  /// by call id, with their worker: their slots stay busy.
+  std::unordered_map<uint64_t, uint64_t> abandoned;
+  uint64_t next_call_id = 1;
+  int64_t requests = 0;
+  /// Start permits: workers starting now, and those waiting to.
+  std::unordered_set<caf::actor_addr> permit_holders;
+  std::deque<std::pair<caf::actor_addr, caf::typed_response_promise<bool>>>
+    permit_waiters;
+  std::vector<caf::typed_response_promise<pool_status>> ready_waiters;
+  failure failed;
+  bool stopping = false;
+  /// The thread-profile-on-a-GIL-build warning was given.
+  bool gil_warned = false;
+  std::optional<clock_type::time_point> tick_at;
+
+  static inline const char* name = "snakepit.pool";
+};
+
+using pool_ptr = caf::stateful_actor<pool_state>*;
+
+/// Answers `rp` with failure `f`.
+inline void reply_failure(reply_promise& rp, failure f,
+                          std::string worker = {}) {
+  execute_reply reply;
+  reply.error = std::move(f);
+  reply.worker = std::move(worker);
+  rp.deliver(std::move(reply));
+}
+
+
+} // namespace snakepit::detail
