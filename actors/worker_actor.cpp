@@ -12,6 +12,7 @@
 
 #include "actors/ready_file.hpp"
 #include "bridge/channel.hpp"
+#include "core/health_tracker.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "messages/worker_messages.hpp"
@@ -58,6 +59,10 @@ struct worker_state {
   std::map<uint64_t, std::chrono::steady_clock::time_point> abandoned;
   /// True while a probe timer or probe call is under way.
   bool probing = false;
+  /// Health checks of the process, once it is ready (unless turned off).
+  std::optional<health_tracker> health;
+  /// True while a health timer is pending.
+  bool health_timer_armed = false;
 
   static inline const char* name = "snakepit.worker";
 };
@@ -152,6 +157,8 @@ void launch(worker_ptr self) {
     });
 }
 
+void start_health_checks(worker_ptr self);
+
 /// Checks the ready file; true once the worker is ready or has failed.
 bool check_ready_file(worker_ptr self) {
   auto& st = self->state;
@@ -171,6 +178,7 @@ bool check_ready_file(worker_ptr self) {
                 info.python_version, info.executable);
   self->send(st.spec.pool_actor,
              worker_ready{st.spec.key, st.spec.id, self, std::move(info)});
+  start_health_checks(self);
   return true;
 }
 
@@ -307,6 +315,85 @@ void on_activity(worker_ptr self, const activity_probe& probe) {
   schedule_probe(self);
 }
 
+void arm_health_timer(worker_ptr self) {
+  auto& st = self->state;
+  if (!st.health || st.health_timer_armed)
+    return;
+  auto next = st.health->next_event();
+  if (!next)
+    return;
+  st.health_timer_armed = true;
+  auto delay = std::max(std::chrono::steady_clock::duration::zero(),
+                        *next - std::chrono::steady_clock::now());
+  self->delayed_send(self, delay, health_atom::value);
+}
+
+/// Logs a missed health check; kills the worker once it is unhealthy.
+/// Returns true when the worker is going away.
+bool on_health_verdict(worker_ptr self, const health_verdict& v) {
+  auto& st = self->state;
+  const auto& cfg = st.spec.pool;
+  spdlog::warn("[{}] health check failed ({} of {} misses): {}", st.spec.id,
+               v.misses, cfg.health_check_max_misses, v.reason);
+  if (!v.unhealthy)
+    return false;
+  fail(self,
+       make_failure(error_code::worker_crashed,
+                    "worker " + st.spec.id + " (pid " + std::to_string(st.pid)
+                      + ") is unhealthy: " + std::to_string(v.misses)
+                      + " health checks in a row failed (" + v.reason
+                      + "); killed and replaced"),
+       false);
+  return true;
+}
+
+void on_health_tick(worker_ptr self) {
+  auto& st = self->state;
+  st.health_timer_armed = false;
+  if (st.current != phase::ready || !st.channel || !st.health)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  for (const auto& verdict : st.health->timed_out(now))
+    if (on_health_verdict(self, verdict))
+      return;
+  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
+  for (auto key [[maybe_unused]] : st.health->probes_due(now))
+    st.channel->ping(st.spec.pool.health_check_timeout,
+                     [weak](std::string error) {
+                       if (auto strong = caf::actor_cast<caf::actor>(weak))
+                         caf::anon_send(strong, ping_result{std::move(error)});
+                     });
+  arm_health_timer(self);
+}
+
+void on_ping_result(worker_ptr self, const ping_result& r) {
+  auto& st = self->state;
+  if (st.current != phase::ready || !st.health)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  if (r.error.empty()) {
+    st.health->probe_succeeded(st.spec.key, now);
+  } else if (auto verdict = st.health->probe_failed(st.spec.key, now,
+                                                    r.error)) {
+    if (on_health_verdict(self, *verdict))
+      return;
+  }
+  arm_health_timer(self);
+}
+
+/// Starts health checks once the worker is ready (unless turned off).
+void start_health_checks(worker_ptr self) {
+  auto& st = self->state;
+  const auto& cfg = st.spec.pool;
+  if (cfg.health_check_interval.count() <= 0)
+    return;
+  st.health.emplace(health_settings{cfg.health_check_interval,
+                                    cfg.health_check_timeout,
+                                    cfg.health_check_max_misses});
+  st.health->add_worker(st.spec.key, std::chrono::steady_clock::now());
+  arm_health_timer(self);
+}
+
 caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
   auto& st = self->state;
   st.spec = std::move(spec);
@@ -381,6 +468,8 @@ caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
     },
     [self](probe_atom) { on_probe_tick(self); },
     [self](activity_probe& probe) { on_activity(self, probe); },
+    [self](health_atom) { on_health_tick(self); },
+    [self](ping_result& r) { on_ping_result(self, r); },
   };
 }
 

@@ -130,6 +130,12 @@ void validate_pool(checker& check, const pool_config& pool,
                  false);
   check.duration(prefix + "hung_call_grace", pool.hung_call_grace, true,
                  false);
+  check.duration(prefix + "health_check_interval", pool.health_check_interval,
+                 true, false);
+  check.duration(prefix + "health_check_timeout", pool.health_check_timeout,
+                 false, false);
+  check.at_least(prefix + "health_check_max_misses",
+                 pool.health_check_max_misses, 1);
   check.at_least(prefix + "max_restarts", pool.max_restarts, 0);
   check.duration(prefix + "restart_period", pool.restart_period, false, false);
   check.duration(prefix + "restart_backoff", pool.restart_backoff, true,

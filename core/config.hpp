@@ -64,6 +64,13 @@ struct pool_config {
   /// `request_timeout`; its slot stays busy meanwhile, and past this grace
   /// the worker is killed and replaced so its capacity comes back.
   std::chrono::milliseconds hung_call_grace{std::chrono::seconds{5}};
+  /// How often each worker is pinged on its own slot; "0s" turns health
+  /// checks off.
+  std::chrono::milliseconds health_check_interval{std::chrono::seconds{5}};
+  /// How long a ping may take before it counts as a miss.
+  std::chrono::milliseconds health_check_timeout{std::chrono::seconds{2}};
+  /// Consecutive misses after which a worker is killed and replaced.
+  int health_check_max_misses = 3;
   /// Restarts allowed within `restart_period` before the pool fails.
   int max_restarts = 5;
   /// Window of the restart intensity (OTP's MaxT).

@@ -40,8 +40,9 @@ struct int_key {
   int pool_config::*member;
 };
 
-constexpr std::array<int_key, 4> pool_int_keys{{
+constexpr std::array<int_key, 5> pool_int_keys{{
   {"size", &pool_config::size},
+  {"health_check_max_misses", &pool_config::health_check_max_misses},
   {"startup_concurrency", &pool_config::startup_concurrency},
   {"max_restarts", &pool_config::max_restarts},
   {"threads_per_worker", &pool_config::threads_per_worker},
@@ -53,12 +54,14 @@ struct duration_key {
   bool allow_infinity;
 };
 
-constexpr std::array<duration_key, 8> pool_duration_keys{{
+constexpr std::array<duration_key, 10> pool_duration_keys{{
   {"startup_timeout", &pool_config::startup_timeout, false},
   {"queue_timeout", &pool_config::queue_timeout, true},
   {"request_timeout", &pool_config::request_timeout, true},
   {"shutdown_timeout", &pool_config::shutdown_timeout, false},
   {"hung_call_grace", &pool_config::hung_call_grace, false},
+  {"health_check_interval", &pool_config::health_check_interval, false},
+  {"health_check_timeout", &pool_config::health_check_timeout, false},
   {"restart_period", &pool_config::restart_period, false},
   {"restart_backoff", &pool_config::restart_backoff, false},
   {"restart_backoff_max", &pool_config::restart_backoff_max, false},

@@ -21,6 +21,8 @@ using start_permit_atom = caf::atom_constant<caf::atom("sp_permit")>;
 using tick_atom = caf::atom_constant<caf::atom("sp_tick")>;
 /// A worker's timer to probe the calls its Python process still runs.
 using probe_atom = caf::atom_constant<caf::atom("sp_probe")>;
+/// A worker's health-check timer.
+using health_atom = caf::atom_constant<caf::atom("sp_health")>;
 /// Restarts a supervised child after its backoff delay.
 using restart_atom = caf::atom_constant<caf::atom("sp_restart")>;
 /// Lists the pools of a host: `(list_pools_atom) -> std::vector<pool_status>`.

@@ -69,6 +69,12 @@ struct activity_probe {
   std::vector<uint64_t> active_calls;
 };
 
+/// The answer to a health-check ping (from a gRPC thread to the worker):
+/// empty on success, else why it failed.
+struct ping_result {
+  std::string error;
+};
+
 /// A worker tells its pool why it is going away, before it quits, so that
 /// requests in flight on it fail with the worker's own account.
 struct worker_exited {
@@ -142,6 +148,12 @@ typename Inspector::result_type inspect(Inspector& f,
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, activity_probe& x) {
   return f(caf::meta::type_name("activity_probe"), x.error, x.active_calls);
+}
+
+/// Inspects ping_result.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ping_result& x) {
+  return f(caf::meta::type_name("ping_result"), x.error);
 }
 
 /// Inspects worker_exited.

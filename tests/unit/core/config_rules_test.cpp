@@ -70,7 +70,8 @@ TEST_CASE("rule: timeouts that must elapse are greater than zero",
     check_one_error(pool_errors(std::string{key} + " = \"0s\""),
                     "pools[0]." + std::string{key}, "greater than 0s");
   }
-  for (auto key : {"shutdown_timeout", "restart_backoff", "hung_call_grace"}) {
+  for (auto key : {"shutdown_timeout", "restart_backoff", "hung_call_grace",
+                   "health_check_interval"}) {
     INFO(key);
     CHECK(pool_errors(std::string{key} + " = \"0s\"").empty());
   }
@@ -133,7 +134,7 @@ TEST_CASE("rule: pool names are non-empty", "[config][rules]") {
                   "must not be empty");
 }
 
-TEST_CASE("rule: pool names use [A-Za-z0-9_-]", "[config][rules]") {
+TEST_CASE("rule: pool names use letters, digits, dash and underscore", "[config][rules]") {
   for (auto bad : {"my pool", "a/b", "a.b", "caf\xc3\xa9"}) {
     INFO(bad);
     check_one_error(pool_errors("name = \"" + std::string{bad} + "\""),
@@ -179,6 +180,14 @@ TEST_CASE("rule: thread_safety_checks is a boolean", "[config][rules]") {
                         "thread_safety_checks = true\n", "t.toml");
   REQUIRE(r.ok());
   CHECK(r.config->pools[0].thread_safety_checks);
+}
+
+TEST_CASE("rule: health checks need a timeout and at least one miss",
+          "[config][rules]") {
+  check_one_error(pool_errors("health_check_timeout = \"0s\""),
+                  "pools[0].health_check_timeout", "greater than 0s");
+  check_one_error(pool_errors("health_check_max_misses = 0"),
+                  "pools[0].health_check_max_misses", "at least 1");
 }
 
 TEST_CASE("rule: startup_concurrency is at least 1", "[config][rules]") {

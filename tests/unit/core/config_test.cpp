@@ -23,6 +23,9 @@ void check_same_pool(const pool_config& a, const pool_config& b) {
   CHECK(a.request_timeout == b.request_timeout);
   CHECK(a.shutdown_timeout == b.shutdown_timeout);
   CHECK(a.hung_call_grace == b.hung_call_grace);
+  CHECK(a.health_check_interval == b.health_check_interval);
+  CHECK(a.health_check_timeout == b.health_check_timeout);
+  CHECK(a.health_check_max_misses == b.health_check_max_misses);
   CHECK(a.max_restarts == b.max_restarts);
   CHECK(a.restart_period == b.restart_period);
   CHECK(a.restart_backoff == b.restart_backoff);

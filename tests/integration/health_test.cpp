@@ -1,0 +1,67 @@
+// Health checks: a worker that stops answering pings (here: stopped with
+// SIGSTOP) is declared unhealthy after max_misses, killed and replaced,
+// while a busy worker keeps answering them on its own slot.
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+
+#include "calls.hpp"
+
+using namespace snakepit;
+using namespace snakepit::it;
+using std::chrono::milliseconds;
+
+TEST_CASE("health: a worker stopped with SIGSTOP fails its health checks "
+          "and is replaced",
+          "[integration][health]") {
+  captured_log log;
+  temp_dir tmp;
+  auto cfg = make_config(tmp / "run", 1);
+  cfg.pools[0].health_check_interval = 200ms;
+  cfg.pools[0].health_check_timeout = 200ms;
+  cfg.pools[0].health_check_max_misses = 2;
+  host_fixture host{cfg};
+  auto st = host.await_ready();
+  REQUIRE(st.all_ready());
+  const int pid = st.workers.at(0).info.pid;
+
+  REQUIRE(::kill(pid, SIGSTOP) == 0);
+  // Replaced by a new, answering worker; the stopped one is killed.
+  CHECK(eventually(
+    [&] {
+      auto now = host.status();
+      return now.ready == 1 && now.workers.at(0).info.pid != pid;
+    },
+    15000ms));
+  CHECK(eventually([&] { return process_gone(pid); }, 5000ms));
+  auto info = host.exec("worker_info");
+  INFO(describe(info.error));
+  CHECK(info.ok());
+  CHECK(result_of(info)["pid"] != pid);
+  CHECK_FALSE(log.matching({"health check failed (1 of 2 misses)"}).empty());
+  CHECK_FALSE(log.matching({"is unhealthy", "2 health checks in a row"})
+                .empty());
+}
+
+TEST_CASE("health: a worker busy with a long call still passes its health "
+          "checks",
+          "[integration][health]") {
+  captured_log log;
+  temp_dir tmp;
+  auto cfg = make_config(tmp / "run", 1);
+  cfg.pools[0].health_check_interval = 100ms;
+  cfg.pools[0].health_check_timeout = 500ms;
+  cfg.pools[0].health_check_max_misses = 1;
+  host_fixture host{cfg};
+  auto st = host.await_ready();
+  REQUIRE(st.all_ready());
+  const int pid = st.workers.at(0).info.pid;
+
+  // About ten health checks fall inside this call; one miss would kill it.
+  auto reply = host.exec("sleep", sleep_args(1200));
+  INFO(describe(reply.error));
+  CHECK(reply.ok());
+  CHECK(host.status().workers.at(0).info.pid == pid);
+  CHECK(log.matching({"health check failed"}).empty());
+}
