@@ -1,0 +1,133 @@
+#pragma once
+
+/// The telemetry bus: events are CAF messages delivered to every subscribed
+/// actor of the publisher's actor system.
+///
+/// Emit from an actor:
+///
+///   if (telemetry::has_subscribers())
+///     telemetry::publish(self, telemetry::make_request_executed(...));
+///
+/// Subscribe an actor (it then receives `const telemetry::event&`):
+///
+///   telemetry::subscribe(self);      // inside the actor, or
+///   telemetry::subscribe(handle);    // from outside, takes effect at once
+///
+/// Subscriptions hold weak references: a subscriber that quits or becomes
+/// unreachable is dropped, and a subscription does not keep an actor alive.
+/// Why not a CAF local group: in CAF 0.17 every message sent to a local
+/// group is also enqueued to the group's hidden broker actor (an extra actor
+/// wake-up per event), and a group cannot tell whether anyone listens, so
+/// publishing with no subscriber could not be made free. Here it is one
+/// atomic load.
+
+#include <caf/actor.hpp>
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "telemetry/events.hpp"
+
+namespace snakepit::telemetry {
+
+/// Answers once every message published before it reached the subscriber
+/// has been handled: `(sync_atom) -> (sync_atom)`. Every subscriber actor of
+/// this library (log, callbacks, metrics) handles it.
+using sync_atom = caf::atom_constant<caf::atom("tl_sync")>;
+
+/// What a subscriber receives.
+enum class topic : uint8_t {
+  /// `telemetry::event` messages.
+  events = 1,
+  /// `telemetry::pool_snapshot` messages (periodic pool gauges).
+  snapshots = 2,
+};
+
+/// Subscribes `self` to `t`; no effect if it already is.
+void subscribe(caf::local_actor* self, topic t = topic::events);
+
+/// Subscribes the actor `who` to `t`, effective before this returns.
+void subscribe(const caf::actor& who, topic t = topic::events);
+
+/// Ends the subscription of `self` to `t`; later publishes skip it.
+void unsubscribe(caf::local_actor* self, topic t = topic::events);
+
+/// Ends the subscription of `who` to `t`.
+void unsubscribe(const caf::actor& who, topic t = topic::events);
+
+/// True when any actor of this process is subscribed to `t`. One relaxed
+/// atomic load: check it before building an event on a hot path.
+bool has_subscribers(topic t = topic::events) noexcept;
+
+/// Subscriptions to `t` in this process, over all actor systems.
+std::size_t subscriber_count(topic t = topic::events) noexcept;
+
+/// Publishes `ev` to the subscribers of `self`'s actor system; `self`
+/// becomes the sender. Never blocks; nearly free with no subscriber.
+void publish(caf::local_actor* self, event ev);
+
+/// Publishes `ev` from outside any actor (anonymous sender).
+void publish(caf::actor_system& sys, event ev);
+
+/// Publishes a pool snapshot on `topic::snapshots`.
+void publish(caf::local_actor* self, pool_snapshot snap);
+
+/// Publishes a pool snapshot from outside any actor.
+void publish(caf::actor_system& sys, pool_snapshot snap);
+
+/// A callback subscription for code outside actors. Owns a small actor that
+/// runs the callbacks on a CAF scheduler thread, one message at a time:
+/// callbacks must be short and must not block. Move-only; the destructor
+/// (or `cancel`) ends the subscription. Callbacks may still run briefly
+/// after that, so they must own (e.g. by shared_ptr) what they touch. Cancel
+/// it before the actor system is destroyed.
+class subscription {
+public:
+  subscription() = default;
+
+  /// Takes over the actor running the callbacks.
+  explicit subscription(caf::actor worker);
+
+  subscription(subscription&&) noexcept = default;
+
+  subscription& operator=(subscription&& other) noexcept;
+
+  subscription(const subscription&) = delete;
+
+  subscription& operator=(const subscription&) = delete;
+
+  ~subscription();
+
+  /// Ends the subscription and stops its actor.
+  void cancel();
+
+  /// The actor running the callbacks (send it `sync_atom` to wait until
+  /// everything published so far was handled); invalid after `cancel`.
+  const caf::actor& actor() const {
+    return worker_;
+  }
+
+  /// True until cancelled.
+  explicit operator bool() const {
+    return static_cast<bool>(worker_);
+  }
+
+private:
+  caf::actor worker_;
+};
+
+/// Calls `on_event` for every event and `on_snapshot` (if set) for every
+/// pool snapshot published in `sys`, from the moment this returns.
+subscription subscribe(caf::actor_system& sys,
+                       std::function<void(const event&)> on_event,
+                       std::function<void(const pool_snapshot&)> on_snapshot
+                       = {});
+
+/// Registers the telemetry message types with a CAF configuration (needed
+/// only to serialize them, e.g. for remote actors or to print them).
+void register_types(caf::actor_system_config& cfg);
+
+} // namespace snakepit::telemetry

@@ -1,0 +1,120 @@
+#pragma once
+
+/// Prometheus metrics from telemetry events and pool snapshots, rendered in
+/// the text exposition format (version 0.0.4). Plain classes: no CAF, no
+/// network.
+///
+/// From events (counters and the histogram):
+///   snakepit_requests_total{pool,outcome}
+///   snakepit_request_duration_seconds{pool,command,outcome} (histogram)
+///   snakepit_worker_recycles_total{pool,reason}
+///   snakepit_health_check_failures_total{pool}
+/// From the latest pool snapshot (gauges):
+///   snakepit_workers{pool,state}            state: starting, idle, busy
+///   snakepit_slots{pool}, snakepit_slots_busy{pool}
+///   snakepit_queue_depth{pool}
+///   snakepit_worker_memory_bytes{pool,worker}
+/// `outcome` is "success", or the failure category of the request
+/// (`keys::error`), or "failure" when none was given. No pid labels.
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "telemetry/events.hpp"
+
+namespace snakepit::telemetry {
+
+/// Content-Type of the text exposition format.
+inline constexpr const char* exposition_content_type =
+  "text/plain; version=0.0.4; charset=utf-8";
+
+/// Escapes a label value: backslash, double quote and newline.
+std::string escape_label_value(std::string_view value);
+
+/// Formats a sample value: shortest round-trip decimal, `+Inf`, `-Inf`, `NaN`.
+std::string format_sample_value(double value);
+
+/// Aggregates events and snapshots into metrics. Not thread-safe; see
+/// `synchronized_metrics`.
+class metrics {
+public:
+  /// Upper bounds (seconds) of the request duration buckets by default:
+  /// 0.5 ms to 30 s.
+  static std::vector<double> default_duration_buckets();
+
+  /// `buckets` are upper bounds in seconds, ascending; `+Inf` is implied.
+  explicit metrics(std::vector<double> buckets = default_duration_buckets());
+
+  /// Counts an event (unknown events are ignored).
+  void apply(const event& ev);
+
+  /// Replaces the gauges of `snap.pool`.
+  void apply(const pool_snapshot& snap);
+
+  /// Drops every series of `pool` (e.g. after the pool was removed).
+  void forget_pool(const std::string& pool);
+
+  /// The exposition text of every metric.
+  std::string render() const;
+
+private:
+  struct histogram {
+    std::vector<uint64_t> counts; // per bucket, not cumulative
+    uint64_t count = 0;
+    double sum = 0;
+  };
+
+  using pair_key = std::pair<std::string, std::string>;
+  using triple_key = std::tuple<std::string, std::string, std::string>;
+
+  void apply_request(const event& ev);
+
+  std::vector<double> bounds_;
+  std::map<std::string, pool_snapshot> pools_;
+  std::map<pair_key, uint64_t> requests_;
+  std::map<triple_key, histogram> durations_;
+  std::map<pair_key, uint64_t> recycles_;
+  std::map<std::string, uint64_t> health_failures_;
+};
+
+/// `metrics` behind a mutex, shared by the subscriber that feeds it and the
+/// endpoint that renders it. Each call holds the lock briefly.
+class synchronized_metrics {
+public:
+  /// See `metrics::metrics`.
+  explicit synchronized_metrics(
+    std::vector<double> buckets = metrics::default_duration_buckets())
+    : metrics_(std::move(buckets)) {
+  }
+
+  /// See `metrics::apply`.
+  template <class T>
+  void apply(const T& x) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    metrics_.apply(x);
+  }
+
+  /// See `metrics::forget_pool`.
+  void forget_pool(const std::string& pool) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    metrics_.forget_pool(pool);
+  }
+
+  /// See `metrics::render`.
+  std::string render() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return metrics_.render();
+  }
+
+private:
+  mutable std::mutex mtx_;
+  metrics metrics_;
+};
+
+} // namespace snakepit::telemetry

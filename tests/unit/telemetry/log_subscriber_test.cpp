@@ -1,0 +1,65 @@
+// The log subscriber: one line per event, at the documented level.
+
+#include <catch2/catch.hpp>
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "telemetry/log_subscriber.hpp"
+#include "test_support.hpp"
+
+using namespace snakepit::telemetry;
+using namespace std::chrono_literals;
+
+TEST_CASE("describe lists metadata then measurements", "[telemetry][log]") {
+  auto ev = make_health_check_failed("default", "default/w2", 3, "timeout");
+  CHECK(describe(ev)
+        == "snakepit.worker.health_check_failed pool=default reason=timeout "
+           "worker=default/w2 misses=3");
+}
+
+TEST_CASE("log levels follow the event", "[telemetry][log]") {
+  using spdlog::level::level_enum;
+  CHECK(log_level(make_request_executed("p", "w", "c", true, 1ms, 0ms))
+        == level_enum::debug);
+  CHECK(log_level(make_worker_started("p", "w", 1, "process", 1, 1s))
+        == level_enum::info);
+  CHECK(log_level(make_pool_saturated("p", 1, 1, 0, 1)) == level_enum::warn);
+  CHECK(log_level(make_health_check_failed("p", "w", 1, "timeout"))
+        == level_enum::warn);
+  CHECK(log_level(make_capacity_reached("p", "w", 1, 1)) == level_enum::info);
+  CHECK(log_level(make_worker_recycled("p", "w", recycle_reason::ttl, 1s, 1, 1))
+        == level_enum::info);
+  CHECK(log_level(make_worker_recycled("p", "w", recycle_reason::crashed, 1s,
+                                       1, 1))
+        == level_enum::warn);
+}
+
+TEST_CASE("the log subscriber writes one line per event", "[telemetry][log]") {
+  system_fixture f;
+  std::ostringstream text;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(text);
+  auto logger = std::make_shared<spdlog::logger>("telemetry-test", sink);
+  logger->set_pattern("%l %v");
+  logger->set_level(spdlog::level::debug);
+  auto log = spawn_log_subscriber(f.sys, logger);
+  for (const auto& ev : one_of_each())
+    publish(f.sys, ev);
+  f.sync(log);
+  auto out = text.str();
+  CHECK(out.find("info snakepit.worker.started pid=4242 pool=default "
+                 "profile=process slots=1 worker=default/w1 "
+                 "startup_seconds=0.18\n")
+        != std::string::npos);
+  CHECK(out.find("warning snakepit.worker.health_check_failed")
+        != std::string::npos);
+  CHECK(out.find("warning snakepit.pool.saturated") != std::string::npos);
+  CHECK(out.find("info snakepit.worker.recycled") != std::string::npos);
+  CHECK(out.find("info snakepit.pool.capacity_reached") != std::string::npos);
+  CHECK(out.find("debug snakepit.request.executed") != std::string::npos);
+  CHECK(std::count(out.begin(), out.end(), '\n') == 6);
+  f.stop(log);
+}

@@ -1,0 +1,198 @@
+// The /metrics endpoint on loopback: parseable text that changes with the
+// events published on the bus, 404 elsewhere, and no remote binding unless
+// asked for.
+
+#include <catch2/catch.hpp>
+
+#include <boost/asio.hpp>
+
+#include "exposition_parser.hpp"
+#include "telemetry/prometheus_endpoint.hpp"
+#include "test_support.hpp"
+
+using namespace snakepit::telemetry;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct http_reply {
+  int status = 0;
+  std::string headers;
+  std::string body;
+};
+
+// A minimal HTTP/1.1 client on a plain socket, independent of Beast.
+http_reply http_request(uint16_t port, const std::string& method,
+                        const std::string& target) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::socket socket{io};
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  auto request = method + " " + target
+                 + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  asio::write(socket, asio::buffer(request));
+  std::string raw;
+  boost::system::error_code ec;
+  asio::read(socket, asio::dynamic_buffer(raw), ec);
+  REQUIRE((!ec || ec == asio::error::eof));
+  http_reply out;
+  auto head_end = raw.find("\r\n\r\n");
+  REQUIRE(head_end != std::string::npos);
+  out.headers = raw.substr(0, head_end);
+  out.body = raw.substr(head_end + 4);
+  REQUIRE(raw.rfind("HTTP/1.1 ", 0) == 0);
+  out.status = std::stoi(raw.substr(9, 3));
+  return out;
+}
+
+exposition::document scrape(const prometheus_endpoint& ep) {
+  auto reply = http_request(ep.port(), "GET", "/metrics");
+  REQUIRE(reply.status == 200);
+  CHECK(reply.headers.find("Content-Type: text/plain; version=0.0.4")
+        != std::string::npos);
+  auto doc = exposition::parse(reply.body);
+  INFO(reply.body);
+  INFO(doc.error_text());
+  REQUIRE(doc.ok());
+  return doc;
+}
+
+prometheus_options loopback_ephemeral() {
+  prometheus_options opts;
+  opts.port = 0;
+  return opts;
+}
+
+pool_snapshot snapshot(int busy, uint64_t queue) {
+  pool_snapshot s;
+  s.pool = "default";
+  s.queue_depth = queue;
+  s.workers = {{"default/w1", 1, busy > 0 ? 1 : 0, 30'000'000},
+               {"default/w2", 1, busy > 1 ? 1 : 0, 31'000'000}};
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("the endpoint serves metrics that change with load",
+          "[telemetry][prometheus]") {
+  system_fixture f;
+  auto started = prometheus_endpoint::start(f.sys, loopback_ephemeral());
+  INFO(started.error);
+  REQUIRE(started);
+  auto& ep = *started.endpoint;
+  CHECK(ep.port() != 0);
+  CHECK(ep.address() == "127.0.0.1");
+  CHECK(ep.url() == "http://127.0.0.1:" + std::to_string(ep.port())
+                      + "/metrics");
+  // Idle: every family declared, no series.
+  auto idle = scrape(ep);
+  CHECK(idle.types.count("snakepit_request_duration_seconds") == 1);
+  CHECK(idle.sum("snakepit_requests_total") == 0);
+  // Some load.
+  publish(f.sys, snapshot(2, 5));
+  for (int i = 0; i < 3; ++i)
+    publish(f.sys, make_request_executed("default", "default/w1", "add", true,
+                                         2ms, 1ms));
+  publish(f.sys, make_worker_recycled("default", "default/w2",
+                                      recycle_reason::max_requests, 10min,
+                                      1000, 31'000'000));
+  f.sync(ep.feeder());
+  auto busy = scrape(ep);
+  CHECK(busy.value("snakepit_requests_total",
+                   {{"pool", "default"}, {"outcome", "success"}})
+        == 3);
+  CHECK(busy.value("snakepit_queue_depth", {{"pool", "default"}}) == 5);
+  // Two busy slots in the snapshot, but w2 was recycled since.
+  CHECK(busy.value("snakepit_slots_busy", {{"pool", "default"}}) == 1);
+  CHECK(busy.value("snakepit_worker_recycles_total",
+                   {{"pool", "default"}, {"reason", "max_requests"}})
+        == 1);
+  CHECK(busy.value("snakepit_request_duration_seconds_count",
+                   {{"pool", "default"},
+                    {"command", "add"},
+                    {"outcome", "success"}})
+        == 3);
+  // More load, then quiet again: counters grow, gauges follow.
+  publish(f.sys, make_request_executed("default", "", "add", false, 1s, 1s,
+                                       "queue_timeout"));
+  publish(f.sys, make_request_executed("default", "default/w1", "add", true,
+                                       4ms, 0ms));
+  publish(f.sys, snapshot(0, 0));
+  f.sync(ep.feeder());
+  auto later = scrape(ep);
+  CHECK(later.value("snakepit_requests_total",
+                    {{"pool", "default"}, {"outcome", "success"}})
+        == 4);
+  CHECK(later.value("snakepit_requests_total",
+                    {{"pool", "default"}, {"outcome", "queue_timeout"}})
+        == 1);
+  CHECK(later.value("snakepit_queue_depth", {{"pool", "default"}}) == 0);
+  CHECK(later.value("snakepit_slots_busy", {{"pool", "default"}}) == 0);
+  CHECK(later.value("snakepit_workers",
+                    {{"pool", "default"}, {"state", "idle"}})
+        == 2);
+  // The endpoint's text is the metrics object's.
+  CHECK(exposition::parse(ep.metrics()->render()).samples.size()
+        == later.samples.size());
+}
+
+TEST_CASE("other paths get 404, other methods 405",
+          "[telemetry][prometheus]") {
+  system_fixture f;
+  auto started = prometheus_endpoint::start(f.sys, loopback_ephemeral());
+  REQUIRE(started);
+  auto port = started.endpoint->port();
+  CHECK(http_request(port, "GET", "/").status == 404);
+  CHECK(http_request(port, "GET", "/metricsx").status == 404);
+  CHECK(http_request(port, "POST", "/metrics").status == 405);
+  CHECK(http_request(port, "GET", "/metrics?x=1").status == 200);
+  auto head = http_request(port, "HEAD", "/metrics");
+  CHECK(head.status == 200);
+  CHECK(head.body.empty());
+}
+
+TEST_CASE("a non-loopback address is refused unless allowed",
+          "[telemetry][prometheus]") {
+  system_fixture f;
+  prometheus_options opts;
+  opts.address = "0.0.0.0";
+  opts.port = 0;
+  auto refused = prometheus_endpoint::start(f.sys, opts);
+  CHECK(!refused);
+  CHECK(refused.error.find("not a loopback address") != std::string::npos);
+  CHECK(refused.error.find("allow_remote = true") != std::string::npos);
+  opts.allow_remote = true;
+  auto allowed = prometheus_endpoint::start(f.sys, opts);
+  INFO(allowed.error);
+  CHECK(allowed);
+  opts.address = "not-an-address";
+  auto bad = prometheus_endpoint::start(f.sys, opts);
+  CHECK(!bad);
+  CHECK(bad.error.find("not an IP address") != std::string::npos);
+}
+
+TEST_CASE("a port in use is an error, not an exception",
+          "[telemetry][prometheus]") {
+  system_fixture f;
+  auto first = prometheus_endpoint::start(f.sys, loopback_ephemeral());
+  REQUIRE(first);
+  prometheus_options opts;
+  opts.port = first.endpoint->port();
+  auto second = prometheus_endpoint::start(f.sys, opts);
+  CHECK(!second);
+  CHECK(second.error.find("cannot bind") != std::string::npos);
+}
+
+TEST_CASE("stopping the endpoint ends its subscription",
+          "[telemetry][prometheus]") {
+  system_fixture f;
+  auto before = subscriber_count();
+  {
+    auto started = prometheus_endpoint::start(f.sys, loopback_ephemeral());
+    REQUIRE(started);
+    CHECK(subscriber_count() == before + 1);
+    CHECK(subscriber_count(topic::snapshots) >= 1);
+  }
+  CHECK(subscriber_count() == before);
+}

@@ -1,0 +1,65 @@
+#pragma once
+
+// An actor system for the telemetry tests, and a way to wait until a
+// subscriber has handled everything published so far.
+
+#include <catch2/catch.hpp>
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <vector>
+
+#include "telemetry/bus.hpp"
+#include "telemetry/events.hpp"
+
+struct system_fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+
+  system_fixture() : sys(prepare(cfg)) {
+  }
+
+  static caf::actor_system_config& prepare(caf::actor_system_config& c) {
+    snakepit::telemetry::register_types(c);
+    c.set("scheduler.max-threads", 2);
+    return c;
+  }
+
+  // Returns once `who` handled every message enqueued before this call.
+  void sync(const caf::actor& who) {
+    caf::scoped_actor self{sys};
+    bool done = false;
+    using snakepit::telemetry::sync_atom;
+    self->request(who, std::chrono::seconds{10}, sync_atom::value)
+      .receive([&](sync_atom) { done = true; },
+               [&](caf::error& err) { FAIL(sys.render(err)); });
+    REQUIRE(done);
+  }
+
+  // Stops `who` and waits until it is gone.
+  void stop(const caf::actor& who) {
+    caf::scoped_actor self{sys};
+    self->monitor(who);
+    self->send_exit(who, caf::exit_reason::user_shutdown);
+    self->receive([](caf::down_msg&) {},
+                  caf::after(std::chrono::seconds{10})
+                    >> [] { FAIL("no down_msg"); });
+  }
+};
+
+// One event of each kind, built by the helpers.
+inline std::vector<snakepit::telemetry::event> one_of_each() {
+  using namespace snakepit::telemetry;
+  using namespace std::chrono_literals;
+  return {
+    make_worker_started("default", "default/w1", 4242, "process", 1, 180ms),
+    make_worker_recycled("default", "default/w1", recycle_reason::ttl, 3600s,
+                         1200, 52428800),
+    make_health_check_failed("default", "default/w2", 2, "timeout"),
+    make_pool_saturated("default", 100, 100, 0, 4),
+    make_capacity_reached("default", "default/w3", 8, 8),
+    make_request_executed("default", "default/w3", "add", true, 2500us,
+                          500us),
+  };
+}
