@@ -8,6 +8,8 @@
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "supervisors/supervisor.hpp"
+#include "telemetry/bus.hpp"
+#include "telemetry/events.hpp"
 
 namespace snakepit {
 
@@ -71,7 +73,13 @@ void on_worker_ready(pool_ptr self, worker_ready& ev) {
   if (st.stopping)
     return;
   st.slots.add(ev.key, ev.info.slots);
-  st.workers[ev.key] = worker_entry{ev.worker, ev.id, ev.info, 0};
+  st.workers[ev.key] = worker_entry{ev.worker, ev.id, ev.info, 0,
+                                    clock_type::now()};
+  if (telemetry::has_subscribers())
+    telemetry::publish(self, telemetry::make_worker_started(
+                               st.cfg.name, ev.id, ev.info.pid,
+                               to_string(st.cfg.profile), ev.info.slots,
+                               std::chrono::microseconds{ev.startup_us}));
   spdlog::info("pool {}: {}/{} workers ready ({} pid {}, {} {}, {} slot(s), "
                "GIL {})",
                st.cfg.name, st.workers.size(), st.cfg.size, ev.id,
@@ -101,7 +109,7 @@ void enter_failed(pool_ptr self, const caf::error& reason) {
   st.failed.message = "pool " + st.cfg.name + " failed: " + st.failed.message;
   spdlog::error("{}", describe(st.failed));
   for (auto& item : st.queue->drain())
-    reply_failure(item.promise, st.failed);
+    answer_failure(self, item.promise, item.request.command, st.failed);
   notify_ready_waiters(self);
 }
 
@@ -114,7 +122,7 @@ void begin_stop(pool_ptr self, caf::error reason) {
   auto closing = make_failure(error_code::shutting_down,
                               "pool " + st.cfg.name + " is stopping");
   for (auto& item : st.queue->drain())
-    reply_failure(item.promise, closing);
+    answer_failure(self, item.promise, item.request.command, closing);
   for (auto& [addr, rp] : st.permit_waiters)
     rp.deliver(false);
   st.permit_waiters.clear();
@@ -138,7 +146,8 @@ void on_supervisor_gone(pool_ptr self, const caf::error& reason) {
   auto closing = make_failure(error_code::shutting_down,
                               "pool " + st.cfg.name + " stopped");
   for (auto& [id, call] : st.inflight)
-    reply_failure(call.promise, closing, call.worker_id);
+    answer_failure(self, call.promise, call.command, closing,
+                   call.worker_id, call.queue_us);
   st.inflight.clear();
   self->quit(caf::exit_reason::user_shutdown);
 }
@@ -227,8 +236,15 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
       auto& st = self->state;
       release_permit(self, caf::actor_cast<caf::actor_addr>(
                              self->current_sender()));
-      if (st.workers.count(ev.key) > 0)
+      if (auto w = st.workers.find(ev.key); w != st.workers.end()) {
         spdlog::warn("pool {}: {}", st.cfg.name, describe(ev.reason));
+        auto reason = recycle_reason_from_string(ev.cause);
+        if (reason && !st.stopping && telemetry::has_subscribers())
+          telemetry::publish(self, telemetry::make_worker_recycled(
+                                     st.cfg.name, w->second.id, *reason,
+                                     clock_type::now() - w->second.ready_at,
+                                     w->second.requests, 0));
+      }
       drop_worker(self, ev.key, ev.reason);
     },
     [self](start_permit_atom) {

@@ -2,6 +2,8 @@
 
 #include "bridge/json_values.hpp"
 #include "messages/atoms.hpp"
+#include "telemetry/bus.hpp"
+#include "telemetry/events.hpp"
 
 namespace snakepit::detail {
 
@@ -26,9 +28,14 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
   ++w.requests;
   ++st.requests;
   auto call_id = st.next_call_id++;
-  st.inflight.emplace(call_id, inflight_call{std::move(rp), key, w.id,
-                                             clock_type::now(), queue_us,
-                                             std::nullopt});
+  st.inflight.emplace(call_id,
+                      inflight_call{std::move(rp), req.command, key, w.id,
+                                    clock_type::now(), queue_us,
+                                    std::nullopt});
+  if (st.slots.free_slots() == 0 && telemetry::has_subscribers())
+    telemetry::publish(self, telemetry::make_capacity_reached(
+                               st.cfg.name, w.id, st.slots.total_slots(),
+                               st.slots.busy_slots()));
   self->send(w.handle, dispatch{call_id, std::move(req)});
 }
 
@@ -53,11 +60,35 @@ void finish_call(pool_ptr self, uint64_t call_id, std::string result_json,
   reply.worker = call.worker_id;
   reply.queue_us = call.queue_us;
   reply.run_us = micros_between(call.dispatched, clock_type::now());
-  call.promise.deliver(std::move(reply));
+  answer(self, call.promise, call.command, std::move(reply));
   pump(self);
 }
 
 } // namespace
+
+void answer(pool_ptr self, reply_promise& rp, const std::string& command,
+            execute_reply reply) {
+  if (telemetry::has_subscribers()) {
+    auto& st = self->state;
+    std::chrono::microseconds wait{reply.queue_us};
+    telemetry::publish(
+      self, telemetry::make_request_executed(
+              st.cfg.name, reply.worker, command, reply.ok(),
+              wait + std::chrono::microseconds{reply.run_us}, wait,
+              reply.ok() ? std::string{} : to_string(reply.error.code)));
+  }
+  rp.deliver(std::move(reply));
+}
+
+void answer_failure(pool_ptr self, reply_promise& rp,
+                    const std::string& command, failure f, std::string worker,
+                    int64_t queue_us) {
+  execute_reply reply;
+  reply.error = std::move(f);
+  reply.worker = std::move(worker);
+  reply.queue_us = queue_us;
+  answer(self, rp, command, std::move(reply));
+}
 
 /// Moves queued requests onto free slots, oldest first.
 void pump(pool_ptr self) {
@@ -78,16 +109,18 @@ reply_promise on_execute(pool_ptr self, execute_request& req) {
   auto& st = self->state;
   auto rp = self->make_response_promise<execute_reply>();
   if (st.failed.code != error_code::none) {
-    reply_failure(rp, st.failed);
+    answer_failure(self, rp, req.command, st.failed);
     return rp;
   }
   if (st.stopping) {
-    reply_failure(rp, make_failure(error_code::shutting_down,
-                                   "pool " + st.cfg.name + " is stopping"));
+    answer_failure(self, rp, req.command,
+                   make_failure(error_code::shutting_down,
+                                "pool " + st.cfg.name + " is stopping"));
     return rp;
   }
   if (auto err = bridge::validate_arguments(req.args_json); !err.empty()) {
-    reply_failure(rp, make_failure(error_code::invalid_arguments, err));
+    answer_failure(self, rp, req.command,
+                   make_failure(error_code::invalid_arguments, err));
     return rp;
   }
   auto now = clock_type::now();
@@ -96,14 +129,22 @@ reply_promise on_execute(pool_ptr self, execute_request& req) {
       send_to_worker(self, rp, std::move(req), *key, 0);
       return rp;
     }
-  if (!st.queue->push(queued_request{rp, std::move(req), now},
-                      now + st.cfg.queue_timeout)) {
-    reply_failure(rp, make_failure(error_code::pool_saturated,
-                                   "pool " + st.cfg.name + " queue is full ("
-                                     + std::to_string(st.queue->capacity())
-                                     + " waiting)"));
+  if (st.queue->full()) {
+    if (telemetry::has_subscribers())
+      telemetry::publish(self, telemetry::make_pool_saturated(
+                                 st.cfg.name, st.queue->size(),
+                                 st.queue->capacity(),
+                                 static_cast<int>(st.workers.size()),
+                                 st.slots.busy_slots()));
+    answer_failure(self, rp, req.command,
+                   make_failure(error_code::pool_saturated,
+                                "pool " + st.cfg.name + " queue is full ("
+                                  + std::to_string(st.queue->capacity())
+                                  + " waiting)"));
     return rp;
   }
+  st.queue->push(queued_request{rp, std::move(req), now},
+                 now + st.cfg.queue_timeout);
   arm_queue_timer(self);
   return rp;
 }
@@ -142,7 +183,8 @@ void drop_worker(pool_ptr self, uint64_t key, const failure& why) {
     i = i->second == key ? st.abandoned.erase(i) : std::next(i);
   for (auto i = st.inflight.begin(); i != st.inflight.end();) {
     if (i->second.worker_key == key) {
-      reply_failure(i->second.promise, why, i->second.worker_id);
+      answer_failure(self, i->second.promise, i->second.command, why,
+                     i->second.worker_id, i->second.queue_us);
       i = st.inflight.erase(i);
     } else {
       ++i;
@@ -172,12 +214,14 @@ void on_queue_tick(pool_ptr self) {
   st.tick_at.reset();
   auto now = clock_type::now();
   for (auto& item : st.queue->expire(now))
-    reply_failure(item.promise,
-                  make_failure(error_code::queue_timeout,
-                               "no worker of pool " + st.cfg.name
-                                 + " became free within "
-                                 + std::to_string(st.cfg.queue_timeout.count())
-                                 + " ms"));
+    answer_failure(self, item.promise, item.request.command,
+                   make_failure(error_code::queue_timeout,
+                                "no worker of pool " + st.cfg.name
+                                  + " became free within "
+                                  + std::to_string(
+                                    st.cfg.queue_timeout.count())
+                                  + " ms"),
+                   {}, micros_between(item.enqueued, now));
   arm_queue_timer(self);
 }
 

@@ -9,6 +9,15 @@
 
 namespace snakepit::detail {
 
+/// Answers a request and reports it to telemetry (`request.executed`).
+void answer(pool_ptr self, reply_promise& rp, const std::string& command,
+            execute_reply reply);
+
+/// Answers a request with a failure (see `answer`).
+void answer_failure(pool_ptr self, reply_promise& rp,
+                    const std::string& command, failure f,
+                    std::string worker = {}, int64_t queue_us = 0);
+
 /// A new request: refused, dispatched at once, or queued.
 reply_promise on_execute(pool_ptr self, execute_request& req);
 

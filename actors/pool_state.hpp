@@ -41,6 +41,7 @@ struct queued_request {
 /// A request on a worker.
 struct inflight_call {
   reply_promise promise;
+  std::string command;
   uint64_t worker_key = 0;
   std::string worker_id;
   clock_type::time_point dispatched;
@@ -62,6 +63,7 @@ struct worker_entry {
   std::string id;
   worker_info info;
   int64_t requests = 0;
+  clock_type::time_point ready_at;
 };
 
 struct pool_state {
@@ -95,14 +97,6 @@ struct pool_state {
 
 using pool_ptr = caf::stateful_actor<pool_state>*;
 
-/// Answers `rp` with failure `f`.
-inline void reply_failure(reply_promise& rp, failure f,
-                          std::string worker = {}) {
-  execute_reply reply;
-  reply.error = std::move(f);
-  reply.worker = std::move(worker);
-  rp.deliver(std::move(reply));
-}
 
 
 } // namespace snakepit::detail

@@ -13,6 +13,8 @@
 #include "actors/ready_file.hpp"
 #include "bridge/channel.hpp"
 #include "core/health_tracker.hpp"
+#include "telemetry/bus.hpp"
+#include "telemetry/events.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "messages/worker_messages.hpp"
@@ -63,6 +65,8 @@ struct worker_state {
   std::optional<health_tracker> health;
   /// True while a health timer is pending.
   bool health_timer_armed = false;
+  /// When the process was asked for (start-up time is measured from here).
+  std::chrono::steady_clock::time_point launched_at;
 
   static inline const char* name = "snakepit.worker";
 };
@@ -127,16 +131,18 @@ void stop(worker_ptr self, caf::error reason, bool graceful) {
     st.spec.env->launcher->kill(st.process);
 }
 
-/// Gives up on the worker with `f`: tells the pool, then stops.
-void fail(worker_ptr self, failure f, bool graceful) {
+/// Gives up on the worker with `f`: tells the pool (with `cause` when a
+/// ready worker goes, see worker_exited), then stops.
+void fail(worker_ptr self, failure f, bool graceful, std::string cause = {}) {
   auto& st = self->state;
-  self->send(st.spec.pool_actor, worker_exited{st.spec.key, f});
+  self->send(st.spec.pool_actor, worker_exited{st.spec.key, f, cause});
   stop(self, to_caf_error(f), graceful);
 }
 
 void launch(worker_ptr self) {
   auto& st = self->state;
   st.spawn_pending = true;
+  st.launched_at = std::chrono::steady_clock::now();
   auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
   auto send_to_self = [weak](auto msg) {
     if (auto strong = caf::actor_cast<caf::actor>(weak))
@@ -176,8 +182,11 @@ bool check_ready_file(worker_ptr self) {
   info.slots = slots_of(st.spec.pool);
   spdlog::debug("[{}] ready: pid {}, Python {} ({})", st.spec.id, info.pid,
                 info.python_version, info.executable);
+  auto startup = std::chrono::duration_cast<std::chrono::microseconds>(
+    std::chrono::steady_clock::now() - st.launched_at);
   self->send(st.spec.pool_actor,
-             worker_ready{st.spec.key, st.spec.id, self, std::move(info)});
+             worker_ready{st.spec.key, st.spec.id, self, std::move(info),
+                          startup.count()});
   start_health_checks(self);
   return true;
 }
@@ -228,7 +237,7 @@ void on_process_exited(worker_ptr self, const process_exited& ev) {
                                  + std::to_string(st.pid) + ") "
                                  + ev.description);
       f.traceback = ev.output_tail;
-      fail(self, std::move(f), false);
+      fail(self, std::move(f), false, "crashed");
     }
   }
 }
@@ -307,7 +316,7 @@ void on_activity(worker_ptr self, const activity_probe& probe) {
                           "its deadline by more than hung_call_grace ("
                           + std::to_string(st.spec.pool.hung_call_grace.count())
                           + " ms)"),
-           false);
+           false, "timeout");
       return;
     }
     ++i;
@@ -335,6 +344,9 @@ bool on_health_verdict(worker_ptr self, const health_verdict& v) {
   const auto& cfg = st.spec.pool;
   spdlog::warn("[{}] health check failed ({} of {} misses): {}", st.spec.id,
                v.misses, cfg.health_check_max_misses, v.reason);
+  if (telemetry::has_subscribers())
+    telemetry::publish(self, telemetry::make_health_check_failed(
+                               cfg.name, st.spec.id, v.misses, v.reason));
   if (!v.unhealthy)
     return false;
   fail(self,
@@ -343,7 +355,7 @@ bool on_health_verdict(worker_ptr self, const health_verdict& v) {
                       + ") is unhealthy: " + std::to_string(v.misses)
                       + " health checks in a row failed (" + v.reason
                       + "); killed and replaced"),
-       false);
+       false, "unhealthy");
   return true;
 }
 

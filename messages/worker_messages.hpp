@@ -32,6 +32,8 @@ struct worker_ready {
   std::string id;
   caf::actor worker;
   worker_info info;
+  /// From asking for the process to the ready handshake, microseconds.
+  int64_t startup_us = 0;
 };
 
 /// A pool hands a request to a worker.
@@ -80,6 +82,9 @@ struct ping_result {
 struct worker_exited {
   uint64_t key = 0;
   failure reason;
+  /// Why a ready worker goes: "crashed", "unhealthy" or "timeout" (a hung
+  /// call); empty for a worker that never became ready.
+  std::string cause;
 };
 
 /// The process of a worker has started (from the launcher thread).
@@ -114,7 +119,7 @@ typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_ready& x) {
   return f(caf::meta::type_name("worker_ready"), x.key, x.id, x.worker,
-           x.info);
+           x.info, x.startup_us);
 }
 
 /// Inspects dispatch.
@@ -159,7 +164,7 @@ typename Inspector::result_type inspect(Inspector& f, ping_result& x) {
 /// Inspects worker_exited.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_exited& x) {
-  return f(caf::meta::type_name("worker_exited"), x.key, x.reason);
+  return f(caf::meta::type_name("worker_exited"), x.key, x.reason, x.cause);
 }
 
 /// Inspects process_started.

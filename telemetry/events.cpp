@@ -24,26 +24,6 @@ const std::string& event::meta(const std::string& key) const {
   return i != metadata.end() ? i->second : empty;
 }
 
-const char* to_string(recycle_reason x) {
-  switch (x) {
-    case recycle_reason::ttl:
-      return "ttl";
-    case recycle_reason::max_requests:
-      return "max_requests";
-    case recycle_reason::memory:
-      return "memory";
-    case recycle_reason::manual:
-      return "manual";
-    case recycle_reason::crashed:
-      return "crashed";
-    case recycle_reason::unhealthy:
-      return "unhealthy";
-    case recycle_reason::timeout:
-      return "timeout";
-  }
-  return "unknown";
-}
-
 event make_worker_started(const std::string& pool, const std::string& worker,
                           int pid, const std::string& profile, int slots,
                           seconds startup) {

@@ -5,6 +5,7 @@
 /// misspell a field; and the table of every event that docs/telemetry.md and
 /// the tests follow.
 
+#include "core/recycle_policy.hpp"
 #include <caf/meta/type_name.hpp>
 #include <caf/timestamp.hpp>
 
@@ -85,26 +86,9 @@ typename Inspector::result_type inspect(Inspector& f, event& x) {
            x.measurements, x.metadata, x.time);
 }
 
-/// Why a worker was replaced. Stable names (see `to_string`).
-enum class recycle_reason : uint8_t {
-  /// It reached its time to live.
-  ttl,
-  /// It served its maximum number of requests.
-  max_requests,
-  /// Its memory grew past the limit.
-  memory,
-  /// Someone asked for it.
-  manual,
-  /// Its process died.
-  crashed,
-  /// It failed its health checks.
-  unhealthy,
-  /// A call hung past its deadline and grace period.
-  timeout,
-};
-
-/// Lower-case name of `x`, e.g. "max_requests".
-const char* to_string(recycle_reason x);
+/// Why a worker was replaced: the one enum of the policy layer
+/// (core/recycle_policy.hpp), whose `to_string` names go into events.
+using snakepit::recycle_reason;
 
 /// Seconds as a double; any `std::chrono::duration` converts to it.
 using seconds = std::chrono::duration<double>;
@@ -131,7 +115,7 @@ event make_pool_saturated(const std::string& pool, uint64_t queue_size,
                           uint64_t max_queue_size, int available_workers,
                           int busy_workers);
 
-/// A worker took a call that filled its last free slot.
+/// A call took the last free slot of the pool: every slot is busy now.
 event make_capacity_reached(const std::string& pool, const std::string& worker,
                             int capacity, int load);
 
@@ -213,7 +197,7 @@ inline constexpr std::array<event_spec, 6> event_table{{
   {events::pool_saturated, detail::saturated_m, detail::saturated_d,
    "a request was refused because the pool's queue was full"},
   {events::pool_capacity_reached, detail::capacity_m, detail::capacity_d,
-   "a worker took a call that filled its last free slot"},
+   "a call took the last free slot of the pool (every slot now busy)"},
   {events::request_executed, detail::executed_m, detail::executed_d,
    "every request got its reply, including those that waited in the queue "
    "or never reached a worker"},

@@ -6,7 +6,11 @@
 
 #include <csignal>
 
+#include <mutex>
+
 #include "calls.hpp"
+#include "telemetry/bus.hpp"
+#include "telemetry/events.hpp"
 
 using namespace snakepit;
 using namespace snakepit::it;
@@ -22,6 +26,13 @@ TEST_CASE("health: a worker stopped with SIGSTOP fails its health checks "
   cfg.pools[0].health_check_timeout = 200ms;
   cfg.pools[0].health_check_max_misses = 2;
   host_fixture host{cfg};
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto mtx = std::make_shared<std::mutex>();
+  auto sub = telemetry::subscribe(
+    host.system(), [names, mtx](const telemetry::event& ev) {
+      std::lock_guard<std::mutex> guard{*mtx};
+      names->push_back(ev.name + " " + ev.meta(telemetry::keys::reason));
+    });
   auto st = host.await_ready();
   REQUIRE(st.all_ready());
   const int pid = st.workers.at(0).info.pid;
@@ -42,6 +53,15 @@ TEST_CASE("health: a worker stopped with SIGSTOP fails its health checks "
   CHECK_FALSE(log.matching({"health check failed (1 of 2 misses)"}).empty());
   CHECK_FALSE(log.matching({"is unhealthy", "2 health checks in a row"})
                 .empty());
+  std::lock_guard<std::mutex> guard{*mtx};
+  auto seen = [&](const std::string& prefix) {
+    for (const auto& n : *names)
+      if (n.rfind(prefix, 0) == 0)
+        return true;
+    return false;
+  };
+  CHECK(seen(std::string{telemetry::events::worker_health_check_failed}));
+  CHECK(seen(std::string{telemetry::events::worker_recycled} + " unhealthy"));
 }
 
 TEST_CASE("health: a worker busy with a long call still passes its health "
