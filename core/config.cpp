@@ -147,6 +147,23 @@ void validate_pool(checker& check, const pool_config& pool,
                "must be at least restart_backoff ("
                  + format_duration(pool.restart_backoff) + "), got "
                  + format_duration(pool.restart_backoff_max));
+  check.duration(prefix + "worker_ttl", pool.worker_ttl, false, true);
+  if (pool.worker_max_requests)
+    check.at_least(prefix + "worker_max_requests", *pool.worker_max_requests,
+                   1);
+  if (pool.memory_threshold_mb && !(*pool.memory_threshold_mb > 0))
+    check.fail(prefix + "memory_threshold_mb",
+               "must be greater than 0 (got "
+                 + std::to_string(*pool.memory_threshold_mb) + ")");
+  if (!(pool.recycle_jitter >= 0 && pool.recycle_jitter <= 1))
+    check.fail(prefix + "recycle_jitter",
+               "must be between 0 and 1 (got "
+                 + std::to_string(pool.recycle_jitter) + ")");
+  check.at_least(prefix + "max_concurrent_recycles",
+                 pool.max_concurrent_recycles, 1);
+  check.duration(prefix + "lifecycle_interval", pool.lifecycle_interval,
+                 false, false);
+  check.duration(prefix + "drain_timeout", pool.drain_timeout, true, false);
   if (pool.threads_per_worker < 1
       || pool.threads_per_worker > max_threads_per_worker)
     check.fail(prefix + "threads_per_worker",

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -84,6 +85,33 @@ struct pool_config {
   /// Thread profile: have the Python worker watch for concurrent entry into
   /// methods that are not thread-safe and report it (costs a little).
   bool thread_safety_checks = false;
+  /// Recycle a worker this long after it became ready;
+  /// `milliseconds::max()` (the default, "infinity") never.
+  std::chrono::milliseconds worker_ttl = std::chrono::milliseconds::max();
+  /// Recycle a worker after this many requests; nullopt (the default,
+  /// "infinity") never.
+  std::optional<int64_t> worker_max_requests;
+  /// Recycle a worker whose Python process has a PSS above this many MiB;
+  /// nullopt (the default, "infinity") never.
+  std::optional<double> memory_threshold_mb;
+  /// Each worker's limits are scaled by a random factor in
+  /// [1 - jitter, 1 + jitter], so workers do not come due together (0-1).
+  double recycle_jitter = 0.1;
+  /// At most this many recycles of the pool under way at once.
+  int max_concurrent_recycles = 1;
+  /// How often the lifecycle actor checks the workers (and samples their
+  /// memory and publishes the pool's gauges).
+  std::chrono::milliseconds lifecycle_interval{std::chrono::seconds{1}};
+  /// How long a recycled worker may take to finish its calls in flight
+  /// after its replacement is ready; then it is killed.
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds{30}};
+
+  /// True when any recycling limit (TTL, requests, memory) is set.
+  bool recycles() const {
+    return worker_ttl != std::chrono::milliseconds::max()
+           || worker_max_requests.has_value()
+           || memory_threshold_mb.has_value();
+  }
 };
 
 /// A whole host: its pools plus process-wide settings.

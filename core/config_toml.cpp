@@ -40,12 +40,13 @@ struct int_key {
   int pool_config::*member;
 };
 
-constexpr std::array<int_key, 5> pool_int_keys{{
+constexpr std::array<int_key, 6> pool_int_keys{{
   {"size", &pool_config::size},
   {"health_check_max_misses", &pool_config::health_check_max_misses},
   {"startup_concurrency", &pool_config::startup_concurrency},
   {"max_restarts", &pool_config::max_restarts},
   {"threads_per_worker", &pool_config::threads_per_worker},
+  {"max_concurrent_recycles", &pool_config::max_concurrent_recycles},
 }};
 
 struct duration_key {
@@ -54,7 +55,7 @@ struct duration_key {
   bool allow_infinity;
 };
 
-constexpr std::array<duration_key, 10> pool_duration_keys{{
+constexpr std::array<duration_key, 13> pool_duration_keys{{
   {"startup_timeout", &pool_config::startup_timeout, false},
   {"queue_timeout", &pool_config::queue_timeout, true},
   {"request_timeout", &pool_config::request_timeout, true},
@@ -65,10 +66,14 @@ constexpr std::array<duration_key, 10> pool_duration_keys{{
   {"restart_period", &pool_config::restart_period, false},
   {"restart_backoff", &pool_config::restart_backoff, false},
   {"restart_backoff_max", &pool_config::restart_backoff_max, false},
+  {"worker_ttl", &pool_config::worker_ttl, true},
+  {"lifecycle_interval", &pool_config::lifecycle_interval, false},
+  {"drain_timeout", &pool_config::drain_timeout, false},
 }};
 
-constexpr std::array<std::string_view, 5> pool_other_keys{
-  {"profile", "adapter_args", "env", "queue_size", "thread_safety_checks"}};
+constexpr std::array<std::string_view, 8> pool_other_keys{
+  {"profile", "adapter_args", "env", "queue_size", "thread_safety_checks",
+   "worker_max_requests", "memory_threshold_mb", "recycle_jitter"}};
 
 const std::vector<std::string_view> host_keys{"run_dir", "python_path",
                                               "log_level", "pools"};
@@ -274,6 +279,12 @@ private:
       read_size(key, node, pool.queue_size);
     else if (name == "thread_safety_checks")
       read_bool(key, node, pool.thread_safety_checks);
+    else if (name == "worker_max_requests")
+      read_count_limit(key, node, pool.worker_max_requests);
+    else if (name == "memory_threshold_mb")
+      read_number_limit(key, node, pool.memory_threshold_mb);
+    else if (name == "recycle_jitter")
+      read_number(key, node, pool.recycle_jitter);
     else
       return false;
     return true;
@@ -315,6 +326,54 @@ private:
                         + ")");
     else
       out = static_cast<size_t>(*value);
+  }
+
+  // Nullopt when `node` is not a string; true for "infinity"; false (and
+  // reported) for any other string.
+  std::optional<bool> read_infinity(const std::string& key,
+                                    const toml::node& node,
+                                    std::string_view expected) {
+    auto text = node.value_exact<std::string>();
+    if (!text)
+      return std::nullopt;
+    if (*text == "infinity")
+      return true;
+    fail(key, node, "\"" + *text + "\" is not " + std::string{expected});
+    return false;
+  }
+
+  void read_count_limit(const std::string& key, const toml::node& node,
+                        std::optional<int64_t>& out) {
+    constexpr std::string_view expected = "an integer or \"infinity\"";
+    if (auto infinite = read_infinity(key, node, expected)) {
+      if (*infinite)
+        out.reset();
+    } else if (auto value = node.value_exact<int64_t>()) {
+      out = *value;
+    } else {
+      wrong_type(key, node, expected);
+    }
+  }
+
+  void read_number_limit(const std::string& key, const toml::node& node,
+                         std::optional<double>& out) {
+    constexpr std::string_view expected = "a number or \"infinity\"";
+    if (auto infinite = read_infinity(key, node, expected)) {
+      if (*infinite)
+        out.reset();
+    } else if (node.is_number()) {
+      out = node.value<double>().value_or(0);
+    } else {
+      wrong_type(key, node, expected);
+    }
+  }
+
+  void read_number(const std::string& key, const toml::node& node,
+                   double& out) {
+    if (node.is_number())
+      out = node.value<double>().value_or(0);
+    else
+      wrong_type(key, node, "a number");
   }
 
   void read_duration(const std::string& key, const toml::node& node,

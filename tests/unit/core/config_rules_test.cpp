@@ -228,3 +228,48 @@ TEST_CASE("rule: unknown keys are errors", "[config][rules]") {
   auto r = parse_config("verbose = true\n", "t.toml");
   check_one_error(r.errors, "verbose", "unknown key");
 }
+
+TEST_CASE("rule: recycling limits are positive or infinity",
+          "[config][rules]") {
+  auto none = pool_config{};
+  CHECK_FALSE(none.recycles());
+  for (auto line : {"worker_ttl = \"infinity\"",
+                    "worker_max_requests = \"infinity\"",
+                    "memory_threshold_mb = \"infinity\"",
+                    "memory_threshold_mb = 100", "worker_max_requests = 1"})
+    CHECK(pool_errors(line).empty());
+  check_one_error(pool_errors("worker_ttl = \"0s\""), "pools[0].worker_ttl",
+                  "greater than 0s");
+  check_one_error(pool_errors("worker_max_requests = 0"),
+                  "pools[0].worker_max_requests", "at least 1 (got 0)");
+  check_one_error(pool_errors("worker_max_requests = \"never\""),
+                  "pools[0].worker_max_requests",
+                  "\"never\" is not an integer or \"infinity\"");
+  check_one_error(pool_errors("worker_max_requests = 1.5"),
+                  "pools[0].worker_max_requests",
+                  "expected an integer or \"infinity\"");
+  check_one_error(pool_errors("memory_threshold_mb = -1"),
+                  "pools[0].memory_threshold_mb", "greater than 0");
+  check_one_error(pool_errors("memory_threshold_mb = true"),
+                  "pools[0].memory_threshold_mb",
+                  "expected a number or \"infinity\"");
+}
+
+TEST_CASE("rule: recycle_jitter is 0 to 1", "[config][rules]") {
+  CHECK(pool_errors("recycle_jitter = 0").empty());
+  CHECK(pool_errors("recycle_jitter = 1").empty());
+  check_one_error(pool_errors("recycle_jitter = 1.5"),
+                  "pools[0].recycle_jitter", "between 0 and 1");
+  check_one_error(pool_errors("recycle_jitter = \"10%\""),
+                  "pools[0].recycle_jitter", "expected a number");
+}
+
+TEST_CASE("rule: recycling cadence settings", "[config][rules]") {
+  check_one_error(pool_errors("max_concurrent_recycles = 0"),
+                  "pools[0].max_concurrent_recycles", "at least 1");
+  check_one_error(pool_errors("lifecycle_interval = \"0s\""),
+                  "pools[0].lifecycle_interval", "greater than 0s");
+  CHECK(pool_errors("drain_timeout = \"0s\"").empty());
+  check_one_error(pool_errors("drain_timeout = \"infinity\""),
+                  "pools[0].drain_timeout", "infinity");
+}

@@ -32,6 +32,13 @@ void check_same_pool(const pool_config& a, const pool_config& b) {
   CHECK(a.restart_backoff_max == b.restart_backoff_max);
   CHECK(a.threads_per_worker == b.threads_per_worker);
   CHECK(a.thread_safety_checks == b.thread_safety_checks);
+  CHECK(a.worker_ttl == b.worker_ttl);
+  CHECK(a.worker_max_requests == b.worker_max_requests);
+  CHECK(a.memory_threshold_mb == b.memory_threshold_mb);
+  CHECK(a.recycle_jitter == b.recycle_jitter);
+  CHECK(a.max_concurrent_recycles == b.max_concurrent_recycles);
+  CHECK(a.lifecycle_interval == b.lifecycle_interval);
+  CHECK(a.drain_timeout == b.drain_timeout);
 }
 
 void check_same(const host_config& a, const host_config& b) {
@@ -102,6 +109,13 @@ restart_period = "1h"
 restart_backoff = "250ms"
 restart_backoff_max = "1m30s"
 threads_per_worker = 16
+worker_ttl = "1h"
+worker_max_requests = 500
+memory_threshold_mb = 256.5
+recycle_jitter = 0.25
+max_concurrent_recycles = 2
+lifecycle_interval = "250ms"
+drain_timeout = "10s"
 env = { OMP_NUM_THREADS = "1", MODE = "fast" }
 
 [[pools]]
@@ -133,6 +147,14 @@ name = "second"
   CHECK(p.restart_backoff == milliseconds{250});
   CHECK(p.restart_backoff_max == seconds{90});
   CHECK(p.threads_per_worker == 16);
+  CHECK(p.worker_ttl == seconds{3600});
+  CHECK(p.worker_max_requests == 500);
+  CHECK(p.memory_threshold_mb == 256.5);
+  CHECK(p.recycle_jitter == 0.25);
+  CHECK(p.max_concurrent_recycles == 2);
+  CHECK(p.lifecycle_interval == milliseconds{250});
+  CHECK(p.drain_timeout == seconds{10});
+  CHECK(p.recycles());
   CHECK(p.env
         == std::map<std::string, std::string>{{"MODE", "fast"},
                                               {"OMP_NUM_THREADS", "1"}});
