@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -94,25 +95,47 @@ std::vector<int> find_run_processes(std::string_view run_id) {
   return result;
 }
 
-int reap_orphans(const std::string& base) {
-  // Stale runs, each with its lock held by us until its directory is gone.
-  std::map<std::string, int> stale;
+std::vector<std::string> list_runs(const std::string& base) {
+  std::vector<std::string> result;
   std::error_code ec;
   for (fs::directory_iterator i{base, ec}, end; !ec && i != end;
        i.increment(ec)) {
     auto id = i->path().filename().string();
-    if (!is_run_id(id) || i->is_symlink(ec) || !i->is_directory(ec))
-      continue;
-    auto lock_path = i->path() / "host.lock";
-    int fd = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-      continue;
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd);
-      continue;
-    }
-    stale.emplace(id, fd);
+    std::error_code type_ec;
+    if (is_run_id(id) && !i->is_symlink(type_ec)
+        && i->is_directory(type_ec))
+      result.push_back(std::move(id));
   }
+  std::sort(result.begin(), result.end());
+  return result;
+}
+
+run_lock_attempt try_lock_run(const std::string& run_path) {
+  auto lock_path = run_path + "/" + host_lock_name;
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return {};
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0)
+    return {fd, false};
+  bool held = errno == EWOULDBLOCK;
+  ::close(fd);
+  return {-1, held};
+}
+
+bool run_is_live(const std::string& run_path) {
+  auto attempt = try_lock_run(run_path);
+  if (attempt.fd >= 0)
+    ::close(attempt.fd);
+  return attempt.held;
+}
+
+int reap_orphans(const std::string& base) {
+  // Stale runs, each with its lock held by us until its directory is gone.
+  std::map<std::string, int> stale;
+  for (auto& id : list_runs(base))
+    if (auto attempt = try_lock_run(base + "/" + id); attempt.fd >= 0)
+      stale.emplace(id, attempt.fd);
+  std::error_code ec;
   int killed = 0;
   for (auto& [id, fd] : stale) {
     for (int pid : find_run_processes(id)) {

@@ -118,7 +118,7 @@ run_directory::create(const std::string& base) {
         continue;
       return "cannot create '" + building + "': " + errno_text(errno);
     }
-    auto lock_path = building + "/host.lock";
+    auto lock_path = building + "/" + host_lock_name;
     int fd = ::open(lock_path.c_str(),
                     O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
     std::string error;
