@@ -45,12 +45,15 @@
 #include "bench/load_driver.hpp"
 #include "bench/proc_usage.hpp"
 #include "bench/stats.hpp"
+#include "process/proc_memory.hpp"
 #include "snakepit/snakepit.hpp"
 
 namespace {
 
 using namespace snakepit;
 using namespace snakepit::bench;
+using snakepit::process::memory_kib;
+using snakepit::process::read_memory;
 using clock_type = std::chrono::steady_clock;
 
 const char* pool_name = "profiles";

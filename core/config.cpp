@@ -4,6 +4,9 @@
 
 #include <array>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 namespace snakepit {
 
 namespace {
@@ -12,6 +15,7 @@ using std::chrono::milliseconds;
 
 constexpr size_t max_name_length = 64;
 constexpr int max_threads_per_worker = 256;
+constexpr int max_port = 65535;
 
 constexpr std::array<std::string_view, 6> log_levels{
   {"trace", "debug", "info", "warn", "error", "off"}};
@@ -172,6 +176,56 @@ void validate_pool(checker& check, const pool_config& pool,
                  + std::to_string(pool.threads_per_worker) + ")");
 }
 
+enum class address_kind { invalid, loopback, other };
+
+// What the metrics endpoint would make of `address` (the same rules as
+// Boost.Asio's make_address and is_loopback, which it uses to bind).
+address_kind classify_address(const std::string& address) {
+  if (address == "localhost")
+    return address_kind::loopback;
+  in_addr v4{};
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127 ? address_kind::loopback
+                                           : address_kind::other;
+  // An IPv6 address may carry a scope ("fe80::1%eth0").
+  auto unscoped = address.substr(0, address.find('%'));
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, unscoped.c_str(), &v6) == 1)
+    return IN6_IS_ADDR_LOOPBACK(&v6) ? address_kind::loopback
+                                     : address_kind::other;
+  return address_kind::invalid;
+}
+
+void validate_telemetry(checker& check, const telemetry_config& tel) {
+  const std::string prefix = "telemetry.";
+  if (tel.prometheus_port < 0 || tel.prometheus_port > max_port)
+    check.fail(prefix + "prometheus_port",
+               "must be between 0 and " + std::to_string(max_port) + " (got "
+                 + std::to_string(tel.prometheus_port) + ")");
+  const auto& address = tel.prometheus_address;
+  if (address.empty()) {
+    check.fail(prefix + "prometheus_address", "must not be empty");
+    return;
+  }
+  switch (classify_address(address)) {
+    case address_kind::invalid:
+      check.fail(prefix + "prometheus_address",
+                 quoted(address)
+                   + " is not an IP address (e.g. \"127.0.0.1\" or \"::1\")");
+      break;
+    case address_kind::other:
+      if (!tel.prometheus_allow_remote)
+        check.fail(prefix + "prometheus_address",
+                   quoted(address)
+                     + " is not a loopback address: the metrics would be "
+                       "reachable from other hosts; bind \"127.0.0.1\" (the "
+                       "default) or set prometheus_allow_remote = true");
+      break;
+    case address_kind::loopback:
+      break;
+  }
+}
+
 } // namespace
 
 std::string to_string(worker_profile profile) {
@@ -232,6 +286,7 @@ std::vector<config_error> validate(const host_config& cfg) {
     check.fail("log_level", quoted(cfg.log_level)
                               + " is not one of trace, debug, info, warn, "
                                 "error, off");
+  validate_telemetry(check, cfg.telemetry);
   return errors;
 }
 

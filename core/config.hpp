@@ -114,6 +114,23 @@ struct pool_config {
   }
 };
 
+/// The telemetry exporters a host starts (the `[telemetry]` table). Both
+/// are off by default; events are published on the bus either way.
+struct telemetry_config {
+  /// Serve `GET /metrics` in the Prometheus text format.
+  bool prometheus = false;
+  /// IP address the metrics endpoint binds ("localhost" means 127.0.0.1);
+  /// a loopback address unless `prometheus_allow_remote`.
+  std::string prometheus_address = "127.0.0.1";
+  /// TCP port of the metrics endpoint, 0-65535; 0 picks a free port.
+  int prometheus_port = 9464;
+  /// Allows a non-loopback `prometheus_address`, which exposes the metrics
+  /// to other hosts.
+  bool prometheus_allow_remote = false;
+  /// Log every telemetry event (the log subscriber).
+  bool log_events = false;
+};
+
 /// A whole host: its pools plus process-wide settings.
 struct host_config {
   /// The pools; at least one (the parser adds the default pool when the
@@ -125,6 +142,8 @@ struct host_config {
   std::string python_path = SNAKEPIT_PYTHON_DIR;
   /// One of trace, debug, info, warn, error, off.
   std::string log_level = "info";
+  /// The exporters of telemetry: Prometheus endpoint, event log.
+  telemetry_config telemetry;
 };
 
 /// The bundled defaults: one pool "default", every field at its default.

@@ -22,25 +22,43 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// The pool keys, grouped by how they are read.
+// The keys of a table, grouped by how they are read: the name, and the
+// member of `Config` (pool_config, telemetry_config) it sets.
 
+template <class Config>
 struct string_key {
   std::string_view name;
-  std::string pool_config::*member;
+  std::string Config::*member;
 };
 
-constexpr std::array<string_key, 3> pool_string_keys{{
+template <class Config>
+struct int_key {
+  std::string_view name;
+  int Config::*member;
+};
+
+template <class Config>
+struct bool_key {
+  std::string_view name;
+  bool Config::*member;
+};
+
+template <class Config>
+struct duration_key {
+  std::string_view name;
+  milliseconds Config::*member;
+  bool allow_infinity;
+};
+
+// The pool keys ([[pools]]).
+
+constexpr std::array<string_key<pool_config>, 3> pool_string_keys{{
   {"name", &pool_config::name},
   {"adapter", &pool_config::adapter},
   {"python", &pool_config::python},
 }};
 
-struct int_key {
-  std::string_view name;
-  int pool_config::*member;
-};
-
-constexpr std::array<int_key, 6> pool_int_keys{{
+constexpr std::array<int_key<pool_config>, 6> pool_int_keys{{
   {"size", &pool_config::size},
   {"health_check_max_misses", &pool_config::health_check_max_misses},
   {"startup_concurrency", &pool_config::startup_concurrency},
@@ -49,13 +67,7 @@ constexpr std::array<int_key, 6> pool_int_keys{{
   {"max_concurrent_recycles", &pool_config::max_concurrent_recycles},
 }};
 
-struct duration_key {
-  std::string_view name;
-  milliseconds pool_config::*member;
-  bool allow_infinity;
-};
-
-constexpr std::array<duration_key, 13> pool_duration_keys{{
+constexpr std::array<duration_key<pool_config>, 13> pool_duration_keys{{
   {"startup_timeout", &pool_config::startup_timeout, false},
   {"queue_timeout", &pool_config::queue_timeout, true},
   {"request_timeout", &pool_config::request_timeout, true},
@@ -71,22 +83,56 @@ constexpr std::array<duration_key, 13> pool_duration_keys{{
   {"drain_timeout", &pool_config::drain_timeout, false},
 }};
 
-constexpr std::array<std::string_view, 8> pool_other_keys{
-  {"profile", "adapter_args", "env", "queue_size", "thread_safety_checks",
-   "worker_max_requests", "memory_threshold_mb", "recycle_jitter"}};
+constexpr std::array<bool_key<pool_config>, 1> pool_bool_keys{{
+  {"thread_safety_checks", &pool_config::thread_safety_checks},
+}};
+
+constexpr std::array<std::string_view, 7> pool_other_keys{
+  {"profile", "adapter_args", "env", "queue_size", "worker_max_requests",
+   "memory_threshold_mb", "recycle_jitter"}};
+
+// The telemetry keys ([telemetry]).
+
+constexpr std::array<bool_key<telemetry_config>, 3> telemetry_bool_keys{{
+  {"prometheus", &telemetry_config::prometheus},
+  {"prometheus_allow_remote", &telemetry_config::prometheus_allow_remote},
+  {"log_events", &telemetry_config::log_events},
+}};
+
+constexpr std::array<string_key<telemetry_config>, 1> telemetry_string_keys{{
+  {"prometheus_address", &telemetry_config::prometheus_address},
+}};
+
+constexpr std::array<int_key<telemetry_config>, 1> telemetry_int_keys{{
+  {"prometheus_port", &telemetry_config::prometheus_port},
+}};
 
 const std::vector<std::string_view> host_keys{"run_dir", "python_path",
-                                              "log_level", "pools"};
+                                              "log_level", "telemetry",
+                                              "pools"};
+
+template <class Key, size_t N>
+void add_names(std::vector<std::string_view>& names,
+               const std::array<Key, N>& keys) {
+  for (const auto& k : keys)
+    names.push_back(k.name);
+}
 
 std::vector<std::string_view> known_pool_keys() {
   std::vector<std::string_view> keys;
-  for (const auto& k : pool_string_keys)
-    keys.push_back(k.name);
-  for (const auto& k : pool_int_keys)
-    keys.push_back(k.name);
-  for (const auto& k : pool_duration_keys)
-    keys.push_back(k.name);
+  add_names(keys, pool_string_keys);
+  add_names(keys, pool_int_keys);
+  add_names(keys, pool_duration_keys);
+  add_names(keys, pool_bool_keys);
   keys.insert(keys.end(), pool_other_keys.begin(), pool_other_keys.end());
+  return keys;
+}
+
+std::vector<std::string_view> known_telemetry_keys() {
+  std::vector<std::string_view> keys;
+  add_names(keys, telemetry_bool_keys);
+  add_names(keys, telemetry_string_keys);
+  add_names(keys, telemetry_int_keys);
   return keys;
 }
 
@@ -206,6 +252,8 @@ private:
         read_string(key, node, cfg.python_path);
       else if (key == "log_level")
         read_string(key, node, cfg.log_level);
+      else if (key == "telemetry")
+        read_telemetry(node, cfg.telemetry);
       else if (key == "pools")
         read_pools(node, cfg.pools);
       else
@@ -251,24 +299,11 @@ private:
   // False when `name` is not a pool key.
   bool read_pool_key(std::string_view name, const std::string& key,
                      const toml::node& node, pool_config& pool) {
-    for (const auto& k : pool_string_keys) {
-      if (k.name == name) {
-        read_string(key, node, pool.*k.member);
-        return true;
-      }
-    }
-    for (const auto& k : pool_int_keys) {
-      if (k.name == name) {
-        read_int(key, node, pool.*k.member);
-        return true;
-      }
-    }
-    for (const auto& k : pool_duration_keys) {
-      if (k.name == name) {
-        read_duration(key, node, pool.*k.member, k.allow_infinity);
-        return true;
-      }
-    }
+    if (read_listed(pool_string_keys, name, key, node, pool)
+        || read_listed(pool_int_keys, name, key, node, pool)
+        || read_listed(pool_duration_keys, name, key, node, pool)
+        || read_listed(pool_bool_keys, name, key, node, pool))
+      return true;
     if (name == "profile")
       read_profile(key, node, pool.profile);
     else if (name == "adapter_args")
@@ -277,8 +312,6 @@ private:
       read_env(key, node, pool.env);
     else if (name == "queue_size")
       read_size(key, node, pool.queue_size);
-    else if (name == "thread_safety_checks")
-      read_bool(key, node, pool.thread_safety_checks);
     else if (name == "worker_max_requests")
       read_count_limit(key, node, pool.worker_max_requests);
     else if (name == "memory_threshold_mb")
@@ -288,6 +321,61 @@ private:
     else
       return false;
     return true;
+  }
+
+  void read_telemetry(const toml::node& node, telemetry_config& tel) {
+    const auto* table = node.as_table();
+    if (table == nullptr) {
+      wrong_type("telemetry", node, "a table ([telemetry])");
+      return;
+    }
+    for (const auto& [k, value] : *table) {
+      auto key = "telemetry." + std::string{k.str()};
+      lines_[key] = line_of(value);
+      if (!read_listed(telemetry_bool_keys, k.str(), key, value, tel)
+          && !read_listed(telemetry_string_keys, k.str(), key, value, tel)
+          && !read_listed(telemetry_int_keys, k.str(), key, value, tel))
+        fail(key, value, unknown_key_problem(k.str(), known_telemetry_keys()));
+    }
+  }
+
+  // True when `name` is one of `keys`; then reads `node` into its member
+  // of `cfg`.
+  template <class Key, size_t N, class Config>
+  bool read_listed(const std::array<Key, N>& keys, std::string_view name,
+                   const std::string& key, const toml::node& node,
+                   Config& cfg) {
+    for (const auto& k : keys) {
+      if (k.name == name) {
+        read_member(key, node, cfg, k);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  template <class Config>
+  void read_member(const std::string& key, const toml::node& node,
+                   Config& cfg, const string_key<Config>& k) {
+    read_string(key, node, cfg.*k.member);
+  }
+
+  template <class Config>
+  void read_member(const std::string& key, const toml::node& node,
+                   Config& cfg, const int_key<Config>& k) {
+    read_int(key, node, cfg.*k.member);
+  }
+
+  template <class Config>
+  void read_member(const std::string& key, const toml::node& node,
+                   Config& cfg, const bool_key<Config>& k) {
+    read_bool(key, node, cfg.*k.member);
+  }
+
+  template <class Config>
+  void read_member(const std::string& key, const toml::node& node,
+                   Config& cfg, const duration_key<Config>& k) {
+    read_duration(key, node, cfg.*k.member, k.allow_infinity);
   }
 
   void read_string(const std::string& key, const toml::node& node,

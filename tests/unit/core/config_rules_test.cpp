@@ -273,3 +273,89 @@ TEST_CASE("rule: recycling cadence settings", "[config][rules]") {
   check_one_error(pool_errors("drain_timeout = \"infinity\""),
                   "pools[0].drain_timeout", "infinity");
 }
+
+namespace {
+
+// Parses a config holding a [telemetry] table with the given lines.
+std::vector<config_error> telemetry_errors(const std::string& lines) {
+  return parse_config("[telemetry]\n" + lines + "\n", "t.toml").errors;
+}
+
+} // namespace
+
+TEST_CASE("rule: telemetry is a table", "[config][rules]") {
+  check_one_error(parse_config("telemetry = true\n", "t.toml").errors,
+                  "telemetry", "expected a table ([telemetry]), got a boolean");
+  check_one_error(parse_config("[[telemetry]]\n", "t.toml").errors,
+                  "telemetry", "expected a table ([telemetry]), got an array");
+  check_one_error(telemetry_errors("prometeus = true"), "telemetry.prometeus",
+                  "unknown key; did you mean \"prometheus\"?");
+}
+
+TEST_CASE("rule: telemetry switches are booleans", "[config][rules]") {
+  for (auto key : {"prometheus", "prometheus_allow_remote", "log_events"}) {
+    INFO(key);
+    check_one_error(telemetry_errors(std::string{key} + " = 1"),
+                    "telemetry." + std::string{key},
+                    "expected true or false, got an integer");
+    CHECK(telemetry_errors(std::string{key} + " = true").empty());
+  }
+}
+
+TEST_CASE("rule: prometheus_port is 0 to 65535", "[config][rules]") {
+  for (auto port : {"0", "9464", "65535"}) {
+    INFO(port);
+    CHECK(telemetry_errors(std::string{"prometheus_port = "} + port).empty());
+  }
+  check_one_error(telemetry_errors("prometheus_port = 65536"),
+                  "telemetry.prometheus_port",
+                  "must be between 0 and 65535 (got 65536)");
+  check_one_error(telemetry_errors("prometheus_port = -1"),
+                  "telemetry.prometheus_port", "(got -1)");
+  check_one_error(telemetry_errors("prometheus_port = \"9464\""),
+                  "telemetry.prometheus_port",
+                  "expected an integer, got a string");
+  host_config cfg = default_config();
+  cfg.telemetry.prometheus_port = 70000;
+  check_one_error(validate(cfg), "telemetry.prometheus_port", "(got 70000)");
+}
+
+TEST_CASE("rule: prometheus_address is an IP address", "[config][rules]") {
+  for (auto good : {"127.0.0.1", "127.1.2.3", "::1", "localhost"}) {
+    INFO(good);
+    CHECK(telemetry_errors("prometheus_address = \"" + std::string{good}
+                           + "\"")
+            .empty());
+  }
+  for (auto bad : {"example.com", "127.0.0", "1.2.3.4.5", "::g"}) {
+    INFO(bad);
+    check_one_error(telemetry_errors("prometheus_address = \""
+                                     + std::string{bad} + "\""),
+                    "telemetry.prometheus_address",
+                    "\"" + std::string{bad} + "\" is not an IP address");
+  }
+  check_one_error(telemetry_errors("prometheus_address = \"\""),
+                  "telemetry.prometheus_address", "must not be empty");
+}
+
+TEST_CASE("rule: a remote prometheus_address needs prometheus_allow_remote",
+          "[config][rules]") {
+  for (auto remote : {"0.0.0.0", "192.168.1.10", "::", "fe80::1%lo",
+                      "::ffff:127.0.0.1"}) {
+    INFO(remote);
+    auto line = "prometheus_address = \"" + std::string{remote} + "\"";
+    auto errors = telemetry_errors(line);
+    check_one_error(errors, "telemetry.prometheus_address",
+                    "is not a loopback address: the metrics would be "
+                    "reachable from other hosts");
+    CHECK_THAT(errors.at(0).problem,
+               Catch::Contains("set prometheus_allow_remote = true"));
+    CHECK(errors.at(0).line == 2);
+    CHECK(telemetry_errors(line + "\nprometheus_allow_remote = true").empty());
+  }
+  // Checked whether or not the endpoint is switched on.
+  host_config cfg = default_config();
+  cfg.telemetry.prometheus_address = "0.0.0.0";
+  check_one_error(validate(cfg), "telemetry.prometheus_address",
+                  "not a loopback address");
+}

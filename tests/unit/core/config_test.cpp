@@ -41,10 +41,20 @@ void check_same_pool(const pool_config& a, const pool_config& b) {
   CHECK(a.drain_timeout == b.drain_timeout);
 }
 
+void check_same_telemetry(const telemetry_config& a,
+                          const telemetry_config& b) {
+  CHECK(a.prometheus == b.prometheus);
+  CHECK(a.prometheus_address == b.prometheus_address);
+  CHECK(a.prometheus_port == b.prometheus_port);
+  CHECK(a.prometheus_allow_remote == b.prometheus_allow_remote);
+  CHECK(a.log_events == b.log_events);
+}
+
 void check_same(const host_config& a, const host_config& b) {
   CHECK(a.run_dir == b.run_dir);
   CHECK(a.python_path == b.python_path);
   CHECK(a.log_level == b.log_level);
+  check_same_telemetry(a.telemetry, b.telemetry);
   REQUIRE(a.pools.size() == b.pools.size());
   for (size_t i = 0; i < a.pools.size(); ++i)
     check_same_pool(a.pools[i], b.pools[i]);
@@ -75,6 +85,21 @@ TEST_CASE("default_config is valid and has one default pool", "[config]") {
   CHECK(cfg.pools[0].size == 2);
 }
 
+TEST_CASE("telemetry exporters are off by default", "[config]") {
+  auto cfg = default_config();
+  CHECK_FALSE(cfg.telemetry.prometheus);
+  CHECK(cfg.telemetry.prometheus_address == "127.0.0.1");
+  CHECK(cfg.telemetry.prometheus_port == 9464);
+  CHECK_FALSE(cfg.telemetry.prometheus_allow_remote);
+  CHECK_FALSE(cfg.telemetry.log_events);
+  // A [telemetry] table leaves the keys it does not name at their defaults.
+  auto r = parse_config("[telemetry]\nprometheus = true\n", "t.toml");
+  REQUIRE(r.ok());
+  auto expected = telemetry_config{};
+  expected.prometheus = true;
+  check_same_telemetry(r.config->telemetry, expected);
+}
+
 TEST_CASE("a file without pools gets the default pool", "[config]") {
   for (auto text : {"", "log_level = \"debug\"", "pools = []"}) {
     INFO(text);
@@ -90,6 +115,13 @@ TEST_CASE("every key is read", "[config]") {
 run_dir = "/tmp/sp"
 python_path = "/opt/py"
 log_level = "debug"
+
+[telemetry]
+prometheus = true
+prometheus_address = "0.0.0.0"
+prometheus_port = 0
+prometheus_allow_remote = true
+log_events = true
 
 [[pools]]
 name = "ml-gpu_1"
@@ -128,6 +160,11 @@ name = "second"
   CHECK(cfg.run_dir == "/tmp/sp");
   CHECK(cfg.python_path == "/opt/py");
   CHECK(cfg.log_level == "debug");
+  CHECK(cfg.telemetry.prometheus);
+  CHECK(cfg.telemetry.prometheus_address == "0.0.0.0");
+  CHECK(cfg.telemetry.prometheus_port == 0);
+  CHECK(cfg.telemetry.prometheus_allow_remote);
+  CHECK(cfg.telemetry.log_events);
   REQUIRE(cfg.pools.size() == 2);
   const auto& p = cfg.pools[0];
   CHECK(p.name == "ml-gpu_1");
@@ -196,21 +233,26 @@ profile = "threads"
 TEST_CASE("unknown keys suggest the closest known key", "[config]") {
   auto r = parse_config("log_levle = \"info\"\n"
                         "pool = []\n"
+                        "[telemetry]\n"
+                        "prometheus_prot = 9000\n"
                         "[[pools]]\n"
                         "queue_timout = \"1s\"\n"
                         "treads_per_worker = 4\n"
                         "colour = \"blue\"\n",
                         "t.toml");
-  REQUIRE(r.errors.size() == 5);
+  REQUIRE(r.errors.size() == 6);
   CHECK(r.errors[0].key == "log_levle");
   CHECK(r.errors[0].problem == "unknown key; did you mean \"log_level\"?");
   CHECK(r.errors[1].key == "pool");
   CHECK(r.errors[1].problem == "unknown key; did you mean \"pools\"?");
-  CHECK(r.errors[2].problem == "unknown key; did you mean \"queue_timeout\"?");
-  CHECK(r.errors[3].problem
+  CHECK(to_string(r.errors[2])
+        == "t.toml:4: telemetry.prometheus_prot: unknown key; did you mean "
+           "\"prometheus_port\"?");
+  CHECK(r.errors[3].problem == "unknown key; did you mean \"queue_timeout\"?");
+  CHECK(r.errors[4].problem
         == "unknown key; did you mean \"threads_per_worker\"?");
-  CHECK(r.errors[4].key == "pools[0].colour");
-  CHECK(r.errors[4].problem == "unknown key (see docs/configuration.md)");
+  CHECK(r.errors[5].key == "pools[0].colour");
+  CHECK(r.errors[5].problem == "unknown key (see docs/configuration.md)");
 }
 
 TEST_CASE("wrong types name the expected type", "[config]") {
@@ -298,4 +340,16 @@ TEST_CASE("worker_profile names round-trip", "[config]") {
   CHECK(to_string(worker_profile::thread) == "thread");
   CHECK(worker_profile_from_string("thread") == worker_profile::thread);
   CHECK_FALSE(worker_profile_from_string("Thread").has_value());
+}
+
+TEST_CASE("examples/recycling.toml is valid and sets every recycling limit",
+          "[config]") {
+  auto r = load_config_file(SNAKEPIT_SOURCE_DIR "/examples/recycling.toml");
+  INFO(all_errors(r));
+  REQUIRE(r.ok());
+  const auto& pool = r.config->pools.at(0);
+  CHECK(pool.worker_max_requests == 1000);
+  CHECK(pool.worker_ttl == std::chrono::hours{1});
+  CHECK(pool.memory_threshold_mb == 300);
+  CHECK(r.config->telemetry.log_events);
 }

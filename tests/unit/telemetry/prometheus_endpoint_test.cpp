@@ -4,9 +4,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <boost/asio.hpp>
-
 #include "exposition_parser.hpp"
+#include "http_client.hpp"
 #include "telemetry/prometheus_endpoint.hpp"
 #include "test_support.hpp"
 
@@ -15,38 +14,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct http_reply {
-  int status = 0;
-  std::string headers;
-  std::string body;
-};
-
-// A minimal HTTP/1.1 client on a plain socket, independent of Beast.
-http_reply http_request(uint16_t port, const std::string& method,
-                        const std::string& target) {
-  namespace asio = boost::asio;
-  asio::io_context io;
-  asio::ip::tcp::socket socket{io};
-  socket.connect({asio::ip::make_address("127.0.0.1"), port});
-  auto request = method + " " + target
-                 + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  asio::write(socket, asio::buffer(request));
-  std::string raw;
-  boost::system::error_code ec;
-  asio::read(socket, asio::dynamic_buffer(raw), ec);
-  REQUIRE((!ec || ec == asio::error::eof));
-  http_reply out;
-  auto head_end = raw.find("\r\n\r\n");
-  REQUIRE(head_end != std::string::npos);
-  out.headers = raw.substr(0, head_end);
-  out.body = raw.substr(head_end + 4);
-  REQUIRE(raw.rfind("HTTP/1.1 ", 0) == 0);
-  out.status = std::stoi(raw.substr(9, 3));
-  return out;
-}
-
 exposition::document scrape(const prometheus_endpoint& ep) {
-  auto reply = http_request(ep.port(), "GET", "/metrics");
+  auto reply = http_client::request(ep.port(), "GET", "/metrics");
   REQUIRE(reply.status == 200);
   CHECK(reply.headers.find("Content-Type: text/plain; version=0.0.4")
         != std::string::npos);
@@ -143,11 +112,11 @@ TEST_CASE("other paths get 404, other methods 405",
   auto started = prometheus_endpoint::start(f.sys, loopback_ephemeral());
   REQUIRE(started);
   auto port = started.endpoint->port();
-  CHECK(http_request(port, "GET", "/").status == 404);
-  CHECK(http_request(port, "GET", "/metricsx").status == 404);
-  CHECK(http_request(port, "POST", "/metrics").status == 405);
-  CHECK(http_request(port, "GET", "/metrics?x=1").status == 200);
-  auto head = http_request(port, "HEAD", "/metrics");
+  CHECK(http_client::request(port, "GET", "/").status == 404);
+  CHECK(http_client::request(port, "GET", "/metricsx").status == 404);
+  CHECK(http_client::request(port, "POST", "/metrics").status == 405);
+  CHECK(http_client::request(port, "GET", "/metrics?x=1").status == 200);
+  auto head = http_client::request(port, "HEAD", "/metrics");
   CHECK(head.status == 200);
   CHECK(head.body.empty());
 }
