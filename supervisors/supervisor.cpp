@@ -24,6 +24,9 @@ struct child {
   bool stopping_for_restart = false;
   /// Waiting for its restart timer.
   bool restart_pending = false;
+  /// Former instances replaced by `replace_child_atom` that have not exited
+  /// yet: stopped at shutdown, never restarted.
+  std::vector<caf::actor> retiring;
 };
 
 struct supervisor_state {
@@ -55,9 +58,34 @@ child* find_child(sup_ptr self, const caf::actor_addr& addr) {
   return nullptr;
 }
 
+/// Forgets the retired instance `addr`; false when it is none.
+bool forget_retired(sup_ptr self, const caf::actor_addr& addr) {
+  for (auto& c : self->state.children) {
+    auto i = std::find_if(c.retiring.begin(), c.retiring.end(),
+                          [&](const caf::actor& a) {
+                            return a.address() == addr;
+                          });
+    if (i != c.retiring.end()) {
+      c.retiring.erase(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_retired(sup_ptr self, const caf::actor_addr& addr) {
+  for (auto& c : self->state.children)
+    for (auto& a : c.retiring)
+      if (a.address() == addr)
+        return true;
+  return false;
+}
+
 bool any_alive(sup_ptr self) {
   return std::any_of(self->state.children.begin(), self->state.children.end(),
-                     [](const child& c) { return static_cast<bool>(c.handle); });
+                     [](const child& c) {
+                       return c.handle || !c.retiring.empty();
+                     });
 }
 
 /// Stops every child: graceful exit now, kill after the longest timeout.
@@ -67,10 +95,12 @@ void shut_down(sup_ptr self, caf::error reason) {
   st.exit_reason = std::move(reason);
   std::chrono::milliseconds longest{0};
   for (auto& c : st.children) {
-    if (!c.handle)
-      continue;
-    self->send_exit(c.handle, caf::exit_reason::user_shutdown);
-    longest = std::max(longest, c.spec.shutdown_timeout);
+    for (auto& old : c.retiring)
+      self->send_exit(old, caf::exit_reason::user_shutdown);
+    if (c.handle)
+      self->send_exit(c.handle, caf::exit_reason::user_shutdown);
+    if (c.handle || !c.retiring.empty())
+      longest = std::max(longest, c.spec.shutdown_timeout);
   }
   if (!any_alive(self)) {
     self->quit(st.exit_reason);
@@ -182,15 +212,22 @@ caf::behavior supervisor_behavior(sup_ptr self, supervisor_flags flags,
   st.budget.emplace(st.flags.intensity, st.flags.period, st.flags.backoff,
                     st.flags.backoff_max);
   for (auto& spec : specs)
-    st.children.push_back(child{std::move(spec), {}, false, false});
+    st.children.push_back(child{std::move(spec), {}, false, false, {}});
   for (auto& c : st.children)
     start_child(self, c);
 
   self->set_down_handler([self](caf::down_msg& msg) {
-    auto* c = find_child(self, msg.source);
-    if (!c)
-      return;
     auto& half = self->state.half_exited;
+    auto* c = find_child(self, msg.source);
+    if (!c) {
+      if (!forget_retired(self, msg.source))
+        return;
+      if (half.erase(msg.source) == 0)
+        half.insert(msg.source);
+      if (self->state.shutting_down && !any_alive(self))
+        self->quit(self->state.exit_reason);
+      return;
+    }
     if (half.erase(msg.source) == 0)
       half.insert(msg.source);
     on_child_down(self, *c, msg.reason);
@@ -199,7 +236,7 @@ caf::behavior supervisor_behavior(sup_ptr self, supervisor_flags flags,
     // A child's exit is handled through its down message; anyone else's
     // exit message is a request to stop.
     auto& half = self->state.half_exited;
-    if (find_child(self, msg.source)) {
+    if (find_child(self, msg.source) || is_retired(self, msg.source)) {
       half.insert(msg.source);
       return;
     }
@@ -218,13 +255,30 @@ caf::behavior supervisor_behavior(sup_ptr self, supervisor_flags flags,
           start_child(self, c);
     },
     [self](kill_atom) {
-      for (auto& c : self->state.children)
-        if (c.handle) {
+      for (auto& c : self->state.children) {
+        if (c.handle || !c.retiring.empty())
           spdlog::warn("{}: child {} did not stop within {} ms; killing it",
                        self->state.flags.name, c.spec.id,
                        c.spec.shutdown_timeout.count());
+        if (c.handle)
           self->send_exit(c.handle, caf::exit_reason::kill);
-        }
+        for (auto& old : c.retiring)
+          self->send_exit(old, caf::exit_reason::kill);
+      }
+    },
+    [self](replace_child_atom, const std::string& id) -> caf::actor {
+      auto& st = self->state;
+      if (st.shutting_down)
+        return {};
+      for (auto& c : st.children) {
+        if (c.spec.id != id || !c.handle)
+          continue;
+        spdlog::debug("{}: replacing child {}", st.flags.name, id);
+        c.retiring.push_back(std::move(c.handle));
+        start_child(self, c);
+        return c.handle;
+      }
+      return {};
     },
     [self](lookup_atom, const std::string& id) -> caf::actor {
       for (auto& c : self->state.children)

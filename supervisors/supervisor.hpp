@@ -16,8 +16,16 @@
 /// child a `user_shutdown` exit, waits up to each child's shutdown timeout,
 /// kills the ones still alive, and quits once all are gone.
 ///
+/// Make-before-break replacement: `replace_child_atom` starts a new
+/// instance of a running child while the old one keeps running. The old
+/// instance is then the caller's to stop (an exit message); its exit is
+/// never restarted nor charged to the restart budget, and a shutdown stops
+/// it with the others. The new instance is the child from then on.
+///
 /// interface supervisor {
 ///   (lookup_atom, std::string id) -> (caf::actor)  // invalid if not running
+///   (replace_child_atom, std::string id) -> (caf::actor)  // the new
+///       // instance; invalid if the child is not running or shutting down
 /// }
 
 #include <caf/fwd.hpp>

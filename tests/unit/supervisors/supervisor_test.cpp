@@ -233,3 +233,57 @@ TEST_CASE("a child that ignores the stop is killed after its timeout",
                 caf::after(5s) >> [] {});
   CHECK(child_reason == caf::exit_reason::kill);
 }
+
+namespace {
+
+caf::actor replace(fixture& f, const caf::actor& sup, const std::string& id) {
+  caf::scoped_actor self{*f.sys};
+  caf::actor out;
+  self->request(sup, 5s, replace_child_atom::value, id)
+    .receive([&](caf::actor& a) { out = a; }, [](caf::error&) {});
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("replace_child starts a new instance while the old one runs",
+          "[supervisor]") {
+  fixture f;
+  auto flags = fast_flags(restart_strategy::one_for_one);
+  flags.intensity = 0; // any charged restart would escalate
+  auto sup = spawn_supervisor(*f.sys, flags, {make_child(f.log, "a")});
+  auto old = f.lookup(sup, "a");
+  auto fresh = replace(f, sup, "a");
+  REQUIRE(fresh);
+  CHECK(fresh != old);
+  CHECK(f.lookup(sup, "a") == fresh);
+  CHECK(f.log->count("a") == 2);
+  // The old instance is still alive; stopping it (even by a crash) neither
+  // restarts it nor spends the budget.
+  caf::scoped_actor self{*f.sys};
+  self->monitor(old);
+  caf::anon_send(old, crash_atom::value);
+  self->receive([](caf::down_msg&) {}, caf::after(5s) >> [] { FAIL("old"); });
+  std::this_thread::sleep_for(50ms);
+  CHECK(f.log->count("a") == 2);
+  CHECK(f.lookup(sup, "a") == fresh);
+  CHECK(!replace(f, sup, "missing"));
+  CHECK(f.stop_and_wait(sup) == caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a shutdown also stops replaced instances, killing stubborn ones",
+          "[supervisor]") {
+  fixture f;
+  auto sup = spawn_supervisor(
+    *f.sys, fast_flags(restart_strategy::one_for_one),
+    {make_child(f.log, "s", restart_type::permanent, true)});
+  auto old = f.lookup(sup, "s");
+  REQUIRE(replace(f, sup, "s"));
+  caf::scoped_actor self{*f.sys};
+  self->monitor(old);
+  CHECK(f.stop_and_wait(sup) == caf::exit_reason::user_shutdown);
+  caf::error old_reason;
+  self->receive([&](caf::down_msg& msg) { old_reason = msg.reason; },
+                caf::after(5s) >> [] {});
+  CHECK(old_reason == caf::exit_reason::kill);
+}
