@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/lifecycle_actor.hpp"
+#include "actors/pool_recycling.hpp"
 #include "actors/pool_requests.hpp"
 #include "actors/pool_state.hpp"
 #include "actors/worker_actor.hpp"
@@ -23,7 +25,6 @@ pool_status make_status(pool_ptr self) {
   s.name = st.cfg.name;
   s.profile = st.cfg.profile == worker_profile::thread ? "thread" : "process";
   s.size = st.cfg.size;
-  s.ready = static_cast<int>(st.workers.size());
   s.busy_slots = st.slots.busy_slots();
   s.total_slots = st.slots.total_slots();
   s.queue_depth = st.queue->size();
@@ -32,9 +33,14 @@ pool_status make_status(pool_ptr self) {
   s.queue_timeout_ms = st.cfg.queue_timeout.count();
   s.request_timeout_ms = st.cfg.request_timeout.count();
   s.failed = st.failed;
-  for (auto& [key, w] : st.workers)
+  for (auto& [key, w] : st.workers) {
+    auto leaving = draining(st, key);
+    if (!leaving)
+      ++s.ready;
     s.workers.push_back(worker_status{w.id, st.slots.busy(key),
-                                      w.info.slots, w.requests, w.info});
+                                      w.info.slots, w.requests, w.info,
+                                      w.memory_bytes, leaving});
+  }
   return s;
 }
 
@@ -73,8 +79,8 @@ void on_worker_ready(pool_ptr self, worker_ready& ev) {
   if (st.stopping)
     return;
   st.slots.add(ev.key, ev.info.slots);
-  st.workers[ev.key] = worker_entry{ev.worker, ev.id, ev.info, 0,
-                                    clock_type::now()};
+  st.workers[ev.key] = worker_entry{ev.worker, ev.id, ev.slot, ev.info, 0,
+                                    clock_type::now(), 0};
   if (telemetry::has_subscribers())
     telemetry::publish(self, telemetry::make_worker_started(
                                st.cfg.name, ev.id, ev.info.pid,
@@ -94,6 +100,7 @@ void on_worker_ready(pool_ptr self, worker_ready& ev) {
                  "work does not (use the process profile for that)",
                  st.cfg.name, ev.info.executable);
   }
+  on_replacement_ready(self, ev.slot);
   notify_ready_waiters(self);
   pump(self);
 }
@@ -126,6 +133,10 @@ void begin_stop(pool_ptr self, caf::error reason) {
   for (auto& [addr, rp] : st.permit_waiters)
     rp.deliver(false);
   st.permit_waiters.clear();
+  if (st.lifecycle) {
+    self->send_exit(st.lifecycle, caf::exit_reason::user_shutdown);
+    st.lifecycle = nullptr;
+  }
   if (!st.supervisor) {
     self->quit(reason);
     return;
@@ -161,11 +172,12 @@ std::vector<child_spec> worker_children(pool_ptr self) {
     child_spec spec;
     spec.id = st.cfg.name + "/slot" + std::to_string(i);
     spec.shutdown_timeout = st.cfg.shutdown_timeout + std::chrono::seconds{2};
-    spec.start = [cfg = st.cfg, env = st.env, pool,
-                  next_key](caf::local_actor* sup) {
+    spec.start = [cfg = st.cfg, env = st.env, pool, next_key,
+                  slot = spec.id](caf::local_actor* sup) {
       worker_spec w;
       w.key = ++*next_key;
       w.id = cfg.name + "/w" + std::to_string(w.key);
+      w.slot = slot;
       w.pool = cfg;
       w.env = env;
       w.pool_actor = pool;
@@ -194,6 +206,7 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
                st.cfg.adapter);
   st.supervisor = spawn_supervisor(self, std::move(flags),
                                    worker_children(self));
+  st.lifecycle = spawn_lifecycle(self, st.cfg);
 
   // CAF 0.17 drops a link when an exit message crosses it, so the pool also
   // monitors its supervisor to learn when it is gone.
@@ -243,7 +256,8 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
           telemetry::publish(self, telemetry::make_worker_recycled(
                                      st.cfg.name, w->second.id, *reason,
                                      clock_type::now() - w->second.ready_at,
-                                     w->second.requests, 0));
+                                     w->second.requests,
+                                     w->second.memory_bytes));
       }
       drop_worker(self, ev.key, ev.reason);
     },
@@ -263,6 +277,16 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
       return rp;
     },
     [self](tick_atom) { on_queue_tick(self); },
+    [self](lifecycle_atom) { return make_lifecycle_view(self); },
+    [self](recycle_atom, uint64_t key, const std::string& reason) {
+      auto why = recycle_reason_from_string(reason);
+      return why && begin_recycle(self, key, *why);
+    },
+    [self](recycle_atom, const std::string& worker_id) {
+      return on_manual_recycle(self, worker_id);
+    },
+    [self](const memory_samples& m) { on_memory_samples(self, m); },
+    [self](drain_atom, uint64_t key) { on_drain_deadline(self, key); },
     [self](status_atom) { return make_status(self); },
     [self](await_ready_atom) {
       auto rp = self->make_response_promise<pool_status>();

@@ -16,10 +16,16 @@
 /// every request with `pool_failed`, carrying the worker's own error and
 /// Python traceback, instead of restarting workers in a loop.
 ///
+/// Each pool also runs a lifecycle actor (actors/lifecycle_actor.hpp) that
+/// recycles workers make-before-break (see actors/pool_recycling.hpp).
+///
 /// interface pool {
 ///   (execute_atom, execute_request) -> (execute_reply)
 ///   (status_atom) -> (pool_status)
 ///   (await_ready_atom) -> (pool_status)  // once all ready, or failed
+///   (recycle_atom, std::string worker_id) -> (recycle_ack)
+///       // "" recycles every worker; returns at once; errors:
+///       // invalid_arguments (no such worker), pool_failed, shutting_down
 /// }
 
 #include <caf/fwd.hpp>

@@ -1,5 +1,6 @@
 #include "actors/pool_requests.hpp"
 
+#include "actors/pool_recycling.hpp"
 #include "bridge/json_values.hpp"
 #include "messages/atoms.hpp"
 #include "telemetry/bus.hpp"
@@ -54,6 +55,7 @@ void finish_call(pool_ptr self, uint64_t call_id, std::string result_json,
   } else {
     st.slots.release(call.worker_key);
   }
+  auto worker_key = call.worker_key;
   execute_reply reply;
   reply.result_json = std::move(result_json);
   reply.error = std::move(error);
@@ -61,6 +63,7 @@ void finish_call(pool_ptr self, uint64_t call_id, std::string result_json,
   reply.queue_us = call.queue_us;
   reply.run_us = micros_between(call.dispatched, clock_type::now());
   answer(self, call.promise, call.command, std::move(reply));
+  retire_if_drained(self, worker_key);
   pump(self);
 }
 
@@ -177,6 +180,7 @@ void on_call_done(pool_ptr self, call_done& done) {
 /// Removes a worker and fails what it had in flight with `why`.
 void drop_worker(pool_ptr self, uint64_t key, const failure& why) {
   auto& st = self->state;
+  forget_recycle_of(self, key);
   st.slots.remove(key);
   st.workers.erase(key);
   for (auto i = st.abandoned.begin(); i != st.abandoned.end();)
@@ -205,6 +209,7 @@ void on_abandoned_call_ended(pool_ptr self, const abandoned_call_ended& ev) {
   auto& st = self->state;
   if (st.abandoned.erase(ev.call_id) > 0) {
     st.slots.release(ev.worker_key);
+    retire_if_drained(self, ev.worker_key);
     pump(self);
   }
 }

@@ -15,6 +15,7 @@
 
 #include "actors/worker_environment.hpp"
 #include "core/config.hpp"
+#include "core/recycle_policy.hpp"
 #include "core/request_queue.hpp"
 #include "core/slot_table.hpp"
 #include "messages/requests.hpp"
@@ -61,9 +62,23 @@ using lost_call_atom = caf::atom_constant<caf::atom("sp_lost")>;
 struct worker_entry {
   caf::actor handle;
   std::string id;
+  /// The supervisor child it fills (see worker_spec::slot).
+  std::string slot;
   worker_info info;
   int64_t requests = 0;
   clock_type::time_point ready_at;
+  /// Latest PSS sample of its process (lifecycle actor); 0 until the first.
+  uint64_t memory_bytes = 0;
+};
+
+/// A make-before-break replacement under way, keyed by slot in pool_state.
+struct recycle_job {
+  /// The worker being replaced.
+  uint64_t old_key = 0;
+  recycle_reason reason = recycle_reason::manual;
+  /// Set once the replacement is ready: the old worker takes no new
+  /// requests and stops when its calls are done (or at the drain deadline).
+  bool draining = false;
 };
 
 struct pool_state {
@@ -91,6 +106,10 @@ struct pool_state {
   /// The thread-profile-on-a-GIL-build warning was given.
   bool gil_warned = false;
   std::optional<clock_type::time_point> tick_at;
+  /// Decides recycles, samples memory, publishes snapshots.
+  caf::actor lifecycle;
+  /// Recycles under way, by slot.
+  std::unordered_map<std::string, recycle_job> recycles;
 
   static inline const char* name = "snakepit.pool";
 };

@@ -185,7 +185,8 @@ bool check_ready_file(worker_ptr self) {
   auto startup = std::chrono::duration_cast<std::chrono::microseconds>(
     std::chrono::steady_clock::now() - st.launched_at);
   self->send(st.spec.pool_actor,
-             worker_ready{st.spec.key, st.spec.id, self, std::move(info),
+             worker_ready{st.spec.key, st.spec.id, st.spec.slot, self,
+                          std::move(info),
                           startup.count()});
   start_health_checks(self);
   return true;
@@ -481,6 +482,9 @@ caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
     [self](probe_atom) { on_probe_tick(self); },
     [self](activity_probe& probe) { on_activity(self, probe); },
     [self](health_atom) { on_health_tick(self); },
+    [self](drain_atom, bool graceful) {
+      stop(self, caf::exit_reason::user_shutdown, graceful);
+    },
     [self](ping_result& r) { on_ping_result(self, r); },
   };
 }

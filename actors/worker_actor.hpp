@@ -30,6 +30,9 @@ struct worker_spec {
   uint64_t key = 0;
   /// Human-readable id used in logs and replies, e.g. "default/w3".
   std::string id;
+  /// Id of the supervisor child this worker fills, e.g. "default/slot2";
+  /// a recycled worker's replacement fills the same slot.
+  std::string slot;
   /// The pool's configuration (interpreter, adapter, timeouts, slots).
   pool_config pool;
   /// Shared launcher and run directory.

@@ -111,12 +111,12 @@ bool recycle_policy::remove_worker(worker_key key) {
   return true;
 }
 
-bool recycle_policy::record_request(worker_key key) {
+bool recycle_policy::record_request(worker_key key, int64_t n) {
   auto i = workers_.find(key);
   if (i == workers_.end())
     return false;
   auto& w = i->second;
-  ++w.requests;
+  w.requests += n;
   if (w.limits.max_requests && !w.count_due_seq
       && w.requests >= *w.limits.max_requests)
     w.count_due_seq = ++seq_;

@@ -116,8 +116,8 @@ public:
   /// recycled, that recycle no longer counts as under way.
   bool remove_worker(worker_key key);
 
-  /// Counts one request routed to `key`.
-  bool record_request(worker_key key);
+  /// Counts `n` (default 1) more requests routed to `key`.
+  bool record_request(worker_key key, int64_t n = 1);
 
   /// Records a PSS sample of the worker's Python process. The first sample
   /// after start is the baseline: if it is already over the threshold, the

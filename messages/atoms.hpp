@@ -27,6 +27,21 @@ using health_atom = caf::atom_constant<caf::atom("sp_health")>;
 using restart_atom = caf::atom_constant<caf::atom("sp_restart")>;
 /// Lists the pools of a host: `(list_pools_atom) -> std::vector<pool_status>`.
 using list_pools_atom = caf::atom_constant<caf::atom("sp_pools")>;
+/// Starts a new instance of a supervised child while the old one keeps
+/// running: `(replace_child_atom, std::string id) -> caf::actor`.
+using replace_child_atom = caf::atom_constant<caf::atom("sp_replace")>;
+/// Recycles workers. To a pool: `(recycle_atom, std::string worker_id) ->
+/// recycle_ack` (an empty id: every worker). From a lifecycle actor to its
+/// pool: `(recycle_atom, uint64_t key, recycle_reason) -> bool`.
+using recycle_atom = caf::atom_constant<caf::atom("sp_recycle")>;
+/// A lifecycle actor's timer, and its request for the pool's workers:
+/// `(lifecycle_atom) -> lifecycle_view`.
+using lifecycle_atom = caf::atom_constant<caf::atom("sp_life")>;
+/// A pool's drain deadline of a recycled worker: `(drain_atom, uint64_t)`.
+/// To a worker: `(drain_atom, bool graceful)` stops it and its process
+/// (graceful: SIGTERM, grace, SIGKILL; else SIGKILL at once), without
+/// the exit message a kill would propagate to its supervisor.
+using drain_atom = caf::atom_constant<caf::atom("sp_drain")>;
 /// Finds a pool by name: `(lookup_atom, std::string) -> caf::actor`.
 using lookup_atom = caf::atom_constant<caf::atom("sp_lookup")>;
 

@@ -19,6 +19,12 @@ struct worker_status {
   int slots = 1;
   int64_t requests = 0;
   worker_info info;
+  /// PSS of its Python process at the last lifecycle check, bytes; 0 until
+  /// the first sample.
+  uint64_t memory_bytes = 0;
+  /// Being recycled: its replacement is ready, it takes no new requests and
+  /// stops once its calls in flight are done.
+  bool draining = false;
 };
 
 /// A pool's state: size, readiness, load, and why it failed if it did.
@@ -26,6 +32,7 @@ struct pool_status {
   std::string name;
   std::string profile;
   int size = 0;
+  /// Ready workers taking requests (draining ones not counted).
   int ready = 0;
   int busy_slots = 0;
   int total_slots = 0;
@@ -42,7 +49,7 @@ struct pool_status {
 
   /// True when every configured worker is ready.
   bool all_ready() const {
-    return failed.code == error_code::none && ready == size;
+    return failed.code == error_code::none && ready >= size;
   }
 };
 
@@ -50,7 +57,7 @@ struct pool_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_status& x) {
   return f(caf::meta::type_name("worker_status"), x.id, x.busy, x.slots,
-           x.requests, x.info);
+           x.requests, x.info, x.memory_bytes, x.draining);
 }
 
 /// Inspects pool_status.

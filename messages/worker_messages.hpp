@@ -30,6 +30,8 @@ struct worker_info {
 struct worker_ready {
   uint64_t key = 0;
   std::string id;
+  /// The supervisor child it fills (see worker_spec::slot).
+  std::string slot;
   caf::actor worker;
   worker_info info;
   /// From asking for the process to the ready handshake, microseconds.
@@ -118,7 +120,7 @@ typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
 /// Inspects worker_ready.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_ready& x) {
-  return f(caf::meta::type_name("worker_ready"), x.key, x.id, x.worker,
+  return f(caf::meta::type_name("worker_ready"), x.key, x.id, x.slot, x.worker,
            x.info, x.startup_us);
 }
 

@@ -115,6 +115,20 @@ client::await_ready(const std::string& pool,
   return out;
 }
 
+std::variant<recycle_ack, failure>
+client::recycle(const std::string& pool, const std::string& worker_id) {
+  auto entry = find_pool(pool);
+  if (!entry)
+    return make_failure(error_code::pool_not_found,
+                        "no pool named '" + pool + "'");
+  std::variant<recycle_ack, failure> out;
+  caf::scoped_actor self{sys_};
+  self->request(entry->handle, admin_timeout, recycle_atom::value, worker_id)
+    .receive([&](recycle_ack& ack) { out = std::move(ack); },
+             [&](caf::error& err) { out = from_caf_error(err); });
+  return out;
+}
+
 std::optional<pool_status> client::status(const std::string& pool) {
   auto entry = find_pool(pool);
   if (!entry)

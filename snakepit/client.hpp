@@ -11,8 +11,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "messages/lifecycle_messages.hpp"
 #include "messages/requests.hpp"
 #include "messages/status.hpp"
 
@@ -41,6 +43,14 @@ public:
 
   /// Current status of `pool`; nullopt if there is no such pool.
   std::optional<pool_status> status(const std::string& pool);
+
+  /// Recycles worker `worker_id` of `pool` (empty: every worker of it),
+  /// make-before-break, and returns at once with the workers scheduled.
+  /// Failures: `pool_not_found`, `invalid_arguments` (no such worker),
+  /// `pool_failed`, `shutting_down`.
+  std::variant<recycle_ack, failure> recycle(const std::string& pool,
+                                             const std::string& worker_id
+                                             = {});
 
 private:
   /// A pool's handle and the deadlines that bound a wait for its reply.

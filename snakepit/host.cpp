@@ -2,7 +2,16 @@
 
 #include <caf/all.hpp>
 
+#include <spdlog/spdlog.h>
+
+#include <limits>
+
+#include "admin/admin_endpoint.hpp"
+#include "admin/live_runs.hpp"
+#include "snakepit/admin_service.hpp"
 #include "snakepit/snakepit.hpp"
+#include "telemetry/log_subscriber.hpp"
+#include "telemetry/prometheus_endpoint.hpp"
 
 namespace snakepit {
 
@@ -18,9 +27,39 @@ host::start(host_config cfg) {
   register_types(*h->sys_cfg_);
   tune_for_latency(*h->sys_cfg_);
   h->sys_ = std::make_unique<caf::actor_system>(*h->sys_cfg_);
+  // The exporters subscribe before the pools start, so they see every
+  // worker start. On an error, `h`'s destructor undoes what was started.
+  const auto& tel = h->cfg_.telemetry;
+  if (tel.prometheus) {
+    if (tel.prometheus_port < 0
+        || tel.prometheus_port > std::numeric_limits<uint16_t>::max())
+      return "cannot start telemetry: telemetry.prometheus_port: must be "
+             "between 0 and 65535 (got "
+             + std::to_string(tel.prometheus_port) + ")";
+    telemetry::prometheus_options opts;
+    opts.address = tel.prometheus_address;
+    opts.port = static_cast<uint16_t>(tel.prometheus_port);
+    opts.allow_remote = tel.prometheus_allow_remote;
+    auto started = telemetry::prometheus_endpoint::start(*h->sys_, opts);
+    if (!started)
+      return "cannot start telemetry: " + started.error;
+    h->metrics_ = std::move(started.endpoint);
+    spdlog::info("serving Prometheus metrics on {}", h->metrics_->url());
+  }
+  if (tel.log_events)
+    h->event_log_ = telemetry::spawn_log_subscriber(*h->sys_);
   h->root_ = spawn_host(*h->sys_, h->cfg_, h->rt_);
   h->client_ = std::make_unique<snakepit::client>(
     *h->sys_, h->root_, h->cfg_.pools.front().name);
+  std::vector<std::string> pools;
+  for (const auto& pool : h->cfg_.pools)
+    pools.push_back(pool.name);
+  auto admin = admin::admin_endpoint::start(
+    admin::admin_socket_path(h->rt_->env()->run_path),
+    make_admin_handler(*h->client_, std::move(pools)));
+  if (auto* err = std::get_if<std::string>(&admin))
+    return "cannot start the admin endpoint: " + *err;
+  h->admin_ = std::move(std::get<std::unique_ptr<admin::admin_endpoint>>(admin));
   return h;
 }
 
@@ -53,8 +92,24 @@ std::vector<pool_status> host::await_ready() {
 void host::stop() {
   if (!sys_)
     return;
-  caf::anon_send_exit(root_, caf::exit_reason::user_shutdown);
-  root_ = nullptr;
+  // No admin request may reach the tree while it stops.
+  admin_.reset();
+  if (root_) {
+    // Wait for the tree to be down first, so that the exporters still see
+    // its last events (replies to calls cut short by the shutdown).
+    caf::scoped_actor self{*sys_};
+    self->monitor(root_);
+    caf::anon_send_exit(root_, caf::exit_reason::user_shutdown);
+    self->receive([](const caf::down_msg&) {});
+    root_ = nullptr;
+  }
+  // The exporters' actors live in the system: stopped here, or
+  // await_all_actors_done would wait for them forever.
+  metrics_.reset();
+  if (event_log_) {
+    caf::anon_send_exit(event_log_, caf::exit_reason::user_shutdown);
+    event_log_ = nullptr;
+  }
   // Calls still running on other threads get their replies (shutting_down
   // at worst) before the client goes.
   sys_->await_all_actors_done();

@@ -1,7 +1,8 @@
 #pragma once
 
 /// A whole Snakepit host for code outside actors: its own actor system, the
-/// runtime, the root supervisor with every pool of a config, and a blocking
+/// runtime, the root supervisor with every pool of a config, the telemetry
+/// exporters the config's `[telemetry]` table asks for, and a blocking
 /// client; stopped in the right order.
 ///
 ///   auto started = snakepit::host::start(snakepit::default_config());
@@ -22,13 +23,26 @@
 #include "snakepit/client.hpp"
 #include "snakepit/runtime.hpp"
 
+namespace snakepit::telemetry {
+class prometheus_endpoint;
+} // namespace snakepit::telemetry
+
+namespace snakepit::admin {
+class admin_endpoint;
+} // namespace snakepit::admin
+
 namespace snakepit {
 
 /// Owns a running host; the destructor stops it (pools, workers, processes).
 class host {
 public:
-  /// Starts every pool of `cfg` in a new actor system. Returns an error text
-  /// if the runtime cannot be created (e.g. an unsafe run directory).
+  /// Starts every pool of `cfg` in a new actor system, after the exporters
+  /// of `cfg.telemetry` (so they see the first workers start), and serves
+  /// the admin socket (`<run dir>/admin.sock`, see snakepit/admin_service.hpp)
+  /// that `snakepit recycle` talks to. Returns an error text if the runtime
+  /// cannot be created (e.g. an unsafe run directory), the Prometheus
+  /// endpoint cannot start (e.g. its port is in use: the text names the
+  /// address and port) or the admin socket cannot be created.
   static std::variant<std::unique_ptr<host>, std::string>
   start(host_config cfg);
 
@@ -66,8 +80,16 @@ public:
     return cfg_;
   }
 
+  /// The Prometheus endpoint (its bound address and port, e.g. after
+  /// `prometheus_port = 0`); nullptr when `telemetry.prometheus` is off or
+  /// the host has stopped.
+  const telemetry::prometheus_endpoint* metrics_endpoint() const {
+    return metrics_.get();
+  }
+
   /// Stops the tree and waits for every actor (each worker stops its
-  /// process: SIGTERM, grace, SIGKILL), then the runtime. Idempotent.
+  /// process: SIGTERM, grace, SIGKILL), then the telemetry exporters, then
+  /// the runtime. Idempotent.
   void stop();
 
 private:
@@ -79,6 +101,11 @@ private:
   std::shared_ptr<snakepit::runtime> rt_;
   caf::actor root_;
   std::unique_ptr<snakepit::client> client_;
+  // Answers the `snakepit` CLI on `<run dir>/admin.sock`.
+  std::unique_ptr<admin::admin_endpoint> admin_;
+  // The exporters; both live in `sys_` and go before it.
+  std::unique_ptr<telemetry::prometheus_endpoint> metrics_;
+  caf::actor event_log_;
 };
 
 } // namespace snakepit

@@ -16,6 +16,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<worker_status>>(
     "std::vector<snakepit::worker_status>");
   cfg.add_message_type<pool_status>("snakepit::pool_status");
+  cfg.add_message_type<recycle_ack>("snakepit::recycle_ack");
   cfg.add_message_type<std::vector<pool_status>>(
     "std::vector<snakepit::pool_status>");
   cfg.add_error_category(

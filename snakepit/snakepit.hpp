@@ -27,6 +27,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "messages/atoms.hpp"
+#include "messages/lifecycle_messages.hpp"
 #include "messages/requests.hpp"
 #include "messages/status.hpp"
 #include "snakepit/client.hpp"

@@ -50,6 +50,17 @@ event make_worker_recycled(const std::string& pool, const std::string& worker,
   return ev;
 }
 
+event make_memory_over_limit(const std::string& pool,
+                             const std::string& worker, uint64_t memory_bytes,
+                             uint64_t threshold_bytes) {
+  auto ev = make(events::worker_memory_over_limit);
+  ev.measurements[keys::memory_bytes] = static_cast<double>(memory_bytes);
+  ev.measurements[keys::threshold_bytes] = static_cast<double>(threshold_bytes);
+  ev.metadata[keys::pool] = pool;
+  ev.metadata[keys::worker] = worker;
+  return ev;
+}
+
 event make_health_check_failed(const std::string& pool,
                                const std::string& worker, int misses,
                                const std::string& reason) {

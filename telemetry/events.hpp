@@ -30,6 +30,8 @@ inline constexpr const char* pool_saturated = "snakepit.pool.saturated";
 inline constexpr const char* pool_capacity_reached =
   "snakepit.pool.capacity_reached";
 inline constexpr const char* request_executed = "snakepit.request.executed";
+inline constexpr const char* worker_memory_over_limit =
+  "snakepit.worker.memory_over_limit";
 } // namespace events
 
 /// Keys of measurements (numbers, SI units named in the key) and metadata
@@ -40,6 +42,7 @@ inline constexpr const char* startup_seconds = "startup_seconds";
 inline constexpr const char* uptime_seconds = "uptime_seconds";
 inline constexpr const char* requests = "requests";
 inline constexpr const char* memory_bytes = "memory_bytes";
+inline constexpr const char* threshold_bytes = "threshold_bytes";
 inline constexpr const char* misses = "misses";
 inline constexpr const char* queue_size = "queue_size";
 inline constexpr const char* max_queue_size = "max_queue_size";
@@ -103,6 +106,12 @@ event make_worker_started(const std::string& pool, const std::string& worker,
 event make_worker_recycled(const std::string& pool, const std::string& worker,
                            recycle_reason reason, seconds uptime,
                            uint64_t requests, uint64_t memory_bytes);
+
+/// A worker's first memory sample was already over its memory threshold:
+/// reported once; it keeps serving and is not recycled for memory.
+event make_memory_over_limit(const std::string& pool,
+                             const std::string& worker, uint64_t memory_bytes,
+                             uint64_t threshold_bytes);
 
 /// A worker missed a health check; `misses` counts consecutive misses and
 /// `reason` says what failed (e.g. "timeout", "unreachable").
@@ -168,6 +177,9 @@ inline constexpr const char* recycled_m[] = {
   keys::uptime_seconds, keys::requests, keys::memory_bytes};
 inline constexpr const char* recycled_d[] = {keys::pool, keys::worker,
                                              keys::reason};
+inline constexpr const char* over_limit_m[] = {keys::memory_bytes,
+                                               keys::threshold_bytes};
+inline constexpr const char* over_limit_d[] = {keys::pool, keys::worker};
 inline constexpr const char* health_m[] = {keys::misses};
 inline constexpr const char* health_d[] = {keys::pool, keys::worker,
                                            keys::reason};
@@ -186,7 +198,7 @@ inline constexpr const char* executed_d[] = {keys::pool, keys::worker,
 } // namespace detail
 
 /// Every event with its measurement and metadata keys.
-inline constexpr std::array<event_spec, 6> event_table{{
+inline constexpr std::array<event_spec, 7> event_table{{
   {events::worker_started, detail::started_m, detail::started_d,
    "a worker's process completed its ready handshake"},
   {events::worker_recycled, detail::recycled_m, detail::recycled_d,
@@ -201,6 +213,10 @@ inline constexpr std::array<event_spec, 6> event_table{{
   {events::request_executed, detail::executed_m, detail::executed_d,
    "every request got its reply, including those that waited in the queue "
    "or never reached a worker"},
+  {events::worker_memory_over_limit, detail::over_limit_m,
+   detail::over_limit_d,
+   "a worker's first memory sample (PSS) was already over its "
+   "memory_threshold_mb: reported once, it keeps serving"},
 }};
 
 /// The row of `name`, or nullptr for an unknown event.
@@ -212,7 +228,7 @@ struct worker_gauges {
   std::string worker;
   int slots = 1;
   int busy = 0;
-  /// Resident memory of its process; 0 when unknown.
+  /// PSS of its Python process; 0 when unknown.
   uint64_t memory_bytes = 0;
 };
 

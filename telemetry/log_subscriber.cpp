@@ -22,7 +22,8 @@ int log_level(const event& ev) {
   if (ev.name == events::request_executed)
     return level_enum::debug;
   if (ev.name == events::worker_health_check_failed
-      || ev.name == events::pool_saturated)
+      || ev.name == events::pool_saturated
+      || ev.name == events::worker_memory_over_limit)
     return level_enum::warn;
   if (ev.name == events::worker_recycled) {
     const auto& reason = ev.meta(keys::reason);

@@ -262,3 +262,44 @@ TEST_CASE("cli: exec never aborts at exit",
   }
   CHECK(aborted == 0);
 }
+
+TEST_CASE("cli: recycle asks a running host to replace its workers",
+          "[integration][cli][recycling]") {
+  temp_dir tmp;
+  auto cfg = write_config(tmp, 2);
+  auto nobody = run_command({cli_path(), "recycle", "-c", cfg, "--pool",
+                             "default"});
+  INFO(describe_run(nobody));
+  CHECK(nobody.exit_code == 1);
+  CHECK(contains(nobody.err, "no running snakepit host found under"));
+
+  child_process host{{cli_path(), "run", "-c", cfg}};
+  auto workers = start_serving(host);
+  auto unknown = run_command({cli_path(), "recycle", "-c", cfg, "--pool",
+                              "default", "--worker", "default/w9"});
+  INFO(describe_run(unknown));
+  CHECK(unknown.exit_code == 1);
+  CHECK(contains(unknown.err, "no worker \"default/w9\""));
+  auto nopool = run_command({cli_path(), "recycle", "-c", cfg, "--pool",
+                             "gpu"});
+  CHECK(nopool.exit_code == 1);
+  CHECK(contains(nopool.err, "no pool named 'gpu'"));
+
+  auto r = run_command({cli_path(), "recycle", "-c", cfg, "--pool",
+                        "default"});
+  INFO(describe_run(r));
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.out, "recycling 2 worker(s)"));
+  CHECK(contains(r.out, "default/w1"));
+  CHECK(contains(r.out, "default/w2"));
+  // One after the other, each replacement ready before its worker goes.
+  REQUIRE(host.wait_for_stderr("default/w2 recycled (manual)", patience));
+  REQUIRE(host.wait_for_stderr("default/w1 recycled (manual)", patience));
+  for (int pid : workers)
+    CHECK(eventually([&] { return process_gone(pid); }));
+  CHECK(eventually([&] { return python_children_of(host.pid()).size() == 2; }));
+  host.signal(SIGTERM);
+  auto code = host.wait_exit(patience);
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+}

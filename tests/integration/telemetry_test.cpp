@@ -4,53 +4,15 @@
 #include <catch2/catch.hpp>
 
 #include <future>
-#include <mutex>
 
 #include "calls.hpp"
-#include "telemetry/bus.hpp"
-#include "telemetry/events.hpp"
+#include "event_log.hpp"
 
 using namespace snakepit;
 using namespace snakepit::it;
 using std::chrono::milliseconds;
 namespace tel = snakepit::telemetry;
 
-namespace {
-
-/// Events received by a callback subscription, safe to read from the test.
-struct received_events {
-  std::mutex mtx;
-  std::vector<tel::event> events;
-
-  std::vector<tel::event> named(const std::string& name) {
-    std::lock_guard<std::mutex> guard{mtx};
-    std::vector<tel::event> out;
-    for (const auto& ev : events)
-      if (ev.name == name)
-        out.push_back(ev);
-    return out;
-  }
-};
-
-/// Every documented key of the event is present.
-void check_documented_fields(const tel::event& ev) {
-  INFO(ev.name);
-  const tel::event_spec* spec = nullptr;
-  for (const auto& s : tel::event_table)
-    if (ev.name == s.name)
-      spec = &s;
-  REQUIRE(spec != nullptr);
-  for (const char* key : spec->measurements) {
-    INFO("measurement " << key);
-    CHECK(ev.measurements.count(key) == 1);
-  }
-  for (const char* key : spec->metadata) {
-    INFO("metadata " << key);
-    CHECK(ev.metadata.count(key) == 1);
-  }
-}
-
-} // namespace
 
 TEST_CASE("telemetry: a subscriber receives the pool's events with their "
           "documented fields",
@@ -59,11 +21,7 @@ TEST_CASE("telemetry: a subscriber receives the pool's events with their "
   auto cfg = make_config(tmp / "run", 1);
   cfg.pools[0].queue_size = 1;
   host_fixture host{cfg};
-  auto received = std::make_shared<received_events>();
-  auto sub = tel::subscribe(host.system(), [received](const tel::event& ev) {
-    std::lock_guard<std::mutex> guard{received->mtx};
-    received->events.push_back(ev);
-  });
+  event_log received{host.system()};
   REQUIRE(host.await_ready().all_ready());
 
   // request.executed, success and failure; capacity_reached (1 slot).
@@ -71,9 +29,9 @@ TEST_CASE("telemetry: a subscriber receives the pool's events with their "
   REQUIRE(host.exec("fail", R"({"message": "x"})").error.code
           == error_code::python_error);
   REQUIRE(eventually(
-    [&] { return received->named(tel::events::request_executed).size() >= 2; },
+    [&] { return received.named(tel::events::request_executed).size() >= 2; },
     5000ms));
-  auto executed = received->named(tel::events::request_executed);
+  auto executed = received.named(tel::events::request_executed);
   CHECK(executed[0].meta(tel::keys::command) == "add");
   CHECK(executed[0].meta(tel::keys::success) == "true");
   CHECK(executed[0].meta(tel::keys::worker) == "default/w1");
@@ -81,7 +39,7 @@ TEST_CASE("telemetry: a subscriber receives the pool's events with their "
   CHECK(executed[1].meta(tel::keys::command) == "fail");
   CHECK(executed[1].meta(tel::keys::success) == "false");
   CHECK(executed[1].meta(tel::keys::error) == "python_error");
-  CHECK_FALSE(received->named(tel::events::pool_capacity_reached).empty());
+  CHECK_FALSE(received.named(tel::events::pool_capacity_reached).empty());
 
   // pool.saturated: one call runs, one waits, the third is refused.
   auto running = std::async(std::launch::async,
@@ -95,14 +53,14 @@ TEST_CASE("telemetry: a subscriber receives the pool's events with their "
   auto queued = waiting.get();
   CHECK(queued.ok());
   REQUIRE(eventually(
-    [&] { return !received->named(tel::events::pool_saturated).empty(); },
+    [&] { return !received.named(tel::events::pool_saturated).empty(); },
     5000ms));
   // The queued request is reported too, with its wait.
   REQUIRE(eventually(
-    [&] { return received->named(tel::events::request_executed).size() >= 5; },
+    [&] { return received.named(tel::events::request_executed).size() >= 5; },
     5000ms));
   bool queued_reported = false;
-  for (const auto& ev : received->named(tel::events::request_executed))
+  for (const auto& ev : received.named(tel::events::request_executed))
     if (ev.meta(tel::keys::command) == "sleep"
         && ev.measurement(tel::keys::queue_wait_seconds) > 0)
       queued_reported = true;
@@ -112,29 +70,24 @@ TEST_CASE("telemetry: a subscriber receives the pool's events with their "
   CHECK(host.exec("crash", R"({"code": 3})").error.code
         == error_code::worker_crashed);
   auto replacement_started = [&] {
-    for (const auto& ev : received->named(tel::events::worker_started))
+    for (const auto& ev : received.named(tel::events::worker_started))
       if (ev.meta(tel::keys::worker) == "default/w2")
         return true;
     return false;
   };
   REQUIRE(eventually(
     [&] {
-      return !received->named(tel::events::worker_recycled).empty()
+      return !received.named(tel::events::worker_recycled).empty()
              && replacement_started();
     },
     15000ms));
-  auto recycled = received->named(tel::events::worker_recycled).front();
+  auto recycled = received.named(tel::events::worker_recycled).front();
   CHECK(recycled.meta(tel::keys::reason) == "crashed");
   CHECK(recycled.meta(tel::keys::worker) == "default/w1");
-  for (const auto& ev : received->named(tel::events::worker_started))
+  for (const auto& ev : received.named(tel::events::worker_started))
     CHECK(ev.measurement(tel::keys::startup_seconds) > 0);
 
-  std::vector<tel::event> all;
-  {
-    std::lock_guard<std::mutex> guard{received->mtx};
-    all = received->events;
-  }
-  for (const auto& ev : all)
+  for (const auto& ev : received.all())
     check_documented_fields(ev);
-  sub.cancel();
+  received.cancel();
 }

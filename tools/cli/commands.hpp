@@ -32,4 +32,16 @@ int exec_command(const common_options& opts, const exec_options& exec);
 /// `snakepit demo`: the main job; a pool doing a batch of real work.
 int demo_command(const common_options& opts, int requests);
 
+/// Options of `snakepit recycle`.
+struct recycle_options {
+  std::string pool;
+  /// Empty: every worker of the pool.
+  std::string worker;
+  /// Empty: the only host running under the config's run base.
+  std::string run_id;
+};
+
+/// `snakepit recycle`: ask a running host to recycle workers of a pool.
+int recycle_command(const common_options& opts, const recycle_options& r);
+
 } // namespace snakepit::cli

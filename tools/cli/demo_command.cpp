@@ -80,6 +80,9 @@ int demo_command(const common_options& opts, int requests) {
   auto cfg = prepare(opts.config_path, opts.log_level);
   if (!cfg)
     return 2;
+  // A short-lived host serves no metrics: it would only take the port of
+  // a `snakepit run` of the same config.
+  cfg->telemetry.prometheus = false;
   auto started = snakepit::host::start(*cfg);
   if (auto* err = std::get_if<std::string>(&started)) {
     std::cerr << *err << '\n';

@@ -29,6 +29,9 @@ int exec_command(const common_options& opts, const exec_options& exec) {
   auto cfg = prepare(opts.config_path, opts.log_level);
   if (!cfg)
     return 2;
+  // A short-lived host serves no metrics: it would only take the port of
+  // a `snakepit run` of the same config.
+  cfg->telemetry.prometheus = false;
   execute_request req;
   req.command = exec.command;
   req.args_json = exec.args_json;

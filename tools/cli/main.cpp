@@ -47,10 +47,25 @@ int main(int argc, char** argv) {
     ->capture_default_str()
     ->check(CLI::Range(1, 100000));
 
+  recycle_options recycle;
+  auto* recycle_cmd = app.add_subcommand(
+    "recycle", "Ask a running host (`snakepit run`) to recycle workers of a "
+               "pool, make-before-break; returns at once");
+  add_common(recycle_cmd);
+  recycle_cmd->add_option("-p,--pool", recycle.pool, "Pool name")->required();
+  recycle_cmd->add_option("-w,--worker", recycle.worker,
+                          "Worker id, e.g. default/w3 (default: every "
+                          "worker of the pool)");
+  recycle_cmd->add_option("--run", recycle.run_id,
+                          "Run id of the host (default: the only host "
+                          "running under the config's run_dir)");
+
   CLI11_PARSE(app, argc, argv);
   if (run->parsed())
     return run_command(common);
   if (exec_cmd->parsed())
     return exec_command(common, exec);
+  if (recycle_cmd->parsed())
+    return recycle_command(common, recycle);
   return demo_command(common, demo_requests);
 }

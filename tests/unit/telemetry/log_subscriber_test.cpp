@@ -60,6 +60,8 @@ TEST_CASE("the log subscriber writes one line per event", "[telemetry][log]") {
   CHECK(out.find("info snakepit.worker.recycled") != std::string::npos);
   CHECK(out.find("info snakepit.pool.capacity_reached") != std::string::npos);
   CHECK(out.find("debug snakepit.request.executed") != std::string::npos);
-  CHECK(std::count(out.begin(), out.end(), '\n') == 6);
+  CHECK(out.find("warning snakepit.worker.memory_over_limit")
+        != std::string::npos);
+  CHECK(std::count(out.begin(), out.end(), '\n') == 7);
   f.stop(log);
 }

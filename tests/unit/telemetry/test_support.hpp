@@ -61,5 +61,6 @@ inline std::vector<snakepit::telemetry::event> one_of_each() {
     make_capacity_reached("default", "default/w3", 8, 8),
     make_request_executed("default", "default/w3", "add", true, 2500us,
                           500us),
+    make_memory_over_limit("default", "default/w4", 314572800, 209715200),
   };
 }

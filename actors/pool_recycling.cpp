@@ -1,0 +1,226 @@
+#include "actors/pool_recycling.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "actors/pool_requests.hpp"
+#include "messages/atoms.hpp"
+#include "messages/errors.hpp"
+#include "telemetry/bus.hpp"
+#include "telemetry/events.hpp"
+
+namespace snakepit::detail {
+
+namespace {
+
+constexpr double mib = 1024.0 * 1024.0;
+
+double seconds_since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+void report_ended(pool_ptr self, uint64_t key, bool completed) {
+  if (auto& lc = self->state.lifecycle)
+    self->send(lc, recycle_ended{key, completed});
+}
+
+/// The replacement could not be started: the old worker keeps serving.
+void cancel_recycle(pool_ptr self, const std::string& slot, uint64_t key,
+                    const std::string& why) {
+  auto& st = self->state;
+  auto j = st.recycles.find(slot);
+  if (j == st.recycles.end() || j->second.old_key != key
+      || j->second.draining)
+    return;
+  st.recycles.erase(j);
+  spdlog::warn("pool {}: recycle of worker key {} abandoned: {}", st.cfg.name,
+               key, why);
+  report_ended(self, key, false);
+}
+
+/// Stops the drained (or, when `forced`, still busy) worker `key`.
+void retire(pool_ptr self, uint64_t key, bool forced) {
+  auto& st = self->state;
+  auto w = st.workers.find(key);
+  auto j = st.recycles.find(w->second.slot);
+  auto reason = j->second.reason;
+  st.recycles.erase(j);
+  auto& entry = w->second;
+  spdlog::info("pool {}: {} recycled ({}) after {} requests, {:.1f} s up, "
+               "PSS {:.1f} MiB{}",
+               st.cfg.name, entry.id, to_string(reason), entry.requests,
+               seconds_since(entry.ready_at), entry.memory_bytes / mib,
+               forced ? "; killed with calls still running" : "");
+  if (telemetry::has_subscribers())
+    telemetry::publish(self, telemetry::make_worker_recycled(
+                               st.cfg.name, entry.id, reason,
+                               clock_type::now() - entry.ready_at,
+                               static_cast<uint64_t>(entry.requests),
+                               entry.memory_bytes));
+  auto handle = entry.handle;
+  auto why = make_failure(error_code::worker_crashed,
+                          "worker " + entry.id + " was recycled ("
+                            + to_string(reason)
+                            + ") and its call did not finish within "
+                              "drain_timeout ("
+                            + std::to_string(st.cfg.drain_timeout.count())
+                            + " ms)");
+  drop_worker(self, key, why);
+  self->send(handle, drain_atom::value, !forced);
+  report_ended(self, key, true);
+  pump(self);
+}
+
+/// The recycle job of worker `key` if it is draining, else nullptr.
+const recycle_job* draining_job(const pool_state& st, uint64_t key) {
+  auto w = st.workers.find(key);
+  if (w == st.workers.end())
+    return nullptr;
+  auto j = st.recycles.find(w->second.slot);
+  if (j == st.recycles.end() || !j->second.draining
+      || j->second.old_key != key)
+    return nullptr;
+  return &j->second;
+}
+
+} // namespace
+
+bool draining(const pool_state& st, uint64_t key) {
+  return draining_job(st, key) != nullptr;
+}
+
+lifecycle_view make_lifecycle_view(pool_ptr self) {
+  auto& st = self->state;
+  lifecycle_view v;
+  auto now = clock_type::now();
+  for (auto& [key, w] : st.workers)
+    v.workers.push_back(worker_view{
+      key, w.id, w.info.pid, w.requests,
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - w.ready_at)
+        .count(),
+      w.info.slots, st.slots.busy(key)});
+  auto ready = static_cast<int>(std::count_if(
+    st.workers.begin(), st.workers.end(),
+    [&](const auto& kv) { return !draining(st, kv.first); }));
+  v.starting = std::max(0, st.cfg.size - ready);
+  v.queue_depth = st.queue->size();
+  v.serving = !st.stopping && st.failed.code == error_code::none
+              && st.supervisor;
+  return v;
+}
+
+bool begin_recycle(pool_ptr self, uint64_t key, recycle_reason reason) {
+  auto& st = self->state;
+  if (st.stopping || st.failed.code != error_code::none || !st.supervisor)
+    return false;
+  auto w = st.workers.find(key);
+  if (w == st.workers.end() || st.recycles.count(w->second.slot) > 0)
+    return false;
+  auto slot = w->second.slot;
+  st.recycles.emplace(slot, recycle_job{key, reason, false});
+  spdlog::info("pool {}: recycling {} ({}); starting its replacement",
+               st.cfg.name, w->second.id, to_string(reason));
+  self->request(st.supervisor, caf::infinite, replace_child_atom::value, slot)
+    .then(
+      [self, slot, key](const caf::actor& fresh) {
+        if (!fresh)
+          cancel_recycle(self, slot, key,
+                         "its slot is restarting or the pool is stopping");
+      },
+      [self, slot, key](const caf::error& err) {
+        cancel_recycle(self, slot, key, from_caf_error(err).message);
+      });
+  return true;
+}
+
+void on_replacement_ready(pool_ptr self, const std::string& slot) {
+  auto& st = self->state;
+  auto j = st.recycles.find(slot);
+  if (j == st.recycles.end() || j->second.draining)
+    return;
+  auto old_key = j->second.old_key;
+  if (st.workers.count(old_key) == 0) {
+    // The old worker went away (crashed) before its replacement was ready.
+    st.recycles.erase(j);
+    report_ended(self, old_key, true);
+    return;
+  }
+  j->second.draining = true;
+  st.slots.set_accepting(old_key, false);
+  if (st.slots.busy(old_key) == 0) {
+    retire(self, old_key, false);
+    return;
+  }
+  self->delayed_send(self, st.cfg.drain_timeout, drain_atom::value, old_key);
+}
+
+void retire_if_drained(pool_ptr self, uint64_t key) {
+  auto& st = self->state;
+  if (draining(st, key) && st.slots.busy(key) == 0)
+    retire(self, key, false);
+}
+
+void on_drain_deadline(pool_ptr self, uint64_t key) {
+  auto& st = self->state;
+  if (draining(st, key))
+    retire(self, key, st.slots.busy(key) > 0);
+}
+
+void forget_recycle_of(pool_ptr self, uint64_t key) {
+  auto& st = self->state;
+  auto w = st.workers.find(key);
+  if (w == st.workers.end())
+    return;
+  auto j = st.recycles.find(w->second.slot);
+  if (j != st.recycles.end() && j->second.old_key == key
+      && j->second.draining) {
+    st.recycles.erase(j);
+    report_ended(self, key, true);
+  }
+}
+
+caf::result<recycle_ack> on_manual_recycle(pool_ptr self,
+                                           const std::string& worker_id) {
+  auto& st = self->state;
+  if (st.failed.code != error_code::none)
+    return to_caf_error(st.failed);
+  if (st.stopping || !st.lifecycle)
+    return to_caf_error(make_failure(error_code::shutting_down,
+                                     "pool " + st.cfg.name + " is stopping"));
+  manual_recycle order;
+  recycle_ack ack;
+  std::vector<std::string> known;
+  for (auto& [key, w] : st.workers) {
+    if (draining(st, key))
+      continue;
+    known.push_back(w.id);
+    if (worker_id.empty() || w.id == worker_id) {
+      order.keys.push_back(key);
+      ack.workers.push_back(w.id);
+    }
+  }
+  if (!worker_id.empty() && order.keys.empty()) {
+    std::sort(known.begin(), known.end());
+    std::string list;
+    for (const auto& id : known)
+      list += (list.empty() ? "" : ", ") + id;
+    return to_caf_error(make_failure(
+      error_code::invalid_arguments,
+      "pool " + st.cfg.name + " has no worker \"" + worker_id
+        + "\" taking requests (its workers: "
+        + (list.empty() ? "none ready" : list) + ")"));
+  }
+  std::sort(ack.workers.begin(), ack.workers.end());
+  self->send(st.lifecycle, std::move(order));
+  return ack;
+}
+
+void on_memory_samples(pool_ptr self, const memory_samples& m) {
+  auto& st = self->state;
+  for (const auto& s : m.samples)
+    if (auto w = st.workers.find(s.key); w != st.workers.end())
+      w->second.memory_bytes = s.bytes;
+}
+
+} // namespace snakepit::detail

@@ -1,0 +1,48 @@
+#pragma once
+
+/// Internal to the pool actor: make-before-break recycling. The lifecycle
+/// actor decides which worker goes and why; the pool asks its supervisor
+/// for a replacement in the same slot, keeps routing to the old worker
+/// until the replacement is ready, then stops routing to the old one, lets
+/// its calls in flight finish (up to `drain_timeout`, then kills it) and
+/// stops it. The pool never has fewer ready workers than its size because
+/// of a recycle.
+
+#include "actors/pool_state.hpp"
+#include "messages/lifecycle_messages.hpp"
+
+namespace snakepit::detail {
+
+/// What the lifecycle actor needs of the pool: its workers and load.
+lifecycle_view make_lifecycle_view(pool_ptr self);
+
+/// Starts replacing worker `key` for `reason`; false (nothing started)
+/// when the pool is stopping or failed, the worker is unknown, or its slot
+/// is already being recycled.
+bool begin_recycle(pool_ptr self, uint64_t key, recycle_reason reason);
+
+/// A worker became ready in `slot`: if it replaces one, drain the old one.
+void on_replacement_ready(pool_ptr self, const std::string& slot);
+
+/// A slot of worker `key` was freed: a draining worker with no busy slot
+/// left is stopped.
+void retire_if_drained(pool_ptr self, uint64_t key);
+
+/// The drain deadline of worker `key` passed: it is killed if still there.
+void on_drain_deadline(pool_ptr self, uint64_t key);
+
+/// Worker `key` is being removed (it crashed, or the pool stops): ends a
+/// drain of it that can no longer complete.
+void forget_recycle_of(pool_ptr self, uint64_t key);
+
+/// A user asked to recycle worker `worker_id` (empty: every worker).
+caf::result<recycle_ack> on_manual_recycle(pool_ptr self,
+                                           const std::string& worker_id);
+
+/// Stores the lifecycle actor's memory samples.
+void on_memory_samples(pool_ptr self, const memory_samples& m);
+
+/// True when worker `key` is draining (being recycled, replacement ready).
+bool draining(const pool_state& st, uint64_t key);
+
+} // namespace snakepit::detail

@@ -1,0 +1,33 @@
+#pragma once
+
+/// What a running host answers on its admin socket (see admin/): the
+/// operations of the `snakepit` CLI against a live host.
+///
+///   {"op":"status"}                                  -> {"ok":true,"pools":[...]}
+///   {"op":"recycle","pool":"default"}                -> {"ok":true,"workers":[...]}
+///   {"op":"recycle","pool":"default","worker":"default/w3"}
+///
+/// The handler runs on the admin endpoint's own thread and waits there for
+/// the pools' answers (never on a CAF scheduler thread).
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "admin/admin_protocol.hpp"
+#include "messages/status.hpp"
+#include "snakepit/client.hpp"
+
+namespace snakepit {
+
+/// A pool's status as JSON (the fields of `pool_status`; workers with id,
+/// pid, busy, slots, requests, memory_bytes, draining).
+nlohmann::json to_json(const pool_status& s);
+
+/// The admin request handler of a host whose pools are `pools`, reached
+/// through `c` (which must outlive the handler).
+admin::request_handler make_admin_handler(client& c,
+                                          std::vector<std::string> pools);
+
+} // namespace snakepit

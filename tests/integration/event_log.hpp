@@ -1,0 +1,75 @@
+#pragma once
+
+/// Records the telemetry events of a host for a test: a callback
+/// subscription appends them under a mutex; the test reads copies.
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "telemetry/bus.hpp"
+#include "telemetry/events.hpp"
+
+namespace snakepit::it {
+
+/// Events received so far, safe to read from the test thread.
+class event_log {
+public:
+  /// Subscribes to the events of `sys` until destroyed.
+  explicit event_log(caf::actor_system& sys)
+    : events_(std::make_shared<shared>()) {
+    sub_ = telemetry::subscribe(sys, [events = events_](
+                                       const telemetry::event& ev) {
+      std::lock_guard<std::mutex> guard{events->mtx};
+      events->list.push_back(ev);
+    });
+  }
+
+  /// Every event received, in order.
+  std::vector<telemetry::event> all() const {
+    std::lock_guard<std::mutex> guard{events_->mtx};
+    return events_->list;
+  }
+
+  /// The events named `name`, in order.
+  std::vector<telemetry::event> named(const std::string& name) const {
+    std::vector<telemetry::event> out;
+    for (auto& ev : all())
+      if (ev.name == name)
+        out.push_back(std::move(ev));
+    return out;
+  }
+
+  /// Ends the subscription (before the host stops).
+  void cancel() {
+    sub_.cancel();
+  }
+
+private:
+  struct shared {
+    mutable std::mutex mtx;
+    std::vector<telemetry::event> list;
+  };
+  std::shared_ptr<shared> events_;
+  telemetry::subscription sub_;
+};
+
+/// Checks that every key the event table documents for `ev` is present.
+inline void check_documented_fields(const telemetry::event& ev) {
+  INFO(ev.name);
+  const auto* spec = telemetry::find_spec(ev.name);
+  REQUIRE(spec != nullptr);
+  for (const char* key : spec->measurements) {
+    INFO("measurement " << key);
+    CHECK(ev.measurements.count(key) == 1);
+  }
+  for (const char* key : spec->metadata) {
+    INFO("metadata " << key);
+    CHECK(ev.metadata.count(key) == 1);
+  }
+}
+
+} // namespace snakepit::it
