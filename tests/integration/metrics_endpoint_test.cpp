@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 
 #include <filesystem>
+#include <future>
 #include <string>
 
 #include "host_fixture.hpp"
@@ -69,6 +70,7 @@ TEST_CASE("metrics endpoint: a host with prometheus = true serves the "
   cfg.telemetry.prometheus = true;
   cfg.telemetry.prometheus_port = 0;
   cfg.telemetry.log_events = true;
+  cfg.pools[0].lifecycle_interval = std::chrono::milliseconds{100};
   auto h = start_host(cfg);
   const auto* ep = h->metrics_endpoint();
   REQUIRE(ep != nullptr);
@@ -106,6 +108,27 @@ TEST_CASE("metrics endpoint: a host with prometheus = true serves the "
                     {"command", "add"},
                     {"outcome", "success"}})
         == 3);
+
+  // The gauges come from the lifecycle actor's snapshots and follow the
+  // load: the worker's PSS, and its slot busy while a call runs.
+  const exposition::label_map w1{{"pool", "default"},
+                                 {"worker", "default/w1"}};
+  CHECK(eventually([&] {
+    return scrape(port).value("snakepit_worker_memory_bytes", w1).value_or(0)
+           > 1024 * 1024;
+  }));
+  const exposition::label_map pool{{"pool", "default"}};
+  CHECK(scrape(port).value("snakepit_slots_busy", pool) == 0);
+  auto slow = std::async(std::launch::async, [&] {
+    return h->client().execute("default", "sleep", R"({"ms": 1500})");
+  });
+  CHECK(eventually([&] {
+    return scrape(port).value("snakepit_slots_busy", pool) == 1;
+  }));
+  CHECK(slow.get().ok());
+  CHECK(eventually([&] {
+    return scrape(port).value("snakepit_slots_busy", pool) == 0;
+  }));
 
   // log_events: the worker's start went through the log subscriber.
   CHECK_FALSE(
