@@ -43,7 +43,7 @@
 #include <thread>
 
 #include "bench/load_driver.hpp"
-#include "bench/proc_usage.hpp"
+#include "process/proc_cpu.hpp"
 #include "bench/stats.hpp"
 #include "process/proc_memory.hpp"
 #include "snakepit/snakepit.hpp"
@@ -52,6 +52,7 @@ namespace {
 
 using namespace snakepit;
 using namespace snakepit::bench;
+using snakepit::process::cpu_seconds;
 using snakepit::process::memory_kib;
 using snakepit::process::read_memory;
 using clock_type = std::chrono::steady_clock;

@@ -1,10 +1,12 @@
 // Reading a process's memory from /proc/PID/smaps_rollup: our own process,
 // a process that is gone, and the PSS growing with memory we touch.
 
+#include "process/proc_cpu.hpp"
 #include "process/proc_memory.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
@@ -86,4 +88,19 @@ TEST_CASE("touching 64 MiB raises our PSS by about 64 MiB",
   INFO("before " << *before << " B, after " << *after << " B");
   REQUIRE(*after > *before);
   CHECK(*after - *before >= uint64_t{60} << 20);
+}
+
+TEST_CASE("cpu_seconds counts this process's CPU time", "[proc_cpu]") {
+  auto before = snakepit::process::cpu_seconds(getpid());
+  REQUIRE(before.has_value());
+  // Burn about 0.2 s of CPU.
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds{200};
+  volatile unsigned long spin = 0;
+  while (std::chrono::steady_clock::now() < until)
+    spin = spin + 1;
+  auto after = snakepit::process::cpu_seconds(getpid());
+  REQUIRE(after.has_value());
+  CHECK(*after - *before >= 0.1);
+  CHECK_FALSE(snakepit::process::cpu_seconds(999999999).has_value());
+  CHECK(snakepit::process::cpu_seconds(std::vector<int>{999999999}) == 0);
 }
