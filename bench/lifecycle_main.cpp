@@ -1,0 +1,123 @@
+// snakepit_lifecycle_bench: what worker recycling and telemetry cost a pool
+// under steady load.
+//
+// Two comparisons, each in one run with alternating rounds (A, B, A, B,
+// ...) so that machine noise hits both sides alike; each prints its rounds,
+// the medians over the rounds and the ratios B/A:
+//   1. recycling off (A) vs on (B): `sleep` requests on two hosts side by
+//      side, B recycling each worker every few seconds by
+//      `worker_max_requests` (lifecycle_recycling.cpp);
+//   2. telemetry off (A) vs on (B): `ping` requests on one host, B with a
+//      counting subscriber and the Prometheus endpoint attached
+//      (lifecycle_telemetry.cpp).
+// Exit code 1 when any request failed or a comparison could not measure
+// what it claims (no recycle happened, the endpoint did not answer).
+//
+// Usage: snakepit_lifecycle_bench [--rounds 5] [--seconds 4] [--callers 4]
+//          [--workers 2] [--sleep-ms 5] [--recycle-every 3]
+//          [--max-requests N] [--warmup 50]
+//          [--telemetry-b both|exporter|subscriber]
+//          [--only recycling|telemetry]
+//          [--quick] [--log-level warn]
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "bench/lifecycle.hpp"
+
+int main(int argc, char** argv) {
+  using snakepit::bench::lifecycle_options;
+  lifecycle_options opts;
+  CLI::App app{"Snakepit lifecycle benchmark: the cost of worker recycling "
+               "and of telemetry under steady load, A/B in alternating "
+               "rounds"};
+  app.add_option("--rounds", opts.rounds, "A/B pairs of rounds per comparison")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 1000));
+  app.add_option("--seconds", opts.seconds, "Length of each measured round")
+    ->capture_default_str()
+    ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--callers", opts.callers,
+                 "Concurrent callers, each sending one request at a time")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 256));
+  app.add_option("--workers", opts.workers,
+                 "Worker processes of every pool (process profile)")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 64));
+  app.add_option("--sleep-ms", opts.sleep_ms,
+                 "Recycling comparison: milliseconds each `sleep` request "
+                 "takes in Python")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 10000));
+  app.add_option("--recycle-every", opts.recycle_every_s,
+                 "Recycling comparison: seconds between recycles of each "
+                 "worker of B, at the calibrated rate (sizes "
+                 "worker_max_requests)")
+    ->capture_default_str()
+    ->check(CLI::Range(0.01, 3600.0));
+  app.add_option("--max-requests", opts.max_requests,
+                 "Recycling comparison: B's worker_max_requests, instead of "
+                 "computing it from the calibration round")
+    ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  app.add_option("--warmup", opts.warmup,
+                 "Warm-up calls per caller on every pool before its first "
+                 "round")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 1000000));
+  app.add_option("--telemetry-b", opts.telemetry_b,
+                 "Telemetry comparison, what B attaches: both (a counting "
+                 "subscriber and the Prometheus endpoint), exporter, or "
+                 "subscriber")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"both", "exporter", "subscriber"}));
+  app.add_option("--only", opts.only, "Run one comparison only")
+    ->check(CLI::IsMember({"recycling", "telemetry"}));
+  app.add_flag("--quick", opts.quick,
+               "Smoke test: 2 rounds of 0.5 s, a recycle of each worker "
+               "about every 0.25 s, 10 warm-up calls per caller, unless "
+               "given explicitly");
+  app.add_option("--log-level", opts.log_level,
+                 "spdlog level of the library and worker output")
+    ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (opts.quick) {
+    auto unless_given = [&app](const char* name, auto& field, auto value) {
+      if (app.count(name) == 0)
+        field = value;
+    };
+    unless_given("--rounds", opts.rounds, 2);
+    unless_given("--seconds", opts.seconds, 0.5);
+    unless_given("--recycle-every", opts.recycle_every_s, 0.25);
+    unless_given("--warmup", opts.warmup, 10);
+  }
+  spdlog::set_level(spdlog::level::from_str(opts.log_level));
+
+  auto start = std::chrono::steady_clock::now();
+  std::cout << fmt::format("snakepit_lifecycle_bench: {}\n",
+                           snakepit::bench::machine_line());
+  std::cout << fmt::format(
+    "{} round(s) of {:.2g} s per side and comparison, {} callers, pools of "
+    "{} workers; load average before: {}\n",
+    opts.rounds, opts.seconds, opts.callers, opts.workers,
+    snakepit::bench::load_average());
+
+  bool ok = true;
+  if (opts.only.empty() || opts.only == "recycling")
+    ok = snakepit::bench::run_recycling(opts) && ok;
+  if (opts.only.empty() || opts.only == "telemetry")
+    ok = snakepit::bench::run_telemetry(opts) && ok;
+
+  std::cout << fmt::format(
+    "\ntook {:.0f} s; load average after: {}\n",
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count(),
+    snakepit::bench::load_average());
+  if (!ok)
+    std::cout << "snakepit_lifecycle_bench: FAILED (see above)\n";
+  return ok ? 0 : 1;
+}
