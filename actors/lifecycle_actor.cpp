@@ -7,10 +7,12 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "actors/worker_measurements.hpp"
+#include "core/inspection.hpp"
 #include "core/recycle_policy.hpp"
+#include "core/utilization_window.hpp"
 #include "messages/atoms.hpp"
 #include "messages/lifecycle_messages.hpp"
-#include "process/proc_memory.hpp"
 #include "telemetry/bus.hpp"
 #include "telemetry/events.hpp"
 
@@ -32,6 +34,10 @@ struct lifecycle_state {
   bool checking = false;
   /// A check was asked for while one was under way.
   bool check_again = false;
+  /// Memory and CPU of each worker's process.
+  worker_measurements measured;
+  /// Busy over total slots, one sample per check.
+  utilization_window utilization;
 
   static inline const char* name = "snakepit.lifecycle";
 };
@@ -66,6 +72,7 @@ void sync_workers(lifecycle_ptr self, const lifecycle_view& view,
   for (auto i = st.ids.begin(); i != st.ids.end();) {
     if (present.count(i->first) == 0) {
       policy.remove_worker(i->first);
+      st.measured.forget(i->first);
       i = st.ids.erase(i);
     } else {
       ++i;
@@ -79,11 +86,13 @@ memory_samples sample_memory(lifecycle_ptr self, const lifecycle_view& view,
   auto& st = self->state;
   memory_samples out;
   for (const auto& w : view.workers) {
-    auto bytes = process::pss_bytes(w.pid);
-    if (!bytes)
+    auto figures = st.measured.sample(w.key, w.pid, now);
+    if (!figures)
       continue; // gone since the view was made: the next view drops it
-    out.samples.push_back(memory_sample{w.key, *bytes});
-    st.policy->record_memory(w.key, static_cast<double>(*bytes) / mib, now);
+    out.samples.push_back(memory_sample{w.key, figures->pss_bytes});
+    st.policy->record_memory(w.key,
+                             static_cast<double>(figures->pss_bytes) / mib,
+                             now);
   }
   for (const auto& report : st.policy->take_birth_reports()) {
     const auto& id = st.ids[report.key];
@@ -142,6 +151,13 @@ void order_recycles(lifecycle_ptr self, clock_type::time_point now) {
 void on_view(lifecycle_ptr self, const lifecycle_view& view) {
   auto now = clock_type::now();
   sync_workers(self, view, now);
+  int busy = 0;
+  int total = 0;
+  for (const auto& w : view.workers) {
+    busy += w.busy;
+    total += w.slots;
+  }
+  self->state.utilization.add(now, busy, total);
   auto memory = sample_memory(self, view, now);
   self->send(self->state.pool, memory);
   publish_snapshot(self, view, memory);
@@ -190,6 +206,20 @@ caf::behavior lifecycle_behavior(lifecycle_ptr self, pool_config cfg,
         policy.request_manual(key);
       }
       check(self);
+    },
+    [self](inspect_atom, pool_inspection& p) {
+      auto& st = self->state;
+      std::unordered_map<std::string, uint64_t> keys;
+      for (const auto& [key, id] : st.ids)
+        keys.emplace(id, key);
+      for (auto& w : p.workers)
+        if (auto i = keys.find(w.id); i != keys.end())
+          st.measured.fill(i->second, w);
+      p.utilization_mean = st.utilization.mean();
+      p.utilization_peak = st.utilization.peak();
+      p.window_samples = static_cast<int>(st.utilization.samples());
+      p.window_seconds = st.utilization.seconds();
+      return std::move(p);
     },
     [self](const recycle_ended& ev) {
       auto& policy = *self->state.policy;

@@ -17,9 +17,13 @@
 /// pool's, it stops with the pool, and a slow /proc read of one pool never
 /// delays another's checks.
 ///
+/// It also answers the measured part of a pool inspection: memory, CPU
+/// and utilization over its last 60 checks.
+///
 /// interface lifecycle {
 ///   (manual_recycle)   // from the pool: recycle these workers soon
 ///   (recycle_ended)    // from the pool: a recycle completed or failed
+///   (inspect_atom, pool_inspection) -> (pool_inspection)  // adds figures
 /// }
 
 #include <caf/fwd.hpp>

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/lifecycle_actor.hpp"
+#include "actors/pool_inspector.hpp"
 #include "actors/pool_recycling.hpp"
 #include "actors/pool_requests.hpp"
 #include "actors/pool_state.hpp"
@@ -252,6 +253,8 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
       if (auto w = st.workers.find(ev.key); w != st.workers.end()) {
         spdlog::warn("pool {}: {}", st.cfg.name, describe(ev.reason));
         auto reason = recycle_reason_from_string(ev.cause);
+        if (reason && !st.stopping)
+          ++st.replaced[to_string(*reason)];
         if (reason && !st.stopping && telemetry::has_subscribers())
           telemetry::publish(self, telemetry::make_worker_recycled(
                                      st.cfg.name, w->second.id, *reason,
@@ -287,6 +290,16 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
     },
     [self](const memory_samples& m) { on_memory_samples(self, m); },
     [self](drain_atom, uint64_t key) { on_drain_deadline(self, key); },
+    [self](const health_check_missed&) { ++self->state.health_failures; },
+    [self](inspect_atom) -> caf::result<pool_inspection> {
+      auto& st = self->state;
+      auto snapshot = make_pool_inspection(self);
+      if (!st.lifecycle)
+        return snapshot;
+      // The lifecycle actor adds its measurements and answers the caller.
+      self->delegate(st.lifecycle, inspect_atom::value, std::move(snapshot));
+      return caf::delegated<pool_inspection>{};
+    },
     [self](status_atom) { return make_status(self); },
     [self](await_ready_atom) {
       auto rp = self->make_response_promise<pool_status>();

@@ -46,6 +46,7 @@ void retire(pool_ptr self, uint64_t key, bool forced) {
   auto j = st.recycles.find(w->second.slot);
   auto reason = j->second.reason;
   st.recycles.erase(j);
+  ++st.replaced[to_string(reason)];
   auto& entry = w->second;
   spdlog::info("pool {}: {} recycled ({}) after {} requests, {:.1f} s up, "
                "PSS {:.1f} MiB{}",

@@ -33,10 +33,18 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
                       inflight_call{std::move(rp), req.command, key, w.id,
                                     clock_type::now(), queue_us,
                                     std::nullopt});
-  if (st.slots.free_slots() == 0 && telemetry::has_subscribers())
-    telemetry::publish(self, telemetry::make_capacity_reached(
-                               st.cfg.name, w.id, st.slots.total_slots(),
-                               st.slots.busy_slots()));
+  if (st.slots.free_slots() == 0 && telemetry::has_subscribers()) {
+    // A saturated pool takes its last slot on nearly every dispatch: report
+    // it at most once per capacity_report_gap.
+    auto now = clock_type::now();
+    if (!st.capacity_reported_at
+        || now - *st.capacity_reported_at >= capacity_report_gap) {
+      st.capacity_reported_at = now;
+      telemetry::publish(self, telemetry::make_capacity_reached(
+                                 st.cfg.name, w.id, st.slots.total_slots(),
+                                 st.slots.busy_slots()));
+    }
+  }
   self->send(w.handle, dispatch{call_id, std::move(req)});
 }
 
@@ -71,6 +79,10 @@ void finish_call(pool_ptr self, uint64_t call_id, std::string result_json,
 
 void answer(pool_ptr self, reply_promise& rp, const std::string& command,
             execute_reply reply) {
+  auto& counts = self->state;
+  ++counts.answered;
+  if (!reply.ok())
+    ++counts.errors[to_string(reply.error.code)];
   if (telemetry::has_subscribers()) {
     auto& st = self->state;
     std::chrono::microseconds wait{reply.queue_us};
@@ -133,6 +145,7 @@ reply_promise on_execute(pool_ptr self, execute_request& req) {
       return rp;
     }
   if (st.queue->full()) {
+    ++st.saturated;
     if (telemetry::has_subscribers())
       telemetry::publish(self, telemetry::make_pool_saturated(
                                  st.cfg.name, st.queue->size(),

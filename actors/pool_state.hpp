@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -55,6 +56,9 @@ struct inflight_call {
 /// How long a call whose connection broke waits for its worker's report
 /// (exit code, last output lines) before it is answered with gRPC's.
 constexpr auto crash_report_wait = std::chrono::seconds{2};
+
+/// The shortest time between two `pool.capacity_reached` events of a pool.
+constexpr auto capacity_report_gap = std::chrono::seconds{1};
 
 /// Timer of a call waiting for its worker's crash report.
 using lost_call_atom = caf::atom_constant<caf::atom("sp_lost")>;
@@ -106,10 +110,21 @@ struct pool_state {
   /// The thread-profile-on-a-GIL-build warning was given.
   bool gil_warned = false;
   std::optional<clock_type::time_point> tick_at;
+  /// When `pool.capacity_reached` was last published.
+  std::optional<clock_type::time_point> capacity_reported_at;
   /// Decides recycles, samples memory, publishes snapshots.
   caf::actor lifecycle;
   /// Recycles under way, by slot.
   std::unordered_map<std::string, recycle_job> recycles;
+  /// For the inspector: when the pool started, requests answered, failed
+  /// ones by category, refusals for a full queue, replaced workers by
+  /// reason, missed health checks.
+  clock_type::time_point started_at = clock_type::now();
+  int64_t answered = 0;
+  std::map<std::string, int64_t> errors;
+  int64_t saturated = 0;
+  std::map<std::string, int64_t> replaced;
+  int64_t health_failures = 0;
 
   static inline const char* name = "snakepit.pool";
 };

@@ -348,6 +348,7 @@ bool on_health_verdict(worker_ptr self, const health_verdict& v) {
   if (telemetry::has_subscribers())
     telemetry::publish(self, telemetry::make_health_check_failed(
                                cfg.name, st.spec.id, v.misses, v.reason));
+  self->send(st.spec.pool_actor, health_check_missed{st.spec.key});
   if (!v.unhealthy)
     return false;
   fail(self,

@@ -42,6 +42,10 @@ using lifecycle_atom = caf::atom_constant<caf::atom("sp_life")>;
 /// (graceful: SIGTERM, grace, SIGKILL; else SIGKILL at once), without
 /// the exit message a kill would propagate to its supervisor.
 using drain_atom = caf::atom_constant<caf::atom("sp_drain")>;
+/// Inspects a pool: `(inspect_atom) -> pool_inspection`; internally the
+/// pool hands `(inspect_atom, pool_inspection)` to its lifecycle actor,
+/// which adds its measurements and answers.
+using inspect_atom = caf::atom_constant<caf::atom("sp_inspect")>;
 /// Finds a pool by name: `(lookup_atom, std::string) -> caf::actor`.
 using lookup_atom = caf::atom_constant<caf::atom("sp_lookup")>;
 

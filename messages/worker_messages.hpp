@@ -79,6 +79,12 @@ struct ping_result {
   std::string error;
 };
 
+/// A worker tells its pool it missed a health check (for the inspector's
+/// counts; the event goes to telemetry directly).
+struct health_check_missed {
+  uint64_t key = 0;
+};
+
 /// A worker tells its pool why it is going away, before it quits, so that
 /// requests in flight on it fail with the worker's own account.
 struct worker_exited {
@@ -161,6 +167,12 @@ typename Inspector::result_type inspect(Inspector& f, activity_probe& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ping_result& x) {
   return f(caf::meta::type_name("ping_result"), x.error);
+}
+
+/// Inspects health_check_missed.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, health_check_missed& x) {
+  return f(caf::meta::type_name("health_check_missed"), x.key);
 }
 
 /// Inspects worker_exited.

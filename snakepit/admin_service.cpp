@@ -1,5 +1,9 @@
 #include "snakepit/admin_service.hpp"
 
+#include <algorithm>
+
+#include "snakepit/inspection_json.hpp"
+
 namespace snakepit {
 
 namespace {
@@ -25,6 +29,29 @@ nlohmann::json status_op(client& c, const std::vector<std::string>& pools) {
   for (const auto& name : pools)
     if (auto s = c.status(name))
       out.push_back(to_json(*s));
+  return admin::ok_reply({{"pools", std::move(out)}});
+}
+
+nlohmann::json inspect_op(client& c, const std::vector<std::string>& pools,
+                          const nlohmann::json& request) {
+  auto only = string_field(request, "pool");
+  auto advice = request.value("recommendations", false);
+  if (!only.empty()
+      && std::find(pools.begin(), pools.end(), only) == pools.end())
+    return admin::error_reply("no pool named '" + only + "'");
+  auto out = nlohmann::json::array();
+  for (const auto& name : pools) {
+    if (!only.empty() && name != only)
+      continue;
+    auto result = c.inspect(name);
+    if (auto* f = std::get_if<failure>(&result))
+      return admin::error_reply(f->message);
+    const auto& inspection = std::get<pool_inspection>(result);
+    nlohmann::json entry = inspection;
+    if (advice)
+      entry["recommendations"] = recommend(inspection);
+    out.push_back(std::move(entry));
+  }
   return admin::ok_reply({{"pools", std::move(out)}});
 }
 
@@ -74,8 +101,10 @@ admin::request_handler make_admin_handler(client& c,
       return status_op(c, pools);
     if (op == "recycle")
       return recycle_op(c, request);
+    if (op == "inspect")
+      return inspect_op(c, pools, request);
     return admin::error_reply("unknown op \"" + op
-                              + "\" (known: status, recycle)");
+                              + "\" (known: status, inspect, recycle)");
   };
 }
 

@@ -4,6 +4,8 @@
 /// operations of the `snakepit` CLI against a live host.
 ///
 ///   {"op":"status"}                                  -> {"ok":true,"pools":[...]}
+///   {"op":"inspect"[,"pool":"P"][,"recommendations":true]}
+///                                                    -> {"ok":true,"pools":[...]}
 ///   {"op":"recycle","pool":"default"}                -> {"ok":true,"workers":[...]}
 ///   {"op":"recycle","pool":"default","worker":"default/w3"}
 ///

@@ -115,6 +115,25 @@ client::await_ready(const std::string& pool,
   return out;
 }
 
+std::variant<pool_inspection, failure>
+client::inspect(const std::string& pool) {
+  auto entry = find_pool(pool);
+  if (!entry)
+    return make_failure(error_code::pool_not_found,
+                        "no pool named '" + pool + "'");
+  std::variant<pool_inspection, failure> out;
+  caf::scoped_actor self{sys_};
+  self->request(entry->handle, admin_timeout, inspect_atom::value)
+    .receive([&](pool_inspection& p) { out = std::move(p); },
+             [&](caf::error& err) {
+               forget(pool);
+               out = make_failure(error_code::internal,
+                                  "no inspection from pool " + pool + ": "
+                                    + caf::to_string(err));
+             });
+  return out;
+}
+
 std::variant<recycle_ack, failure>
 client::recycle(const std::string& pool, const std::string& worker_id) {
   auto entry = find_pool(pool);

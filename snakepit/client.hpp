@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/inspection.hpp"
 #include "messages/lifecycle_messages.hpp"
 #include "messages/requests.hpp"
 #include "messages/status.hpp"
@@ -43,6 +44,12 @@ public:
 
   /// Current status of `pool`; nullopt if there is no such pool.
   std::optional<pool_status> status(const std::string& pool);
+
+  /// A snapshot of `pool`: configuration, slots, queue, counts, and per
+  /// worker its state, load, memory and CPU (core/inspection.hpp). Cheap
+  /// enough to call every second. Failures: `pool_not_found`, `internal`
+  /// (no answer).
+  std::variant<pool_inspection, failure> inspect(const std::string& pool);
 
   /// Recycles worker `worker_id` of `pool` (empty: every worker of it),
   /// make-before-break, and returns at once with the workers scheduled.

@@ -26,6 +26,7 @@
 #include "actors/pool_actor.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "core/inspection.hpp"
 #include "messages/atoms.hpp"
 #include "messages/lifecycle_messages.hpp"
 #include "messages/requests.hpp"

@@ -209,7 +209,8 @@ inline constexpr std::array<event_spec, 7> event_table{{
   {events::pool_saturated, detail::saturated_m, detail::saturated_d,
    "a request was refused because the pool's queue was full"},
   {events::pool_capacity_reached, detail::capacity_m, detail::capacity_d,
-   "a call took the last free slot of the pool (every slot now busy)"},
+   "a call took the last free slot of the pool (every slot now busy); at "
+   "most once a second per pool"},
   {events::request_executed, detail::executed_m, detail::executed_d,
    "every request got its reply, including those that waited in the queue "
    "or never reached a worker"},
