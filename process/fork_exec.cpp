@@ -222,6 +222,14 @@ std::variant<forked_child, std::string> fork_exec(const launch_spec& spec) {
       }
     return fail(ec.message());
   }
+  if (pid <= 0) {
+    // Boost.Process can report no error and no child when descriptors run
+    // out; waitpid(-1) below would then wait for any child, forever.
+    if (failed_pid > 0)
+      while (::waitpid(failed_pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    return fail("no child process was started (out of file descriptors?)");
+  }
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd < 0) {
     auto err = errno;
