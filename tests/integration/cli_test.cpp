@@ -6,7 +6,10 @@
 
 #include <csignal>
 #include <filesystem>
+#include <map>
 #include <set>
+
+#include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
@@ -302,4 +305,130 @@ TEST_CASE("cli: recycle asks a running host to replace its workers",
   auto code = host.wait_exit(patience);
   REQUIRE(code.has_value());
   CHECK(*code == 0);
+}
+
+TEST_CASE("cli: diagnose checks the machine with real workers",
+          "[integration][cli][diagnose]") {
+  const std::vector<std::string> names = {"open_files", "processes",
+                                          "memory",     "python",
+                                          "socket_path", "spawn_rate"};
+  SECTION("a config this machine can run") {
+    temp_dir tmp;
+    auto cfg = write_config(tmp, 2);
+    auto r = run_command({cli_path(), "diagnose", "-c", cfg, "--format",
+                          "json"});
+    INFO(describe_run(r));
+    REQUIRE(r.exit_code == 0);
+    auto doc = nlohmann::json::parse(r.out);
+    std::map<std::string, nlohmann::json> findings;
+    for (const auto& f : doc.at("findings"))
+      findings[f.at("name").get<std::string>()] = f;
+    for (const auto& name : names) {
+      INFO("finding " << name);
+      REQUIRE(findings.count(name) == 1);
+      CHECK(findings[name].at("status") != "critical");
+      CHECK_FALSE(findings[name].at("advice").get<std::string>().empty());
+    }
+    const auto& memory = findings["memory"].at("values");
+    CHECK(memory.at("process_worker_pss_bytes").get<int64_t>() > 0);
+    CHECK(memory.at("thread_worker_pss_bytes").get<int64_t>() > 0);
+    CHECK(findings["spawn_rate"].at("values").at("workers_per_second")
+            .get<double>()
+          > 0);
+    CHECK(findings["open_files"].at("values").at("measured") == true);
+    CHECK(doc.at("machine").at("cores").get<int>() >= 1);
+    // Every worker it started is gone, and it never used the config's
+    // run directory.
+    REQUIRE(doc.at("run_ids").size() == 3);
+    for (const auto& id : doc.at("run_ids")) {
+      INFO("run " << id);
+      CHECK(eventually([&] { return run_processes(id).empty(); }));
+    }
+    CHECK(run_base_empty(tmp));
+
+    auto text = run_command({cli_path(), "diagnose", "-c", cfg,
+                             "--spawn-workers", "2"});
+    INFO(describe_run(text));
+    CHECK(text.exit_code == 0);
+    for (const auto& name : names)
+      CHECK(contains(text.out, "\n" + name + " "));
+    CHECK(contains(text.out, "machine: "));
+
+    auto usage = run_command({cli_path(), "diagnose", "-c", cfg, "--format",
+                              "xml"});
+    CHECK(usage.exit_code == 2);
+    CHECK(contains(usage.err, "xml"));
+  }
+
+  SECTION("an interpreter that cannot run workers is critical") {
+    for (std::string python : {"/bin/false", "/nonexistent/python3"}) {
+      INFO("python = " << python);
+      temp_dir tmp;
+      auto cfg = write_config(tmp, 1, "python = \"" + python + "\"\n");
+      auto r = run_command({cli_path(), "diagnose", "-c", cfg, "--format",
+                            "json"});
+      INFO(describe_run(r));
+      CHECK(r.exit_code == 1);
+      auto doc = nlohmann::json::parse(r.out);
+      CHECK(doc.at("status") == "critical");
+      int critical_python = 0;
+      for (const auto& f : doc.at("findings"))
+        if (f.at("name") == "python" && f.at("status") == "critical") {
+          ++critical_python;
+          CHECK(f.at("values").at("interpreter") == python);
+          CHECK(contains(f.at("advice").get<std::string>(),
+                         "python3-grpcio"));
+        }
+      CHECK(critical_python == 1);
+      // No worker was started with it.
+      CHECK(doc.at("run_ids").empty());
+      CHECK(run_base_empty(tmp));
+    }
+  }
+}
+
+TEST_CASE("cli: inspect shows a running host's pools as text and JSON",
+          "[integration][cli][inspector]") {
+  temp_dir tmp;
+  auto cfg = write_config(tmp, 2, "lifecycle_interval = \"100ms\"\n");
+  auto absent = run_command({cli_path(), "inspect", "-c", cfg});
+  INFO(describe_run(absent));
+  CHECK(absent.exit_code == 1);
+  CHECK(contains(absent.err, "no running snakepit host found under"));
+
+  child_process host{{cli_path(), "run", "-c", cfg}};
+  auto workers = start_serving(host);
+  auto text = run_command({cli_path(), "inspect", "-c", cfg,
+                           "--recommendations"});
+  INFO(describe_run(text));
+  REQUIRE(text.exit_code == 0);
+  CHECK(contains(text.out, "pool default: process profile, 2/2 workers ready"));
+  CHECK(contains(text.out, "utilization now 0%"));
+  CHECK(contains(text.out, "default/w1"));
+  CHECK(contains(text.out, "default/w2"));
+  CHECK(contains(text.out, "recommendations:"));
+
+  auto json = run_command({cli_path(), "inspect", "-c", cfg, "--format",
+                           "json", "--pool", "default"});
+  INFO(describe_run(json));
+  REQUIRE(json.exit_code == 0);
+  auto pools = nlohmann::json::parse(json.out);
+  REQUIRE(pools.size() == 1);
+  CHECK(pools[0]["name"] == "default");
+  CHECK(pools[0]["live"] == 2);
+  REQUIRE(pools[0]["workers"].size() == 2);
+  std::set<int> pids;
+  for (const auto& w : pools[0]["workers"])
+    pids.insert(w["pid"].get<int>());
+  CHECK(pids == std::set<int>(workers.begin(), workers.end()));
+
+  auto nopool = run_command({cli_path(), "inspect", "-c", cfg, "--pool",
+                             "gpu"});
+  CHECK(nopool.exit_code == 1);
+  CHECK(contains(nopool.err, "no pool named 'gpu'"));
+  auto badformat = run_command({cli_path(), "inspect", "-c", cfg, "--format",
+                                "xml"});
+  CHECK(badformat.exit_code != 0);
+  host.signal(SIGTERM);
+  CHECK(host.wait_exit(patience).value_or(-1) == 0);
 }

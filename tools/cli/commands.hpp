@@ -44,4 +44,33 @@ struct recycle_options {
 /// `snakepit recycle`: ask a running host to recycle workers of a pool.
 int recycle_command(const common_options& opts, const recycle_options& r);
 
+/// Options of `snakepit inspect`.
+struct inspect_options {
+  /// Empty: every pool of the host.
+  std::string pool;
+  /// "text" or "json".
+  std::string format = "text";
+  bool recommendations = false;
+  /// Repeat every `interval_seconds` until interrupted.
+  bool watch = false;
+  int interval_seconds = 2;
+  /// Empty: the only host running under the config's run base.
+  std::string run_id;
+};
+
+/// `snakepit inspect`: print what a running host's pools are doing.
+int inspect_command(const common_options& opts, const inspect_options& i);
+
+/// Options of `snakepit diagnose`.
+struct diagnose_options {
+  /// "text" or "json".
+  std::string format = "text";
+  /// Process workers started at once to measure the spawn rate.
+  int spawn_workers = 4;
+};
+
+/// `snakepit diagnose`: check this machine for what limits scaling the
+/// config's pools; 1 when a finding is critical.
+int diagnose_command(const common_options& opts, const diagnose_options& d);
+
 } // namespace snakepit::cli

@@ -60,6 +60,42 @@ int main(int argc, char** argv) {
                           "Run id of the host (default: the only host "
                           "running under the config's run_dir)");
 
+  inspect_options inspect;
+  auto* inspect_cmd = app.add_subcommand(
+    "inspect", "Show what the pools of a running host (`snakepit run`) are "
+               "doing: slots, queue, counts, and per worker state, memory "
+               "(PSS/USS/RSS) and CPU");
+  add_common(inspect_cmd);
+  inspect_cmd->add_option("-p,--pool", inspect.pool,
+                          "Pool name (default: every pool)");
+  inspect_cmd->add_option("--format", inspect.format, "text or json")
+    ->check(CLI::IsMember({"text", "json"}))
+    ->capture_default_str();
+  inspect_cmd->add_flag("--recommendations", inspect.recommendations,
+                        "Add advice with the evidence it is based on");
+  inspect_cmd->add_flag("--watch", inspect.watch,
+                        "Repeat until interrupted (Ctrl-C)");
+  inspect_cmd->add_option("--interval", inspect.interval_seconds,
+                          "Seconds between two --watch reports")
+    ->check(CLI::Range(1, 3600))
+    ->capture_default_str();
+  inspect_cmd->add_option("--run", inspect.run_id,
+                          "Run id of the host (default: the only host "
+                          "running under the config's run_dir)");
+
+  diagnose_options diagnose;
+  auto* diagnose_cmd = app.add_subcommand(
+    "diagnose", "Check this machine for what limits scaling the config's "
+                "pools (open files, processes, memory, Python, socket "
+                "paths, spawn rate), starting a few real workers");
+  add_common(diagnose_cmd);
+  diagnose_cmd->add_option("--format", diagnose.format, "text or json")
+    ->capture_default_str();
+  diagnose_cmd->add_option("--spawn-workers", diagnose.spawn_workers,
+                           "Workers started at once to measure the spawn "
+                           "rate, 1 to 32")
+    ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   if (run->parsed())
     return run_command(common);
@@ -67,5 +103,9 @@ int main(int argc, char** argv) {
     return exec_command(common, exec);
   if (recycle_cmd->parsed())
     return recycle_command(common, recycle);
+  if (inspect_cmd->parsed())
+    return inspect_command(common, inspect);
+  if (diagnose_cmd->parsed())
+    return diagnose_command(common, diagnose);
   return demo_command(common, demo_requests);
 }
