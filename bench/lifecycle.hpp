@@ -1,10 +1,12 @@
 #pragma once
 
 /// snakepit_lifecycle_bench: what worker recycling and telemetry cost a
-/// pool under steady load. Two A/B comparisons, each in one run with
-/// alternating rounds (A, B, A, B, ...):
+/// pool under steady load, and what inspecting it costs. Three A/B
+/// comparisons, each in one run with alternating rounds (A, B, A, B, ...):
 ///   - recycling off vs on (`run_recycling`, lifecycle_recycling.cpp);
-///   - telemetry off vs on (`run_telemetry`, lifecycle_telemetry.cpp).
+///   - telemetry off vs on (`run_telemetry`, lifecycle_telemetry.cpp);
+///   - no inspector vs an inspector polling the pool (`run_inspector`,
+///     lifecycle_inspector.cpp).
 /// This header holds what they share: the options, the per-round record
 /// and the printing of rounds, medians and ratios (lifecycle_common.cpp).
 
@@ -13,9 +15,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bench/json_report.hpp"
 #include "bench/stats.hpp"
 #include "bench/timed_load.hpp"
 #include "core/config.hpp"
@@ -29,10 +33,14 @@ namespace snakepit::bench {
 
 /// Command-line options of the benchmark.
 struct lifecycle_options {
-  /// A/B pairs per comparison.
-  int rounds = 5;
-  /// Length of each measured round.
-  double seconds = 4;
+  /// A/B pairs per comparison, and the length of each round. Many short
+  /// rounds rather than a few long ones: on a shared machine a burst of
+  /// another job lasts seconds and spoils the round it falls in, and the
+  /// median of 20 rounds per side shrugs off several of them where that of
+  /// 5 does not (5 x 4 s once gave telemetry B/A 1.13, 20 x 1 s gives
+  /// 0.91-0.94 on the same machine).
+  int rounds = 20;
+  double seconds = 1;
   /// Concurrent callers of the steady load.
   int callers = 4;
   /// Worker processes of every pool (process profile, 1 slot each).
@@ -50,9 +58,15 @@ struct lifecycle_options {
   /// Telemetry comparison, what B attaches: "both" (a counting callback
   /// subscriber and the Prometheus endpoint), "exporter" or "subscriber".
   std::string telemetry_b = "both";
-  /// "recycling", "telemetry" or empty for both.
+  /// Inspector comparison: B's inspector calls `client::inspect` this
+  /// often during its rounds.
+  int inspect_every_ms = 100;
+  /// Inspector comparison: inspections of the idle pool.
+  int inspections = 200;
+  /// "recycling", "telemetry", "inspector" or empty for all.
   std::string only;
   std::string log_level = "warn";
+  std::string json_path;
   bool quick = false;
 };
 
@@ -105,22 +119,25 @@ void print_round_header();
 
 /// Prints the medians of A and B, the ratios B/A of throughput, p50 and
 /// p99 (ratio of the medians, and median of the per-round ratios), the
-/// failed count and whether throughput B/A meets `target`; returns the
-/// throughput ratio of the medians.
-double print_ab_summary(const ab_side& a, const ab_side& b, double target);
+/// failed count and whether throughput B/A meets `target` (if any);
+/// returns all of it as JSON (keys "a", "b", "ratios", "ratios_per_round",
+/// "target", "failed").
+json print_ab_summary(const ab_side& a, const ab_side& b,
+                      std::optional<double> target);
+
+/// The load of a comparison as JSON: `command`, its arguments, callers,
+/// workers, rounds and seconds per round.
+json load_json(const lifecycle_options& opts, const std::string& command,
+               const std::string& args_json);
 
 /// Prints every failure line of `side` (none: nothing).
 void print_failures(const ab_side& side);
 
-/// "2 x AMD EPYC ..., Linux 6.1.0": cores, CPU model, kernel.
-std::string machine_line();
-
-/// The three load averages of /proc/loadavg.
-std::string load_average();
-
-/// The comparisons; each prints its own section and returns false when a
-/// request failed or it could not measure what it claims to.
-bool run_recycling(const lifecycle_options& opts);
-bool run_telemetry(const lifecycle_options& opts);
+/// The comparisons; each prints its own section, records it in `out` and
+/// returns false when a request failed or it could not measure what it
+/// claims to.
+bool run_recycling(const lifecycle_options& opts, json& out);
+bool run_telemetry(const lifecycle_options& opts, json& out);
+bool run_inspector(const lifecycle_options& opts, json& out);
 
 } // namespace snakepit::bench

@@ -2,12 +2,9 @@
 #include <fmt/format.h>
 
 #include <sys/resource.h>
-#include <sys/utsname.h>
 
 #include <algorithm>
-#include <fstream>
 #include <iostream>
-#include <thread>
 
 #include "bench/lifecycle.hpp"
 #include "bench/load_driver.hpp"
@@ -17,17 +14,6 @@
 namespace snakepit::bench {
 
 namespace {
-
-/// First "model name" of /proc/cpuinfo, or "unknown CPU".
-std::string cpu_model() {
-  std::ifstream in{"/proc/cpuinfo"};
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0)
-      if (auto colon = line.find(':'); colon != std::string::npos)
-        return line.substr(line.find_first_not_of(" \t", colon + 1));
-  return "unknown CPU";
-}
 
 std::string ratio(double num, double den) {
   return den > 0 ? fmt::format("{:.3f}x", num / den) : std::string{"-"};
@@ -155,7 +141,8 @@ void print_round(const ab_side& side, const std::string& extra) {
     s.p99_us / 1000, s.failures, s.cpu_us_per_call, extra);
 }
 
-double print_ab_summary(const ab_side& a, const ab_side& b, double target) {
+json print_ab_summary(const ab_side& a, const ab_side& b,
+                      std::optional<double> target) {
   std::cout << fmt::format("\nMedians over {} rounds each:\n\n",
                            a.summary.rounds.size());
   std::cout << fmt::format(row_format, "", "req/s", "p50 ms", "p99 ms",
@@ -180,21 +167,59 @@ double print_ab_summary(const ab_side& a, const ab_side& b, double target) {
     ratio(sb.median_p50(), sa.median_p50()),
     ratio(sb.median_p99(), sa.median_p99()), "",
     ratio(sb.median_cpu_per_call(), sa.median_cpu_per_call()));
-  auto per_round = [&](auto field) {
-    return fmt::format("{:.3f}x", median_round_ratio(a, b, field));
-  };
+  auto tput_r = median_round_ratio(
+    a, b, [](const round_summary& r) { return r.calls_per_s; });
+  auto p50_r = median_round_ratio(
+    a, b, [](const round_summary& r) { return r.p50_us; });
+  auto p99_r = median_round_ratio(
+    a, b, [](const round_summary& r) { return r.p99_us; });
+  auto cpu_r = median_round_ratio(
+    a, b, [](const round_summary& r) { return r.cpu_us_per_call; });
+  std::cout << fmt::format(row_format, "B/A, median of round ratios",
+                           fmt::format("{:.3f}x", tput_r),
+                           fmt::format("{:.3f}x", p50_r),
+                           fmt::format("{:.3f}x", p99_r), "",
+                           fmt::format("{:.3f}x", cpu_r));
+  std::cout << fmt::format("\nthroughput B/A {:.3f}", tput);
+  if (target)
+    std::cout << fmt::format(" (target >= {:.2f}: {})", *target,
+                             tput >= *target ? "met" : "NOT met");
   std::cout << fmt::format(
-    row_format, "B/A, median of round ratios",
-    per_round([](const round_summary& r) { return r.calls_per_s; }),
-    per_round([](const round_summary& r) { return r.p50_us; }),
-    per_round([](const round_summary& r) { return r.p99_us; }), "",
-    per_round([](const round_summary& r) { return r.cpu_us_per_call; }));
-  std::cout << fmt::format(
-    "\nthroughput B/A {:.3f} (target >= {:.2f}: {}); failed requests: A {}, "
-    "B {} (target 0: {})\n",
-    tput, target, tput >= target ? "met" : "NOT met", sa.failures(),
+    "; failed requests: A {}, B {} (target 0: {})\n", sa.failures(),
     sb.failures(), sa.failures() + sb.failures() == 0 ? "met" : "NOT met");
-  return tput;
+  auto side_json = [](const ab_side& side) {
+    auto out = to_json(side.summary);
+    out["name"] = side.label;
+    return out;
+  };
+  return {
+    {"a", side_json(a)},
+    {"b", side_json(b)},
+    {"ratios",
+     {{"calls_per_s", ratio_json(sb.median_calls_per_s(),
+                                 sa.median_calls_per_s())},
+      {"p50", ratio_json(sb.median_p50(), sa.median_p50())},
+      {"p99", ratio_json(sb.median_p99(), sa.median_p99())},
+      {"cpu_us_per_call", ratio_json(sb.median_cpu_per_call(),
+                                     sa.median_cpu_per_call())}}},
+    {"ratios_per_round",
+     {{"calls_per_s", tput_r},
+      {"p50", p50_r},
+      {"p99", p99_r},
+      {"cpu_us_per_call", cpu_r}}},
+    {"target", target ? json(*target) : json(nullptr)},
+    {"target_met", target ? json(tput >= *target) : json(nullptr)},
+    {"failed", sa.failures() + sb.failures()}};
+}
+
+json load_json(const lifecycle_options& opts, const std::string& command,
+               const std::string& args_json) {
+  return {{"tool", command},
+          {"args", json::parse(args_json)},
+          {"callers", opts.callers},
+          {"workers", opts.workers},
+          {"rounds", opts.rounds},
+          {"seconds", opts.seconds}};
 }
 
 void print_failures(const ab_side& side) {
@@ -204,20 +229,6 @@ void print_failures(const ab_side& side) {
                            side.summary.failures());
   for (const auto& line : side.failures)
     std::cout << "  " << line << '\n';
-}
-
-std::string machine_line() {
-  utsname os{};
-  uname(&os);
-  return fmt::format("{} x {}, {} {}", std::thread::hardware_concurrency(),
-                     cpu_model(), os.sysname, os.release);
-}
-
-std::string load_average() {
-  std::ifstream in{"/proc/loadavg"};
-  std::string one, five, fifteen;
-  in >> one >> five >> fifteen;
-  return one + " " + five + " " + fifteen;
 }
 
 } // namespace snakepit::bench

@@ -1,7 +1,7 @@
 // snakepit_lifecycle_bench: what worker recycling and telemetry cost a pool
-// under steady load.
+// under steady load, and what inspecting it costs.
 //
-// Two comparisons, each in one run with alternating rounds (A, B, A, B,
+// Three comparisons, each in one run with alternating rounds (A, B, A, B,
 // ...) so that machine noise hits both sides alike; each prints its rounds,
 // the medians over the rounds and the ratios B/A:
 //   1. recycling off (A) vs on (B): `sleep` requests on two hosts side by
@@ -9,16 +9,20 @@
 //      `worker_max_requests` (lifecycle_recycling.cpp);
 //   2. telemetry off (A) vs on (B): `ping` requests on one host, B with a
 //      counting subscriber and the Prometheus endpoint attached
-//      (lifecycle_telemetry.cpp).
+//      (lifecycle_telemetry.cpp);
+//   3. inspector off (A) vs on (B): `ping` requests on one host, B with a
+//      thread calling client::inspect every 100 ms; plus the latency of one
+//      inspection, idle and under that load (lifecycle_inspector.cpp).
 // Exit code 1 when any request failed or a comparison could not measure
 // what it claims (no recycle happened, the endpoint did not answer).
 //
-// Usage: snakepit_lifecycle_bench [--rounds 5] [--seconds 4] [--callers 4]
+// Usage: snakepit_lifecycle_bench [--rounds 20] [--seconds 1] [--callers 4]
 //          [--workers 2] [--sleep-ms 5] [--recycle-every 3]
 //          [--max-requests N] [--warmup 50]
 //          [--telemetry-b both|exporter|subscriber]
-//          [--only recycling|telemetry]
-//          [--quick] [--log-level warn]
+//          [--inspect-every-ms 100] [--inspections 200]
+//          [--only recycling|telemetry|inspector]
+//          [--quick] [--log-level warn] [--json PATH]
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -31,6 +35,7 @@
 
 int main(int argc, char** argv) {
   using snakepit::bench::lifecycle_options;
+  namespace bench = snakepit::bench;
   lifecycle_options opts;
   CLI::App app{"Snakepit lifecycle benchmark: the cost of worker recycling "
                "and of telemetry under steady load, A/B in alternating "
@@ -75,15 +80,25 @@ int main(int argc, char** argv) {
                  "subscriber")
     ->capture_default_str()
     ->check(CLI::IsMember({"both", "exporter", "subscriber"}));
+  app.add_option("--inspect-every-ms", opts.inspect_every_ms,
+                 "Inspector comparison: B inspects the pool this often")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 60000));
+  app.add_option("--inspections", opts.inspections,
+                 "Inspector comparison: inspections of the idle pool")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 1000000));
   app.add_option("--only", opts.only, "Run one comparison only")
-    ->check(CLI::IsMember({"recycling", "telemetry"}));
+    ->check(CLI::IsMember({"recycling", "telemetry", "inspector"}));
   app.add_flag("--quick", opts.quick,
                "Smoke test: 2 rounds of 0.5 s, a recycle of each worker "
-               "about every 0.25 s, 10 warm-up calls per caller, unless "
-               "given explicitly");
+               "about every 0.25 s, 10 warm-up calls per caller, 50 idle "
+               "inspections, unless given explicitly");
   app.add_option("--log-level", opts.log_level,
                  "spdlog level of the library and worker output")
     ->capture_default_str();
+  app.add_option("--json", opts.json_path,
+                 "Also write the figures as one JSON document to this file");
   CLI11_PARSE(app, argc, argv);
   if (opts.quick) {
     auto unless_given = [&app](const char* name, auto& field, auto value) {
@@ -94,29 +109,37 @@ int main(int argc, char** argv) {
     unless_given("--seconds", opts.seconds, 0.5);
     unless_given("--recycle-every", opts.recycle_every_s, 0.25);
     unless_given("--warmup", opts.warmup, 10);
+    unless_given("--inspections", opts.inspections, 50);
   }
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
 
   auto start = std::chrono::steady_clock::now();
+  bench::json_report report{"snakepit_lifecycle_bench", argc, argv};
   std::cout << fmt::format("snakepit_lifecycle_bench: {}\n",
-                           snakepit::bench::machine_line());
+                           bench::machine_line());
   std::cout << fmt::format(
     "{} round(s) of {:.2g} s per side and comparison, {} callers, pools of "
     "{} workers; load average before: {}\n",
     opts.rounds, opts.seconds, opts.callers, opts.workers,
-    snakepit::bench::load_average());
+    bench::load_average());
 
   bool ok = true;
-  if (opts.only.empty() || opts.only == "recycling")
-    ok = snakepit::bench::run_recycling(opts) && ok;
-  if (opts.only.empty() || opts.only == "telemetry")
-    ok = snakepit::bench::run_telemetry(opts) && ok;
+  auto wanted = [&opts](const char* name) {
+    return opts.only.empty() || opts.only == name;
+  };
+  if (wanted("recycling"))
+    ok = bench::run_recycling(opts, report["recycling"]) && ok;
+  if (wanted("telemetry"))
+    ok = bench::run_telemetry(opts, report["telemetry"]) && ok;
+  if (wanted("inspector"))
+    ok = bench::run_inspector(opts, report["inspector"]) && ok;
 
   std::cout << fmt::format(
     "\ntook {:.0f} s; load average after: {}\n",
     std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count(),
-    snakepit::bench::load_average());
+    bench::load_average());
+  ok = report.write(opts.json_path, ok) && ok;
   if (!ok)
     std::cout << "snakepit_lifecycle_bench: FAILED (see above)\n";
   return ok ? 0 : 1;

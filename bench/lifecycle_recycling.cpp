@@ -134,9 +134,10 @@ std::string join(const std::vector<int64_t>& v) {
   return out;
 }
 
-/// Prints the recycle counts; false when they show something wrong (no
-/// recycle in B, any in A, or B's workers replaced for another reason).
-bool report_recycles(contender& a, contender& b) {
+/// Prints the recycle counts and records them in `out`; false when they
+/// show something wrong (no recycle in B, any in A, or B's workers
+/// replaced for another reason).
+bool report_recycles(contender& a, contender& b, json& out) {
   std::lock_guard<std::mutex> guard{b.tally->mtx};
   int64_t in_windows = 0;
   for (auto n : b.window_recycles)
@@ -156,6 +157,15 @@ bool report_recycles(contender& a, contender& b) {
   // replacement.
   std::cout << fmt::format("Replacement workers started in B: {}.\n",
                            b.tally->started.load());
+  out = {{"in_windows", in_windows},
+         {"per_round", b.window_recycles},
+         {"since_start", b.tally->max_requests.load()},
+         {"replacements_started", b.tally->started.load()},
+         {"served_median",
+          b.tally->requests.empty() ? json(nullptr)
+                                    : json(median(b.tally->requests))},
+         {"in_a", a.tally->max_requests.load() + a.tally->other.load()},
+         {"other_reason_in_b", b.tally->other_lines.size()}};
   bool ok = true;
   if (b.tally->max_requests.load() == 0) {
     std::cout << "ERROR: B never recycled a worker: this run did not "
@@ -183,7 +193,7 @@ bool report_recycles(contender& a, contender& b) {
 
 } // namespace
 
-bool run_recycling(const lifecycle_options& opts) {
+bool run_recycling(const lifecycle_options& opts, json& out) {
   auto args = fmt::format(R"({{"ms": {}}})", opts.sleep_ms);
   std::cout << fmt::format(
     "\n## 1. Recycling off (A) vs on (B): {} callers, tool sleep {}, pools "
@@ -244,8 +254,11 @@ bool run_recycling(const lifecycle_options& opts) {
 
   print_failures(a.side);
   print_failures(b.side);
-  print_ab_summary(a.side, b.side, 0.9);
-  auto ok = report_recycles(a, b) && synced;
+  out = load_json(opts, "sleep", args);
+  out["calibration_calls_per_s"] = rate;
+  out["worker_max_requests"] = max_requests;
+  out["ab"] = print_ab_summary(a.side, b.side, 0.9);
+  auto ok = report_recycles(a, b, out["recycles"]) && synced;
   ok = ok && a.side.summary.failures() == 0 && b.side.summary.failures() == 0;
 
   a.sub.cancel();

@@ -133,7 +133,7 @@ std::string telemetry_round(host& h, ab_side& b, int round,
 
 } // namespace
 
-bool run_telemetry(const lifecycle_options& opts) {
+bool run_telemetry(const lifecycle_options& opts, json& out) {
   std::cout << fmt::format(
     "\n## 2. Telemetry off (A) vs on (B: {}): {} callers, tool ping, one "
     "pool of {} process workers\n\n",
@@ -169,7 +169,9 @@ bool run_telemetry(const lifecycle_options& opts) {
   }
   print_failures(a);
   print_failures(b);
-  print_ab_summary(a, b, 0.98);
+  out = load_json(opts, "ping", "{}");
+  out["b_attaches"] = opts.telemetry_b;
+  out["ab"] = print_ab_summary(a, b, 0.98);
   std::cout << "(subscribers n/m: subscriptions to events/snapshots in the "
                "process during the round; B's are the counting callback and "
                "the endpoint's feeder)\n";

@@ -11,18 +11,17 @@
 
 namespace snakepit::bench {
 
-namespace {
-
-/// The integer after `"iterations":` in a JSON result, 0 when absent.
-int64_t iterations_of(const std::string& json) {
-  auto key = json.find("\"iterations\"");
+int64_t iterations_of(const std::string& result_json) {
+  auto key = result_json.find("\"iterations\"");
   if (key == std::string::npos)
     return 0;
-  auto colon = json.find(':', key);
+  auto colon = result_json.find(':', key);
   if (colon == std::string::npos)
     return 0;
-  return std::strtoll(json.c_str() + colon + 1, nullptr, 10);
+  return std::strtoll(result_json.c_str() + colon + 1, nullptr, 10);
 }
+
+namespace {
 
 /// What one caller thread collects; merged after the join.
 struct caller_result {

@@ -30,6 +30,10 @@ struct load_result {
   std::string first_error;
 };
 
+/// The integer field "iterations" of a JSON result (cpu_burn's measure of
+/// work done), 0 when absent.
+int64_t iterations_of(const std::string& result_json);
+
 /// Runs `callers` threads, each sending `requests_per_caller` requests
 /// `command` with `args_json` to `pool`, one at a time. The threads are
 /// created first and released together, so thread creation is not timed.

@@ -13,6 +13,7 @@
 // Usage: snakepit_bench [--rounds N] [--calls N] [--warmup N]
 //                       [--startup-runs N] [--startup-sizes 1,4,8] [--quick]
 //                       [--caf=--scheduler.policy=stealing ...]
+//                       [--json PATH]
 //
 // Actor systems use snakepit::tune_for_latency (the sharing scheduler) unless
 // --caf says otherwise.
@@ -24,15 +25,13 @@
 #include <spdlog/spdlog.h>
 
 #include <sys/resource.h>
-#include <sys/utsname.h>
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
 #include <iostream>
-#include <thread>
 
 #include "bench/bare_worker.hpp"
+#include "bench/json_report.hpp"
 #include "bench/pool_paths.hpp"
 #include "bench/startup.hpp"
 #include "bench/stats.hpp"
@@ -51,14 +50,30 @@ struct options {
   std::vector<int> startup_sizes{1, 4, 8};
   std::vector<std::string> caf_args;
   std::string log_level = "warn";
+  std::string json_path;
   bool quick = false;
 };
 
-/// One measured path: a name and a function running `calls` calls.
+/// One measured path: a name, a key for the JSON document, a function
+/// running `calls` calls, and what the rounds gave.
 struct path {
   std::string name;
+  std::string key;
   std::function<samples(int)> run;
   path_summary summary;
+  /// The latencies of every round, for the distribution.
+  std::vector<int64_t> all_ns;
+};
+
+/// A pool path's p50 and p99 divided by the bare path's: the ratio of the
+/// medians over the rounds, and the median of the per-round ratios (the
+/// two paths ran back to back in each round, so slow drifts of machine load
+/// cancel out).
+struct path_ratio {
+  double p50 = 0;
+  double p50_per_round = 0;
+  double p99 = 0;
+  double p99_per_round = 0;
 };
 
 /// The target the issue sets for the pool's overhead.
@@ -97,17 +112,7 @@ void print_table(const std::vector<path>& paths, const options& opts) {
   }
 }
 
-/// Prints pool/bare for p50 and p99: the ratio of the medians over the
-/// rounds, and the median of the per-round ratios (the two paths ran back
-/// to back in each round, so slow drifts of machine load cancel out).
-void print_ratio(const char* what, const path& pool, const path& bare) {
-  auto line = [&](const char* pct, double ratio, double per_round) {
-    std::cout << fmt::format(
-      "ratio {} {}: {:.2f}x (per-round median {:.2f}x; target <= {:.2f}x: "
-      "{})\n",
-      pct, what, ratio, per_round, target_ratio,
-      ratio <= target_ratio ? "met" : "NOT met");
-  };
+path_ratio compute_ratio(const path& pool, const path& bare) {
   std::vector<double> p50s;
   std::vector<double> p99s;
   auto n = std::min(pool.summary.rounds.size(), bare.summary.rounds.size());
@@ -117,20 +122,45 @@ void print_ratio(const char* what, const path& pool, const path& bare) {
     p99s.push_back(pool.summary.rounds[r].p99_us
                    / bare.summary.rounds[r].p99_us);
   }
-  line("p50", pool.summary.median_p50() / bare.summary.median_p50(),
-       median(p50s));
-  line("p99", pool.summary.median_p99() / bare.summary.median_p99(),
-       median(p99s));
+  return {pool.summary.median_p50() / bare.summary.median_p50(),
+          median(p50s),
+          pool.summary.median_p99() / bare.summary.median_p99(),
+          median(p99s)};
 }
 
-/// Measures start-up per pool size; false if a pool failed to start.
-bool run_startup(const options& opts, const system_setup& setup) {
+/// Prints pool/bare for p50 and p99 and returns them as JSON.
+json print_ratio(const char* what, const path& pool, const path& bare) {
+  auto line = [&](const char* pct, double ratio, double per_round) {
+    std::cout << fmt::format(
+      "ratio {} {}: {:.2f}x (per-round median {:.2f}x; target <= {:.2f}x: "
+      "{})\n",
+      pct, what, ratio, per_round, target_ratio,
+      ratio <= target_ratio ? "met" : "NOT met");
+  };
+  auto r = compute_ratio(pool, bare);
+  line("p50", r.p50, r.p50_per_round);
+  line("p99", r.p99, r.p99_per_round);
+  return {{"name", what},
+          {"pool", pool.key},
+          {"bare", bare.key},
+          {"p50", r.p50},
+          {"p50_per_round", r.p50_per_round},
+          {"p99", r.p99},
+          {"p99_per_round", r.p99_per_round},
+          {"target", target_ratio},
+          {"p50_met", r.p50 <= target_ratio}};
+}
+
+/// Measures start-up per pool size into `out`; false if a pool failed to
+/// start.
+bool run_startup(const options& opts, const system_setup& setup, json& out) {
   std::cout << fmt::format("\nPool start-up, runtime::create to all workers "
                            "ready ({} run(s) per size, ms):\n\n",
                            opts.startup_runs);
   std::cout << fmt::format("{:>7} {:>9} {:>9} {:>9}\n", "workers", "median",
                            "min", "max");
   bool ok = true;
+  out = {{"runs", opts.startup_runs}, {"sizes", json::array()}};
   for (int size : opts.startup_sizes) {
     std::vector<double> ms;
     for (int run = 0; run < opts.startup_runs; ++run) {
@@ -151,34 +181,43 @@ bool run_startup(const options& opts, const system_setup& setup) {
     std::cout << fmt::format("{:>7} {:>9.1f} {:>9.1f} {:>9.1f}\n", size,
                              median(ms), *std::min_element(ms.begin(), ms.end()),
                              *std::max_element(ms.begin(), ms.end()));
+    out["sizes"].push_back(
+      {{"workers", size},
+       {"median_ms", median(ms)},
+       {"min_ms", *std::min_element(ms.begin(), ms.end())},
+       {"max_ms", *std::max_element(ms.begin(), ms.end())},
+       {"runs_ms", ms}});
   }
   return ok;
 }
 
 /// Measures every path in alternating rounds against the ready pool and
-/// the bare worker at `bare_address`, and prints the results; false if
-/// calls failed.
+/// the bare worker at `bare_address`, prints the results and records them
+/// in `out`; false if calls failed.
 bool measure_paths(caf::actor_system& sys, client& c, const caf::actor& pool,
-                   const std::string& bare_address, const options& opts) {
+                   const std::string& bare_address, const options& opts,
+                   json& out) {
   bare_client bare{bare_address};
   auto echo = spawn_echo(sys);
   actor_caller pool_caller{sys, pool, actor_caller::target_kind::pool_ping,
                            pool_name};
   actor_caller echo_caller{sys, echo, actor_caller::target_kind::echo};
   std::vector<path> paths;
-  paths.push_back({"pool, blocking snakepit::client",
+  paths.push_back({"pool, blocking snakepit::client", "pool_blocking",
                    [&](int n) { return run_pool_blocking(c, pool_name, n); },
-                   {}});
-  paths.push_back({"pool, event-based actor caller",
-                   [&](int n) { return pool_caller.run(n); }, {}});
-  paths.push_back({"bare gRPC, sync stub",
-                   [&](int n) { return bare.run_sync(n); }, {}});
-  paths.push_back({"bare gRPC, callback API + cv wait",
-                   [&](int n) { return bare.run_async(n); }, {}});
+                   {}, {}});
+  paths.push_back({"pool, event-based actor caller", "pool_actor",
+                   [&](int n) { return pool_caller.run(n); }, {}, {}});
+  paths.push_back({"bare gRPC, sync stub", "bare_sync",
+                   [&](int n) { return bare.run_sync(n); }, {}, {}});
+  paths.push_back({"bare gRPC, callback API + cv wait", "bare_callback",
+                   [&](int n) { return bare.run_async(n); }, {}, {}});
   paths.push_back({"CAF only: scoped_actor per call -> echo",
-                   [&](int n) { return run_scoped_echo(sys, echo, n); }, {}});
-  paths.push_back({"CAF only: event-based actor -> echo",
-                   [&](int n) { return echo_caller.run(n); }, {}});
+                   "caf_scoped_echo",
+                   [&](int n) { return run_scoped_echo(sys, echo, n); }, {},
+                   {}});
+  paths.push_back({"CAF only: event-based actor -> echo", "caf_actor_echo",
+                   [&](int n) { return echo_caller.run(n); }, {}, {}});
   for (auto& p : paths) {
     p.summary.name = p.name;
     p.run(opts.warmup);
@@ -188,7 +227,10 @@ bool measure_paths(caf::actor_system& sys, client& c, const caf::actor& pool,
     for (size_t i = 0; i < paths.size(); ++i) {
       auto& p = paths[(i + r) % paths.size()];
       auto cpu_before = process_cpu_us();
-      auto summary = summarize(p.run(opts.calls));
+      auto calls = p.run(opts.calls);
+      p.all_ns.insert(p.all_ns.end(), calls.latencies_ns.begin(),
+                      calls.latencies_ns.end());
+      auto summary = summarize(std::move(calls));
       summary.cpu_us_per_call = (process_cpu_us() - cpu_before) / opts.calls;
       p.summary.rounds.push_back(summary);
     }
@@ -196,8 +238,21 @@ bool measure_paths(caf::actor_system& sys, client& c, const caf::actor& pool,
 
   print_table(paths, opts);
   std::cout << '\n';
-  print_ratio("pool(blocking client)/bare(sync stub)", paths[0], paths[2]);
-  print_ratio("pool(actor caller)/bare(sync stub)", paths[1], paths[2]);
+  out = {{"rounds", opts.rounds},
+         {"calls", opts.calls},
+         {"warmup", opts.warmup},
+         {"paths", json::array()},
+         {"ratios", json::array()}};
+  for (const auto& p : paths) {
+    json row{{"key", p.key}};
+    row.update(to_json(p.summary));
+    row["percentiles_us"] = percentiles_json(p.all_ns);
+    out["paths"].push_back(std::move(row));
+  }
+  out["ratios"].push_back(print_ratio(
+    "pool(blocking client)/bare(sync stub)", paths[0], paths[2]));
+  out["ratios"].push_back(
+    print_ratio("pool(actor caller)/bare(sync stub)", paths[1], paths[2]));
   bool ok = true;
   for (const auto& p : paths)
     if (p.summary.failures() > 0) {
@@ -208,8 +263,8 @@ bool measure_paths(caf::actor_system& sys, client& c, const caf::actor& pool,
 }
 
 /// Starts a host with a 1-worker pool and a bare worker, runs the latency
-/// rounds, and stops both in order; false if something failed.
-bool run_latency(const options& opts, const system_setup& setup) {
+/// rounds into `out`, and stops both in order; false if something failed.
+bool run_latency(const options& opts, const system_setup& setup, json& out) {
   caf::actor_system_config sys_cfg;
   register_types(sys_cfg);
   setup(sys_cfg);
@@ -248,7 +303,7 @@ bool run_latency(const options& opts, const system_setup& setup) {
       ok = measure_paths(sys, c, pool,
                          std::get<std::unique_ptr<bare_worker>>(bare)
                            ->address(),
-                         opts);
+                         opts, out);
   }
   caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
@@ -256,28 +311,15 @@ bool run_latency(const options& opts, const system_setup& setup) {
   return ok;
 }
 
-/// First "model name" of /proc/cpuinfo, or "unknown CPU".
-std::string cpu_model() {
-  std::ifstream in{"/proc/cpuinfo"};
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0)
-      if (auto colon = line.find(':'); colon != std::string::npos)
-        return line.substr(line.find_first_not_of(" \t", colon + 1));
-  return "unknown CPU";
-}
-
 /// What the figures depend on: the machine and the CAF scheduler settings.
-void print_setup(const options& opts) {
-  utsname os{};
-  uname(&os);
-  std::cout << fmt::format("snakepit_bench: {} x {}, {} {}\n",
-                           std::thread::hardware_concurrency(), cpu_model(),
-                           os.sysname, os.release);
+/// Returns the CAF settings line.
+std::string print_setup(const options& opts) {
+  std::cout << fmt::format("snakepit_bench: {}\n", machine_line());
   std::string caf = "snakepit::tune_for_latency (scheduler.policy=sharing)";
   if (!opts.caf_args.empty())
     caf += fmt::format(", then {}", fmt::join(opts.caf_args, " "));
   std::cout << "CAF settings: " << caf << '\n';
+  return caf;
 }
 
 } // namespace
@@ -315,6 +357,8 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", opts.log_level,
                  "spdlog level of the library and worker output")
     ->capture_default_str();
+  app.add_option("--json", opts.json_path,
+                 "Also write the figures as one JSON document to this file");
   CLI11_PARSE(app, argc, argv);
   if (opts.quick) {
     // Small numbers, except where given explicitly.
@@ -337,9 +381,11 @@ int main(int argc, char** argv) {
     if (!opts.caf_args.empty())
       cfg.parse(opts.caf_args);
   };
-  print_setup(opts);
-  bool ok = run_latency(opts, setup);
+  json_report report{"snakepit_bench", argc, argv};
+  report["caf_settings"] = print_setup(opts);
+  bool ok = run_latency(opts, setup, report["latency"]);
   if (opts.startup_runs > 0)
-    ok = run_startup(opts, setup) && ok;
+    ok = run_startup(opts, setup, report["startup"]) && ok;
+  ok = report.write(opts.json_path, ok) && ok;
   return ok ? 0 : 1;
 }

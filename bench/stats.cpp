@@ -8,15 +8,6 @@ namespace snakepit::bench {
 
 namespace {
 
-/// Nearest-rank percentile of sorted values, microseconds.
-double percentile_us(const std::vector<int64_t>& sorted, double p) {
-  if (sorted.empty())
-    return 0;
-  auto rank = static_cast<size_t>(std::ceil(p / 100.0 * sorted.size()));
-  rank = std::clamp<size_t>(rank, 1, sorted.size());
-  return sorted[rank - 1] / 1000.0;
-}
-
 template <class F>
 double median_of(const std::vector<round_summary>& rounds, F field) {
   std::vector<double> values;
@@ -27,6 +18,14 @@ double median_of(const std::vector<round_summary>& rounds, F field) {
 }
 
 } // namespace
+
+double percentile_us(const std::vector<int64_t>& sorted, double p) {
+  if (sorted.empty())
+    return 0;
+  auto rank = static_cast<size_t>(std::ceil(p / 100.0 * sorted.size()));
+  rank = std::clamp<size_t>(rank, 1, sorted.size());
+  return sorted[rank - 1] / 1000.0;
+}
 
 round_summary summarize(samples s) {
   round_summary out;

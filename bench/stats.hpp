@@ -38,6 +38,10 @@ struct round_summary {
 /// Nearest-rank percentiles, mean and throughput of `s`.
 round_summary summarize(samples s);
 
+/// Nearest-rank percentile `p` (0-100) of `sorted` (ascending,
+/// nanoseconds), microseconds; 0 for none.
+double percentile_us(const std::vector<int64_t>& sorted, double p);
+
 /// Median of `values` (the mean of the two middle ones for an even count);
 /// 0 for none.
 double median(std::vector<double> values);

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "bench/load_driver.hpp"
 #include "snakepit/snakepit.hpp"
 
 namespace snakepit::bench {
@@ -18,6 +19,7 @@ struct caller_result {
   int64_t failures = 0;
   std::map<std::string, int> per_worker;
   std::vector<std::string> failure_lines;
+  int64_t iterations = 0;
 };
 
 } // namespace
@@ -58,6 +60,7 @@ timed_result run_for(client& c, const std::string& pool,
           std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0)
             .count());
         ++out.per_worker[reply.worker];
+        out.iterations += iterations_of(reply.result_json);
       }
     });
   {
@@ -75,6 +78,7 @@ timed_result run_for(client& c, const std::string& pool,
                                   r.latencies_ns.begin(),
                                   r.latencies_ns.end());
     out.calls.failures += r.failures;
+    out.iterations += r.iterations;
     for (const auto& [worker, n] : r.per_worker)
       out.per_worker[worker] += n;
     for (auto& line : r.failure_lines)

@@ -29,6 +29,8 @@ struct timed_result {
   samples calls;
   /// Successful requests per worker id ("lifecycle-b/w1").
   std::map<std::string, int> per_worker;
+  /// Sum of the results' "iterations" (cpu_burn's work; 0 for other tools).
+  int64_t iterations = 0;
   /// One line per failed call, "+1.234 s caller 2: <describe(error)>",
   /// in the order the callers are merged; at most `max_kept_failures`
   /// (`calls.failures` has the full count).
