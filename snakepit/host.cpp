@@ -16,7 +16,7 @@
 namespace snakepit {
 
 std::variant<std::unique_ptr<host>, std::string>
-host::start(host_config cfg) {
+host::start(host_config cfg, host_options opts) {
   auto rt = snakepit::runtime::create(cfg);
   if (auto* err = std::get_if<std::string>(&rt))
     return *err;
@@ -51,6 +51,8 @@ host::start(host_config cfg) {
   h->root_ = spawn_host(*h->sys_, h->cfg_, h->rt_);
   h->client_ = std::make_unique<snakepit::client>(
     *h->sys_, h->root_, h->cfg_.pools.front().name);
+  if (!opts.admin)
+    return h;
   std::vector<std::string> pools;
   for (const auto& pool : h->cfg_.pools)
     pools.push_back(pool.name);

@@ -33,18 +33,26 @@ class admin_endpoint;
 
 namespace snakepit {
 
+/// What a host serves besides its pools.
+struct host_options {
+  /// Serve the admin socket that `snakepit inspect` and `snakepit recycle`
+  /// talk to. Off for short-lived hosts (`snakepit exec`, `demo`), so the
+  /// CLI finds only the long-running ones.
+  bool admin = true;
+};
+
 /// Owns a running host; the destructor stops it (pools, workers, processes).
 class host {
 public:
   /// Starts every pool of `cfg` in a new actor system, after the exporters
   /// of `cfg.telemetry` (so they see the first workers start), and serves
   /// the admin socket (`<run dir>/admin.sock`, see snakepit/admin_service.hpp)
-  /// that `snakepit recycle` talks to. Returns an error text if the runtime
+  /// unless `opts.admin` is off. Returns an error text if the runtime
   /// cannot be created (e.g. an unsafe run directory), the Prometheus
   /// endpoint cannot start (e.g. its port is in use: the text names the
   /// address and port) or the admin socket cannot be created.
   static std::variant<std::unique_ptr<host>, std::string>
-  start(host_config cfg);
+  start(host_config cfg, host_options opts = {});
 
   ~host();
 

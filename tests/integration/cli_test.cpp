@@ -398,6 +398,10 @@ TEST_CASE("cli: inspect shows a running host's pools as text and JSON",
 
   child_process host{{cli_path(), "run", "-c", cfg}};
   auto workers = start_serving(host);
+  // A short-lived `exec` on the same run base serves no admin socket, so
+  // the CLI still finds exactly one host.
+  child_process exec{{cli_path(), "exec", "-c", cfg, "sleep", "{\"ms\": 3000}"}};
+  REQUIRE(exec.wait_for_stderr("workers ready", patience));
   auto text = run_command({cli_path(), "inspect", "-c", cfg,
                            "--recommendations"});
   INFO(describe_run(text));
@@ -429,6 +433,7 @@ TEST_CASE("cli: inspect shows a running host's pools as text and JSON",
   auto badformat = run_command({cli_path(), "inspect", "-c", cfg, "--format",
                                 "xml"});
   CHECK(badformat.exit_code != 0);
+  CHECK(exec.wait_exit(patience).value_or(-1) == 0);
   host.signal(SIGTERM);
   CHECK(host.wait_exit(patience).value_or(-1) == 0);
 }

@@ -83,7 +83,8 @@ int demo_command(const common_options& opts, int requests) {
   // A short-lived host serves no metrics: it would only take the port of
   // a `snakepit run` of the same config.
   cfg->telemetry.prometheus = false;
-  auto started = snakepit::host::start(*cfg);
+  // Short-lived: no admin socket for `inspect` or `recycle` to find.
+  auto started = snakepit::host::start(*cfg, host_options{false});
   if (auto* err = std::get_if<std::string>(&started)) {
     std::cerr << *err << '\n';
     return 2;

@@ -52,7 +52,8 @@ int exec_command(const common_options& opts, const exec_options& exec) {
     return 1;
   }
   req.pool = cfg->pools.front().name;
-  auto started = snakepit::host::start(*cfg);
+  // Short-lived: no admin socket for `inspect` or `recycle` to find.
+  auto started = snakepit::host::start(*cfg, host_options{false});
   if (auto* err = std::get_if<std::string>(&started)) {
     std::cerr << *err << '\n';
     return 2;
