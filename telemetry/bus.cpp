@@ -6,6 +6,8 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace snakepit::telemetry {
@@ -27,6 +29,14 @@ std::size_t index_of(topic t) {
 uint8_t bit_of(topic t) {
   return static_cast<uint8_t>(t);
 }
+
+/// A function consumer of one actor system's telemetry (see `add_sink`).
+struct sink_entry {
+  caf::actor_system* sys;
+  uint64_t id;
+  std::function<void(const event&)> on_event;
+  std::function<void(const pool_snapshot&)> on_snapshot;
+};
 
 /// Every subscription of the process. Entries live from an actor's first
 /// subscription until it exits, when its exit hook removes them; while an
@@ -75,6 +85,53 @@ public:
     entries_.erase(i);
   }
 
+  uint64_t add_sink(caf::actor_system* sys,
+                    std::function<void(const event&)> on_event,
+                    std::function<void(const pool_snapshot&)> on_snapshot) {
+    std::unique_lock<std::shared_mutex> guard{mtx_};
+    if (on_event)
+      counts[index_of(topic::events)].fetch_add(1, std::memory_order_relaxed);
+    if (on_snapshot)
+      counts[index_of(topic::snapshots)].fetch_add(1,
+                                                   std::memory_order_relaxed);
+    sinks_.push_back(sink_entry{sys, ++next_sink_, std::move(on_event),
+                                std::move(on_snapshot)});
+    return next_sink_;
+  }
+
+  /// Waits for the sink's calls under way (they hold the shared lock).
+  void remove_sink(uint64_t id) {
+    std::unique_lock<std::shared_mutex> guard{mtx_};
+    for (auto i = sinks_.begin(); i != sinks_.end(); ++i) {
+      if (i->id != id)
+        continue;
+      if (i->on_event)
+        counts[index_of(topic::events)].fetch_sub(1,
+                                                  std::memory_order_relaxed);
+      if (i->on_snapshot)
+        counts[index_of(topic::snapshots)].fetch_sub(
+          1, std::memory_order_relaxed);
+      sinks_.erase(i);
+      return;
+    }
+  }
+
+  /// Calls the sinks of `sys` with `x`, an event or a snapshot.
+  template <class T>
+  void run_sinks(caf::actor_system* sys, const T& x) {
+    std::shared_lock<std::shared_mutex> guard{mtx_};
+    for (auto& s : sinks_) {
+      if (s.sys != sys)
+        continue;
+      if constexpr (std::is_same_v<T, event>) {
+        if (s.on_event)
+          s.on_event(x);
+      } else if (s.on_snapshot) {
+        s.on_snapshot(x);
+      }
+    }
+  }
+
   /// Live subscribers of `sys` to `t`. Strong references are taken under the
   /// lock and released by the caller after it: releasing the last one may
   /// destroy an actor, whose exit hook takes the lock.
@@ -97,6 +154,8 @@ private:
 
   std::shared_mutex mtx_;
   std::vector<entry> entries_;
+  std::vector<sink_entry> sinks_;
+  uint64_t next_sink_ = 0;
 };
 
 /// Never destroyed: actors may exit during static destruction.
@@ -127,10 +186,20 @@ void add(caf::abstract_actor* who, topic t) {
     who->attach(std::make_unique<exit_hook>(who->ctrl()));
 }
 
+/// Hands `x` (an event or a snapshot) to the sinks, then as a message to
+/// the subscribed actors of `sys`.
+template <class T>
 void deliver(caf::actor_system& sys, topic t, caf::strong_actor_ptr sender,
-             caf::execution_unit* host, caf::message msg) {
+             caf::execution_unit* host, T x) {
+  if (!has_subscribers(t))
+    return;
+  auto& hub = the_hub();
+  hub.run_sinks(&sys, x);
   std::vector<caf::strong_actor_ptr> targets;
-  the_hub().targets(&sys, t, targets);
+  hub.targets(&sys, t, targets);
+  if (targets.empty())
+    return;
+  auto msg = caf::make_message(std::move(x));
   for (auto& target : targets)
     target->enqueue(sender, caf::make_message_id(), msg, host);
 }
@@ -181,28 +250,52 @@ std::size_t subscriber_count(topic t) noexcept {
 }
 
 void publish(caf::local_actor* self, event ev) {
-  if (has_subscribers(topic::events))
-    deliver(self->system(), topic::events, caf::strong_actor_ptr{self->ctrl()},
-            self->context(), caf::make_message(std::move(ev)));
+  deliver(self->system(), topic::events, caf::strong_actor_ptr{self->ctrl()},
+          self->context(), std::move(ev));
 }
 
 void publish(caf::actor_system& sys, event ev) {
-  if (has_subscribers(topic::events))
-    deliver(sys, topic::events, nullptr, nullptr,
-            caf::make_message(std::move(ev)));
+  deliver(sys, topic::events, nullptr, nullptr, std::move(ev));
 }
 
 void publish(caf::local_actor* self, pool_snapshot snap) {
-  if (has_subscribers(topic::snapshots))
-    deliver(self->system(), topic::snapshots,
-            caf::strong_actor_ptr{self->ctrl()}, self->context(),
-            caf::make_message(std::move(snap)));
+  deliver(self->system(), topic::snapshots,
+          caf::strong_actor_ptr{self->ctrl()}, self->context(),
+          std::move(snap));
 }
 
 void publish(caf::actor_system& sys, pool_snapshot snap) {
-  if (has_subscribers(topic::snapshots))
-    deliver(sys, topic::snapshots, nullptr, nullptr,
-            caf::make_message(std::move(snap)));
+  deliver(sys, topic::snapshots, nullptr, nullptr, std::move(snap));
+}
+
+sink::sink(uint64_t id) : id_(id) {
+}
+
+sink::sink(sink&& other) noexcept : id_(std::exchange(other.id_, 0)) {
+}
+
+sink& sink::operator=(sink&& other) noexcept {
+  if (this != &other) {
+    cancel();
+    id_ = std::exchange(other.id_, 0);
+  }
+  return *this;
+}
+
+sink::~sink() {
+  cancel();
+}
+
+void sink::cancel() {
+  if (id_ != 0)
+    the_hub().remove_sink(std::exchange(id_, 0));
+}
+
+sink add_sink(caf::actor_system& sys,
+              std::function<void(const event&)> on_event,
+              std::function<void(const pool_snapshot&)> on_snapshot) {
+  return sink{the_hub().add_sink(&sys, std::move(on_event),
+                                 std::move(on_snapshot))};
 }
 
 subscription::subscription(caf::actor worker) : worker_(std::move(worker)) {

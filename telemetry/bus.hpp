@@ -126,6 +126,43 @@ subscription subscribe(caf::actor_system& sys,
                        std::function<void(const pool_snapshot&)> on_snapshot
                        = {});
 
+/// A function consumer: called synchronously inside `publish`, on the
+/// publisher's thread (often a CAF scheduler thread), before the message
+/// goes to the subscribed actors. No actor wakes up for it, which makes it
+/// the cheap way to feed shared state such as the Prometheus metrics. Its
+/// functions must be short, must not block beyond a brief lock, and must
+/// not publish. Move-only; the destructor (or `cancel`) removes it and
+/// waits for its calls under way. Counts as a subscriber of each topic it
+/// has a function for.
+class sink {
+public:
+  sink() = default;
+  /// Takes over the registration `id` (see `add_sink`).
+  explicit sink(uint64_t id);
+  sink(sink&& other) noexcept;
+  sink& operator=(sink&& other) noexcept;
+  sink(const sink&) = delete;
+  sink& operator=(const sink&) = delete;
+  ~sink();
+
+  /// Removes the sink; its functions are not called after this returns.
+  void cancel();
+
+  /// True until cancelled.
+  explicit operator bool() const {
+    return id_ != 0;
+  }
+
+private:
+  uint64_t id_ = 0;
+};
+
+/// Calls `on_event` for every event and `on_snapshot` (if set) for every
+/// pool snapshot published in `sys`, synchronously (see `sink`).
+sink add_sink(caf::actor_system& sys,
+              std::function<void(const event&)> on_event,
+              std::function<void(const pool_snapshot&)> on_snapshot = {});
+
 /// Registers the telemetry message types with a CAF configuration (needed
 /// only to serialize them, e.g. for remote actors or to print them).
 void register_types(caf::actor_system_config& cfg);

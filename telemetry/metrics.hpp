@@ -83,8 +83,9 @@ private:
   std::map<std::string, uint64_t> health_failures_;
 };
 
-/// `metrics` behind a mutex, shared by the subscriber that feeds it and the
-/// endpoint that renders it. Each call holds the lock briefly.
+/// `metrics` behind a mutex, shared by the sink that feeds it (inline in
+/// `publish`, on the publishers' threads) and the endpoint that renders it.
+/// Each call holds the lock briefly.
 class synchronized_metrics {
 public:
   /// See `metrics::metrics`.
@@ -106,10 +107,13 @@ public:
     metrics_.forget_pool(pool);
   }
 
-  /// See `metrics::render`.
+  /// See `metrics::render`. Renders a copy taken under the lock, so that
+  /// publishers (which apply events inline) wait only for the copy.
   std::string render() const {
-    std::lock_guard<std::mutex> guard{mtx_};
-    return metrics_.render();
+    std::unique_lock<std::mutex> guard{mtx_};
+    auto copy = metrics_;
+    guard.unlock();
+    return copy.render();
   }
 
 private:

@@ -106,7 +106,7 @@ private:
 struct prometheus_endpoint::impl {
   std::shared_ptr<synchronized_metrics> metrics
     = std::make_shared<synchronized_metrics>();
-  subscription feed;
+  sink feed;
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   asio::steady_timer retry{io};
@@ -180,7 +180,7 @@ prometheus_start prometheus_endpoint::start(caf::actor_system& sys,
   p->address = addr.to_string();
   p->port = p->acceptor.local_endpoint(ec).port();
   auto metrics = p->metrics;
-  p->feed = subscribe(
+  p->feed = add_sink(
     sys, [metrics](const event& ev) { metrics->apply(ev); },
     [metrics](const pool_snapshot& snap) { metrics->apply(snap); });
   p->accept();
@@ -220,10 +220,6 @@ std::string prometheus_endpoint::url() const {
 const std::shared_ptr<synchronized_metrics>&
 prometheus_endpoint::metrics() const {
   return impl_->metrics;
-}
-
-const caf::actor& prometheus_endpoint::feeder() const {
-  return impl_->feed.actor();
 }
 
 } // namespace snakepit::telemetry

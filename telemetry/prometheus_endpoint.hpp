@@ -1,8 +1,9 @@
 #pragma once
 
 /// An opt-in HTTP endpoint serving `GET /metrics` in the Prometheus text
-/// format. It subscribes to the telemetry bus (events and pool snapshots),
-/// aggregates into `synchronized_metrics`, and serves them from its own
+/// format. It feeds the telemetry bus's events and pool snapshots into
+/// `synchronized_metrics` through a sink (inline in `publish`, no actor
+/// wake-up per event), and serves them from its own
 /// thread (Boost.Beast on an io_context, never a CAF scheduler thread).
 /// Bound to 127.0.0.1 unless told otherwise.
 ///
@@ -74,9 +75,6 @@ public:
   /// The metrics it serves.
   const std::shared_ptr<synchronized_metrics>& metrics() const;
 
-  /// The subscriber actor feeding the metrics; answers `sync_atom` once
-  /// everything published before has been applied.
-  const caf::actor& feeder() const;
 
 private:
   struct impl;

@@ -203,3 +203,37 @@ TEST_CASE("publishing without subscribers does nothing", "[telemetry][bus]") {
   publish(f.sys, make_pool_saturated("default", 1, 1, 0, 1));
   publish(f.sys, pool_snapshot{});
 }
+
+TEST_CASE("a sink is called inside publish until cancelled",
+          "[telemetry][bus]") {
+  system_fixture a;
+  system_fixture b;
+  auto events_before = subscriber_count();
+  std::vector<std::string> pools; // no lock: every call is on this thread
+  int snaps = 0;
+  auto s = add_sink(
+    a.sys, [&](const event& ev) { pools.push_back(ev.meta(keys::pool)); },
+    [&](const pool_snapshot&) { ++snaps; });
+  REQUIRE(s);
+  CHECK(has_subscribers());
+  CHECK(subscriber_count() == events_before + 1);
+  publish(a.sys, make_pool_saturated("mine", 1, 1, 0, 1));
+  publish(b.sys, make_pool_saturated("other", 1, 1, 0, 1));
+  publish(a.sys, pool_snapshot{});
+  // Synchronous: already applied when publish returned; only sys a's.
+  CHECK(pools == std::vector<std::string>{"mine"});
+  CHECK(snaps == 1);
+  // Sinks and subscriber actors both get the event.
+  caf::scoped_actor self{a.sys};
+  subscribe(caf::actor_cast<caf::actor>(self));
+  publish(a.sys, make_pool_saturated("both", 1, 1, 0, 1));
+  CHECK(receive_events(self, 1).at(0).meta(keys::pool) == "both");
+  CHECK(pools.back() == "both");
+  unsubscribe(caf::actor_cast<caf::actor>(self));
+  auto moved = std::move(s);
+  CHECK(!s);
+  moved.cancel();
+  CHECK(subscriber_count() == events_before);
+  publish(a.sys, make_pool_saturated("after", 1, 1, 0, 1));
+  CHECK(pools.size() == 2);
+}
