@@ -21,7 +21,7 @@
 
 #include "bench/json_report.hpp"
 #include "bench/stats.hpp"
-#include "bench/timed_load.hpp"
+#include "bench/load_driver.hpp"
 #include "core/config.hpp"
 
 namespace snakepit {
@@ -106,7 +106,7 @@ double process_cpu_seconds();
 /// Runs one timed round against `pool` and records its summary (with the
 /// bench process's CPU per request) and failure lines in `side`; returns
 /// the raw result for further checks.
-timed_result measure_round(ab_side& side, int round, client& c,
+load_result measure_round(ab_side& side, int round, client& c,
                            const std::string& pool, const std::string& command,
                            const std::string& args_json,
                            const lifecycle_options& opts);

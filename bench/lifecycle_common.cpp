@@ -80,7 +80,7 @@ bool warm_up(client& c, const std::string& pool, const std::string& command,
     return true;
   std::cout << fmt::format("warm-up of {}: {} of {} calls failed, e.g. {}\n",
                            pool, r.calls.failures,
-                           opts.callers * opts.warmup, r.first_error);
+                           opts.callers * opts.warmup, r.first_error());
   return false;
 }
 
@@ -100,7 +100,7 @@ double process_cpu_seconds() {
   return s(u.ru_utime) + s(u.ru_stime);
 }
 
-timed_result measure_round(ab_side& side, int round, client& c,
+load_result measure_round(ab_side& side, int round, client& c,
                            const std::string& pool, const std::string& command,
                            const std::string& args_json,
                            const lifecycle_options& opts) {

@@ -31,6 +31,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "bench/cli_options.hpp"
 #include "bench/lifecycle.hpp"
 
 int main(int argc, char** argv) {
@@ -97,19 +98,14 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", opts.log_level,
                  "spdlog level of the library and worker output")
     ->capture_default_str();
-  app.add_option("--json", opts.json_path,
-                 "Also write the figures as one JSON document to this file");
+  bench::add_json_option(app, opts.json_path);
   CLI11_PARSE(app, argc, argv);
   if (opts.quick) {
-    auto unless_given = [&app](const char* name, auto& field, auto value) {
-      if (app.count(name) == 0)
-        field = value;
-    };
-    unless_given("--rounds", opts.rounds, 2);
-    unless_given("--seconds", opts.seconds, 0.5);
-    unless_given("--recycle-every", opts.recycle_every_s, 0.25);
-    unless_given("--warmup", opts.warmup, 10);
-    unless_given("--inspections", opts.inspections, 50);
+    bench::unless_given(app, "--rounds", opts.rounds, 2);
+    bench::unless_given(app, "--seconds", opts.seconds, 0.5);
+    bench::unless_given(app, "--recycle-every", opts.recycle_every_s, 0.25);
+    bench::unless_given(app, "--warmup", opts.warmup, 10);
+    bench::unless_given(app, "--inspections", opts.inspections, 50);
   }
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
 

@@ -93,7 +93,7 @@ struct contender {
 };
 
 /// Successful requests per second of a timed result.
-double rate_of(const timed_result& r) {
+double rate_of(const load_result& r) {
   auto s = std::chrono::duration<double>(r.calls.wall).count();
   return s > 0 ? r.calls.latencies_ns.size() / s : 0;
 }

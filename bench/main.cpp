@@ -30,6 +30,7 @@
 #include <functional>
 #include <iostream>
 
+#include "bench/cli_options.hpp"
 #include "bench/bare_worker.hpp"
 #include "bench/json_report.hpp"
 #include "bench/pool_paths.hpp"
@@ -357,20 +358,15 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", opts.log_level,
                  "spdlog level of the library and worker output")
     ->capture_default_str();
-  app.add_option("--json", opts.json_path,
-                 "Also write the figures as one JSON document to this file");
+  add_json_option(app, opts.json_path);
   CLI11_PARSE(app, argc, argv);
   if (opts.quick) {
-    // Small numbers, except where given explicitly.
-    auto unless_given = [&app](const char* name, auto& field, auto value) {
-      if (app.count(name) == 0)
-        field = value;
-    };
-    unless_given("--rounds", opts.rounds, 2);
-    unless_given("--calls", opts.calls, 50);
-    unless_given("--warmup", opts.warmup, 20);
-    unless_given("--startup-runs", opts.startup_runs, 1);
-    unless_given("--startup-sizes", opts.startup_sizes, std::vector<int>{1, 2});
+    unless_given(app, "--rounds", opts.rounds, 2);
+    unless_given(app, "--calls", opts.calls, 50);
+    unless_given(app, "--warmup", opts.warmup, 20);
+    unless_given(app, "--startup-runs", opts.startup_runs, 1);
+    unless_given(app, "--startup-sizes", opts.startup_sizes,
+                 std::vector<int>{1, 2});
   }
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
 

@@ -45,6 +45,7 @@
 #include <iostream>
 #include <thread>
 
+#include "bench/cli_options.hpp"
 #include "bench/load_driver.hpp"
 #include "bench/profiles.hpp"
 #include "process/proc_cpu.hpp"
@@ -144,9 +145,9 @@ bool measure_once(const setup& s, const std::vector<workload>& loads,
     auto r = run_concurrent(h.client(), pool_name, w.command, w.args,
                             opts.slots, w.requests);
     auto cpu_used = cpu_seconds(pids) - cpu_before;
-    if (!r.first_error.empty()) {
+    if (!r.first_error().empty()) {
       std::cerr << s.label << ": " << w.name << ": " << r.calls.failures
-                << " calls failed, e.g. " << r.first_error << '\n';
+                << " calls failed, e.g. " << r.first_error() << '\n';
       ok = false;
     }
     out.failures += r.calls.failures;
@@ -163,7 +164,7 @@ bool measure_once(const setup& s, const std::vector<workload>& loads,
                                 w.requests);
       auto one_s = std::chrono::duration<double>(one.calls.wall).count();
       out.failures += one.calls.failures;
-      ok = ok && one.first_error.empty();
+      ok = ok && one.first_error().empty();
       out.one_caller_iterations_per_s.push_back(
         one_s > 0 ? one.iterations / one_s : 0);
     }
@@ -352,20 +353,15 @@ int main(int argc, char** argv) {
                  "spdlog level of the library and worker output (the "
                  "thread-profile GIL warning is a warning)")
     ->capture_default_str();
-  app.add_option("--json", opts.json_path,
-                 "Also write the figures as one JSON document to this file");
+  add_json_option(app, opts.json_path);
   CLI11_PARSE(app, argc, argv);
   if (opts.quick) {
-    auto unless_given = [&app](const char* name, auto& field, auto value) {
-      if (app.count(name) == 0)
-        field = value;
-    };
-    unless_given("--rounds", opts.rounds, 1);
-    unless_given("--sleep-requests", opts.sleep_requests, 5);
-    unless_given("--cpu-requests", opts.cpu_requests, 3);
-    unless_given("--settle-ms", opts.settle_ms, 100);
-    unless_given("--scaling-rounds", opts.scaling_rounds, 1);
-    unless_given("--scaling-seconds", opts.scaling_seconds, 0.5);
+    unless_given(app, "--rounds", opts.rounds, 1);
+    unless_given(app, "--sleep-requests", opts.sleep_requests, 5);
+    unless_given(app, "--cpu-requests", opts.cpu_requests, 3);
+    unless_given(app, "--settle-ms", opts.settle_ms, 100);
+    unless_given(app, "--scaling-rounds", opts.scaling_rounds, 1);
+    unless_given(app, "--scaling-seconds", opts.scaling_seconds, 0.5);
   }
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
 

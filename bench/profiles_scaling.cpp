@@ -26,7 +26,6 @@
 
 #include "bench/load_driver.hpp"
 #include "bench/profiles.hpp"
-#include "bench/timed_load.hpp"
 #include "process/proc_cpu.hpp"
 #include "snakepit/snakepit.hpp"
 
