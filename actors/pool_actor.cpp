@@ -34,14 +34,11 @@ pool_status make_status(pool_ptr self) {
   s.queue_timeout_ms = st.cfg.queue_timeout.count();
   s.request_timeout_ms = st.cfg.request_timeout.count();
   s.failed = st.failed;
-  for (auto& [key, w] : st.workers) {
-    auto leaving = draining(st, key);
-    if (!leaving)
-      ++s.ready;
+  s.ready = live_workers(st);
+  for (auto& [key, w] : st.workers)
     s.workers.push_back(worker_status{w.id, st.slots.busy(key),
                                       w.info.slots, w.requests, w.info,
-                                      w.memory_bytes, leaving});
-  }
+                                      w.memory_bytes, draining(st, key)});
   return s;
 }
 

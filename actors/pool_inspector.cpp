@@ -43,18 +43,16 @@ pool_inspection make_pool_inspection(pool_ptr self) {
   p.adapter = cfg.adapter;
   p.size = cfg.size;
   p.threads_per_worker = slots_of(cfg);
-  for (const auto& [key, w] : st.workers) {
+  for (const auto& [key, w] : st.workers)
     p.workers.push_back(inspect_worker(st, key, w, now));
-    if (p.workers.back().state != "draining")
-      ++p.live;
-  }
   // Oldest first: ids end in a key that grows with each start.
   std::sort(p.workers.begin(), p.workers.end(),
             [](const worker_inspection& a, const worker_inspection& b) {
               return std::make_pair(a.id.size(), a.id)
                      < std::make_pair(b.id.size(), b.id);
             });
-  p.starting = std::max(0, cfg.size - p.live);
+  p.live = live_workers(st);
+  p.starting = starting_workers(st);
   p.total_slots = st.slots.total_slots();
   p.busy_slots = st.slots.busy_slots();
   p.free_slots = st.slots.free_slots();

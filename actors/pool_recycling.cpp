@@ -91,6 +91,18 @@ bool draining(const pool_state& st, uint64_t key) {
   return draining_job(st, key) != nullptr;
 }
 
+int live_workers(const pool_state& st) {
+  auto drains = std::count_if(st.recycles.begin(), st.recycles.end(),
+                              [](const auto& kv) {
+                                return kv.second.draining;
+                              });
+  return static_cast<int>(st.workers.size()) - static_cast<int>(drains);
+}
+
+int starting_workers(const pool_state& st) {
+  return std::max(0, st.cfg.size - live_workers(st));
+}
+
 lifecycle_view make_lifecycle_view(pool_ptr self) {
   auto& st = self->state;
   lifecycle_view v;
@@ -101,10 +113,7 @@ lifecycle_view make_lifecycle_view(pool_ptr self) {
       std::chrono::duration_cast<std::chrono::milliseconds>(now - w.ready_at)
         .count(),
       w.info.slots, st.slots.busy(key)});
-  auto ready = static_cast<int>(std::count_if(
-    st.workers.begin(), st.workers.end(),
-    [&](const auto& kv) { return !draining(st, kv.first); }));
-  v.starting = std::max(0, st.cfg.size - ready);
+  v.starting = starting_workers(st);
   v.queue_depth = st.queue->size();
   v.serving = !st.stopping && st.failed.code == error_code::none
               && st.supervisor;

@@ -45,4 +45,10 @@ void on_memory_samples(pool_ptr self, const memory_samples& m);
 /// True when worker `key` is draining (being recycled, replacement ready).
 bool draining(const pool_state& st, uint64_t key);
 
+/// Ready workers taking requests: every worker but the draining ones.
+int live_workers(const pool_state& st);
+
+/// Configured workers not taking requests yet (starting or restarting).
+int starting_workers(const pool_state& st);
+
 } // namespace snakepit::detail

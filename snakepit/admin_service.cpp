@@ -8,10 +8,6 @@ namespace snakepit {
 
 namespace {
 
-nlohmann::json failure_json(const failure& f) {
-  return {{"code", to_string(f.code)}, {"message", f.message}};
-}
-
 /// The string field `key` of `request`, or "" when absent; throws when it
 /// is there but not a string.
 std::string string_field(const nlohmann::json& request, const char* key) {
@@ -22,14 +18,6 @@ std::string string_field(const nlohmann::json& request, const char* key) {
     throw std::invalid_argument(std::string{"\""} + key
                                 + "\" must be a string");
   return i->get<std::string>();
-}
-
-nlohmann::json status_op(client& c, const std::vector<std::string>& pools) {
-  auto out = nlohmann::json::array();
-  for (const auto& name : pools)
-    if (auto s = c.status(name))
-      out.push_back(to_json(*s));
-  return admin::ok_reply({{"pools", std::move(out)}});
 }
 
 nlohmann::json inspect_op(client& c, const std::vector<std::string>& pools,
@@ -68,43 +56,16 @@ nlohmann::json recycle_op(client& c, const nlohmann::json& request) {
 
 } // namespace
 
-nlohmann::json to_json(const pool_status& s) {
-  auto workers = nlohmann::json::array();
-  for (const auto& w : s.workers)
-    workers.push_back({{"id", w.id},
-                       {"pid", w.info.pid},
-                       {"busy", w.busy},
-                       {"slots", w.slots},
-                       {"requests", w.requests},
-                       {"memory_bytes", w.memory_bytes},
-                       {"draining", w.draining}});
-  nlohmann::json out{{"name", s.name},
-                     {"profile", s.profile},
-                     {"size", s.size},
-                     {"ready", s.ready},
-                     {"busy_slots", s.busy_slots},
-                     {"total_slots", s.total_slots},
-                     {"queue_depth", s.queue_depth},
-                     {"queue_size", s.queue_size},
-                     {"requests", s.requests},
-                     {"workers", std::move(workers)}};
-  if (s.failed.code != error_code::none)
-    out["failed"] = failure_json(s.failed);
-  return out;
-}
-
 admin::request_handler make_admin_handler(client& c,
                                           std::vector<std::string> pools) {
   return [&c, pools = std::move(pools)](const nlohmann::json& request) {
     auto op = request.at("op").get<std::string>();
-    if (op == "status")
-      return status_op(c, pools);
     if (op == "recycle")
       return recycle_op(c, request);
     if (op == "inspect")
       return inspect_op(c, pools, request);
     return admin::error_reply("unknown op \"" + op
-                              + "\" (known: status, inspect, recycle)");
+                              + "\" (known: inspect, recycle)");
   };
 }
 

@@ -3,7 +3,6 @@
 /// What a running host answers on its admin socket (see admin/): the
 /// operations of the `snakepit` CLI against a live host.
 ///
-///   {"op":"status"}                                  -> {"ok":true,"pools":[...]}
 ///   {"op":"inspect"[,"pool":"P"][,"recommendations":true]}
 ///                                                    -> {"ok":true,"pools":[...]}
 ///   {"op":"recycle","pool":"default"}                -> {"ok":true,"workers":[...]}
@@ -18,14 +17,9 @@
 #include <vector>
 
 #include "admin/admin_protocol.hpp"
-#include "messages/status.hpp"
 #include "snakepit/client.hpp"
 
 namespace snakepit {
-
-/// A pool's status as JSON (the fields of `pool_status`; workers with id,
-/// pid, busy, slots, requests, memory_bytes, draining).
-nlohmann::json to_json(const pool_status& s);
 
 /// The admin request handler of a host whose pools are `pools`, reached
 /// through `c` (which must outlive the handler).
