@@ -30,17 +30,17 @@ host::start(host_config cfg, host_options opts) {
   // The exporters subscribe before the pools start, so they see every
   // worker start. On an error, `h`'s destructor undoes what was started.
   const auto& tel = h->cfg_.telemetry;
-  if (tel.prometheus) {
+  if (tel.prometheus && opts.serving) {
     if (tel.prometheus_port < 0
         || tel.prometheus_port > std::numeric_limits<uint16_t>::max())
       return "cannot start telemetry: telemetry.prometheus_port: must be "
              "between 0 and 65535 (got "
              + std::to_string(tel.prometheus_port) + ")";
-    telemetry::prometheus_options opts;
-    opts.address = tel.prometheus_address;
-    opts.port = static_cast<uint16_t>(tel.prometheus_port);
-    opts.allow_remote = tel.prometheus_allow_remote;
-    auto started = telemetry::prometheus_endpoint::start(*h->sys_, opts);
+    telemetry::prometheus_options where;
+    where.address = tel.prometheus_address;
+    where.port = static_cast<uint16_t>(tel.prometheus_port);
+    where.allow_remote = tel.prometheus_allow_remote;
+    auto started = telemetry::prometheus_endpoint::start(*h->sys_, where);
     if (!started)
       return "cannot start telemetry: " + started.error;
     h->metrics_ = std::move(started.endpoint);
@@ -51,7 +51,7 @@ host::start(host_config cfg, host_options opts) {
   h->root_ = spawn_host(*h->sys_, h->cfg_, h->rt_);
   h->client_ = std::make_unique<snakepit::client>(
     *h->sys_, h->root_, h->cfg_.pools.front().name);
-  if (!opts.admin)
+  if (!opts.serving)
     return h;
   std::vector<std::string> pools;
   for (const auto& pool : h->cfg_.pools)

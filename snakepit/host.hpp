@@ -35,10 +35,12 @@ namespace snakepit {
 
 /// What a host serves besides its pools.
 struct host_options {
-  /// Serve the admin socket that `snakepit inspect` and `snakepit recycle`
-  /// talk to. Off for short-lived hosts (`snakepit exec`, `demo`), so the
-  /// CLI finds only the long-running ones.
-  bool admin = true;
+  /// A long-running host: it serves the admin socket that `snakepit
+  /// inspect` and `snakepit recycle` talk to, and the Prometheus endpoint
+  /// when `[telemetry]` asks for it. Off for short-lived hosts (`snakepit
+  /// exec`, `demo`): the CLI then finds only the long-running ones, and
+  /// they never take the metrics port of a `snakepit run`.
+  bool serving = true;
 };
 
 /// Owns a running host; the destructor stops it (pools, workers, processes).
@@ -47,7 +49,7 @@ public:
   /// Starts every pool of `cfg` in a new actor system, after the exporters
   /// of `cfg.telemetry` (so they see the first workers start), and serves
   /// the admin socket (`<run dir>/admin.sock`, see snakepit/admin_service.hpp)
-  /// unless `opts.admin` is off. Returns an error text if the runtime
+  /// (both only when `opts.serving`). Returns an error text if the runtime
   /// cannot be created (e.g. an unsafe run directory), the Prometheus
   /// endpoint cannot start (e.g. its port is in use: the text names the
   /// address and port) or the admin socket cannot be created.

@@ -437,3 +437,24 @@ TEST_CASE("cli: inspect shows a running host's pools as text and JSON",
   host.signal(SIGTERM);
   CHECK(host.wait_exit(patience).value_or(-1) == 0);
 }
+
+TEST_CASE("cli: exec next to a serving host does not take its metrics port",
+          "[integration][cli][telemetry]") {
+  temp_dir tmp;
+  auto port = std::to_string(20000 + getpid() % 20000);
+  auto path = tmp / "serving.toml";
+  write_file(path, "run_dir = \"" + (tmp / "run") + "\"\n"
+                     + "[telemetry]\nprometheus = true\n"
+                     + "prometheus_port = " + port + "\n"
+                     + "[[pools]]\nname = \"default\"\nsize = 1\n");
+  child_process host{{cli_path(), "run", "-c", path}};
+  REQUIRE(host.wait_for_stderr("serving Prometheus metrics on", patience));
+  REQUIRE(host.wait_for_stderr("serving 1 pool(s)", patience));
+  auto r = run_command({cli_path(), "exec", "-c", path, "add",
+                        R"({"a": 1, "b": 2})"});
+  INFO(describe_run(r));
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "3"));
+  host.signal(SIGTERM);
+  CHECK(host.wait_exit(patience).value_or(-1) == 0);
+}

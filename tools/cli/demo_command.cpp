@@ -80,10 +80,7 @@ int demo_command(const common_options& opts, int requests) {
   auto cfg = prepare(opts.config_path, opts.log_level);
   if (!cfg)
     return 2;
-  // A short-lived host serves no metrics: it would only take the port of
-  // a `snakepit run` of the same config.
-  cfg->telemetry.prometheus = false;
-  // Short-lived: no admin socket for `inspect` or `recycle` to find.
+  // Short-lived: no admin socket, no metrics endpoint (host_options).
   auto started = snakepit::host::start(*cfg, host_options{false});
   if (auto* err = std::get_if<std::string>(&started)) {
     std::cerr << *err << '\n';

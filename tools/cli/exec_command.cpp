@@ -29,9 +29,6 @@ int exec_command(const common_options& opts, const exec_options& exec) {
   auto cfg = prepare(opts.config_path, opts.log_level);
   if (!cfg)
     return 2;
-  // A short-lived host serves no metrics: it would only take the port of
-  // a `snakepit run` of the same config.
-  cfg->telemetry.prometheus = false;
   execute_request req;
   req.command = exec.command;
   req.args_json = exec.args_json;
@@ -52,7 +49,7 @@ int exec_command(const common_options& opts, const exec_options& exec) {
     return 1;
   }
   req.pool = cfg->pools.front().name;
-  // Short-lived: no admin socket for `inspect` or `recycle` to find.
+  // Short-lived: no admin socket, no metrics endpoint (host_options).
   auto started = snakepit::host::start(*cfg, host_options{false});
   if (auto* err = std::get_if<std::string>(&started)) {
     std::cerr << *err << '\n';
