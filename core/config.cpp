@@ -15,6 +15,11 @@ using std::chrono::milliseconds;
 
 constexpr size_t max_name_length = 64;
 constexpr int max_threads_per_worker = 256;
+/// Python's default recursion limit (1000) already refuses JSON about this
+/// deep; the bound keeps a typo from disabling the check.
+constexpr int max_json_depth_limit = 10000;
+/// Room for a command, a session id and the framing of a few arguments.
+constexpr long long min_request_bytes = 1024;
 constexpr int max_port = 65535;
 
 constexpr std::array<std::string_view, 6> log_levels{
@@ -66,6 +71,14 @@ public:
     if (value < min)
       fail(key, "must be at least " + std::to_string(min) + " (got "
                   + std::to_string(value) + ")");
+  }
+
+  void between(const std::string& key, long long value, long long min,
+               long long max) {
+    if (value < min || value > max)
+      fail(key, "must be between " + std::to_string(min) + " and "
+                  + std::to_string(max) + " (got " + std::to_string(value)
+                  + ")");
   }
 
   void not_empty(const std::string& key, const std::string& value) {
@@ -168,12 +181,13 @@ void validate_pool(checker& check, const pool_config& pool,
   check.duration(prefix + "lifecycle_interval", pool.lifecycle_interval,
                  false, false);
   check.duration(prefix + "drain_timeout", pool.drain_timeout, true, false);
-  if (pool.threads_per_worker < 1
-      || pool.threads_per_worker > max_threads_per_worker)
-    check.fail(prefix + "threads_per_worker",
-               "must be between 1 and "
-                 + std::to_string(max_threads_per_worker) + " (got "
-                 + std::to_string(pool.threads_per_worker) + ")");
+  check.between(prefix + "threads_per_worker", pool.threads_per_worker, 1,
+                max_threads_per_worker);
+  check.between(prefix + "max_json_depth", pool.max_json_depth, 1,
+                max_json_depth_limit);
+  check.at_least(prefix + "max_request_bytes",
+                 static_cast<long long>(pool.max_request_bytes),
+                 min_request_bytes);
 }
 
 enum class address_kind { invalid, loopback, other };

@@ -106,6 +106,17 @@ struct pool_config {
   /// after its replacement is ready; then it is killed.
   std::chrono::milliseconds drain_timeout{std::chrono::seconds{30}};
 
+  // Bounds of a request's input (docs/configuration.md, "Input limits").
+  /// Deepest nesting of objects and arrays accepted in a request's
+  /// arguments (`{}` is 1); deeper ones get `invalid_arguments` before
+  /// anything parses them, on the host and in the worker (1-10000).
+  int max_json_depth = 128;
+  /// Largest request as sent to a worker, in bytes (arguments, command,
+  /// session id and their framing); larger ones get `invalid_arguments`.
+  /// The default is gRPC's own message limit; the worker is told to accept
+  /// this much.
+  std::size_t max_request_bytes = 4 * 1024 * 1024;
+
   /// True when any recycling limit (TTL, requests, memory) is set.
   bool recycles() const {
     return worker_ttl != std::chrono::milliseconds::max()

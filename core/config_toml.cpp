@@ -58,13 +58,14 @@ constexpr std::array<string_key<pool_config>, 3> pool_string_keys{{
   {"python", &pool_config::python},
 }};
 
-constexpr std::array<int_key<pool_config>, 6> pool_int_keys{{
+constexpr std::array<int_key<pool_config>, 7> pool_int_keys{{
   {"size", &pool_config::size},
   {"health_check_max_misses", &pool_config::health_check_max_misses},
   {"startup_concurrency", &pool_config::startup_concurrency},
   {"max_restarts", &pool_config::max_restarts},
   {"threads_per_worker", &pool_config::threads_per_worker},
   {"max_concurrent_recycles", &pool_config::max_concurrent_recycles},
+  {"max_json_depth", &pool_config::max_json_depth},
 }};
 
 constexpr std::array<duration_key<pool_config>, 13> pool_duration_keys{{
@@ -87,9 +88,9 @@ constexpr std::array<bool_key<pool_config>, 1> pool_bool_keys{{
   {"thread_safety_checks", &pool_config::thread_safety_checks},
 }};
 
-constexpr std::array<std::string_view, 7> pool_other_keys{
+constexpr std::array<std::string_view, 8> pool_other_keys{
   {"profile", "adapter_args", "env", "queue_size", "worker_max_requests",
-   "memory_threshold_mb", "recycle_jitter"}};
+   "memory_threshold_mb", "recycle_jitter", "max_request_bytes"}};
 
 // The telemetry keys ([telemetry]).
 
@@ -312,6 +313,8 @@ private:
       read_env(key, node, pool.env);
     else if (name == "queue_size")
       read_size(key, node, pool.queue_size);
+    else if (name == "max_request_bytes")
+      read_size(key, node, pool.max_request_bytes);
     else if (name == "worker_max_requests")
       read_count_limit(key, node, pool.worker_max_requests);
     else if (name == "memory_threshold_mb")
