@@ -26,6 +26,10 @@ from typing import Any, Callable, Sequence
 from snakepit_bridge import compat, thread_safety
 from snakepit_bridge.dispatch import adapter_tools
 from snakepit_bridge.host_warnings import emit_warning
+from snakepit_bridge.json_limits import (
+    DEFAULT_MAX_JSON_DEPTH,
+    DEFAULT_MAX_REQUEST_BYTES,
+)
 from snakepit_bridge.loader import instantiate, resolve_adapter_class
 from snakepit_bridge.ready_file import (
     error_payload,
@@ -83,6 +87,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help="host run id, kept on the command line only")
     parser.add_argument("--max-workers", type=_positive_int, default=1,
                         metavar="N", help="concurrent tool calls (default 1)")
+    parser.add_argument("--max-json-depth", type=_positive_int,
+                        default=DEFAULT_MAX_JSON_DEPTH, metavar="N",
+                        help="deepest nesting of arguments accepted "
+                             f"(default {DEFAULT_MAX_JSON_DEPTH})")
+    parser.add_argument("--max-request-bytes", type=_positive_int,
+                        default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
+                        help="largest request accepted, in bytes "
+                             f"(default {DEFAULT_MAX_REQUEST_BYTES})")
     parser.add_argument("--thread-safety-checks", action="store_true",
                         help="report concurrent entry into methods that are "
                              "not thread-safe (snakepit-warning: lines)")
@@ -194,7 +206,8 @@ def _serve(args: argparse.Namespace, stop: StopRequest) -> int:
         # its failure through the ready file (stage "bind").
         from snakepit_bridge.server import start_server
         server, address = start_server(adapter, args.adapter, args.socket,
-                                       args.max_workers)
+                                       args.max_workers, args.max_json_depth,
+                                       args.max_request_bytes)
     except (Exception, SystemExit) as exc:
         return _startup_failed(args.ready_file, "bind", exc)
 

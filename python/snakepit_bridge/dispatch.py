@@ -67,11 +67,12 @@ def encode_result(tool_name: str, result: Any) -> str:
     """JSON text of ``result``; a ``python_error``/``TypeError`` if it has none.
 
     NaN and infinities are refused: they are not JSON and the host's parser
-    would reject them.
+    would reject them; so is a result nested too deeply for ``json.dumps``
+    (``RecursionError``).
     """
     try:
         return json.dumps(result, allow_nan=False)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise ToolFailure(
             PYTHON_ERROR, "TypeError",
             f"result of tool {tool_name!r} is not JSON-serializable "

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,11 @@ from snakepit_bridge.adapter import ToolContext
 from snakepit_bridge.dispatch import adapter_tools, run_tool
 from snakepit_bridge.errors import INVALID_ARGUMENTS, ToolFailure
 from snakepit_bridge.interpreter import interpreter_facts
+from snakepit_bridge.json_limits import (
+    DEFAULT_MAX_JSON_DEPTH,
+    DEFAULT_MAX_REQUEST_BYTES,
+    nesting_overflow,
+)
 
 #: type_url of every Any on the wire; its value holds raw JSON bytes.
 JSON_TYPE_URL = "type.googleapis.com/google.protobuf.StringValue"
@@ -40,15 +46,30 @@ CALL_ID_KEY = "snakepit.call_id"
 MAX_SOCKET_PATH = 107
 
 
-def decode_parameters(parameters: Any) -> dict[str, Any]:
+def decode_parameters(parameters: Any,
+                      max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> dict[str, Any]:
     """Decodes the request's ``map<string, Any>`` of JSON bytes into a dict.
 
-    Raises ``ToolFailure`` (``invalid_arguments``) naming the first bad key.
+    Raises ``ToolFailure`` (``invalid_arguments``) naming the first bad key:
+    not JSON, nested deeper than ``max_depth`` (checked before parsing), or
+    too deep for this interpreter's recursion limit.
     """
     arguments: dict[str, Any] = {}
     for key, packed in parameters.items():
+        # A value is nested one level below the arguments object.
+        overflow = nesting_overflow(packed.value, max_depth - 1)
+        if overflow is not None:
+            raise ToolFailure(
+                INVALID_ARGUMENTS, "ValueError",
+                f"parameter {key!r} nests deeper than {max_depth} levels "
+                f"(max_json_depth) at byte {overflow} of its value")
         try:
             arguments[key] = json.loads(packed.value)
+        except RecursionError as exc:
+            raise ToolFailure(
+                INVALID_ARGUMENTS, type(exc).__name__,
+                f"parameter {key!r} nests too deeply for the worker's "
+                f"Python (recursion limit {sys.getrecursionlimit()})") from exc
         except ValueError as exc:
             raise ToolFailure(
                 INVALID_ARGUMENTS, type(exc).__name__,
@@ -59,9 +80,11 @@ def decode_parameters(parameters: Any) -> dict[str, Any]:
 class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
     """Serves one adapter: Ping, ExecuteTool (bounded) and DescribeWorker."""
 
-    def __init__(self, adapter: Any, adapter_name: str, max_workers: int) -> None:
+    def __init__(self, adapter: Any, adapter_name: str, max_workers: int,
+                 max_json_depth: int = DEFAULT_MAX_JSON_DEPTH) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
+        self._max_json_depth = max_json_depth
         self._adapter = adapter
         self._adapter_name = adapter_name
         self._max_workers = max_workers
@@ -104,7 +127,8 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
     def _execute(self, request: Any) -> Any:
         started = time.perf_counter_ns()
         try:
-            arguments = decode_parameters(request.parameters)
+            arguments = decode_parameters(request.parameters,
+                                          self._max_json_depth)
             tool_context = ToolContext(
                 session_id=request.session_id,
                 metadata=dict(request.metadata),
@@ -149,16 +173,23 @@ def prepare_socket_path(socket_path: str) -> str:
     return path
 
 
-def server_options(max_workers: int) -> list[tuple[str, Any]]:
+def server_options(max_workers: int,
+                   max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+                   ) -> list[tuple[str, Any]]:
     """Channel options of the worker's server: at most ``max_workers + 1``
-    concurrent streams per connection (the tool slots plus a health check)."""
+    concurrent streams per connection (the tool slots plus a health check),
+    and requests of up to ``max_request_bytes`` (the host refuses larger
+    ones before sending them)."""
     if max_workers < 1:
         raise ValueError("max_workers must be at least 1")
-    return [("grpc.max_concurrent_streams", max_workers + 1)]
+    return [("grpc.max_concurrent_streams", max_workers + 1),
+            ("grpc.max_receive_message_length", max_request_bytes)]
 
 
 def start_server(adapter: Any, adapter_name: str, socket_path: str,
-                 max_workers: int) -> tuple[grpc.Server, str]:
+                 max_workers: int, max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
+                 max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+                 ) -> tuple[grpc.Server, str]:
     """Binds ``unix:<socket_path>`` (never TCP), starts serving, returns the
     server and its address. Raises on any bind failure.
 
@@ -168,9 +199,10 @@ def start_server(adapter: Any, adapter_name: str, socket_path: str,
     server = grpc.server(
         ThreadPoolExecutor(max_workers=max_workers + 1,
                            thread_name_prefix="snakepit-rpc"),
-        options=server_options(max_workers))
+        options=server_options(max_workers, max_request_bytes))
     bridge_pb2_grpc.add_BridgeServiceServicer_to_server(
-        BridgeServicer(adapter, adapter_name, max_workers), server)
+        BridgeServicer(adapter, adapter_name, max_workers, max_json_depth),
+        server)
     if server.add_insecure_port(address) == 0:
         raise RuntimeError(f"failed to bind to address {address}")
     server.start()

@@ -199,10 +199,17 @@ def test_threaded_showcase_shared_state_over_grpc(spawn_worker: Spawn) -> None:
 # The server's stream limit ---------------------------------------------------
 
 def test_server_options_limit_streams_to_slots_plus_one() -> None:
-    assert server_options(1) == [("grpc.max_concurrent_streams", 2)]
-    assert server_options(8) == [("grpc.max_concurrent_streams", 9)]
+    assert server_options(1)[0] == ("grpc.max_concurrent_streams", 2)
+    assert server_options(8)[0] == ("grpc.max_concurrent_streams", 9)
     with pytest.raises(ValueError):
         server_options(0)
+
+
+def test_server_options_take_requests_up_to_the_hosts_limit() -> None:
+    assert server_options(1)[1] == ("grpc.max_receive_message_length",
+                                    4 * 1024 * 1024)
+    assert server_options(1, 64 << 20)[1] == (
+        "grpc.max_receive_message_length", 64 << 20)
 
 
 def test_start_server_passes_the_options(monkeypatch: pytest.MonkeyPatch,
@@ -219,7 +226,9 @@ def test_start_server_passes_the_options(monkeypatch: pytest.MonkeyPatch,
     server, address = start_server(ShowcaseAdapter(), "showcase",
                                    str(short_tmp / "s.sock"), 3)
     try:
-        assert seen == {"options": [("grpc.max_concurrent_streams", 4)],
+        assert seen == {"options": [("grpc.max_concurrent_streams", 4),
+                                    ("grpc.max_receive_message_length",
+                                     4 * 1024 * 1024)],
                         "threads": 4}
         with grpc.insecure_channel(address) as channel:
             from snakepit_bridge._proto import bridge_pb2_grpc
