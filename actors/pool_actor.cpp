@@ -128,6 +128,9 @@ void begin_stop(pool_ptr self, caf::error reason) {
                               "pool " + st.cfg.name + " is stopping");
   for (auto& item : st.queue->drain())
     answer_failure(self, item.promise, item.request.command, closing);
+  for (auto& [id, pending] : st.checking)
+    answer_failure(self, pending.promise, pending.command, closing);
+  st.checking.clear();
   for (auto& [addr, rp] : st.permit_waiters)
     rp.deliver(false);
   st.permit_waiters.clear();

@@ -11,6 +11,14 @@
 /// `request_timeout`, `worker_crashed`, `python_error`, `unknown_command`,
 /// `invalid_arguments`, `pool_failed`, `shutting_down`).
 ///
+/// Before anything else a request is checked (see actors/request_checks.hpp
+/// and docs/configuration.md, "Input limits"): its command, pool and
+/// session id, the pool it names (empty, or this pool's name: a request
+/// naming another pool is refused with `invalid_arguments`, not routed),
+/// and its arguments against `max_json_depth` and `max_request_bytes`.
+/// Large arguments are checked by a one-shot actor, off the pool's path
+/// (actors/argument_checker.hpp).
+///
 /// If the supervisor gives up (restart budget spent, e.g. an adapter that
 /// cannot be imported), the pool stays up in a failed state and answers
 /// every request with `pool_failed`, carrying the worker's own error and

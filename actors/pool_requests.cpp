@@ -1,7 +1,8 @@
 #include "actors/pool_requests.hpp"
 
+#include "actors/argument_checker.hpp"
 #include "actors/pool_recycling.hpp"
-#include "bridge/json_values.hpp"
+#include "actors/request_checks.hpp"
 #include "messages/atoms.hpp"
 #include "telemetry/bus.hpp"
 #include "telemetry/events.hpp"
@@ -23,7 +24,7 @@ void arm_queue_timer(pool_ptr self) {
 
 /// Hands a request to worker `key`, whose slot the caller acquired.
 void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
-                    uint64_t key, int64_t queue_us) {
+                    arguments_ptr args, uint64_t key, int64_t queue_us) {
   auto& st = self->state;
   auto& w = st.workers.at(key);
   ++w.requests;
@@ -45,7 +46,7 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
                                  st.slots.busy_slots()));
     }
   }
-  self->send(w.handle, dispatch{call_id, std::move(req)});
+  self->send(w.handle, dispatch{call_id, std::move(req), std::move(args)});
 }
 
 /// Answers an in-flight call and frees or parks its slot.
@@ -115,34 +116,42 @@ void pump(pool_ptr self) {
       break;
     auto item = st.queue->pop();
     send_to_worker(self, std::move(item->promise), std::move(item->request),
-                   *key, micros_between(item->enqueued, now));
+                   std::move(item->arguments), *key,
+                   micros_between(item->enqueued, now));
   }
 }
 
-/// A new request: refused, dispatched at once, or queued.
-reply_promise on_execute(pool_ptr self, execute_request& req) {
+namespace {
+
+/// Answers a request to a failed or stopping pool; false if it is neither.
+bool refuse_if_closed(pool_ptr self, reply_promise& rp,
+                      const std::string& command) {
   auto& st = self->state;
-  auto rp = self->make_response_promise<execute_reply>();
   if (st.failed.code != error_code::none) {
-    answer_failure(self, rp, req.command, st.failed);
-    return rp;
+    answer_failure(self, rp, command, st.failed);
+    return true;
   }
   if (st.stopping) {
-    answer_failure(self, rp, req.command,
+    answer_failure(self, rp, command,
                    make_failure(error_code::shutting_down,
                                 "pool " + st.cfg.name + " is stopping"));
-    return rp;
+    return true;
   }
-  if (auto err = bridge::validate_arguments(req.args_json); !err.empty()) {
-    answer_failure(self, rp, req.command,
-                   make_failure(error_code::invalid_arguments, err));
-    return rp;
-  }
+  return false;
+}
+
+/// A request whose arguments passed: dispatched at once, queued, or
+/// refused (pool closed meanwhile, queue full).
+void admit(pool_ptr self, reply_promise& rp, execute_request req,
+           arguments_ptr args) {
+  auto& st = self->state;
+  if (refuse_if_closed(self, rp, req.command))
+    return;
   auto now = clock_type::now();
   if (st.queue->empty())
     if (auto key = st.slots.acquire(now)) {
-      send_to_worker(self, rp, std::move(req), *key, 0);
-      return rp;
+      send_to_worker(self, rp, std::move(req), std::move(args), *key, 0);
+      return;
     }
   if (st.queue->full()) {
     ++st.saturated;
@@ -157,11 +166,86 @@ reply_promise on_execute(pool_ptr self, execute_request& req) {
                                 "pool " + st.cfg.name + " queue is full ("
                                   + std::to_string(st.queue->capacity())
                                   + " waiting)"));
-    return rp;
+    return;
   }
-  st.queue->push(queued_request{rp, std::move(req), now},
+  st.queue->push(queued_request{rp, std::move(req), std::move(args), now},
                  now + st.cfg.queue_timeout);
   arm_queue_timer(self);
+}
+
+/// Takes the request of check `check_id` out of the checking table;
+/// nullopt if it was answered already (when the pool stopped).
+std::optional<pending_check> take_check(pool_ptr self, uint64_t check_id) {
+  auto& st = self->state;
+  auto i = st.checking.find(check_id);
+  if (i == st.checking.end())
+    return std::nullopt;
+  auto pending = std::move(i->second);
+  st.checking.erase(i);
+  return pending;
+}
+
+/// A checker has answered for the large request `check_id`.
+void on_arguments_checked(pool_ptr self, uint64_t check_id,
+                          checked_request& checked) {
+  auto pending = take_check(self, check_id);
+  if (!pending)
+    return;
+  if (checked.error.code != error_code::none) {
+    answer_failure(self, pending->promise, pending->command,
+                   std::move(checked.error));
+    return;
+  }
+  admit(self, pending->promise, std::move(checked.request),
+        std::make_shared<const json_arguments>(std::move(checked.arguments)));
+}
+
+/// Hands the arguments of a large request to a one-shot checker; the pool
+/// goes on with other requests meanwhile.
+void check_off_path(pool_ptr self, reply_promise& rp, execute_request& req) {
+  auto& st = self->state;
+  auto check_id = st.next_check_id++;
+  st.checking.emplace(check_id, pending_check{rp, req.command});
+  auto checker = spawn_argument_checker(self, req.args_json.size(), st.cfg);
+  self->request(checker, caf::infinite, check_args_atom::value, std::move(req))
+    .then(
+      [self, check_id](checked_request& checked) {
+        on_arguments_checked(self, check_id, checked);
+      },
+      [self, check_id](caf::error& err) {
+        if (auto pending = take_check(self, check_id))
+          answer_failure(self, pending->promise, pending->command,
+                         make_failure(error_code::internal,
+                                      "the arguments could not be checked: "
+                                        + caf::to_string(err)));
+      });
+}
+
+} // namespace
+
+/// A new request: refused, checked (here if small, else off the pool's
+/// path), then dispatched or queued.
+reply_promise on_execute(pool_ptr self, execute_request& req) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<execute_reply>();
+  if (auto refused = check_request_fields(req, st.cfg.name)) {
+    answer_failure(self, rp, command_label(req.command), std::move(*refused));
+    return rp;
+  }
+  if (refuse_if_closed(self, rp, req.command))
+    return rp;
+  if (req.args_json.size() > inline_check_bytes) {
+    check_off_path(self, rp, req);
+    return rp;
+  }
+  auto checked = check_arguments(req, st.cfg);
+  if (auto* refused = std::get_if<failure>(&checked)) {
+    answer_failure(self, rp, req.command, std::move(*refused));
+    return rp;
+  }
+  admit(self, rp, std::move(req),
+        std::make_shared<const json_arguments>(
+          std::move(std::get<json_arguments>(checked))));
   return rp;
 }
 

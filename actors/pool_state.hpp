@@ -33,11 +33,21 @@ inline int64_t micros_between(clock_type::time_point a,
   return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
 }
 
+/// A request's checked arguments, shared with the worker that runs it.
+using arguments_ptr = std::shared_ptr<const json_arguments>;
+
 /// A request waiting for a free slot.
 struct queued_request {
   reply_promise promise;
   execute_request request;
+  arguments_ptr arguments;
   clock_type::time_point enqueued;
+};
+
+/// A request whose arguments a one-shot checker is checking.
+struct pending_check {
+  reply_promise promise;
+  std::string command;
 };
 
 /// A request on a worker.
@@ -99,6 +109,10 @@ struct pool_state {
   /// by call id, with their worker: their slots stay busy.
   std::unordered_map<uint64_t, uint64_t> abandoned;
   uint64_t next_call_id = 1;
+  /// Large requests whose arguments are being checked off the pool's path
+  /// (actors/argument_checker.hpp), by check id.
+  std::unordered_map<uint64_t, pending_check> checking;
+  uint64_t next_check_id = 1;
   int64_t requests = 0;
   /// Start permits: workers starting now, and those waiting to.
   std::unordered_set<caf::actor_addr> permit_holders;

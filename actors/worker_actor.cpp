@@ -89,7 +89,11 @@ process::launch_spec make_launch_spec(const worker_state& st) {
                "--snakepit-run-id",
                st.spec.env->run_id,
                "--max-workers",
-               std::to_string(slots_of(cfg))};
+               std::to_string(slots_of(cfg)),
+               "--max-json-depth",
+               std::to_string(cfg.max_json_depth),
+               "--max-request-bytes",
+               std::to_string(cfg.max_request_bytes)};
   if (cfg.thread_safety_checks)
     spec.args.emplace_back("--thread-safety-checks");
   if (!cfg.adapter_args.empty()) {
@@ -257,7 +261,7 @@ void on_dispatch(worker_ptr self, dispatch& d) {
   }
   auto timeout = d.request.timeout.count() > 0 ? d.request.timeout
                                                : st.spec.pool.request_timeout;
-  st.channel->execute(call_id, d.request.command, d.request.args_json,
+  st.channel->execute(call_id, d.request.command, *d.arguments,
                       d.request.session_id, timeout,
                       [pool, key, call_id](bridge::tool_result r) {
                         caf::anon_send(pool,

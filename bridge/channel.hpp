@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/arguments.hpp"
 #include "core/error.hpp"
 
 namespace snakepit::bridge {
@@ -49,11 +50,12 @@ class channel {
 public:
   virtual ~channel() = default;
 
-  /// Runs `tool` with `args_json` (a JSON object, or empty for `{}`),
-  /// tagged with `call_id` so that `describe` can tell whether it still
-  /// runs. `done` runs exactly once, on another thread.
+  /// Runs `tool` with `args` (checked and split already, see
+  /// `prepare_arguments`), tagged with `call_id` so that `describe` can
+  /// tell whether it still runs. `done` runs exactly once, on another
+  /// thread.
   virtual void execute(uint64_t call_id, const std::string& tool,
-                       const std::string& args_json,
+                       const json_arguments& args,
                        const std::string& session_id,
                        std::chrono::milliseconds timeout,
                        tool_callback done) = 0;

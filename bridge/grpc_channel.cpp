@@ -69,7 +69,7 @@ public:
   }
 
   void execute(uint64_t call_id, const std::string& tool,
-               const std::string& args_json, const std::string& session_id,
+               const json_arguments& args, const std::string& session_id,
                std::chrono::milliseconds timeout,
                tool_callback done) override {
     auto call = std::make_shared<call_state<pb::ExecuteToolRequest,
@@ -77,11 +77,7 @@ public:
     call->req.set_tool_name(tool);
     call->req.set_session_id(session_id);
     (*call->req.mutable_metadata())[call_id_key] = std::to_string(call_id);
-    if (auto err = encode_parameters(args_json, *call->req.mutable_parameters());
-        !err.empty()) {
-      done(tool_result{{}, make_failure(error_code::invalid_arguments, err)});
-      return;
-    }
+    encode_parameters(args, *call->req.mutable_parameters());
     call->ctx.set_deadline(deadline_in(timeout));
     stub_->async()->ExecuteTool(
       &call->ctx, &call->req, &call->resp,

@@ -1,45 +1,38 @@
 #include "bridge/json_values.hpp"
 
-#include <nlohmann/json.hpp>
+#include <cstring>
 
 namespace snakepit::bridge {
 
 namespace {
 
-/// Parses `args_json` into `out`; returns an error text or empty.
-std::string parse_object(const std::string& args_json, nlohmann::json& out) {
-  if (args_json.empty()) {
-    out = nlohmann::json::object();
-    return {};
-  }
-  out = nlohmann::json::parse(args_json, nullptr, false);
-  if (out.is_discarded())
-    return "arguments are not valid JSON: " + args_json;
-  if (!out.is_object())
-    return "arguments must be a JSON object (e.g. {\"a\": 1}), got "
-           + std::string{out.type_name()};
-  return {};
-}
+/// Protobuf framing of one map entry holding an Any (tags and length
+/// prefixes, at most 5 bytes each), beyond its key, type URL and value.
+constexpr std::size_t framing_per_argument = 32;
+
+/// Framing of the request itself plus its call id metadata.
+constexpr std::size_t framing_per_call = 128;
 
 } // namespace
 
-std::string validate_arguments(const std::string& args_json) {
-  nlohmann::json parsed;
-  return parse_object(args_json, parsed);
+void encode_parameters(
+  const json_arguments& args,
+  google::protobuf::Map<std::string, google::protobuf::Any>& out) {
+  for (const auto& arg : args) {
+    auto& any = out[arg.name];
+    any.set_type_url(json_type_url);
+    any.set_value(arg.json);
+  }
 }
 
-std::string
-encode_parameters(const std::string& args_json,
-                  google::protobuf::Map<std::string, google::protobuf::Any>& out) {
-  nlohmann::json parsed;
-  if (auto err = parse_object(args_json, parsed); !err.empty())
-    return err;
-  for (const auto& [key, value] : parsed.items()) {
-    auto& any = out[key];
-    any.set_type_url(json_type_url);
-    any.set_value(value.dump());
-  }
-  return {};
+std::size_t encoded_call_size(const json_arguments& args,
+                              const std::string& tool,
+                              const std::string& session_id) {
+  auto size = framing_per_call + tool.size() + session_id.size();
+  for (const auto& arg : args)
+    size += arg.name.size() + arg.json.size() + std::strlen(json_type_url)
+            + framing_per_argument;
+  return size;
 }
 
 } // namespace snakepit::bridge

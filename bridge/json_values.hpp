@@ -1,13 +1,15 @@
 #pragma once
 
-/// Conversion of JSON arguments into the wire format: one `Any` per
-/// top-level key, whose `value` holds that value's JSON bytes (Snakepit's
-/// convention).
+/// The arguments on the wire: one `Any` per top-level key, whose `value`
+/// holds that value's JSON bytes (Snakepit's convention).
 
 #include <google/protobuf/any.pb.h>
 #include <google/protobuf/map.h>
 
+#include <cstddef>
 #include <string>
+
+#include "core/arguments.hpp"
 
 namespace snakepit::bridge {
 
@@ -15,14 +17,16 @@ namespace snakepit::bridge {
 inline constexpr const char* json_type_url
   = "type.googleapis.com/google.protobuf.StringValue";
 
-/// Fills `out` from `args_json`, which must be a JSON object (or empty, for
-/// no arguments). Returns an empty string on success, else what is wrong.
-std::string
-encode_parameters(const std::string& args_json,
-                  google::protobuf::Map<std::string, google::protobuf::Any>& out);
+/// Fills `out` with one `Any` per argument (checked and split already, see
+/// `prepare_arguments`): a copy of its bytes, nothing parsed.
+void encode_parameters(
+  const json_arguments& args,
+  google::protobuf::Map<std::string, google::protobuf::Any>& out);
 
-/// Checks that `args_json` is a JSON object (or empty). Returns an empty
-/// string when it is, else what is wrong, for a clear `invalid_arguments`.
-std::string validate_arguments(const std::string& args_json);
+/// An upper bound of the encoded size of a tool call with `args`, `tool`
+/// and `session_id`, in bytes: what gRPC's message size limits count.
+std::size_t encoded_call_size(const json_arguments& args,
+                              const std::string& tool,
+                              const std::string& session_id);
 
 } // namespace snakepit::bridge

@@ -7,9 +7,11 @@
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "core/arguments.hpp"
 #include "messages/requests.hpp"
 
 namespace snakepit {
@@ -42,6 +44,9 @@ struct worker_ready {
 struct dispatch {
   uint64_t call_id = 0;
   execute_request request;
+  /// The request's arguments, checked and split (see core/arguments.hpp);
+  /// shared, never copied, between the pool and the worker.
+  std::shared_ptr<const json_arguments> arguments;
 };
 
 /// A worker's gRPC callback reports the end of a call to the pool.
@@ -130,7 +135,8 @@ typename Inspector::result_type inspect(Inspector& f, worker_ready& x) {
            x.info, x.startup_us);
 }
 
-/// Inspects dispatch.
+/// Inspects dispatch. Its arguments travel by pointer inside one process
+/// and are left out.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, dispatch& x) {
   return f(caf::meta::type_name("dispatch"), x.call_id, x.request);

@@ -165,6 +165,27 @@ TEST_CASE("rule: threads_per_worker is 1 to 256", "[config][rules]") {
   CHECK(pool_errors(thread + "threads_per_worker = 256").empty());
 }
 
+TEST_CASE("rule: max_json_depth is 1 to 10000", "[config][rules]") {
+  check_one_error(pool_errors("max_json_depth = 0"), "pools[0].max_json_depth",
+                  "between 1 and 10000 (got 0)");
+  check_one_error(pool_errors("max_json_depth = 10001"),
+                  "pools[0].max_json_depth", "(got 10001)");
+  CHECK(pool_errors("max_json_depth = 1").empty());
+}
+
+TEST_CASE("rule: max_request_bytes is at least 1024", "[config][rules]") {
+  check_one_error(pool_errors("max_request_bytes = 1000"),
+                  "pools[0].max_request_bytes", "at least 1024 (got 1000)");
+  check_one_error(pool_errors("max_request_bytes = \"4MB\""),
+                  "pools[0].max_request_bytes", "expected an integer");
+  auto parsed = parse_config("[[pools]]\nmax_request_bytes = 67108864\n"
+                             "max_json_depth = 64\n",
+                             "t.toml");
+  REQUIRE(parsed.ok());
+  CHECK(parsed.config->pools[0].max_request_bytes == 64u << 20);
+  CHECK(parsed.config->pools[0].max_json_depth == 64);
+}
+
 TEST_CASE("rule: threads_per_worker needs the thread profile",
           "[config][rules]") {
   check_one_error(pool_errors("threads_per_worker = 4"),

@@ -1,0 +1,67 @@
+#pragma once
+
+/// Internal to the pool actor: a one-shot actor that checks and splits the
+/// arguments of one large request, so that work in proportion to a
+/// request's size delays only that request, never the pool actor that
+/// every request of the pool passes through. The pool spawns one per large
+/// request; it answers once and quits. Requests larger than
+/// `detached_check_bytes` get a thread of their own, so that no scheduler
+/// thread is held for long either.
+///
+/// interface argument_checker {
+///   (check_args_atom, execute_request) -> (checked_request)
+/// }
+
+#include <caf/fwd.hpp>
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstddef>
+
+#include "core/arguments.hpp"
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "messages/requests.hpp"
+
+namespace snakepit {
+
+/// Inspects a json_argument (core/arguments.hpp, which knows no CAF).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, json_argument& x) {
+  return f(caf::meta::type_name("json_argument"), x.name, x.json);
+}
+
+} // namespace snakepit
+
+namespace snakepit::detail {
+
+/// Asks an argument checker to check a request.
+using check_args_atom = caf::atom_constant<caf::atom("sp_check")>;
+
+/// Arguments of at least this many bytes are checked on a thread of their
+/// own (the thread costs far less than the scan).
+inline constexpr std::size_t detached_check_bytes = 1024 * 1024;
+
+/// A checked request: the request (its arguments text released) with its
+/// arguments split, or why it was refused.
+struct checked_request {
+  execute_request request;
+  json_arguments arguments;
+  /// `invalid_arguments` when refused; `error_code::none` otherwise.
+  failure error;
+};
+
+/// Spawns a checker, with the limits of `cfg`, for a request of
+/// `args_bytes` bytes of arguments.
+caf::actor spawn_argument_checker(caf::local_actor* pool,
+                                  std::size_t args_bytes,
+                                  const pool_config& cfg);
+
+/// Inspects a checked_request.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, checked_request& x) {
+  return f(caf::meta::type_name("checked_request"), x.request, x.arguments,
+           x.error);
+}
+
+} // namespace snakepit::detail

@@ -1,0 +1,45 @@
+#include "actors/request_checks.hpp"
+
+#include "bridge/json_values.hpp"
+
+namespace snakepit::detail {
+
+std::optional<failure> check_request_fields(const execute_request& req,
+                                            const std::string& pool_name) {
+  auto problem = check_name("command", req.command, command_rules);
+  if (problem.empty())
+    problem = check_name("pool", req.pool, pool_rules);
+  if (problem.empty())
+    problem = check_name("session_id", req.session_id, session_rules);
+  if (problem.empty() && !req.pool.empty() && req.pool != pool_name)
+    problem = "request names pool " + req.pool + " but was sent to pool "
+              + pool_name;
+  if (problem.empty())
+    return std::nullopt;
+  return make_failure(error_code::invalid_arguments, std::move(problem));
+}
+
+std::string command_label(const std::string& command) {
+  if (check_name("command", command, command_rules).empty())
+    return command;
+  return "(invalid)";
+}
+
+std::variant<json_arguments, failure>
+check_arguments(const execute_request& req, const pool_config& cfg) {
+  auto prepared = prepare_arguments(req.args_json, cfg.max_json_depth);
+  if (auto* problem = std::get_if<std::string>(&prepared))
+    return make_failure(error_code::invalid_arguments, std::move(*problem));
+  auto& args = std::get<json_arguments>(prepared);
+  auto size = bridge::encoded_call_size(args, req.command, req.session_id);
+  if (size > cfg.max_request_bytes)
+    return make_failure(
+      error_code::invalid_arguments,
+      "request is " + std::to_string(size) + " bytes encoded ("
+        + std::to_string(req.args_json.size())
+        + " bytes of arguments), more than max_request_bytes ("
+        + std::to_string(cfg.max_request_bytes) + ") of pool " + cfg.name);
+  return std::move(args);
+}
+
+} // namespace snakepit::detail

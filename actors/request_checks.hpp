@@ -1,0 +1,53 @@
+#pragma once
+
+/// Internal to the pool actor and the client: the checks a request passes
+/// before it reaches a worker. Plain functions without CAF. Those of
+/// `check_request_fields` cost the same for any request; `check_arguments`
+/// costs in proportion to the arguments, and the pool runs it off its own
+/// path for large ones (see actors/argument_checker.hpp).
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "core/arguments.hpp"
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/input_text.hpp"
+#include "messages/requests.hpp"
+
+namespace snakepit::detail {
+
+/// A request's command: 1-256 bytes of UTF-8, no control characters.
+inline constexpr name_rules command_rules{256, false, false};
+
+/// A request's pool: empty (the default pool) or at most 64 bytes (the
+/// longest pool name) of UTF-8, no control characters.
+inline constexpr name_rules pool_rules{64, true, false};
+
+/// A request's session id: empty or at most 1024 bytes of UTF-8.
+inline constexpr name_rules session_rules{1024, true, true};
+
+/// Arguments up to this many bytes are checked on the pool actor itself:
+/// their cost is bounded and smaller than handing them to another actor.
+inline constexpr std::size_t inline_check_bytes = 4096;
+
+/// Checks the command, pool and session id of `req`, and that it names the
+/// pool `pool_name` that received it (or none). Returns an
+/// `invalid_arguments` failure naming the field, or nullopt.
+std::optional<failure> check_request_fields(const execute_request& req,
+                                            const std::string& pool_name);
+
+/// `command` when it passes `command_rules`, else "(invalid)": the name
+/// under which a refused request is reported to telemetry (a metrics
+/// label must never carry arbitrary bytes).
+std::string command_label(const std::string& command);
+
+/// Checks the arguments of `req` against the limits of `cfg`
+/// (`max_json_depth`, `max_request_bytes`) and splits them; else an
+/// `invalid_arguments` failure saying what is wrong.
+std::variant<json_arguments, failure>
+check_arguments(const execute_request& req, const pool_config& cfg);
+
+} // namespace snakepit::detail
