@@ -46,7 +46,8 @@ using drain_atom = caf::atom_constant<caf::atom("sp_drain")>;
 /// pool hands `(inspect_atom, pool_inspection)` to its lifecycle actor,
 /// which adds its measurements and answers.
 using inspect_atom = caf::atom_constant<caf::atom("sp_inspect")>;
-/// Finds a pool by name: `(lookup_atom, std::string) -> caf::actor`.
+/// Finds a pool by name: `(lookup_atom, std::string) -> caf::actor`; an
+/// unknown name is the error `pool_not_found` (see messages/errors.hpp).
 using lookup_atom = caf::atom_constant<caf::atom("sp_lookup")>;
 
 } // namespace snakepit

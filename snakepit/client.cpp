@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/request_checks.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 
@@ -38,22 +39,34 @@ client::client(caf::actor_system& sys, caf::actor root,
   : sys_(sys), root_(std::move(root)), default_pool_(std::move(default_pool)) {
 }
 
-std::optional<client::pool_entry> client::find_pool(const std::string& name) {
+std::variant<client::pool_entry, failure>
+client::find_pool(const std::string& name) {
+  if (auto problem = check_name("pool", name, detail::pool_rules);
+      !problem.empty())
+    return make_failure(error_code::invalid_arguments, std::move(problem));
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (auto i = pools_.find(name); i != pools_.end())
       return i->second;
   }
   caf::scoped_actor self{sys_};
+  std::variant<pool_entry, failure> out
+    = make_failure(error_code::pool_not_found, "no pool named '" + name + "'");
   caf::actor found;
   self->request(root_, admin_timeout, lookup_atom::value, name)
     .receive([&](caf::actor& pool) { found = std::move(pool); },
-             [&](caf::error&) {});
+             [&](caf::error& err) {
+               // Anything but the expected pool_not_found (e.g. no answer
+               // in time) is reported as it is.
+               if (auto f = from_caf_error(err);
+                   f.code != error_code::pool_not_found)
+                 out = std::move(f);
+             });
   if (!found)
-    return std::nullopt;
+    return out;
   auto status = ask_status(self, found);
   if (!status)
-    return std::nullopt;
+    return out;
   pool_entry entry{found, std::chrono::milliseconds{status->queue_timeout_ms},
                    std::chrono::milliseconds{status->request_timeout_ms}};
   std::lock_guard<std::mutex> guard{mtx_};
@@ -69,10 +82,10 @@ void client::forget(const std::string& name) {
 execute_reply client::execute(execute_request req) {
   if (req.pool.empty())
     req.pool = default_pool_;
-  auto pool = find_pool(req.pool);
-  if (!pool)
-    return failed_reply(make_failure(error_code::pool_not_found,
-                                     "no pool named '" + req.pool + "'"));
+  auto found = find_pool(req.pool);
+  if (auto* f = std::get_if<failure>(&found))
+    return failed_reply(std::move(*f));
+  auto* pool = &std::get<pool_entry>(found);
   auto run_timeout = req.timeout.count() > 0 ? req.timeout
                                              : pool->request_timeout;
   auto wait = pool->queue_timeout + run_timeout + reply_margin;
@@ -105,11 +118,12 @@ std::optional<pool_status>
 client::await_ready(const std::string& pool,
                     std::chrono::milliseconds timeout) {
   auto entry = find_pool(pool);
-  if (!entry)
+  if (std::holds_alternative<failure>(entry))
     return std::nullopt;
   std::optional<pool_status> out;
   caf::scoped_actor self{sys_};
-  self->request(entry->handle, timeout, await_ready_atom::value)
+  self->request(std::get<pool_entry>(entry).handle, timeout,
+                await_ready_atom::value)
     .receive([&](pool_status& s) { out = std::move(s); },
              [&](caf::error&) {});
   return out;
@@ -118,12 +132,12 @@ client::await_ready(const std::string& pool,
 std::variant<pool_inspection, failure>
 client::inspect(const std::string& pool) {
   auto entry = find_pool(pool);
-  if (!entry)
-    return make_failure(error_code::pool_not_found,
-                        "no pool named '" + pool + "'");
+  if (auto* f = std::get_if<failure>(&entry))
+    return std::move(*f);
   std::variant<pool_inspection, failure> out;
   caf::scoped_actor self{sys_};
-  self->request(entry->handle, admin_timeout, inspect_atom::value)
+  self->request(std::get<pool_entry>(entry).handle, admin_timeout,
+                inspect_atom::value)
     .receive([&](pool_inspection& p) { out = std::move(p); },
              [&](caf::error& err) {
                forget(pool);
@@ -137,12 +151,12 @@ client::inspect(const std::string& pool) {
 std::variant<recycle_ack, failure>
 client::recycle(const std::string& pool, const std::string& worker_id) {
   auto entry = find_pool(pool);
-  if (!entry)
-    return make_failure(error_code::pool_not_found,
-                        "no pool named '" + pool + "'");
+  if (auto* f = std::get_if<failure>(&entry))
+    return std::move(*f);
   std::variant<recycle_ack, failure> out;
   caf::scoped_actor self{sys_};
-  self->request(entry->handle, admin_timeout, recycle_atom::value, worker_id)
+  self->request(std::get<pool_entry>(entry).handle, admin_timeout,
+                recycle_atom::value, worker_id)
     .receive([&](recycle_ack& ack) { out = std::move(ack); },
              [&](caf::error& err) { out = from_caf_error(err); });
   return out;
@@ -150,10 +164,10 @@ client::recycle(const std::string& pool, const std::string& worker_id) {
 
 std::optional<pool_status> client::status(const std::string& pool) {
   auto entry = find_pool(pool);
-  if (!entry)
+  if (std::holds_alternative<failure>(entry))
     return std::nullopt;
   caf::scoped_actor self{sys_};
-  if (auto out = ask_status(self, entry->handle))
+  if (auto out = ask_status(self, std::get<pool_entry>(entry).handle))
     return out;
   forget(pool);
   return std::nullopt;

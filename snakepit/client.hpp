@@ -30,7 +30,8 @@ public:
          std::string default_pool = "default");
 
   /// Runs one request and waits for its one reply. Never throws; a missing
-  /// pool gives `pool_not_found`.
+  /// pool gives `pool_not_found`, a pool name that cannot be one (not
+  /// UTF-8, too long, control characters) `invalid_arguments`.
   execute_reply execute(execute_request req);
 
   /// Convenience overload.
@@ -67,8 +68,9 @@ private:
     std::chrono::milliseconds request_timeout{0};
   };
 
-  /// Looks a pool up (cached); nullopt if the host has no such pool.
-  std::optional<pool_entry> find_pool(const std::string& name);
+  /// Looks a pool up (cached); `pool_not_found` if the host has no such
+  /// pool, `invalid_arguments` if `name` cannot be a pool name.
+  std::variant<pool_entry, failure> find_pool(const std::string& name);
 
   /// Forgets a cached pool whose handle went stale.
   void forget(const std::string& name);

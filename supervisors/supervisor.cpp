@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "core/input_text.hpp"
 #include "core/restart_budget.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
@@ -280,11 +281,14 @@ caf::behavior supervisor_behavior(sup_ptr self, supervisor_flags flags,
       }
       return {};
     },
-    [self](lookup_atom, const std::string& id) -> caf::actor {
+    [self](lookup_atom, const std::string& id) -> caf::result<caf::actor> {
       for (auto& c : self->state.children)
         if (c.spec.id == id)
           return c.handle;
-      return {};
+      return to_caf_error(make_failure(
+        error_code::pool_not_found, self->state.flags.name
+                                      + " has no pool or child named "
+                                      + quote_prefix(id)));
     },
   };
 }

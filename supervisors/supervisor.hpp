@@ -23,7 +23,9 @@
 /// it with the others. The new instance is the child from then on.
 ///
 /// interface supervisor {
-///   (lookup_atom, std::string id) -> (caf::actor)  // invalid if not running
+///   (lookup_atom, std::string id) -> (caf::actor)  // invalid while the
+///       // child restarts; error pool_not_found (messages/errors.hpp) if
+///       // no child has that id
 ///   (replace_child_atom, std::string id) -> (caf::actor)  // the new
 ///       // instance; invalid if the child is not running or shutting down
 /// }

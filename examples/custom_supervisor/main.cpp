@@ -19,6 +19,7 @@
 #include <optional>
 #include <thread>
 
+#include "messages/errors.hpp"
 #include "snakepit/snakepit.hpp"
 #include "supervisors/supervisor.hpp"
 
@@ -41,17 +42,25 @@ caf::behavior reporter(caf::event_based_actor* self, caf::actor supervisor) {
     [self, supervisor](report_atom) {
       self->request(supervisor, 5s, snakepit::lookup_atom::value,
                     std::string{"workers"})
-        .then([self](caf::actor& pool) {
-          if (!pool)
-            return; // between restarts
-          self->request(pool, 5s, snakepit::status_atom::value)
-            .then([self](snakepit::pool_status& s) {
-              caf::aout(self) << "  [reporter] pool " << s.name << ": "
-                              << s.ready << "/" << s.size << " ready, "
-                              << s.busy_slots << " busy, " << s.requests
-                              << " requests so far" << std::endl;
-            });
-        });
+        .then(
+          [self](caf::actor& pool) {
+            if (!pool)
+              return; // between restarts
+            self->request(pool, 5s, snakepit::status_atom::value)
+              .then([self](snakepit::pool_status& s) {
+                caf::aout(self) << "  [reporter] pool " << s.name << ": "
+                                << s.ready << "/" << s.size << " ready, "
+                                << s.busy_slots << " busy, " << s.requests
+                                << " requests so far" << std::endl;
+              });
+          },
+          // An unknown name is the error pool_not_found, not a null handle.
+          [self](caf::error& err) {
+            caf::aout(self) << "  [reporter] "
+                            << snakepit::describe(
+                                 snakepit::from_caf_error(err))
+                            << std::endl;
+          });
       // CAF 0.17 has no periodic timer: re-arm a delayed message.
       self->delayed_send(self, report_interval, report_atom::value);
     },
@@ -151,7 +160,10 @@ int main() {
     self->request(sup, 5s, snakepit::lookup_atom::value,
                   std::string{"workers"})
       .receive([&](caf::actor& found) { pool = std::move(found); },
-               [](caf::error&) {});
+               [](caf::error& err) {
+                 std::cerr << snakepit::describe(snakepit::from_caf_error(err))
+                           << '\n';
+               });
     // Wait until the workers are up (or the pool has given up).
     std::optional<snakepit::pool_status> status;
     if (pool)

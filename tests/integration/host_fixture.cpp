@@ -8,6 +8,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "messages/errors.hpp"
+
 namespace snakepit::it {
 
 host_config make_config(const std::string& run_base, int size) {
@@ -132,11 +134,12 @@ pool_status host_fixture::status(std::string pool) {
 caf::actor host_fixture::pool_actor(const std::string& pool) {
   caf::scoped_actor self{*sys_};
   caf::actor found;
+  std::string why = "pool " + pool + " is not running";
   self->request(root_, std::chrono::seconds{10}, lookup_atom::value, pool)
     .receive([&](caf::actor& a) { found = std::move(a); },
-             [&](caf::error&) {});
+             [&](caf::error& err) { why = describe(from_caf_error(err)); });
   if (!found)
-    throw std::runtime_error("no pool actor named " + pool);
+    throw std::runtime_error(why);
   return found;
 }
 

@@ -76,7 +76,8 @@ public:
   }
 
   /// The pool actor named `pool` (looked up at the root supervisor); throws
-  /// std::runtime_error if there is none.
+  /// std::runtime_error if there is none (the message says
+  /// `pool_not_found: ...`) or it is not running.
   caf::actor pool_actor(const std::string& pool);
 
   const host_config& config() const {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "messages/atoms.hpp"
@@ -286,4 +287,23 @@ TEST_CASE("a shutdown also stops replaced instances, killing stubborn ones",
   self->receive([&](caf::down_msg& msg) { old_reason = msg.reason; },
                 caf::after(5s) >> [] {});
   CHECK(old_reason == caf::exit_reason::kill);
+}
+
+TEST_CASE("looking up an unknown child is the error pool_not_found",
+          "[supervisor][lookup]") {
+  fixture f;
+  auto sup = spawn_supervisor(*f.sys, fast_flags(restart_strategy::one_for_one),
+                              {make_child(f.log, "a")});
+  caf::scoped_actor self{*f.sys};
+  std::optional<failure> error;
+  bool got_handle = false;
+  self->request(sup, 5s, lookup_atom::value, std::string{"no_such_pool"})
+    .receive([&](caf::actor&) { got_handle = true; },
+             [&](caf::error& err) { error = from_caf_error(err); });
+  CHECK_FALSE(got_handle);
+  REQUIRE(error);
+  CHECK(error->code == error_code::pool_not_found);
+  CHECK_THAT(error->message, Catch::Contains("\"no_such_pool\""));
+  CHECK(f.lookup(sup, "a"));
+  CHECK(f.stop_and_wait(sup) == caf::exit_reason::user_shutdown);
 }
