@@ -140,6 +140,22 @@ bool refuse_if_closed(pool_ptr self, reply_promise& rp,
   return false;
 }
 
+/// Answers a request with `pool_saturated` and reports the saturation.
+void refuse_saturated(pool_ptr self, reply_promise& rp,
+                      const std::string& command, const std::string& why) {
+  auto& st = self->state;
+  ++st.saturated;
+  if (telemetry::has_subscribers())
+    telemetry::publish(self, telemetry::make_pool_saturated(
+                               st.cfg.name, st.queue->size(),
+                               st.queue->capacity(),
+                               static_cast<int>(st.workers.size()),
+                               st.slots.busy_slots()));
+  answer_failure(self, rp, command,
+                 make_failure(error_code::pool_saturated,
+                              "pool " + st.cfg.name + " " + why));
+}
+
 /// A request whose arguments passed: dispatched at once, queued, or
 /// refused (pool closed meanwhile, queue full).
 void admit(pool_ptr self, reply_promise& rp, execute_request req,
@@ -154,18 +170,9 @@ void admit(pool_ptr self, reply_promise& rp, execute_request req,
       return;
     }
   if (st.queue->full()) {
-    ++st.saturated;
-    if (telemetry::has_subscribers())
-      telemetry::publish(self, telemetry::make_pool_saturated(
-                                 st.cfg.name, st.queue->size(),
-                                 st.queue->capacity(),
-                                 static_cast<int>(st.workers.size()),
-                                 st.slots.busy_slots()));
-    answer_failure(self, rp, req.command,
-                   make_failure(error_code::pool_saturated,
-                                "pool " + st.cfg.name + " queue is full ("
-                                  + std::to_string(st.queue->capacity())
-                                  + " waiting)"));
+    refuse_saturated(self, rp, req.command,
+                     "queue is full ("
+                       + std::to_string(st.queue->capacity()) + " waiting)");
     return;
   }
   st.queue->push(queued_request{rp, std::move(req), std::move(args), now},
@@ -235,7 +242,13 @@ reply_promise on_execute(pool_ptr self, execute_request& req) {
   if (refuse_if_closed(self, rp, req.command))
     return rp;
   if (req.args_json.size() > inline_check_bytes) {
-    check_off_path(self, rp, req);
+    // Requests being checked are bounded like those waiting in the queue.
+    if (st.checking.size() >= st.queue->capacity())
+      refuse_saturated(self, rp, req.command,
+                       "is checking " + std::to_string(st.checking.size())
+                         + " large requests (queue_size)");
+    else
+      check_off_path(self, rp, req);
     return rp;
   }
   auto checked = check_arguments(req, st.cfg);

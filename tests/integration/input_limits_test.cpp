@@ -149,6 +149,36 @@ TEST_CASE("a large request does not hold up the pool's other requests",
   CHECK(replies[1].error.code == error_code::invalid_arguments);
 }
 
+TEST_CASE("requests being checked are bounded by queue_size",
+          "[integration][input]") {
+  temp_dir tmp;
+  auto cfg = make_config(tmp / "run", 1);
+  cfg.pools.front().queue_size = 1;
+  host_fixture host{cfg};
+  REQUIRE(host.await_ready().all_ready());
+  auto pool = host.pool_actor("default");
+  // The first takes a while to check; the second arrives meanwhile and
+  // finds the one place taken.
+  auto slow = make_request("", "echo",
+                           "{\"a\": \"" + std::string(50 << 20, 'x') + "\", }");
+  auto second = make_request("", "echo",
+                             "{\"a\": \"" + std::string(8192, 'x') + "\"}");
+  caf::scoped_actor self{host.system()};
+  self->send(pool, execute_atom::value, std::move(slow));
+  self->send(pool, execute_atom::value, std::move(second));
+  std::vector<execute_reply> replies;
+  for (int i = 0; i < 2; ++i)
+    self->receive([&](execute_reply& r) { replies.push_back(std::move(r)); },
+                  caf::after(std::chrono::seconds{60}) >> [] {});
+  REQUIRE(replies.size() == 2);
+  CHECK(replies[0].error.code == error_code::pool_saturated);
+  CHECK(contains(replies[0].error.message, "is checking 1 large requests"));
+  CHECK(replies[1].error.code == error_code::invalid_arguments);
+  // Once checked, the place is free again.
+  CHECK(host.exec("echo", "{\"a\": \"" + std::string(8192, 'x') + "\"}")
+          .ok());
+}
+
 TEST_CASE("an unknown pool is pool_not_found on every path",
           "[integration][input][lookup]") {
   temp_dir tmp;
