@@ -29,11 +29,26 @@ class InvalidArgumentsError(TypeError):
     """
 
 
+#: Longest message a ToolFailure carries, in characters: messages often
+#: quote the input (an unexpected keyword, a value), which may be megabytes.
+MAX_MESSAGE_CHARS = 2000
+
+
+def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text``, or its first ``limit`` characters and how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
+
+
 class ToolFailure(Exception):
-    """A failed tool call, ready to be put on the wire as a ``ToolError``."""
+    """A failed tool call, ready to be put on the wire as a ``ToolError``.
+
+    Its message is cut to ``MAX_MESSAGE_CHARS``."""
 
     def __init__(self, category: str, type_name: str, message: str,
                  traceback: str = "") -> None:
+        message = shorten(message)
         super().__init__(category, type_name, message)
         #: One of ``PYTHON_ERROR``, ``UNKNOWN_COMMAND``, ``INVALID_ARGUMENTS``.
         self.category = category

@@ -99,3 +99,12 @@ def test_the_worker_takes_its_limits_from_the_command_line() -> None:
     args = parse_args(base + ["--max-json-depth", "7",
                               "--max-request-bytes", "1000000"])
     assert (args.max_json_depth, args.max_request_bytes) == (7, 1_000_000)
+
+
+def test_messages_that_quote_a_large_input_are_cut() -> None:
+    key = "k" * 1_000_000
+    with pytest.raises(ToolFailure) as info:
+        decode_parameters({key: packed(b"{not json")})
+    assert len(info.value.message) < 2100
+    assert info.value.message.endswith("characters)")
+    assert len(ToolFailure("python_error", "ValueError", "short").message) == 5
