@@ -22,6 +22,27 @@ std::string nested_args(std::size_t depth) {
   return "{\"v\": " + std::string(depth, '[') + std::string(depth, ']') + "}";
 }
 
+/// Sends `first` then `second` to the pool actor `pool` (in that order:
+/// one sender) and returns their replies in the order they arrived.
+std::vector<execute_reply> replies_in_order(host_fixture& host,
+                                            const caf::actor& pool,
+                                            execute_request first,
+                                            execute_request second) {
+  caf::scoped_actor self{host.system()};
+  self->send(pool, execute_atom::value, std::move(first));
+  self->send(pool, execute_atom::value, std::move(second));
+  std::vector<execute_reply> replies;
+  for (int i = 0; i < 2; ++i)
+    self->receive([&](execute_reply& r) { replies.push_back(std::move(r)); },
+                  caf::after(std::chrono::seconds{60}) >> [] {});
+  return replies;
+}
+
+/// `{"a": "xxx..."}` with `n` x, followed by `tail` before the brace.
+std::string long_string_args(std::size_t n, const std::string& tail = "") {
+  return "{\"a\": \"" + std::string(n, 'x') + "\"" + tail + "}";
+}
+
 /// The host still answers, on the same pool.
 void check_serving(host_fixture& host) {
   CHECK(result_of(host.exec("ping")) == "pong");
@@ -99,24 +120,20 @@ TEST_CASE("large invalid or oversized arguments get short errors",
   host_fixture host{make_config(tmp / "run", 1)};
   REQUIRE(host.await_ready().all_ready());
   // 5 MB of invalid JSON once gave a 5,242,911-byte message.
-  auto invalid = host.exec("echo", "{\"a\": \"" + std::string(5 << 20, 'x')
-                                     + "\", }");
+  auto invalid = host.exec("echo", long_string_args(5 << 20, ", "));
   CHECK(invalid.error.code == error_code::invalid_arguments);
   CHECK(contains(invalid.error.message, "not valid JSON"));
   CHECK(invalid.error.message.size() < 400);
   // Valid but larger than gRPC's 4 MiB message limit: refused before it
   // is sent, with the sizes (once `internal`, from the transport).
-  auto oversized = host.exec("echo", "{\"a\": \"" + std::string(5 << 20, 'x')
-                                       + "\"}");
+  auto oversized = host.exec("echo", long_string_args(5 << 20));
   INFO(describe(oversized.error));
   CHECK(oversized.error.code == error_code::invalid_arguments);
   CHECK(contains(oversized.error.message, "more than max_request_bytes "
                                           "(4194304)"));
   CHECK(oversized.worker.empty());
   // Just below the limit, it goes through.
-  auto fits = host.exec("echo", "{\"a\": \""
-                                  + std::string((4 << 20) - 1024, 'x')
-                                  + "\"}");
+  auto fits = host.exec("echo", long_string_args((4 << 20) - 1024));
   INFO(describe(fits.error));
   CHECK(fits.ok());
   check_serving(host);
@@ -131,16 +148,9 @@ TEST_CASE("a large request does not hold up the pool's other requests",
   // 50 MB of arguments, invalid only at their very end: checking them
   // takes a full pass. Once checked on the pool actor, they held up a
   // ping to an idle worker sent right after them until the check was done.
-  auto big = make_request("", "echo",
-                          "{\"a\": \"" + std::string(50 << 20, 'x') + "\", }");
-  auto ping = make_request("", "ping");
-  caf::scoped_actor self{host.system()};
-  self->send(pool, execute_atom::value, std::move(big));
-  self->send(pool, execute_atom::value, std::move(ping));
-  std::vector<execute_reply> replies;
-  for (int i = 0; i < 2; ++i)
-    self->receive([&](execute_reply& r) { replies.push_back(std::move(r)); },
-                  caf::after(std::chrono::seconds{60}) >> [] {});
+  auto replies = replies_in_order(
+    host, pool, make_request("", "echo", long_string_args(50 << 20, ", ")),
+    make_request("", "ping"));
   REQUIRE(replies.size() == 2);
   INFO("first: " << describe(replies[0].error) << replies[0].result_json);
   // The ping, sent second, is answered first.
@@ -159,24 +169,15 @@ TEST_CASE("requests being checked are bounded by queue_size",
   auto pool = host.pool_actor("default");
   // The first takes a while to check; the second arrives meanwhile and
   // finds the one place taken.
-  auto slow = make_request("", "echo",
-                           "{\"a\": \"" + std::string(50 << 20, 'x') + "\", }");
-  auto second = make_request("", "echo",
-                             "{\"a\": \"" + std::string(8192, 'x') + "\"}");
-  caf::scoped_actor self{host.system()};
-  self->send(pool, execute_atom::value, std::move(slow));
-  self->send(pool, execute_atom::value, std::move(second));
-  std::vector<execute_reply> replies;
-  for (int i = 0; i < 2; ++i)
-    self->receive([&](execute_reply& r) { replies.push_back(std::move(r)); },
-                  caf::after(std::chrono::seconds{60}) >> [] {});
+  auto replies = replies_in_order(
+    host, pool, make_request("", "echo", long_string_args(50 << 20, ", ")),
+    make_request("", "echo", long_string_args(8192)));
   REQUIRE(replies.size() == 2);
   CHECK(replies[0].error.code == error_code::pool_saturated);
   CHECK(contains(replies[0].error.message, "is checking 1 large requests"));
   CHECK(replies[1].error.code == error_code::invalid_arguments);
   // Once checked, the place is free again.
-  CHECK(host.exec("echo", "{\"a\": \"" + std::string(8192, 'x') + "\"}")
-          .ok());
+  CHECK(host.exec("echo", long_string_args(8192)).ok());
 }
 
 TEST_CASE("an unknown pool is pool_not_found on every path",
