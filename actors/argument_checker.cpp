@@ -15,12 +15,12 @@ caf::behavior argument_checker(caf::event_based_actor* self,
                                  execute_request& req) -> checked_request {
       self->quit();
       checked_request out;
-      auto checked = check_arguments(req, cfg);
-      if (auto* args = std::get_if<json_arguments>(&checked))
-        out.arguments = std::move(*args);
+      auto checked = prepare_call(req, cfg);
+      if (auto* bytes = std::get_if<std::string>(&checked))
+        out.call_bytes = std::move(*bytes);
       else
         out.error = std::move(std::get<failure>(checked));
-      // The split arguments replace the text; the pool never needs both.
+      // The encoded call replaces the text; the pool never needs both.
       req.args_json = std::string{};
       out.request = std::move(req);
       return out;

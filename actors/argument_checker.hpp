@@ -1,7 +1,7 @@
 #pragma once
 
-/// Internal to the pool actor: a one-shot actor that checks and splits the
-/// arguments of one large request, so that work in proportion to a
+/// Internal to the pool actor: a one-shot actor that checks the arguments
+/// of one large request and encodes the call, so that work in proportion to a
 /// request's size delays only that request, never the pool actor that
 /// every request of the pool passes through. The pool spawns one per large
 /// request; it answers once and quits. Requests larger than
@@ -18,20 +18,9 @@
 
 #include <cstddef>
 
-#include "core/arguments.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "messages/requests.hpp"
-
-namespace snakepit {
-
-/// Inspects a json_argument (core/arguments.hpp, which knows no CAF).
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, json_argument& x) {
-  return f(caf::meta::type_name("json_argument"), x.name, x.json);
-}
-
-} // namespace snakepit
 
 namespace snakepit::detail {
 
@@ -42,11 +31,11 @@ using check_args_atom = caf::atom_constant<caf::atom("sp_check")>;
 /// own (the thread costs far less than the scan).
 inline constexpr std::size_t detached_check_bytes = 1024 * 1024;
 
-/// A checked request: the request (its arguments text released) with its
-/// arguments split, or why it was refused.
+/// A checked request: the request (its arguments text released) and the
+/// call encoded for the wire, or why it was refused.
 struct checked_request {
   execute_request request;
-  json_arguments arguments;
+  std::string call_bytes;
   /// `invalid_arguments` when refused; `error_code::none` otherwise.
   failure error;
 };
@@ -60,7 +49,7 @@ caf::actor spawn_argument_checker(caf::local_actor* pool,
 /// Inspects a checked_request.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, checked_request& x) {
-  return f(caf::meta::type_name("checked_request"), x.request, x.arguments,
+  return f(caf::meta::type_name("checked_request"), x.request, x.call_bytes,
            x.error);
 }
 

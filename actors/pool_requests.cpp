@@ -24,7 +24,7 @@ void arm_queue_timer(pool_ptr self) {
 
 /// Hands a request to worker `key`, whose slot the caller acquired.
 void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
-                    arguments_ptr args, uint64_t key, int64_t queue_us) {
+                    call_bytes_ptr call, uint64_t key, int64_t queue_us) {
   auto& st = self->state;
   auto& w = st.workers.at(key);
   ++w.requests;
@@ -46,7 +46,7 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
                                  st.slots.busy_slots()));
     }
   }
-  self->send(w.handle, dispatch{call_id, std::move(req), std::move(args)});
+  self->send(w.handle, dispatch{call_id, std::move(req), std::move(call)});
 }
 
 /// Answers an in-flight call and frees or parks its slot.
@@ -116,7 +116,7 @@ void pump(pool_ptr self) {
       break;
     auto item = st.queue->pop();
     send_to_worker(self, std::move(item->promise), std::move(item->request),
-                   std::move(item->arguments), *key,
+                   std::move(item->call_bytes), *key,
                    micros_between(item->enqueued, now));
   }
 }
@@ -159,14 +159,14 @@ void refuse_saturated(pool_ptr self, reply_promise& rp,
 /// A request whose arguments passed: dispatched at once, queued, or
 /// refused (pool closed meanwhile, queue full).
 void admit(pool_ptr self, reply_promise& rp, execute_request req,
-           arguments_ptr args) {
+           call_bytes_ptr call) {
   auto& st = self->state;
   if (refuse_if_closed(self, rp, req.command))
     return;
   auto now = clock_type::now();
   if (st.queue->empty())
     if (auto key = st.slots.acquire(now)) {
-      send_to_worker(self, rp, std::move(req), std::move(args), *key, 0);
+      send_to_worker(self, rp, std::move(req), std::move(call), *key, 0);
       return;
     }
   if (st.queue->full()) {
@@ -175,7 +175,7 @@ void admit(pool_ptr self, reply_promise& rp, execute_request req,
                        + std::to_string(st.queue->capacity()) + " waiting)");
     return;
   }
-  st.queue->push(queued_request{rp, std::move(req), std::move(args), now},
+  st.queue->push(queued_request{rp, std::move(req), std::move(call), now},
                  now + st.cfg.queue_timeout);
   arm_queue_timer(self);
 }
@@ -204,7 +204,7 @@ void on_arguments_checked(pool_ptr self, uint64_t check_id,
     return;
   }
   admit(self, pending->promise, std::move(checked.request),
-        std::make_shared<const json_arguments>(std::move(checked.arguments)));
+        std::make_shared<const std::string>(std::move(checked.call_bytes)));
 }
 
 /// Hands the arguments of a large request to a one-shot checker; the pool
@@ -251,14 +251,14 @@ reply_promise on_execute(pool_ptr self, execute_request& req) {
       check_off_path(self, rp, req);
     return rp;
   }
-  auto checked = check_arguments(req, st.cfg);
+  auto checked = prepare_call(req, st.cfg);
   if (auto* refused = std::get_if<failure>(&checked)) {
     answer_failure(self, rp, req.command, std::move(*refused));
     return rp;
   }
   admit(self, rp, std::move(req),
-        std::make_shared<const json_arguments>(
-          std::move(std::get<json_arguments>(checked))));
+        std::make_shared<const std::string>(
+          std::move(std::get<std::string>(checked))));
   return rp;
 }
 

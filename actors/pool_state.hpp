@@ -33,14 +33,15 @@ inline int64_t micros_between(clock_type::time_point a,
   return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
 }
 
-/// A request's checked arguments, shared with the worker that runs it.
-using arguments_ptr = std::shared_ptr<const json_arguments>;
+/// A request's encoded call (bridge/json_values.hpp), shared with the
+/// worker that runs it and gRPC.
+using call_bytes_ptr = std::shared_ptr<const std::string>;
 
 /// A request waiting for a free slot.
 struct queued_request {
   reply_promise promise;
   execute_request request;
-  arguments_ptr arguments;
+  call_bytes_ptr call_bytes;
   clock_type::time_point enqueued;
 };
 

@@ -25,13 +25,15 @@ std::string command_label(const std::string& command) {
   return "(invalid)";
 }
 
-std::variant<json_arguments, failure>
-check_arguments(const execute_request& req, const pool_config& cfg) {
+std::variant<std::string, failure> prepare_call(const execute_request& req,
+                                                const pool_config& cfg) {
   auto prepared = prepare_arguments(req.args_json, cfg.max_json_depth);
   if (auto* problem = std::get_if<std::string>(&prepared))
     return make_failure(error_code::invalid_arguments, std::move(*problem));
-  auto& args = std::get<json_arguments>(prepared);
-  auto size = bridge::encoded_call_size(args, req.command, req.session_id);
+  auto bytes = bridge::encode_call(
+    req.command, std::move(std::get<json_arguments>(prepared)),
+    req.session_id);
+  auto size = bytes.size() + bridge::call_id_bytes;
   if (size > cfg.max_request_bytes)
     return make_failure(
       error_code::invalid_arguments,
@@ -39,7 +41,7 @@ check_arguments(const execute_request& req, const pool_config& cfg) {
         + std::to_string(req.args_json.size())
         + " bytes of arguments), more than max_request_bytes ("
         + std::to_string(cfg.max_request_bytes) + ") of pool " + cfg.name);
-  return std::move(args);
+  return bytes;
 }
 
 } // namespace snakepit::detail

@@ -2,7 +2,7 @@
 
 /// Internal to the pool actor and the client: the checks a request passes
 /// before it reaches a worker. Plain functions without CAF. Those of
-/// `check_request_fields` cost the same for any request; `check_arguments`
+/// `check_request_fields` cost the same for any request; `prepare_call`
 /// costs in proportion to the arguments, and the pool runs it off its own
 /// path for large ones (see actors/argument_checker.hpp).
 
@@ -11,7 +11,6 @@
 #include <string>
 #include <variant>
 
-#include "core/arguments.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/input_text.hpp"
@@ -45,9 +44,10 @@ std::optional<failure> check_request_fields(const execute_request& req,
 std::string command_label(const std::string& command);
 
 /// Checks the arguments of `req` against the limits of `cfg`
-/// (`max_json_depth`, `max_request_bytes`) and splits them; else an
-/// `invalid_arguments` failure saying what is wrong.
-std::variant<json_arguments, failure>
-check_arguments(const execute_request& req, const pool_config& cfg);
+/// (`max_json_depth`, `max_request_bytes`) and encodes the call for the
+/// wire (bridge/json_values.hpp); else an `invalid_arguments` failure
+/// saying what is wrong.
+std::variant<std::string, failure> prepare_call(const execute_request& req,
+                                                const pool_config& cfg);
 
 } // namespace snakepit::detail

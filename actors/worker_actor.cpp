@@ -261,8 +261,7 @@ void on_dispatch(worker_ptr self, dispatch& d) {
   }
   auto timeout = d.request.timeout.count() > 0 ? d.request.timeout
                                                : st.spec.pool.request_timeout;
-  st.channel->execute(call_id, d.request.command, *d.arguments,
-                      d.request.session_id, timeout,
+  st.channel->execute(call_id, std::move(d.call_bytes), timeout,
                       [pool, key, call_id](bridge::tool_result r) {
                         caf::anon_send(pool,
                                        call_done{call_id, key,

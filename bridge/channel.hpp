@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "core/arguments.hpp"
 #include "core/error.hpp"
 
 namespace snakepit::bridge {
@@ -50,13 +49,12 @@ class channel {
 public:
   virtual ~channel() = default;
 
-  /// Runs `tool` with `args` (checked and split already, see
-  /// `prepare_arguments`), tagged with `call_id` so that `describe` can
-  /// tell whether it still runs. `done` runs exactly once, on another
-  /// thread.
-  virtual void execute(uint64_t call_id, const std::string& tool,
-                       const json_arguments& args,
-                       const std::string& session_id,
+  /// Runs the call `call_bytes` (an ExecuteToolRequest encoded by
+  /// `encode_call`, bridge/json_values.hpp), tagged with `call_id` so that
+  /// `describe` can tell whether it still runs. The bytes are shared with
+  /// gRPC, not copied. `done` runs exactly once, on another thread.
+  virtual void execute(uint64_t call_id,
+                       std::shared_ptr<const std::string> call_bytes,
                        std::chrono::milliseconds timeout,
                        tool_callback done) = 0;
 

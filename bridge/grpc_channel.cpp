@@ -1,7 +1,10 @@
 #include "bridge/channel.hpp"
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/support/proto_buffer_reader.h>
 
+#include <array>
 #include <cstdlib>
 
 #include "bridge/json_values.hpp"
@@ -13,8 +16,21 @@ namespace {
 
 namespace pb = ::snakepit::bridge;
 
-/// Metadata key naming each call, echoed in WorkerInfo.active_calls.
-constexpr const char* call_id_key = "snakepit.call_id";
+/// The full name of the ExecuteTool method, for the generic stub.
+constexpr const char* execute_method
+  = "/snakepit.bridge.BridgeService/ExecuteTool";
+
+/// A slice that shares `bytes` (no copy) and keeps them alive until gRPC
+/// has sent them.
+grpc::Slice shared_slice(std::shared_ptr<const std::string> bytes) {
+  auto* owner = new std::shared_ptr<const std::string>(std::move(bytes));
+  return grpc::Slice(const_cast<char*>((*owner)->data()), (*owner)->size(),
+                     [](void* p) {
+                       delete static_cast<std::shared_ptr<const std::string>*>(
+                         p);
+                     },
+                     owner);
+}
 
 std::chrono::system_clock::time_point deadline_in(std::chrono::milliseconds d) {
   // gRPC deadlines take system_clock time points.
@@ -65,27 +81,36 @@ public:
   explicit grpc_channel(const std::string& address)
     : channel_(grpc::CreateChannel(address,
                                    grpc::InsecureChannelCredentials())),
-      stub_(pb::BridgeService::NewStub(channel_)) {
+      stub_(pb::BridgeService::NewStub(channel_)), generic_(channel_) {
   }
 
-  void execute(uint64_t call_id, const std::string& tool,
-               const json_arguments& args, const std::string& session_id,
+  void execute(uint64_t call_id,
+               std::shared_ptr<const std::string> call_bytes,
                std::chrono::milliseconds timeout,
                tool_callback done) override {
-    auto call = std::make_shared<call_state<pb::ExecuteToolRequest,
-                                            pb::ExecuteToolResponse>>();
-    call->req.set_tool_name(tool);
-    call->req.set_session_id(session_id);
-    (*call->req.mutable_metadata())[call_id_key] = std::to_string(call_id);
-    encode_parameters(args, *call->req.mutable_parameters());
+    auto call = std::make_shared<call_state<grpc::ByteBuffer,
+                                            grpc::ByteBuffer>>();
+    std::array<grpc::Slice, 2> slices{shared_slice(std::move(call_bytes)),
+                                      grpc::Slice(encode_call_id(call_id))};
+    call->req = grpc::ByteBuffer(slices.data(), slices.size());
     call->ctx.set_deadline(deadline_in(timeout));
-    stub_->async()->ExecuteTool(
-      &call->ctx, &call->req, &call->resp,
+    generic_.UnaryCall(
+      &call->ctx, execute_method, grpc::StubOptions{}, &call->req,
+      &call->resp,
       [call, timeout, done = std::move(done)](grpc::Status status) {
-        if (status.ok())
-          done(from_response(call->resp));
-        else
+        if (!status.ok()) {
           done(tool_result{{}, from_status(status, timeout)});
+          return;
+        }
+        pb::ExecuteToolResponse resp;
+        grpc::ProtoBufferReader reader{&call->resp};
+        if (!resp.ParseFromZeroCopyStream(&reader)) {
+          done(tool_result{{}, make_failure(error_code::internal,
+                                            "undecodable reply from the "
+                                            "worker")});
+          return;
+        }
+        done(from_response(resp));
       });
   }
 
@@ -136,6 +161,8 @@ private:
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<pb::BridgeService::Stub> stub_;
+  /// ExecuteTool goes through it: its request is encoded already.
+  grpc::GenericStub generic_;
 };
 
 } // namespace

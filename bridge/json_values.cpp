@@ -1,38 +1,27 @@
 #include "bridge/json_values.hpp"
 
-#include <cstring>
+#include "bridge.pb.h"
 
 namespace snakepit::bridge {
 
-namespace {
-
-/// Protobuf framing of one map entry holding an Any (tags and length
-/// prefixes, at most 5 bytes each), beyond its key, type URL and value.
-constexpr std::size_t framing_per_argument = 32;
-
-/// Framing of the request itself plus its call id metadata.
-constexpr std::size_t framing_per_call = 128;
-
-} // namespace
-
-void encode_parameters(
-  const json_arguments& args,
-  google::protobuf::Map<std::string, google::protobuf::Any>& out) {
-  for (const auto& arg : args) {
-    auto& any = out[arg.name];
+std::string encode_call(const std::string& tool, json_arguments args,
+                        const std::string& session_id) {
+  ExecuteToolRequest req;
+  req.set_tool_name(tool);
+  req.set_session_id(session_id);
+  auto& params = *req.mutable_parameters();
+  for (auto& arg : args) {
+    auto& any = params[arg.name];
     any.set_type_url(json_type_url);
-    any.set_value(arg.json);
+    any.set_value(std::move(arg.json));
   }
+  return req.SerializeAsString();
 }
 
-std::size_t encoded_call_size(const json_arguments& args,
-                              const std::string& tool,
-                              const std::string& session_id) {
-  auto size = framing_per_call + tool.size() + session_id.size();
-  for (const auto& arg : args)
-    size += arg.name.size() + arg.json.size() + std::strlen(json_type_url)
-            + framing_per_argument;
-  return size;
+std::string encode_call_id(uint64_t call_id) {
+  ExecuteToolRequest req;
+  (*req.mutable_metadata())[call_id_key] = std::to_string(call_id);
+  return req.SerializeAsString();
 }
 
 } // namespace snakepit::bridge

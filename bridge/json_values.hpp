@@ -1,12 +1,13 @@
 #pragma once
 
-/// The arguments on the wire: one `Any` per top-level key, whose `value`
-/// holds that value's JSON bytes (Snakepit's convention).
-
-#include <google/protobuf/any.pb.h>
-#include <google/protobuf/map.h>
+/// A tool call on the wire: an ExecuteToolRequest whose arguments are one
+/// `Any` per top-level key, its `value` that value's JSON bytes
+/// (Snakepit's convention). Encoded once, where it delays only its own
+/// request (see actors/argument_checker.hpp); the channel then hands the
+/// bytes to gRPC without copying them.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "core/arguments.hpp"
@@ -17,16 +18,21 @@ namespace snakepit::bridge {
 inline constexpr const char* json_type_url
   = "type.googleapis.com/google.protobuf.StringValue";
 
-/// Fills `out` with one `Any` per argument (checked and split already, see
-/// `prepare_arguments`): a copy of its bytes, nothing parsed.
-void encode_parameters(
-  const json_arguments& args,
-  google::protobuf::Map<std::string, google::protobuf::Any>& out);
+/// Metadata key naming each call, echoed in WorkerInfo.active_calls.
+inline constexpr const char* call_id_key = "snakepit.call_id";
 
-/// An upper bound of the encoded size of a tool call with `args`, `tool`
-/// and `session_id`, in bytes: what gRPC's message size limits count.
-std::size_t encoded_call_size(const json_arguments& args,
-                              const std::string& tool,
-                              const std::string& session_id);
+/// The most bytes the call id adds to an encoded call (see `encode_call_id`).
+inline constexpr std::size_t call_id_bytes = 64;
+
+/// The serialized ExecuteToolRequest of a call of `tool` with `args`
+/// (checked and split already, see `prepare_arguments`, and moved into the
+/// request) and `session_id`, without its call id.
+std::string encode_call(const std::string& tool, json_arguments args,
+                        const std::string& session_id);
+
+/// The serialized ExecuteToolRequest holding only the call id metadata.
+/// Protobuf merges concatenated messages: `encode_call(...)` followed by
+/// this is the whole request.
+std::string encode_call_id(uint64_t call_id);
 
 } // namespace snakepit::bridge

@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "core/arguments.hpp"
 #include "messages/requests.hpp"
 
 namespace snakepit {
@@ -44,9 +43,10 @@ struct worker_ready {
 struct dispatch {
   uint64_t call_id = 0;
   execute_request request;
-  /// The request's arguments, checked and split (see core/arguments.hpp);
-  /// shared, never copied, between the pool and the worker.
-  std::shared_ptr<const json_arguments> arguments;
+  /// The request as the wire carries it, checked and encoded (see
+  /// bridge/json_values.hpp); shared, never copied, by the pool, the
+  /// worker and gRPC.
+  std::shared_ptr<const std::string> call_bytes;
 };
 
 /// A worker's gRPC callback reports the end of a call to the pool.
@@ -135,8 +135,8 @@ typename Inspector::result_type inspect(Inspector& f, worker_ready& x) {
            x.info, x.startup_us);
 }
 
-/// Inspects dispatch. Its arguments travel by pointer inside one process
-/// and are left out.
+/// Inspects dispatch. Its encoded call travels by pointer inside one
+/// process and is left out.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, dispatch& x) {
   return f(caf::meta::type_name("dispatch"), x.call_id, x.request);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "actors/request_checks.hpp"
+#include "bridge.pb.h"
 
 using namespace snakepit;
 using namespace snakepit::detail;
@@ -57,15 +58,17 @@ TEST_CASE("arguments are checked against the pool's limits",
   cfg.name = "a";
   cfg.max_json_depth = 3;
   cfg.max_request_bytes = 2048;
-  auto ok = check_arguments(make("echo", R"({"x": [[1]]})"), cfg);
-  REQUIRE(std::holds_alternative<json_arguments>(ok));
-  CHECK(std::get<json_arguments>(ok).at(0).json == "[[1]]");
-  auto deep = check_arguments(make("echo", R"({"x": [[[1]]]})"), cfg);
+  auto ok = prepare_call(make("echo", R"({"x": [[1]]})"), cfg);
+  REQUIRE(std::holds_alternative<std::string>(ok));
+  bridge::ExecuteToolRequest wire;
+  REQUIRE(wire.ParseFromString(std::get<std::string>(ok)));
+  CHECK(wire.parameters().at("x").value() == "[[1]]");
+  auto deep = prepare_call(make("echo", R"({"x": [[[1]]]})"), cfg);
   REQUIRE(std::holds_alternative<failure>(deep));
   CHECK(std::get<failure>(deep).code == error_code::invalid_arguments);
   CHECK_THAT(std::get<failure>(deep).message,
              Catch::Contains("deeper than 3 levels"));
-  auto big = check_arguments(
+  auto big = prepare_call(
     make("echo", "{\"x\": \"" + std::string(4096, 'x') + "\"}"), cfg);
   REQUIRE(std::holds_alternative<failure>(big));
   CHECK(std::get<failure>(big).code == error_code::invalid_arguments);
