@@ -148,6 +148,19 @@ client::recycle(const std::string& pool, const std::string& worker_id) {
   return out;
 }
 
+std::variant<restart_ack, failure> client::restart(const std::string& pool) {
+  auto entry = find_pool(pool);
+  if (!entry)
+    return make_failure(error_code::pool_not_found,
+                        "no pool named '" + pool + "'");
+  std::variant<restart_ack, failure> out;
+  caf::scoped_actor self{sys_};
+  self->request(entry->handle, admin_timeout, restart_atom::value)
+    .receive([&](restart_ack& ack) { out = std::move(ack); },
+             [&](caf::error& err) { out = from_caf_error(err); });
+  return out;
+}
+
 std::optional<pool_status> client::status(const std::string& pool) {
   auto entry = find_pool(pool);
   if (!entry)
