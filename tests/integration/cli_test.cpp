@@ -132,6 +132,20 @@ TEST_CASE("cli: exec fail exits non-zero with the Python traceback",
   CHECK(run_base_empty(tmp));
 }
 
+TEST_CASE("cli: exec --idempotent retries a crashed call once, on the "
+          "replacement when it is the only worker",
+          "[integration][cli][crash_barrier]") {
+  temp_dir tmp;
+  auto cfg = write_config(tmp, 1);
+  auto r = run_command({cli_path(), "exec", "-c", cfg, "--idempotent",
+                        "crash", R"({"code":7})"});
+  INFO(describe_run(r));
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "retrying idempotent call crash once"));
+  CHECK(contains(r.err, "worker_crashed: worker default/w2"));
+  CHECK(contains(r.err, "exited with code 7"));
+}
+
 TEST_CASE("cli: exec reports request errors with their category",
           "[integration][cli]") {
   temp_dir tmp;
