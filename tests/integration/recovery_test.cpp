@@ -254,10 +254,12 @@ TEST_CASE("recovery: a call in flight when its pool fails gets pool_failed "
   temp_dir tmp;
   auto cfg = flaky_config(tmp, 2, 0);
   cfg.pools[0].recovery_backoff = milliseconds::max();
+  // The call must outlast the failure, however slow the machine.
+  cfg.pools[0].request_timeout = 120000ms;
   host_fixture host{cfg};
   REQUIRE(host.await_ready().all_ready());
   auto long_call = exec_async(host, make_request("", "sleep",
-                                                 sleep_args(8000)));
+                                                 sleep_args(60000)));
   auto busy = busy_worker(host);
   // From now on no worker can start; the idle worker dies, its
   // replacements fail, and the supervisor gives up, stopping the busy one.
