@@ -98,6 +98,10 @@ void on_worker_ready(pool_ptr self, worker_ready& ev) {
                  st.cfg.name, ev.info.executable);
   }
   on_replacement_ready(self, ev.slot);
+  // Back to full strength: a later failure starts its recovery backoff
+  // over (a pool that fails again before this keeps backing off).
+  if (st.recovery && live_workers(st) >= st.cfg.size)
+    st.recovery->reset();
   notify_ready_waiters(self);
   pump(self);
 }

@@ -92,7 +92,6 @@ void bring_back(pool_ptr self, const char* trigger) {
   auto downtime = clock_type::now() - st.failed_at;
   auto attempts = st.recovery->attempts();
   st.failed = failure{};
-  st.recovery->reset();
   ++st.recovery_round;
   spdlog::info("pool {}: recovered ({}) after {:.1f} s; starting its {} "
                "workers",
@@ -192,6 +191,7 @@ caf::result<restart_ack> on_manual_restart(pool_ptr self) {
     return restart_ack{false, {}};
   restart_ack ack{true, st.failed.message};
   stop_probe(self);
+  st.recovery->reset();
   bring_back(self, "manual");
   return ack;
 }

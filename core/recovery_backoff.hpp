@@ -28,8 +28,9 @@ public:
     return attempts_;
   }
 
-  /// The pool is back (by a probe or by hand): the next failure starts
-  /// again at `first`.
+  /// The pool is back at full strength, or restarted by hand: the next
+  /// failure starts again at `first`. (A pool whose probe succeeds but
+  /// which fails again before all its workers are ready keeps backing off.)
   void reset() {
     attempts_ = 0;
   }

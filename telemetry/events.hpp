@@ -155,7 +155,7 @@ event make_pool_failed(const std::string& pool, const std::string& reason,
 /// A failed pool is back: its workers are starting again. `trigger` is
 /// "probe" (a recovery probe became ready) or "manual" (a restart by
 /// hand); `downtime` runs from the failure, `attempts` counts the probes
-/// scheduled meanwhile.
+/// scheduled since the pool was last at full strength.
 event make_pool_recovered(const std::string& pool, const std::string& trigger,
                           seconds downtime, int attempts);
 
