@@ -6,6 +6,7 @@
 # and leaves the failing input in the work directory it names.
 #   scripts/fuzz.sh                       every harness, 30 s each
 #   FUZZ_SECONDS=600 scripts/fuzz.sh fuzz_config   one harness, longer
+#   FUZZ_KEEP=1 ...                       keep the grown corpus (temp dir)
 # See docs/testing.md for growing the corpus and reproducing a crash.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,4 +70,5 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz: failed: ${failed[*]}" >&2
   exit 1
 fi
-rm -rf "$work"
+if [ -n "${FUZZ_KEEP:-}" ]; then echo "fuzz: grown corpus kept in $work"
+else rm -rf "$work"; fi
