@@ -89,7 +89,12 @@ process::launch_spec make_launch_spec(const worker_state& st) {
                "--snakepit-run-id",
                st.spec.env->run_id,
                "--max-workers",
-               std::to_string(slots_of(cfg))};
+               std::to_string(slots_of(cfg)),
+               // After SIGTERM Python waits for its calls in flight up to
+               // this long and leaves once they are answered; the launcher
+               // kills it after the same grace in any case.
+               "--shutdown-grace",
+               std::to_string(cfg.shutdown_timeout.count() / 1000.0)};
   if (cfg.thread_safety_checks)
     spec.args.emplace_back("--thread-safety-checks");
   if (!cfg.adapter_args.empty()) {
