@@ -8,7 +8,8 @@
 #
 # Defaults: 180 s of faults, 3 workers, 6 callers, a random seed (printed;
 # pass it back with --seed to replay the same faults). Builds test_chaos
-# first. Exits with the test's status.
+# first; the whole output goes to build/chaos.log. Exits with the test's
+# status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,7 @@ workers=3
 callers=6
 seed=""
 usage() {
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -32,7 +33,16 @@ while [ $# -gt 0 ]; do
 done
 
 bash scripts/build.sh test_chaos >/dev/null
+log=build/chaos.log
+status=0
 SNAKEPIT_CHAOS_SECONDS="$seconds" SNAKEPIT_CHAOS_WORKERS="$workers" \
 SNAKEPIT_CHAOS_CALLERS="$callers" SNAKEPIT_CHAOS_SEED="$seed" \
 SNAKEPIT_BIN_DIR="$PWD/build/bin" \
-  build/tests/test_chaos --warn NoTests "[chaos]"
+  build/tests/test_chaos --warn NoTests "[chaos]" >"$log" 2>&1 || status=$?
+grep '^chaos:' "$log" || true
+if [ "$status" -ne 0 ]; then
+  tail -n 80 "$log"
+  echo "chaos.sh: FAILED (exit $status)" >&2
+fi
+echo "chaos.sh: the host's log and the test's output are in $log"
+exit "$status"
