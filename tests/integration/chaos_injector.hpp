@@ -32,7 +32,7 @@ struct fault_tally {
   int skipped = 0;
   /// Replies to the adapter crash requests, by category (`none`: the crash
   /// request succeeded, which it never should).
-  std::map<error_code, int> crash_replies;
+  std::map<error_code, int64_t> crash_replies;
   /// For each stopped worker that went away: milliseconds from SIGSTOP
   /// until its process was gone (killed by the pool's health check).
   std::vector<double> stop_to_gone_ms;
