@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include <chrono>
+#include <thread>
 #include <vector>
 
 #include "telemetry/bus.hpp"
@@ -35,6 +36,21 @@ struct system_fixture {
       .receive([&](sync_atom) { done = true; },
                [&](caf::error& err) { FAIL(sys.render(err)); });
     REQUIRE(done);
+  }
+
+  // Waits (10 s at most) until the bus counts `n` subscribers in total and
+  // `on_snapshots` for snapshots. A dying actor sends its down_msg before or
+  // after the bus's exit hook drops it: CAF runs exit hooks newest first.
+  static bool subscribers_become(std::size_t n, std::size_t on_snapshots) {
+    using namespace snakepit::telemetry;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+    while (subscriber_count() != n
+           || subscriber_count(topic::snapshots) != on_snapshots) {
+      if (std::chrono::steady_clock::now() > deadline)
+        return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds{1});
+    }
+    return true;
   }
 
   // Stops `who` and waits until it is gone.
