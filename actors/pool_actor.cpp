@@ -7,10 +7,9 @@
 #include "actors/pool_recycling.hpp"
 #include "actors/pool_requests.hpp"
 #include "actors/pool_state.hpp"
-#include "actors/worker_actor.hpp"
+#include "actors/pool_supervision.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
-#include "supervisors/supervisor.hpp"
 #include "telemetry/bus.hpp"
 #include "telemetry/events.hpp"
 
@@ -74,7 +73,7 @@ void release_permit(pool_ptr self, const caf::actor_addr& addr) {
 void on_worker_ready(pool_ptr self, worker_ready& ev) {
   auto& st = self->state;
   release_permit(self, ev.worker.address());
-  if (st.stopping)
+  if (on_probe_ready(self, ev) || st.stopping)
     return;
   st.slots.add(ev.key, ev.info.slots);
   st.workers[ev.key] = worker_entry{ev.worker, ev.id, ev.slot, ev.info, 0,
@@ -99,23 +98,34 @@ void on_worker_ready(pool_ptr self, worker_ready& ev) {
                  st.cfg.name, ev.info.executable);
   }
   on_replacement_ready(self, ev.slot);
+  // Back to full strength: a later failure starts its recovery backoff
+  // over (a pool that fails again before this keeps backing off).
+  if (st.recovery && live_workers(st) >= st.cfg.size)
+    st.recovery->reset();
   notify_ready_waiters(self);
   pump(self);
 }
 
-/// The supervisor gave up: answer everything with the cause from now on.
+/// The supervisor gave up: answer everything with the cause from now on,
+/// and try to come back later.
 void enter_failed(pool_ptr self, const caf::error& reason) {
   auto& st = self->state;
-  st.supervisor = nullptr;
-  if (st.stopping)
-    return;
   st.failed = from_caf_error(reason);
   st.failed.code = error_code::pool_failed;
   st.failed.message = "pool " + st.cfg.name + " failed: " + st.failed.message;
+  st.failed_at = clock_type::now();
   spdlog::error("{}", describe(st.failed));
+  // Its workers are gone: whatever still ran on them gets the cause.
+  std::vector<uint64_t> keys;
+  for (auto& [key, w] : st.workers)
+    keys.push_back(key);
+  for (auto key : keys)
+    drop_worker(self, key, st.failed, call_fate::strand);
+  answer_stranded(self, st.failed);
   for (auto& item : st.queue->drain())
     answer_failure(self, item.promise, item.request.command, st.failed);
   notify_ready_waiters(self);
+  begin_recovery(self);
 }
 
 /// Stops taking requests, stops the workers, and quits once they are gone.
@@ -138,6 +148,7 @@ void begin_stop(pool_ptr self, caf::error reason) {
     self->send_exit(st.lifecycle, caf::exit_reason::user_shutdown);
     st.lifecycle = nullptr;
   }
+  stop_probe(self);
   if (!st.supervisor) {
     self->quit(reason);
     return;
@@ -148,45 +159,52 @@ void begin_stop(pool_ptr self, caf::error reason) {
 /// The worker supervisor is gone: after a stop, quit; otherwise it gave up.
 void on_supervisor_gone(pool_ptr self, const caf::error& reason) {
   auto& st = self->state;
-  if (!st.supervisor && st.failed.code != error_code::none)
-    return; // second notice (exit and down) of the same escalation
+  st.supervisor = nullptr;
   if (!st.stopping) {
     enter_failed(self, reason);
     return;
   }
-  st.supervisor = nullptr;
   auto closing = make_failure(error_code::shutting_down,
                               "pool " + st.cfg.name + " stopped");
   for (auto& [id, call] : st.inflight)
     answer_failure(self, call.promise, call.command, closing,
                    call.worker_id, call.queue_us);
   st.inflight.clear();
+  answer_stranded(self, closing);
   self->quit(caf::exit_reason::user_shutdown);
 }
 
-std::vector<child_spec> worker_children(pool_ptr self) {
+/// An exit or down message from `source`: true when it came from a worker
+/// supervisor of the pool (each sends both when it gives up; the second is
+/// only recognised).
+bool on_supervisor_notice(pool_ptr self, const caf::actor_addr& source,
+                          const caf::error& reason) {
   auto& st = self->state;
-  auto next_key = std::make_shared<uint64_t>(0);
-  std::vector<child_spec> out;
-  caf::actor pool = caf::actor_cast<caf::actor>(self);
-  for (int i = 1; i <= st.cfg.size; ++i) {
-    child_spec spec;
-    spec.id = st.cfg.name + "/slot" + std::to_string(i);
-    spec.shutdown_timeout = st.cfg.shutdown_timeout + std::chrono::seconds{2};
-    spec.start = [cfg = st.cfg, env = st.env, pool, next_key,
-                  slot = spec.id](caf::local_actor* sup) {
-      worker_spec w;
-      w.key = ++*next_key;
-      w.id = cfg.name + "/w" + std::to_string(w.key);
-      w.slot = slot;
-      w.pool = cfg;
-      w.env = env;
-      w.pool_actor = pool;
-      return spawn_worker(sup, std::move(w));
-    };
-    out.push_back(std::move(spec));
+  if (st.half_gone.erase(source) > 0)
+    return true;
+  if (!st.supervisor || source != st.supervisor.address())
+    return false;
+  st.half_gone.insert(source);
+  on_supervisor_gone(self, reason);
+  return true;
+}
+
+/// A worker went down without saying why (no worker_exited first).
+void on_worker_down(pool_ptr self, uint64_t key, const caf::error& reason) {
+  auto& st = self->state;
+  if (!st.stopping && is_normal_exit(reason)) {
+    // Stopped by its supervisor, which is giving up: the pool is failing,
+    // and its calls get the cause once the supervisor says it.
+    drop_worker(self, key, {}, call_fate::strand);
+    return;
   }
-  return out;
+  auto& w = st.workers.at(key);
+  drop_worker(self, key,
+              make_failure(st.stopping ? error_code::shutting_down
+                                       : error_code::worker_crashed,
+                           "worker " + w.id + " stopped: "
+                             + from_caf_error(reason).message),
+              st.stopping ? call_fate::fail : call_fate::retry_idempotent);
 }
 
 caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
@@ -195,45 +213,27 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
   st.cfg = std::move(cfg);
   st.env = std::move(env);
   st.queue.emplace(st.cfg.queue_size);
-  supervisor_flags flags;
-  flags.name = "pool " + st.cfg.name;
-  flags.intensity = st.cfg.max_restarts;
-  flags.period = st.cfg.restart_period;
-  flags.backoff = st.cfg.restart_backoff;
-  flags.backoff_max = st.cfg.restart_backoff_max;
   spdlog::info("pool {}: starting {} workers ({} profile, adapter {})",
                st.cfg.name, st.cfg.size,
                st.cfg.profile == worker_profile::thread ? "thread" : "process",
                st.cfg.adapter);
-  st.supervisor = spawn_supervisor(self, std::move(flags),
-                                   worker_children(self));
+  start_workers(self);
   st.lifecycle = spawn_lifecycle(self, st.cfg);
 
-  // CAF 0.17 drops a link when an exit message crosses it, so the pool also
-  // monitors its supervisor to learn when it is gone.
-  st.supervisor_addr = st.supervisor.address();
-  self->monitor(st.supervisor);
   self->set_exit_handler([self](caf::exit_msg& msg) {
-    auto& st = self->state;
-    if (msg.source == st.supervisor_addr)
-      on_supervisor_gone(self, msg.reason);
-    else
+    if (!on_supervisor_notice(self, msg.source, msg.reason))
       begin_stop(self, msg.reason);
   });
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
-    if (msg.source == st.supervisor_addr) {
-      on_supervisor_gone(self, msg.reason);
+    if (on_supervisor_notice(self, msg.source, msg.reason))
       return;
-    }
     release_permit(self, msg.source);
+    if (on_probe_down(self, msg.source, msg.reason))
+      return;
     for (auto& [key, w] : st.workers)
       if (w.handle.address() == msg.source) {
-        drop_worker(self, key,
-                    make_failure(st.stopping ? error_code::shutting_down
-                                             : error_code::worker_crashed,
-                                 "worker " + w.id + " stopped: "
-                                   + from_caf_error(msg.reason).message));
+        on_worker_down(self, key, msg.reason);
         break;
       }
   });
@@ -250,6 +250,8 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
       auto& st = self->state;
       release_permit(self, caf::actor_cast<caf::actor_addr>(
                              self->current_sender()));
+      if (on_probe_exited(self, ev))
+        return;
       if (auto w = st.workers.find(ev.key); w != st.workers.end()) {
         spdlog::warn("pool {}: {}", st.cfg.name, describe(ev.reason));
         auto reason = recycle_reason_from_string(ev.cause);
@@ -262,7 +264,8 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
                                      w->second.requests,
                                      w->second.memory_bytes));
       }
-      drop_worker(self, ev.key, ev.reason);
+      drop_worker(self, ev.key, ev.reason,
+                  st.stopping ? call_fate::fail : call_fate::retry_idempotent);
     },
     [self](start_permit_atom) {
       auto& st = self->state;
@@ -280,6 +283,8 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
       return rp;
     },
     [self](tick_atom) { on_queue_tick(self); },
+    [self](recover_atom, uint64_t round) { on_recovery_timer(self, round); },
+    [self](restart_atom) { return on_manual_restart(self); },
     [self](lifecycle_atom) { return make_lifecycle_view(self); },
     [self](recycle_atom, uint64_t key, const std::string& reason) {
       auto why = recycle_reason_from_string(reason);

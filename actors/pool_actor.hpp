@@ -19,10 +19,16 @@
 /// Large arguments are checked by a one-shot actor, off the pool's path
 /// (actors/argument_checker.hpp).
 ///
-/// If the supervisor gives up (restart budget spent, e.g. an adapter that
+/// Workers that crash while serving are restarted with a backoff of their
+/// slot and never fail the pool; failed starts are charged to the restart
+/// budget. If the supervisor gives up (budget spent, e.g. an adapter that
 /// cannot be imported), the pool stays up in a failed state and answers
-/// every request with `pool_failed`, carrying the worker's own error and
-/// Python traceback, instead of restarting workers in a loop.
+/// every request at once with `pool_failed`, carrying the worker's own
+/// error and Python traceback, instead of restarting workers in a loop.
+/// It then probes with one worker after `recovery_backoff` (doubling up to
+/// `recovery_backoff_max`) and comes back when the probe is ready, or when
+/// restarted by hand (actors/pool_supervision.hpp). An `idempotent` request
+/// whose worker crashed under it runs once more on another worker.
 ///
 /// Each pool also runs a lifecycle actor (actors/lifecycle_actor.hpp) that
 /// recycles workers make-before-break (see actors/pool_recycling.hpp).
@@ -35,6 +41,9 @@
 ///   (recycle_atom, std::string worker_id) -> (recycle_ack)
 ///       // "" recycles every worker; returns at once; errors:
 ///       // invalid_arguments (no such worker), pool_failed, shutting_down
+///   (restart_atom) -> (restart_ack)
+///       // restarts a failed pool now (restarted = true); leaves a pool
+///       // that has not failed alone (false); errors: shutting_down
 /// }
 
 #include <caf/fwd.hpp>

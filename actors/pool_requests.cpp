@@ -1,5 +1,7 @@
 #include "actors/pool_requests.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "actors/argument_checker.hpp"
 #include "actors/pool_recycling.hpp"
 #include "actors/request_checks.hpp"
@@ -30,10 +32,17 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
   ++w.requests;
   ++st.requests;
   auto call_id = st.next_call_id++;
+  std::optional<execute_request> retry;
+  call_bytes_ptr retry_call_bytes;
+  if (req.idempotent) {
+    retry = req;
+    retry_call_bytes = call;
+  }
   st.inflight.emplace(call_id,
                       inflight_call{std::move(rp), req.command, key, w.id,
-                                    clock_type::now(), queue_us,
-                                    std::nullopt});
+                                    clock_type::now(), queue_us, std::nullopt,
+                                    std::move(retry),
+                                    std::move(retry_call_bytes)});
   if (st.slots.free_slots() == 0 && telemetry::has_subscribers()) {
     // A saturated pool takes its last slot on nearly every dispatch: report
     // it at most once per capacity_report_gap.
@@ -73,6 +82,26 @@ void finish_call(pool_ptr self, uint64_t call_id, std::string result_json,
   reply.run_us = micros_between(call.dispatched, clock_type::now());
   answer(self, call.promise, call.command, std::move(reply));
   retire_if_drained(self, worker_key);
+  pump(self);
+}
+
+/// Runs an idempotent call whose worker crashed under it once more: first
+/// in line for the next free slot, on another worker (the crashed one is
+/// gone), or its replacement.
+void retry_call(pool_ptr self, inflight_call call, const failure& why) {
+  auto& st = self->state;
+  auto req = std::move(*call.retry);
+  req.idempotent = false; // once
+  spdlog::warn("pool {}: retrying idempotent call {} once on another worker "
+               "({})",
+               st.cfg.name, req.command, why.message);
+  auto now = clock_type::now();
+  auto arrived = call.dispatched - std::chrono::microseconds{call.queue_us};
+  st.queue->push_front(queued_request{std::move(call.promise), std::move(req),
+                                      std::move(call.retry_call_bytes),
+                                      arrived},
+                       deadline_after(now, st.cfg.queue_timeout));
+  arm_queue_timer(self);
   pump(self);
 }
 
@@ -287,22 +316,44 @@ void on_call_done(pool_ptr self, call_done& done) {
               std::move(done.error));
 }
 
-/// Removes a worker and fails what it had in flight with `why`.
-void drop_worker(pool_ptr self, uint64_t key, const failure& why) {
+/// Removes a worker; its calls in flight meet `fate`.
+void drop_worker(pool_ptr self, uint64_t key, const failure& why,
+                 call_fate fate) {
   auto& st = self->state;
   forget_recycle_of(self, key);
   st.slots.remove(key);
   st.workers.erase(key);
   for (auto i = st.abandoned.begin(); i != st.abandoned.end();)
     i = i->second == key ? st.abandoned.erase(i) : std::next(i);
+  std::vector<inflight_call> calls;
   for (auto i = st.inflight.begin(); i != st.inflight.end();) {
     if (i->second.worker_key == key) {
-      answer_failure(self, i->second.promise, i->second.command, why,
-                     i->second.worker_id, i->second.queue_us);
+      calls.push_back(std::move(i->second));
       i = st.inflight.erase(i);
     } else {
       ++i;
     }
+  }
+  for (auto& call : calls) {
+    if (fate == call_fate::strand)
+      st.stranded.push_back(std::move(call));
+    else if (fate == call_fate::retry_idempotent && call.retry)
+      retry_call(self, std::move(call), why);
+    else
+      answer_failure(self, call.promise, call.command, why, call.worker_id,
+                     call.queue_us);
+  }
+}
+
+void answer_stranded(pool_ptr self, const failure& why) {
+  auto& st = self->state;
+  auto calls = std::move(st.stranded);
+  st.stranded.clear();
+  for (auto& call : calls) {
+    auto f = why;
+    f.message += " (the call was running on worker " + call.worker_id + ")";
+    answer_failure(self, call.promise, call.command, std::move(f),
+                   call.worker_id, call.queue_us);
   }
 }
 

@@ -36,7 +36,23 @@ void on_abandoned_call_ended(pool_ptr self, const abandoned_call_ended& ev);
 /// The queue timer fired: answers expired requests, re-arms the timer.
 void on_queue_tick(pool_ptr self);
 
-/// Removes a worker and fails what it had in flight with `why`.
-void drop_worker(pool_ptr self, uint64_t key, const failure& why);
+/// What becomes of the calls in flight on a worker that goes.
+enum class call_fate {
+  /// Answered with the given failure.
+  fail,
+  /// The worker crashed under them: idempotent ones on their first attempt
+  /// run again (first in line for a free slot), the others are answered.
+  retry_idempotent,
+  /// Kept in `stranded` until `answer_stranded` (the pool is failing and
+  /// its cause is not known yet).
+  strand,
+};
+
+/// Removes a worker; its calls in flight meet `fate` (failing with `why`).
+void drop_worker(pool_ptr self, uint64_t key, const failure& why,
+                 call_fate fate = call_fate::fail);
+
+/// Answers every stranded call with `why`, naming the worker it ran on.
+void answer_stranded(pool_ptr self, const failure& why);
 
 } // namespace snakepit::detail

@@ -6,9 +6,11 @@
 
 #include <caf/all.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -16,6 +18,7 @@
 
 #include "actors/worker_environment.hpp"
 #include "core/config.hpp"
+#include "core/recovery_backoff.hpp"
 #include "core/recycle_policy.hpp"
 #include "core/request_queue.hpp"
 #include "core/slot_table.hpp"
@@ -62,6 +65,11 @@ struct inflight_call {
   /// Set when gRPC reported the connection lost: the call waits (briefly)
   /// for its worker's own account of the crash, which says more.
   std::optional<failure> connection_lost;
+  /// The request, kept while it may still be retried (idempotent, first
+  /// attempt): if its worker crashes under it, it runs again elsewhere.
+  std::optional<execute_request> retry;
+  /// The retry's encoded call: the same bytes, shared.
+  call_bytes_ptr retry_call_bytes;
 };
 
 /// How long a call whose connection broke waits for its worker's report
@@ -99,9 +107,29 @@ struct recycle_job {
 struct pool_state {
   pool_config cfg;
   std::shared_ptr<const worker_environment> env;
+  /// The worker supervisor; null once it is gone (the pool failed or
+  /// stops).
   caf::actor supervisor;
-  /// Kept after `supervisor` is cleared, to recognise its late messages.
-  caf::actor_addr supervisor_addr;
+  /// Supervisors that are gone and whose second notice (of exit and down
+  /// message) may still come: recognised, then forgotten.
+  std::unordered_set<caf::actor_addr> half_gone;
+  /// Worker keys, never reused within the pool (across restarts too).
+  std::shared_ptr<std::atomic<uint64_t>> next_worker_key
+    = std::make_shared<std::atomic<uint64_t>>(0);
+  /// Calls whose worker was stopped by its supervisor giving up: answered
+  /// with the pool's failure once the supervisor's escalation arrives.
+  std::vector<inflight_call> stranded;
+  /// Delays between the recovery probes of a failed pool.
+  std::optional<recovery_backoff> recovery;
+  /// The recovery probe under way (a worker outside the supervisor), and
+  /// its key; null when none.
+  caf::actor probe;
+  uint64_t probe_key = 0;
+  /// Recovery timers carry the round they were set in; a recovery or a
+  /// manual restart starts a new round, so older timers are ignored.
+  uint64_t recovery_round = 0;
+  /// When the pool last failed.
+  clock_type::time_point failed_at;
   slot_table slots;
   std::optional<request_queue<queued_request>> queue;
   std::unordered_map<uint64_t, inflight_call> inflight;
@@ -145,7 +173,5 @@ struct pool_state {
 };
 
 using pool_ptr = caf::stateful_actor<pool_state>*;
-
-
 
 } // namespace snakepit::detail

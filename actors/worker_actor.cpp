@@ -499,4 +499,8 @@ caf::actor spawn_worker(caf::local_actor* parent, worker_spec spec) {
   return parent->spawn<caf::linked>(worker_behavior, std::move(spec));
 }
 
+caf::actor spawn_unlinked_worker(caf::actor_system& sys, worker_spec spec) {
+  return sys.spawn(worker_behavior, std::move(spec));
+}
+
 } // namespace snakepit

@@ -50,4 +50,8 @@ inline int slots_of(const pool_config& cfg) {
 /// Spawns a worker actor, linked to `parent` (its supervisor).
 caf::actor spawn_worker(caf::local_actor* parent, worker_spec spec);
 
+/// Spawns a worker actor linked to no one: a failed pool's recovery probe,
+/// which the pool monitors and stops itself.
+caf::actor spawn_unlinked_worker(caf::actor_system& sys, worker_spec spec);
+
 } // namespace snakepit

@@ -164,6 +164,16 @@ void validate_pool(checker& check, const pool_config& pool,
                "must be at least restart_backoff ("
                  + format_duration(pool.restart_backoff) + "), got "
                  + format_duration(pool.restart_backoff_max));
+  check.duration(prefix + "recovery_backoff", pool.recovery_backoff, false,
+                 true);
+  check.duration(prefix + "recovery_backoff_max", pool.recovery_backoff_max,
+                 false, false);
+  if (pool.recovery_backoff != milliseconds::max()
+      && pool.recovery_backoff_max < pool.recovery_backoff)
+    check.fail(prefix + "recovery_backoff_max",
+               "must be at least recovery_backoff ("
+                 + format_duration(pool.recovery_backoff) + "), got "
+                 + format_duration(pool.recovery_backoff_max));
   check.duration(prefix + "worker_ttl", pool.worker_ttl, false, true);
   if (pool.worker_max_requests)
     check.at_least(prefix + "worker_max_requests", *pool.worker_max_requests,

@@ -80,6 +80,13 @@ struct pool_config {
   std::chrono::milliseconds restart_backoff{std::chrono::milliseconds{100}};
   /// Upper bound of the restart delay.
   std::chrono::milliseconds restart_backoff_max{std::chrono::seconds{5}};
+  /// How long a failed pool waits before its first recovery probe (one
+  /// worker started to see whether the pool can come back); doubles after
+  /// each failed probe. `milliseconds::max()` ("infinity"): no automatic
+  /// recovery, only a manual restart.
+  std::chrono::milliseconds recovery_backoff{std::chrono::seconds{1}};
+  /// Upper bound of the delay between recovery probes.
+  std::chrono::milliseconds recovery_backoff_max{std::chrono::seconds{60}};
   /// Concurrent requests per worker in the thread profile (1-256).
   int threads_per_worker = 8;
   /// Thread profile: have the Python worker watch for concurrent entry into

@@ -68,7 +68,7 @@ constexpr std::array<int_key<pool_config>, 7> pool_int_keys{{
   {"max_json_depth", &pool_config::max_json_depth},
 }};
 
-constexpr std::array<duration_key<pool_config>, 13> pool_duration_keys{{
+constexpr std::array<duration_key<pool_config>, 15> pool_duration_keys{{
   {"startup_timeout", &pool_config::startup_timeout, false},
   {"queue_timeout", &pool_config::queue_timeout, true},
   {"request_timeout", &pool_config::request_timeout, true},
@@ -79,6 +79,8 @@ constexpr std::array<duration_key<pool_config>, 13> pool_duration_keys{{
   {"restart_period", &pool_config::restart_period, false},
   {"restart_backoff", &pool_config::restart_backoff, false},
   {"restart_backoff_max", &pool_config::restart_backoff_max, false},
+  {"recovery_backoff", &pool_config::recovery_backoff, true},
+  {"recovery_backoff_max", &pool_config::recovery_backoff_max, false},
   {"worker_ttl", &pool_config::worker_ttl, true},
   {"lifecycle_interval", &pool_config::lifecycle_interval, false},
   {"drain_timeout", &pool_config::drain_timeout, false},

@@ -154,9 +154,10 @@ recommendation pool_failed(const pool_inspection& p) {
               cat(pool_label(p), " has failed: ", p.failure),
               {{"failure", p.failure}},
               "Fix the cause the failure names (the adapter, its imports, "
-              "the Python environment, a crash loop), then start the pool "
-              "again; `max_restarts` within `restart_period` is how many "
-              "worker restarts it tolerates.");
+              "the Python environment); the pool probes by itself "
+              "(`recovery_backoff`) and comes back once a worker starts, or "
+              "restart it now with `snakepit restart`. `max_restarts` within "
+              "`restart_period` is how many failed starts it tolerates.");
 }
 
 recommendation warming_up(const pool_inspection& p,

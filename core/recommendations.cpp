@@ -75,8 +75,9 @@ check_failures_recurring(const pool_inspection& p,
   };
   if (crashed > 0)
     step("crashed: read the crash tail (the last output lines on the "
-         "`worker_crashed` errors and in the host log); raise "
-         "`max_restarts` only if crashes are expected");
+         "`worker_crashed` errors and in the host log); crashes never fail "
+         "the pool, and requests marked `idempotent` are retried once on "
+         "another worker");
   if (unhealthy > 0 || missed_many)
     step("unhealthy: pings went unanswered within `health_check_timeout`; "
          "raise it if the workers are only slow (e.g. long calls holding "

@@ -40,7 +40,17 @@ public:
     return true;
   }
 
-  /// Removes and returns the oldest item; nullopt when empty.
+  /// Puts `item` before every queued item, due at `deadline`, even when the
+  /// queue is full: for an item admitted before (a retried request), so
+  /// the queue may briefly hold more than `capacity` items.
+  void push_front(T item, time_point deadline) {
+    auto seq = next_front_seq_--;
+    auto due = deadlines_.emplace(deadline, seq);
+    items_.emplace(seq, entry{std::move(item), due});
+  }
+
+  /// Removes and returns the first item (front pushes first, then the
+  /// oldest); nullopt when empty.
   std::optional<T> pop() {
     if (items_.empty())
       return std::nullopt;
@@ -117,8 +127,12 @@ private:
     typename deadline_index::iterator due;
   };
 
+  /// `push` counts up from here, `push_front` down from just below it.
+  static constexpr uint64_t first_back_seq = uint64_t{1} << 63;
+
   size_t capacity_;
-  uint64_t next_seq_ = 0;
+  uint64_t next_seq_ = first_back_seq;
+  uint64_t next_front_seq_ = first_back_seq - 1;
   // Keyed by arrival sequence number, so iteration order is FIFO order.
   std::map<uint64_t, entry> items_;
   deadline_index deadlines_;

@@ -1,6 +1,7 @@
 #include "core/restart_budget.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace snakepit {
 
@@ -13,6 +14,13 @@ restart_budget::restart_budget(int max_restarts, milliseconds period,
     backoff_(backoff),
     backoff_max_(backoff_max) {
   // nop
+}
+
+restart_budget restart_budget::unlimited(milliseconds period,
+                                         milliseconds backoff,
+                                         milliseconds backoff_max) {
+  return restart_budget{std::numeric_limits<int>::max(), period, backoff,
+                        backoff_max};
 }
 
 restart_decision restart_budget::record_failure(time_point now) {
@@ -33,14 +41,19 @@ void restart_budget::reset() {
   failures_.clear();
 }
 
+milliseconds capped_backoff(milliseconds first, milliseconds cap,
+                            int doublings) {
+  auto delay = std::min(first, cap);
+  // Doubling stops at the cap, so it cannot overflow.
+  for (int i = 0; i < doublings && delay < cap; ++i)
+    delay = delay > cap / 2 ? cap : delay * 2;
+  return delay;
+}
+
 milliseconds restart_budget::backoff_for(int failures) const {
   if (failures <= 1)
     return milliseconds{0};
-  auto delay = std::min(backoff_, backoff_max_);
-  // Doubling stops at the cap, so it cannot overflow.
-  for (int i = 2; i < failures && delay < backoff_max_; ++i)
-    delay = std::min(delay * 2, backoff_max_);
-  return delay;
+  return capped_backoff(backoff_, backoff_max_, failures - 2);
 }
 
 } // namespace snakepit

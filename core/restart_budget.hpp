@@ -4,7 +4,8 @@
 /// `max_restarts` times within `period` (intensity/period, OTP's MaxR and
 /// MaxT); beyond that it gives up and escalates. Restarts after the first
 /// one in a period wait with exponential backoff so a crashing adapter
-/// does not spin.
+/// does not spin. An `unlimited` budget never escalates but backs off the
+/// same way: the charge of crashes that must never fail a pool.
 
 #include "core/clock.hpp"
 
@@ -12,6 +13,11 @@
 #include <deque>
 
 namespace snakepit {
+
+/// `first * 2^doublings`, at most `cap`; never overflows.
+std::chrono::milliseconds capped_backoff(std::chrono::milliseconds first,
+                                         std::chrono::milliseconds cap,
+                                         int doublings);
 
 /// What to do about one failure.
 struct restart_decision {
@@ -32,6 +38,13 @@ public:
   restart_budget(int max_restarts, std::chrono::milliseconds period,
                  std::chrono::milliseconds backoff,
                  std::chrono::milliseconds backoff_max);
+
+  /// A budget that allows every restart (never escalates) but delays them
+  /// like any other: at once for the only failure in `period`, then
+  /// `backoff` doubling up to `backoff_max`.
+  static restart_budget unlimited(std::chrono::milliseconds period,
+                                  std::chrono::milliseconds backoff,
+                                  std::chrono::milliseconds backoff_max);
 
   /// Records a failure at `now`, forgetting failures at or before
   /// `now - period`, and decides: escalate when more than `max_restarts`

@@ -97,6 +97,7 @@ pool_config measured_pool(const pool_config& first, const std::string& name,
   p.startup_concurrency = size;
   p.startup_timeout = std::min(first.startup_timeout, max_startup_timeout);
   p.max_restarts = 0;
+  p.recovery_backoff = milliseconds::max();
   p.health_check_interval = health_interval;
   p.shutdown_timeout = std::min(first.shutdown_timeout, milliseconds{2000});
   p.worker_ttl = milliseconds::max();

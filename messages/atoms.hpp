@@ -23,8 +23,13 @@ using tick_atom = caf::atom_constant<caf::atom("sp_tick")>;
 using probe_atom = caf::atom_constant<caf::atom("sp_probe")>;
 /// A worker's health-check timer.
 using health_atom = caf::atom_constant<caf::atom("sp_health")>;
-/// Restarts a supervised child after its backoff delay.
+/// Restarts. A supervisor's timer: `(restart_atom, std::string id)`
+/// restarts a child after its backoff delay. To a pool: `(restart_atom) ->
+/// restart_ack` restarts a failed pool now (errors: shutting_down).
 using restart_atom = caf::atom_constant<caf::atom("sp_restart")>;
+/// A failed pool's timer for its next recovery probe:
+/// `(recover_atom, uint64_t round)`.
+using recover_atom = caf::atom_constant<caf::atom("sp_recover")>;
 /// Lists the pools of a host: `(list_pools_atom) -> std::vector<pool_status>`.
 using list_pools_atom = caf::atom_constant<caf::atom("sp_pools")>;
 /// Starts a new instance of a supervised child while the old one keeps

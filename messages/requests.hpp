@@ -26,6 +26,12 @@ struct execute_request {
   std::chrono::milliseconds timeout{0};
   /// Optional session id, handed to the adapter in its context.
   std::string session_id;
+  /// Safe to run twice: if the worker running it crashes (`worker_crashed`;
+  /// not a Python error, not a timeout), the pool runs it once more, on
+  /// another worker when one is free, else on the next one that frees up
+  /// (perhaps the crashed one's replacement). Otherwise such a request
+  /// gets `worker_crashed`.
+  bool idempotent = false;
 };
 
 /// The one reply every request gets: a JSON result or a failure.
@@ -58,7 +64,7 @@ typename Inspector::result_type inspect(Inspector& f, failure& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execute_request& x) {
   return f(caf::meta::type_name("execute_request"), x.pool, x.command,
-           x.args_json, x.timeout, x.session_id);
+           x.args_json, x.timeout, x.session_id, x.idempotent);
 }
 
 /// Inspects an execute_reply.

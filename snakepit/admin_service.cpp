@@ -54,6 +54,19 @@ nlohmann::json recycle_op(client& c, const nlohmann::json& request) {
     {{"pool", pool}, {"workers", std::get<recycle_ack>(result).workers}});
 }
 
+nlohmann::json restart_op(client& c, const nlohmann::json& request) {
+  auto pool = string_field(request, "pool");
+  if (pool.empty())
+    return admin::error_reply("restart needs \"pool\"");
+  auto result = c.restart(pool);
+  if (auto* f = std::get_if<failure>(&result))
+    return admin::error_reply(f->message);
+  const auto& ack = std::get<restart_ack>(result);
+  return admin::ok_reply({{"pool", pool},
+                          {"restarted", ack.restarted},
+                          {"previous_failure", ack.previous_failure}});
+}
+
 } // namespace
 
 admin::request_handler make_admin_handler(client& c,
@@ -62,10 +75,12 @@ admin::request_handler make_admin_handler(client& c,
     auto op = request.at("op").get<std::string>();
     if (op == "recycle")
       return recycle_op(c, request);
+    if (op == "restart")
+      return restart_op(c, request);
     if (op == "inspect")
       return inspect_op(c, pools, request);
     return admin::error_reply("unknown op \"" + op
-                              + "\" (known: inspect, recycle)");
+                              + "\" (known: inspect, recycle, restart)");
   };
 }
 

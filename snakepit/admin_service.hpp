@@ -7,6 +7,9 @@
 ///                                                    -> {"ok":true,"pools":[...]}
 ///   {"op":"recycle","pool":"default"}                -> {"ok":true,"workers":[...]}
 ///   {"op":"recycle","pool":"default","worker":"default/w3"}
+///   {"op":"restart","pool":"default"}
+///       -> {"ok":true,"pool":"default","restarted":true,
+///           "previous_failure":"pool default failed: ..."}
 ///
 /// The handler runs on the admin endpoint's own thread and waits there for
 /// the pools' answers (never on a CAF scheduler thread).

@@ -162,6 +162,19 @@ client::recycle(const std::string& pool, const std::string& worker_id) {
   return out;
 }
 
+std::variant<restart_ack, failure> client::restart(const std::string& pool) {
+  auto entry = find_pool(pool);
+  if (auto* f = std::get_if<failure>(&entry))
+    return std::move(*f);
+  std::variant<restart_ack, failure> out;
+  caf::scoped_actor self{sys_};
+  self->request(std::get<pool_entry>(entry).handle, admin_timeout,
+                restart_atom::value)
+    .receive([&](restart_ack& ack) { out = std::move(ack); },
+             [&](caf::error& err) { out = from_caf_error(err); });
+  return out;
+}
+
 std::optional<pool_status> client::status(const std::string& pool) {
   auto entry = find_pool(pool);
   if (std::holds_alternative<failure>(entry))

@@ -60,6 +60,13 @@ public:
                                              const std::string& worker_id
                                              = {});
 
+  /// Restarts `pool` if it has failed: all its workers start again at
+  /// once, with a fresh restart budget (see `restart_ack`); a pool that
+  /// has not failed is left alone (`restarted` false). Returns at once,
+  /// before the workers are ready (see `await_ready`). Failures:
+  /// `pool_not_found`, `shutting_down`.
+  std::variant<restart_ack, failure> restart(const std::string& pool);
+
 private:
   /// A pool's handle and the deadlines that bound a wait for its reply.
   struct pool_entry {

@@ -17,6 +17,7 @@ void register_types(caf::actor_system_config& cfg) {
     "std::vector<snakepit::worker_status>");
   cfg.add_message_type<pool_status>("snakepit::pool_status");
   cfg.add_message_type<recycle_ack>("snakepit::recycle_ack");
+  cfg.add_message_type<restart_ack>("snakepit::restart_ack");
   cfg.add_message_type<pool_inspection>("snakepit::pool_inspection");
   cfg.add_message_type<std::vector<pool_status>>(
     "std::vector<snakepit::pool_status>");

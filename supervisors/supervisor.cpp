@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 #include <unordered_set>
 
 #include "core/input_text.hpp"
@@ -28,6 +29,9 @@ struct child {
   /// Former instances replaced by `replace_child_atom` that have not exited
   /// yet: stopped at shutdown, never restarted.
   std::vector<caf::actor> retiring;
+  /// Delays of the exits charged to this child's own backoff; created at
+  /// the first such exit.
+  std::optional<restart_budget> backoff;
 };
 
 struct supervisor_state {
@@ -161,6 +165,14 @@ void schedule_group_restart(sup_ptr self, const std::vector<size_t>& group,
   }
 }
 
+restart_budget& child_backoff(sup_ptr self, child& c) {
+  const auto& flags = self->state.flags;
+  if (!c.backoff)
+    c.backoff = restart_budget::unlimited(flags.period, flags.backoff,
+                                          flags.backoff_max);
+  return *c.backoff;
+}
+
 bool needs_restart(const child& c, const caf::error& reason) {
   switch (c.spec.restart) {
     case restart_type::permanent:
@@ -194,14 +206,22 @@ void on_child_down(sup_ptr self, child& c, const caf::error& reason) {
                   c.spec.id, caf::to_string(reason));
     return;
   }
-  auto decision = st.budget->record_failure(std::chrono::steady_clock::now());
+  auto charge = c.spec.charge ? c.spec.charge(reason)
+                              : failure_charge::budget;
+  auto& budget = charge == failure_charge::budget ? *st.budget
+                                                  : child_backoff(self, c);
+  // The actor clock: CAF's test coordinator drives it in tests.
+  auto decision = budget.record_failure(self->clock().now());
   if (!decision.allowed) {
     escalate(self, c, reason, decision.failures_in_period);
     return;
   }
-  spdlog::warn("{}: child {} exited ({}); restarting in {} ms", st.flags.name,
-               c.spec.id, from_caf_error(reason).message,
-               decision.delay.count());
+  spdlog::warn("{}: child {} exited ({}); restarting in {} ms{}",
+               st.flags.name, c.spec.id, from_caf_error(reason).message,
+               decision.delay.count(),
+               charge == failure_charge::backoff ? " (not charged to the "
+                                                   "restart budget)"
+                                                 : "");
   auto index = static_cast<size_t>(&c - st.children.data());
   schedule_group_restart(self, restart_group(self, index), decision.delay);
 }
@@ -213,7 +233,7 @@ caf::behavior supervisor_behavior(sup_ptr self, supervisor_flags flags,
   st.budget.emplace(st.flags.intensity, st.flags.period, st.flags.backoff,
                     st.flags.backoff_max);
   for (auto& spec : specs)
-    st.children.push_back(child{std::move(spec), {}, false, false, {}});
+    st.children.push_back(child{std::move(spec), {}, false, false, {}, {}});
   for (auto& c : st.children)
     start_child(self, c);
 

@@ -6,11 +6,15 @@
 /// exits it applies its restart type (permanent: always restarted;
 /// transient: restarted after an abnormal exit; temporary: never) and its
 /// strategy (one_for_one: only that child; one_for_all: every child;
-/// rest_for_one: that child and those started after it). Every restart is
-/// charged to a restart budget (intensity restarts per period, with
-/// exponential backoff between them); when the budget is spent the
-/// supervisor stops its remaining children and quits with the child's own
-/// failure, wrapped to say it gave up: the escalation its parent sees.
+/// rest_for_one: that child and those started after it). Each abnormal
+/// exit is charged as its child spec says (`failure_charge`): by default to
+/// the restart budget (intensity restarts per period, with exponential
+/// backoff between them); when the budget is spent the supervisor stops
+/// its remaining children and quits with the child's own failure, wrapped
+/// to say it gave up: the escalation its parent sees. Exits charged to
+/// `backoff` only (e.g. a worker that crashed while serving) are restarted
+/// after a per-child backoff that grows while they come quickly, and never
+/// escalate.
 ///
 /// Asked to stop (an exit message from anyone but a child), it sends every
 /// child a `user_shutdown` exit, waits up to each child's shutdown timeout,
@@ -45,6 +49,16 @@ enum class restart_strategy { one_for_one, one_for_all, rest_for_one };
 /// When a child is restarted.
 enum class restart_type { permanent, transient, temporary };
 
+/// What an abnormal exit of a child is charged to.
+enum class failure_charge {
+  /// The supervisor's restart budget: one failure too many escalates.
+  budget,
+  /// A backoff of its own child only: restarted at once when it is the
+  /// child's only failure within the period, else after `backoff` doubling
+  /// up to `backoff_max`; never escalates.
+  backoff,
+};
+
 /// How to start one child and how to treat it.
 struct child_spec {
   /// Unique among the supervisor's children; used by lookup and logs.
@@ -56,6 +70,9 @@ struct child_spec {
   restart_type restart = restart_type::permanent;
   /// How long a graceful stop may take before the child is killed.
   std::chrono::milliseconds shutdown_timeout{5000};
+  /// Decides what an abnormal exit (its reason) is charged to; unset:
+  /// everything charges the budget.
+  std::function<failure_charge(const caf::error& reason)> charge;
 };
 
 /// The supervisor's own policy.
@@ -63,10 +80,13 @@ struct supervisor_flags {
   /// Name in logs, e.g. "pool default".
   std::string name = "supervisor";
   restart_strategy strategy = restart_strategy::one_for_one;
-  /// At most this many restarts within `period`; one more escalates.
+  /// At most this many restarts charged to the budget within `period`; one
+  /// more escalates.
   int intensity = 5;
   std::chrono::milliseconds period{10000};
-  /// First delay between restarts in a busy period; doubles each time.
+  /// First delay between restarts in a busy period; doubles each time. Also
+  /// the first delay of a child's own backoff (`failure_charge::backoff`),
+  /// whose window is `period` too.
   std::chrono::milliseconds backoff{100};
   /// Upper bound of the backoff delay.
   std::chrono::milliseconds backoff_max{5000};

@@ -109,6 +109,25 @@ event make_request_executed(const std::string& pool, const std::string& worker,
   return ev;
 }
 
+event make_pool_failed(const std::string& pool, const std::string& reason,
+                       seconds retry_in) {
+  auto ev = make(events::pool_failed);
+  ev.measurements[keys::retry_in_seconds] = retry_in.count();
+  ev.metadata[keys::pool] = pool;
+  ev.metadata[keys::reason] = reason;
+  return ev;
+}
+
+event make_pool_recovered(const std::string& pool, const std::string& trigger,
+                          seconds downtime, int attempts) {
+  auto ev = make(events::pool_recovered);
+  ev.measurements[keys::downtime_seconds] = downtime.count();
+  ev.measurements[keys::attempts] = attempts;
+  ev.metadata[keys::pool] = pool;
+  ev.metadata[keys::trigger] = trigger;
+  return ev;
+}
+
 const event_spec* find_spec(std::string_view name) {
   for (const auto& spec : event_table)
     if (name == spec.name)

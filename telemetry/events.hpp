@@ -32,6 +32,8 @@ inline constexpr const char* pool_capacity_reached =
 inline constexpr const char* request_executed = "snakepit.request.executed";
 inline constexpr const char* worker_memory_over_limit =
   "snakepit.worker.memory_over_limit";
+inline constexpr const char* pool_failed = "snakepit.pool.failed";
+inline constexpr const char* pool_recovered = "snakepit.pool.recovered";
 } // namespace events
 
 /// Keys of measurements (numbers, SI units named in the key) and metadata
@@ -50,6 +52,9 @@ inline constexpr const char* capacity = "capacity";
 inline constexpr const char* load = "load";
 inline constexpr const char* duration_seconds = "duration_seconds";
 inline constexpr const char* queue_wait_seconds = "queue_wait_seconds";
+inline constexpr const char* retry_in_seconds = "retry_in_seconds";
+inline constexpr const char* downtime_seconds = "downtime_seconds";
+inline constexpr const char* attempts = "attempts";
 // Metadata.
 inline constexpr const char* pool = "pool";
 inline constexpr const char* worker = "worker";
@@ -62,6 +67,7 @@ inline constexpr const char* busy_workers = "busy_workers";
 inline constexpr const char* command = "command";
 inline constexpr const char* success = "success";
 inline constexpr const char* error = "error";
+inline constexpr const char* trigger = "trigger";
 } // namespace keys
 
 /// One telemetry event, as published on the bus.
@@ -139,6 +145,20 @@ event make_request_executed(const std::string& pool, const std::string& worker,
                             seconds duration, seconds queue_wait,
                             const std::string& error = {});
 
+/// A pool failed: its worker supervisor gave up (failed starts beyond
+/// `max_restarts`); requests get `pool_failed` until it recovers. `reason`
+/// is the failure's message; `retry_in` the delay before the first
+/// recovery probe (negative when automatic recovery is off).
+event make_pool_failed(const std::string& pool, const std::string& reason,
+                       seconds retry_in);
+
+/// A failed pool is back: its workers are starting again. `trigger` is
+/// "probe" (a recovery probe became ready) or "manual" (a restart by
+/// hand); `downtime` runs from the failure, `attempts` counts the probes
+/// scheduled since the pool was last at full strength.
+event make_pool_recovered(const std::string& pool, const std::string& trigger,
+                          seconds downtime, int attempts);
+
 /// A static list of field keys.
 struct key_list {
   const char* const* first = nullptr;
@@ -195,10 +215,15 @@ inline constexpr const char* executed_m[] = {keys::duration_seconds,
 inline constexpr const char* executed_d[] = {keys::pool, keys::worker,
                                              keys::command, keys::success,
                                              keys::error};
+inline constexpr const char* failed_m[] = {keys::retry_in_seconds};
+inline constexpr const char* failed_d[] = {keys::pool, keys::reason};
+inline constexpr const char* recovered_m[] = {keys::downtime_seconds,
+                                              keys::attempts};
+inline constexpr const char* recovered_d[] = {keys::pool, keys::trigger};
 } // namespace detail
 
 /// Every event with its measurement and metadata keys.
-inline constexpr std::array<event_spec, 7> event_table{{
+inline constexpr std::array<event_spec, 9> event_table{{
   {events::worker_started, detail::started_m, detail::started_d,
    "a worker's process completed its ready handshake"},
   {events::worker_recycled, detail::recycled_m, detail::recycled_d,
@@ -218,6 +243,12 @@ inline constexpr std::array<event_spec, 7> event_table{{
    detail::over_limit_d,
    "a worker's first memory sample (PSS) was already over its "
    "memory_threshold_mb: reported once, it keeps serving"},
+  {events::pool_failed, detail::failed_m, detail::failed_d,
+   "a pool failed (its workers could not be started within max_restarts); "
+   "requests get pool_failed until it recovers"},
+  {events::pool_recovered, detail::recovered_m, detail::recovered_d,
+   "a failed pool is back (a recovery probe became ready, or a manual "
+   "restart); its workers are starting"},
 }};
 
 /// The row of `name`, or nullptr for an unknown event.

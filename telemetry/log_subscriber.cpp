@@ -21,6 +21,8 @@ int log_level(const event& ev) {
   using spdlog::level::level_enum;
   if (ev.name == events::request_executed)
     return level_enum::debug;
+  if (ev.name == events::pool_failed)
+    return level_enum::err;
   if (ev.name == events::worker_health_check_failed
       || ev.name == events::pool_saturated
       || ev.name == events::worker_memory_over_limit)

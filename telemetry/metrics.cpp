@@ -110,6 +110,12 @@ void metrics::apply(const event& ev) {
     }
   } else if (ev.name == events::worker_health_check_failed) {
     ++health_failures_[pool];
+  } else if (ev.name == events::pool_failed) {
+    ++pool_failures_[pool];
+    pool_failed_[pool] = 1;
+  } else if (ev.name == events::pool_recovered) {
+    ++pool_recoveries_[{pool, ev.meta(keys::trigger)}];
+    pool_failed_[pool] = 0;
   }
 }
 
@@ -144,7 +150,10 @@ void metrics::forget_pool(const std::string& pool) {
   drop(requests_);
   drop(durations_);
   drop(recycles_);
+  drop(pool_recoveries_);
   health_failures_.erase(pool);
+  pool_failures_.erase(pool);
+  pool_failed_.erase(pool);
 }
 
 std::string metrics::render() const {
@@ -229,6 +238,19 @@ std::string metrics::render() const {
          "Health checks a worker missed.");
   for (const auto& [pool, n] : health_failures_)
     sample(out, "snakepit_health_check_failures_total", {{"pool", pool}}, n);
+  family(out, "snakepit_pool_failures_total", "counter",
+         "Times a pool failed (its workers could not be started).");
+  for (const auto& [pool, n] : pool_failures_)
+    sample(out, "snakepit_pool_failures_total", {{"pool", pool}}, n);
+  family(out, "snakepit_pool_recoveries_total", "counter",
+         "Times a failed pool came back, by trigger (probe, manual).");
+  for (const auto& [key, n] : pool_recoveries_)
+    sample(out, "snakepit_pool_recoveries_total",
+           {{"pool", key.first}, {"trigger", key.second}}, n);
+  family(out, "snakepit_pool_failed", "gauge",
+         "1 while a pool is failed (answering pool_failed), else 0.");
+  for (const auto& [pool, failed] : pool_failed_)
+    sample(out, "snakepit_pool_failed", {{"pool", pool}}, failed);
   return out;
 }
 

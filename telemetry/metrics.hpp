@@ -9,6 +9,9 @@
 ///   snakepit_request_duration_seconds{pool,command,outcome} (histogram)
 ///   snakepit_worker_recycles_total{pool,reason}
 ///   snakepit_health_check_failures_total{pool}
+///   snakepit_pool_failures_total{pool}
+///   snakepit_pool_recoveries_total{pool,trigger}
+///   snakepit_pool_failed{pool} (gauge: 1 from pool.failed to pool.recovered)
 /// From the latest pool snapshot (gauges):
 ///   snakepit_workers{pool,state}            state: starting, idle, busy
 ///   snakepit_slots{pool}, snakepit_slots_busy{pool}
@@ -81,6 +84,10 @@ private:
   std::map<triple_key, histogram> durations_;
   std::map<pair_key, uint64_t> recycles_;
   std::map<std::string, uint64_t> health_failures_;
+  std::map<std::string, uint64_t> pool_failures_;
+  std::map<pair_key, uint64_t> pool_recoveries_;
+  /// Per pool: failed now (1) or not (0), once it has an event.
+  std::map<std::string, uint64_t> pool_failed_;
 };
 
 /// `metrics` behind a mutex, shared by the sink that feeds it (inline in

@@ -3,8 +3,9 @@
 Every line of a ```sh block that starts with `build/bin/snakepit` is run
 from the repository root, with the built tool, and must exit as its comment
 says ("exit N"; 0 when it says nothing). `run` is started, left serving
-until it says so, then stopped with SIGTERM and must exit 0. `inspect` and
-`recycle` run against a `snakepit run` of the same config started for them.
+until it says so, then stopped with SIGTERM and must exit 0. `inspect`,
+`recycle` and `restart` run against a `snakepit run` of the same config
+started for them.
 Lines with placeholders (`[...]`, `<...>`, `A|B`) or naming a file that does
 not exist are skipped and listed; so are the other programs (scripts/*.sh
 build and install, the benchmarks take minutes; ctest runs them elsewhere).
@@ -24,7 +25,7 @@ import time
 
 BLOCK = re.compile(r"```(?:sh|bash)\n(.*?)```", re.S)
 EXIT = re.compile(r"\bexit (\d+)")
-NEEDS_HOST = {"inspect", "recycle"}
+NEEDS_HOST = {"inspect", "recycle", "restart"}
 SERVING = "serving"
 PATIENCE = 60
 

@@ -132,6 +132,20 @@ TEST_CASE("cli: exec fail exits non-zero with the Python traceback",
   CHECK(run_base_empty(tmp));
 }
 
+TEST_CASE("cli: exec --idempotent retries a crashed call once, on the "
+          "replacement when it is the only worker",
+          "[integration][cli][crash_barrier]") {
+  temp_dir tmp;
+  auto cfg = write_config(tmp, 1);
+  auto r = run_command({cli_path(), "exec", "-c", cfg, "--idempotent",
+                        "crash", R"({"code":7})"});
+  INFO(describe_run(r));
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "retrying idempotent call crash once"));
+  CHECK(contains(r.err, "worker_crashed: worker default/w2"));
+  CHECK(contains(r.err, "exited with code 7"));
+}
+
 TEST_CASE("cli: exec reports request errors with their category",
           "[integration][cli]") {
   temp_dir tmp;
@@ -457,4 +471,43 @@ TEST_CASE("cli: exec next to a serving host does not take its metrics port",
   CHECK(contains(r.out, "3"));
   host.signal(SIGTERM);
   CHECK(host.wait_exit(patience).value_or(-1) == 0);
+}
+
+TEST_CASE("cli: restart brings a running host's failed pool back",
+          "[integration][cli][recovery]") {
+  temp_dir tmp;
+  auto cfg = write_config(
+    tmp, 1,
+    "adapter = "
+    "\"snakepit_bridge.adapters.testing.flaky_start.FlakyStartAdapter\"\n"
+    "max_restarts = 1\n"
+    "recovery_backoff = \"infinity\"\n"
+    "[pools.env]\n"
+    "SNAKEPIT_TEST_START_LOG = \"" + (tmp / "starts") + "\"\n"
+    "SNAKEPIT_TEST_FAILING_STARTS = \"2\"\n");
+  child_process host{{cli_path(), "run", "-c", cfg}};
+  REQUIRE(host.wait_for_stderr("1 pool(s) failed to start", patience));
+
+  auto nopool = run_command({cli_path(), "restart", "-c", cfg, "--pool",
+                             "gpu"});
+  CHECK(nopool.exit_code == 1);
+  CHECK(contains(nopool.err, "no pool named 'gpu'"));
+  auto r = run_command({cli_path(), "restart", "-c", cfg, "--pool",
+                        "default"});
+  INFO(describe_run(r));
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.out, "restarting all its workers"));
+  CHECK(contains(r.out, "simulated start failure 2 of 2"));
+  REQUIRE(host.wait_for_stderr("recovered (manual)", patience));
+  REQUIRE(host.wait_for_stderr("1/1 workers ready", patience));
+  auto again = run_command({cli_path(), "restart", "-c", cfg, "--pool",
+                            "default"});
+  INFO(describe_run(again));
+  CHECK(again.exit_code == 0);
+  CHECK(contains(again.out, "has not failed"));
+
+  host.signal(SIGTERM);
+  auto code = host.wait_exit(patience);
+  REQUIRE(code.has_value());
+  CHECK(*code == 1); // the pool had failed at start
 }

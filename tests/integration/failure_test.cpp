@@ -285,6 +285,7 @@ TEST_CASE("startup failure: an adapter that cannot be imported fails the pool",
   cfg.pools[0].adapter
     = "snakepit_bridge.adapters.testing.import_error.ImportErrorAdapter";
   cfg.pools[0].max_restarts = 2;
+  cfg.pools[0].recovery_backoff = milliseconds::max(); // stays failed
   cfg.pools[0].restart_backoff = 50ms;
   host_fixture host{cfg};
   auto st = expect_failed_pool(host);
@@ -301,6 +302,7 @@ TEST_CASE("startup failure: an adapter whose constructor raises fails the pool",
   cfg.pools[0].adapter
     = "snakepit_bridge.adapters.testing.init_error.InitErrorAdapter";
   cfg.pools[0].max_restarts = 2;
+  cfg.pools[0].recovery_backoff = milliseconds::max(); // stays failed
   cfg.pools[0].restart_backoff = 50ms;
   host_fixture host{cfg};
   auto st = expect_failed_pool(host);
@@ -316,6 +318,7 @@ TEST_CASE("startup failure: a missing interpreter fails the pool naming it",
   auto cfg = make_config(tmp / "run", 1);
   cfg.pools[0].python = "/nonexistent/python3";
   cfg.pools[0].max_restarts = 2;
+  cfg.pools[0].recovery_backoff = milliseconds::max(); // stays failed
   cfg.pools[0].restart_backoff = 50ms;
   host_fixture host{cfg};
   auto st = expect_failed_pool(host);
@@ -334,6 +337,7 @@ TEST_CASE("startup failure: an interpreter without grpc fails the pool",
   auto cfg = make_config(tmp / "run", 1);
   cfg.pools[0].python = shim;
   cfg.pools[0].max_restarts = 2;
+  cfg.pools[0].recovery_backoff = milliseconds::max(); // stays failed
   cfg.pools[0].restart_backoff = 50ms;
   host_fixture host{cfg};
   auto st = expect_failed_pool(host);

@@ -120,6 +120,7 @@ TEST_CASE("pools: each pool of a host keeps its size and serves while "
     base, "bad", worker_profile::process, 1, 1,
     "snakepit_bridge.adapters.testing.import_error.ImportErrorAdapter");
   bad.max_restarts = 1;
+  bad.recovery_backoff = std::chrono::milliseconds::max(); // stays failed
   cfg.pools.push_back(bad);
   auto full = derive_pool(base, "c", worker_profile::process, 1);
   full.queue_size = 1;

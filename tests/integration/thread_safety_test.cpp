@@ -53,6 +53,7 @@ TEST_CASE("thread safety: an adapter declaring __thread_safe__ = False fails "
   auto thr = derive_pool(cfg.pools[0], "thr", worker_profile::thread, 1, 2,
                          unsafe_adapter);
   thr.max_restarts = 1;
+  thr.recovery_backoff = std::chrono::milliseconds::max(); // stays failed
   cfg.pools.push_back(thr);
   host_fixture host{cfg};
 

@@ -24,6 +24,8 @@ struct exec_options {
   std::string timeout;
   std::string command;
   std::string args_json = "{}";
+  /// Mark the request idempotent (retried once if its worker crashes).
+  bool idempotent = false;
 };
 
 /// `snakepit exec`: start the pool, run one command, print the result.
@@ -43,6 +45,16 @@ struct recycle_options {
 
 /// `snakepit recycle`: ask a running host to recycle workers of a pool.
 int recycle_command(const common_options& opts, const recycle_options& r);
+
+/// Options of `snakepit restart`.
+struct restart_options {
+  std::string pool;
+  /// Empty: the only host running under the config's run base.
+  std::string run_id;
+};
+
+/// `snakepit restart`: ask a running host to restart a failed pool now.
+int restart_command(const common_options& opts, const restart_options& r);
 
 /// Options of `snakepit inspect`.
 struct inspect_options {

@@ -32,6 +32,7 @@ int exec_command(const common_options& opts, const exec_options& exec) {
   execute_request req;
   req.command = exec.command;
   req.args_json = exec.args_json;
+  req.idempotent = exec.idempotent;
   if (!exec.timeout.empty()) {
     auto timeout = parse_duration(exec.timeout);
     if (!timeout || timeout->count() <= 0) {

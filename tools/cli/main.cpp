@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   exec_cmd->add_option("-t,--timeout", exec.timeout,
                        "Request timeout, e.g. 500ms, 30s (default: the "
                        "pool's request_timeout)");
+  exec_cmd->add_flag("--idempotent", exec.idempotent,
+                     "The command is safe to run twice: if its worker "
+                     "crashes under it, run it once more on another worker");
   exec_cmd->add_option("COMMAND", exec.command, "Tool of the adapter")
     ->required();
   exec_cmd->add_option("JSON_ARGS", exec.args_json,
@@ -57,6 +60,17 @@ int main(int argc, char** argv) {
                           "Worker id, e.g. default/w3 (default: every "
                           "worker of the pool)");
   recycle_cmd->add_option("--run", recycle.run_id,
+                          "Run id of the host (default: the only host "
+                          "running under the config's run_dir)");
+
+  restart_options restart;
+  auto* restart_cmd = app.add_subcommand(
+    "restart", "Ask a running host (`snakepit run`) to restart a failed "
+               "pool now (all its workers, a fresh restart budget); a pool "
+               "that has not failed is left alone");
+  add_common(restart_cmd);
+  restart_cmd->add_option("-p,--pool", restart.pool, "Pool name")->required();
+  restart_cmd->add_option("--run", restart.run_id,
                           "Run id of the host (default: the only host "
                           "running under the config's run_dir)");
 
@@ -103,6 +117,8 @@ int main(int argc, char** argv) {
     return exec_command(common, exec);
   if (recycle_cmd->parsed())
     return recycle_command(common, recycle);
+  if (restart_cmd->parsed())
+    return restart_command(common, restart);
   if (inspect_cmd->parsed())
     return inspect_command(common, inspect);
   if (diagnose_cmd->parsed())

@@ -431,7 +431,7 @@ TEST_CASE("failures_recurring counts replaced workers by reason",
   CHECK(evidence(*r, "recycles_crashed") == "2");
   CHECK(evidence(*r, "recycles_unhealthy") == "0");
   CHECK(evidence(*r, "recycles_timeout") == "1");
-  CHECK(contains(r->action, "`max_restarts`"));
+  CHECK(contains(r->action, "`idempotent`"));
   CHECK(contains(r->action, "`request_timeout`"));
   CHECK(contains(r->action, "`hung_call_grace`"));
   CHECK_FALSE(contains(r->action, "`health_check_timeout`"));
@@ -442,7 +442,7 @@ TEST_CASE("failures_recurring counts replaced workers by reason",
   r = check_failures_recurring(p);
   CHECK(r->level == severity::critical);
   CHECK(contains(r->action, "`health_check_timeout`"));
-  CHECK_FALSE(contains(r->action, "`max_restarts`"));
+  CHECK_FALSE(contains(r->action, "`idempotent`"));
 }
 
 TEST_CASE("failures_recurring warns on missed health checks",

@@ -140,3 +140,22 @@ TEST_CASE("deadline_after saturates for infinite timeouts",
   q.push(1, deadline_after(at(5), milliseconds::max()));
   CHECK(q.expire(at(1'000'000'000)).empty());
 }
+
+TEST_CASE("request_queue push_front goes first, even past the capacity",
+          "[request_queue]") {
+  request_queue<int> q{2};
+  REQUIRE(q.push(1, at(500)));
+  REQUIRE(q.push(2, at(500)));
+  REQUIRE(q.full());
+  q.push_front(10, at(100));
+  q.push_front(20, at(900));
+  CHECK(q.size() == 4);
+  CHECK_FALSE(q.push(3, at(500)));
+  // The latest front push is first; expire still honours every deadline.
+  auto expired = q.expire(at(100));
+  CHECK(expired == std::vector<int>{10});
+  CHECK(q.pop() == 20);
+  CHECK(q.pop() == 1);
+  CHECK(q.pop() == 2);
+  CHECK(q.empty());
+}

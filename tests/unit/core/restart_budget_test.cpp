@@ -92,3 +92,35 @@ TEST_CASE("restart_budget reset forgets failures", "[restart_budget]") {
   CHECK(d.allowed);
   CHECK(d.failures_in_period == 1);
 }
+
+TEST_CASE("restart_budget unlimited never escalates but backs off",
+          "[restart_budget]") {
+  auto b = restart_budget::unlimited(seconds{10}, milliseconds{100},
+                                     milliseconds{400});
+  std::vector<milliseconds> delays;
+  for (int i = 0; i < 100; ++i) {
+    auto d = b.record_failure(at(i * 10));
+    REQUIRE(d.allowed);
+    if (i < 5)
+      delays.push_back(d.delay);
+    else
+      CHECK(d.delay == milliseconds{400});
+  }
+  CHECK(delays
+        == std::vector<milliseconds>{milliseconds{0}, milliseconds{100},
+                                     milliseconds{200}, milliseconds{400},
+                                     milliseconds{400}});
+  // Crashes a period apart are sporadic: restarted at once.
+  CHECK(b.record_failure(at(20'000)).delay == milliseconds{0});
+  CHECK(b.record_failure(at(40'000)).delay == milliseconds{0});
+}
+
+TEST_CASE("capped_backoff doubles up to the cap without overflow",
+          "[restart_budget]") {
+  CHECK(capped_backoff(milliseconds{100}, seconds{5}, 0) == milliseconds{100});
+  CHECK(capped_backoff(milliseconds{100}, seconds{5}, 3) == milliseconds{800});
+  CHECK(capped_backoff(milliseconds{100}, seconds{5}, 10) == seconds{5});
+  CHECK(capped_backoff(milliseconds{100}, milliseconds::max(), 1000)
+        == milliseconds::max());
+  CHECK(capped_backoff(seconds{9}, seconds{5}, 0) == seconds{5});
+}

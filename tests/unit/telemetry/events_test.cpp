@@ -39,7 +39,7 @@ TEST_CASE("the event table lists each event once", "[telemetry][events]") {
     CHECK(spec.metadata.count > 0);
     CHECK(find_spec(spec.name) == &spec);
   }
-  CHECK(names.size() == 7);
+  CHECK(names.size() == 9);
   CHECK(find_spec("snakepit.nope") == nullptr);
 }
 

@@ -47,6 +47,9 @@ TEST_CASE("an empty registry declares every metric", "[telemetry][metrics]") {
   CHECK(doc.types.at("snakepit_request_duration_seconds") == "histogram");
   CHECK(doc.types.at("snakepit_worker_recycles_total") == "counter");
   CHECK(doc.types.at("snakepit_health_check_failures_total") == "counter");
+  CHECK(doc.types.at("snakepit_pool_failures_total") == "counter");
+  CHECK(doc.types.at("snakepit_pool_recoveries_total") == "counter");
+  CHECK(doc.types.at("snakepit_pool_failed") == "gauge");
   CHECK(doc.help.size() == doc.types.size());
 }
 
@@ -124,6 +127,31 @@ TEST_CASE("recycles and health check failures are counted",
   CHECK(doc.value("snakepit_health_check_failures_total",
                   {{"pool", "default"}})
         == 2);
+}
+
+TEST_CASE("pool failures and recoveries are counted, with a failed gauge",
+          "[telemetry][metrics]") {
+  metrics m;
+  m.apply(make_pool_failed("default", "pool default failed: boom", 1s));
+  auto doc = parsed(m);
+  CHECK(doc.value("snakepit_pool_failures_total", {{"pool", "default"}})
+        == 1);
+  CHECK(doc.value("snakepit_pool_failed", {{"pool", "default"}}) == 1);
+  m.apply(make_pool_recovered("default", "probe", 3s, 2));
+  m.apply(make_pool_failed("default", "pool default failed: boom", 1s));
+  m.apply(make_pool_recovered("default", "manual", 1s, 0));
+  doc = parsed(m);
+  CHECK(doc.value("snakepit_pool_failures_total", {{"pool", "default"}})
+        == 2);
+  CHECK(doc.value("snakepit_pool_recoveries_total",
+                  {{"pool", "default"}, {"trigger", "probe"}})
+        == 1);
+  CHECK(doc.value("snakepit_pool_recoveries_total",
+                  {{"pool", "default"}, {"trigger", "manual"}})
+        == 1);
+  CHECK(doc.value("snakepit_pool_failed", {{"pool", "default"}}) == 0);
+  m.forget_pool("default");
+  CHECK(parsed(m).samples.empty());
 }
 
 TEST_CASE("gauges follow the latest snapshot", "[telemetry][metrics]") {

@@ -78,5 +78,7 @@ inline std::vector<snakepit::telemetry::event> one_of_each() {
     make_request_executed("default", "default/w3", "add", true, 2500us,
                           500us),
     make_memory_over_limit("default", "default/w4", 314572800, 209715200),
+    make_pool_failed("default", "pool default failed: ImportError", 1s),
+    make_pool_recovered("default", "probe", 7s, 3),
   };
 }

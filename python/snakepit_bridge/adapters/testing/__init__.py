@@ -2,6 +2,7 @@
 the host. Not for production use.
 
 - ``import_error``, ``init_error``: each breaks one startup stage.
+- ``flaky_start``: fails its first N starts (counted in a file), then works.
 - ``unsafe``: declares ``__thread_safe__ = False`` (refused with
   max_workers > 1).
 - ``racy``: undeclared, with a racy ``not_thread_safe`` tool for the checker.
