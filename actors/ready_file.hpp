@@ -6,8 +6,10 @@
 /// (with the address and interpreter facts) or "error" (with the stage, the
 /// exception type, message and traceback, e.g. an adapter import error).
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/error.hpp"
 #include "messages/worker_messages.hpp"
@@ -28,6 +30,15 @@ struct handshake {
     return error.code == error_code::none;
   }
 };
+
+/// Largest ready file the host reads (1 MiB): a real one is under 10 KiB
+/// even with a long traceback; a bigger one gives a failed handshake.
+inline constexpr std::size_t max_ready_file_bytes = 1024 * 1024;
+
+/// Understands the text of a ready file; `source` names it in errors. Text
+/// that is not a report with fields of the right types gives a failed
+/// handshake (code `pool_failed`), never an exception.
+handshake parse_ready_file(std::string_view text, const std::string& source);
 
 /// Reads the ready file at `path`: nullopt while it does not exist yet.
 /// A file that exists but cannot be understood gives a failed handshake.

@@ -5,9 +5,9 @@
 #include <grpcpp/support/proto_buffer_reader.h>
 
 #include <array>
-#include <cstdlib>
 
 #include "bridge/json_values.hpp"
+#include "bridge/worker_replies.hpp"
 #include "bridge.grpc.pb.h"
 
 namespace snakepit::bridge {
@@ -56,26 +56,6 @@ failure from_status(const grpc::Status& status,
   }
 }
 
-/// Turns a worker's reply into a tool_result.
-tool_result from_response(const pb::ExecuteToolResponse& resp) {
-  tool_result out;
-  out.python_us = resp.execution_time_us();
-  if (resp.success()) {
-    out.result_json = resp.result().value();
-    if (out.result_json.empty())
-      out.result_json = "null";
-    return out;
-  }
-  const auto& err = resp.error();
-  auto code = error_code_from_string(err.category());
-  out.error.code = code ? *code : error_code::python_error;
-  out.error.message = err.message().empty() ? resp.error_message()
-                                            : err.message();
-  out.error.python_type = err.type();
-  out.error.traceback = err.traceback();
-  return out;
-}
-
 class grpc_channel final : public channel {
 public:
   explicit grpc_channel(const std::string& address)
@@ -110,7 +90,7 @@ public:
                                             "worker")});
           return;
         }
-        done(from_response(resp));
+        done(from_execute_response(resp));
       });
   }
 
@@ -134,14 +114,12 @@ public:
     stub_->async()->DescribeWorker(
       &call->ctx, &call->req, &call->resp,
       [call, done = std::move(done)](grpc::Status status) {
-        worker_activity out;
-        if (!status.ok()) {
-          out.error = status.error_message();
-        } else {
-          out.busy_slots = call->resp.busy_slots();
-          for (const auto& id : call->resp.active_calls())
-            out.active_calls.push_back(std::strtoull(id.c_str(), nullptr, 10));
+        if (status.ok()) {
+          done(from_worker_info(call->resp));
+          return;
         }
+        worker_activity out;
+        out.error = status.error_message();
         done(std::move(out));
       });
   }

@@ -201,8 +201,11 @@ public:
     // adds only the value problems of keys that did read.
     if (cfg.pools.empty())
       cfg.pools.emplace_back();
-    for (auto& e : validate(cfg))
-      add(std::move(e.key), std::move(e.problem), line_for(e.key));
+    for (auto& e : validate(cfg)) {
+      // Before the key is moved from: argument order is unspecified.
+      auto line = line_for(e.key);
+      add(std::move(e.key), std::move(e.problem), line);
+    }
     if (!errors_.empty())
       return finish();
     return config_result{std::move(cfg), {}};

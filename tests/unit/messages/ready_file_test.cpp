@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <unistd.h>
 
 #include "actors/ready_file.hpp"
@@ -71,4 +72,63 @@ TEST_CASE("a garbled ready file is a failure, not a hang", "[ready_file]") {
     REQUIRE(h);
     CHECK_FALSE(h->ok());
   }
+}
+
+// Found while writing fuzz_ready_file: a field of the wrong type made
+// nlohmann's value() throw out of the worker actor's handler (a float pid
+// was a float-to-int overflow).
+TEST_CASE("a ready file with fields of the wrong type is a failure, not an "
+          "exception",
+          "[ready_file][fuzz]") {
+  for (auto content :
+       {R"({"status": "ready", "address": "unix:/a", "pid": "42"})",
+        R"({"status": "ready", "address": 7})",
+        R"({"status": "ready", "address": "unix:/a", "gil_enabled": 1})",
+        R"({"status": "ready", "address": "unix:/a", "pid": 1e300})",
+        R"({"status": "ready", "address": "unix:/a", "max_workers": 1e10})",
+        R"({"status": "ready", "address": "unix:/a", "pid": 4294967296})",
+        R"({"status": "error", "message": ["not", "text"]})",
+        R"({"status": 1})"}) {
+    INFO(content);
+    temp_file f{content};
+    std::optional<handshake> h;
+    REQUIRE_NOTHROW(h = read_ready_file(f.path));
+    REQUIRE(h);
+    CHECK_FALSE(h->ok());
+    CHECK(h->error.code == error_code::pool_failed);
+  }
+}
+
+TEST_CASE("the type error names the field", "[ready_file][fuzz]") {
+  auto h = parse_ready_file(
+    R"({"status": "ready", "address": "unix:/a", "pid": "42"})", "r.json");
+  CHECK_THAT(h.error.message, Catch::Contains("r.json")
+                                && Catch::Contains("\"pid\"")
+                                && Catch::Contains("integer"));
+}
+
+TEST_CASE("null fields keep their defaults and a negative pid is kept as "
+          "reported",
+          "[ready_file]") {
+  auto h = parse_ready_file(
+    R"({"status": "ready", "address": "unix:/a", "pid": -3,
+        "adapter": null, "max_workers": null})",
+    "r.json");
+  REQUIRE(h.ok());
+  CHECK(h.info.pid == -3);
+  CHECK(h.info.adapter.empty());
+  CHECK(h.info.slots == 1);
+}
+
+TEST_CASE("a ready file over the size limit is a failure, unread",
+          "[ready_file]") {
+  std::string big = R"({"status": "error", "message": ")";
+  big.append(max_ready_file_bytes, 'x');
+  big += R"("})";
+  CHECK_THAT(parse_ready_file(big, "r.json").error.message,
+             Catch::Contains("larger than"));
+  temp_file f{big};
+  auto h = read_ready_file(f.path);
+  REQUIRE(h);
+  CHECK_THAT(h->error.message, Catch::Contains("larger than"));
 }

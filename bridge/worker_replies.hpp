@@ -1,0 +1,24 @@
+#pragma once
+
+/// What a worker's gRPC replies mean to the host: the conversion of the
+/// decoded protobuf messages into the channel's result types. Pure, no gRPC
+/// runtime, so that the fuzzer can feed it arbitrary bytes.
+
+#include "bridge/channel.hpp"
+
+namespace snakepit::bridge {
+
+class ExecuteToolResponse;
+class WorkerInfo;
+
+/// The outcome of a tool call from the worker's ExecuteTool reply. A failed
+/// call always carries an error code: the worker's category when it is one
+/// a worker may report (python_error, unknown_command, invalid_arguments),
+/// else python_error.
+tool_result from_execute_response(const ExecuteToolResponse& resp);
+
+/// What the worker is doing, from its DescribeWorker reply. Call ids that
+/// are not decimal numbers match no call of the host and are left out.
+worker_activity from_worker_info(const WorkerInfo& info);
+
+} // namespace snakepit::bridge
