@@ -93,7 +93,12 @@ process::launch_spec make_launch_spec(const worker_state& st) {
                "--max-json-depth",
                std::to_string(cfg.max_json_depth),
                "--max-request-bytes",
-               std::to_string(cfg.max_request_bytes)};
+               std::to_string(cfg.max_request_bytes),
+               // After SIGTERM Python waits for its calls in flight up to
+               // this long and leaves once they are answered; the launcher
+               // kills it after the same grace in any case.
+               "--shutdown-grace",
+               std::to_string(cfg.shutdown_timeout.count() / 1000.0)};
   if (cfg.thread_safety_checks)
     spec.args.emplace_back("--thread-safety-checks");
   if (!cfg.adapter_args.empty()) {

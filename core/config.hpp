@@ -66,8 +66,10 @@ struct pool_config {
   /// the worker is killed and replaced so its capacity comes back.
   std::chrono::milliseconds hung_call_grace{std::chrono::seconds{5}};
   /// How often each worker is pinged on its own slot; "0s" turns health
-  /// checks off.
-  std::chrono::milliseconds health_check_interval{std::chrono::seconds{5}};
+  /// checks off. A stuck worker is found within max_misses x (interval +
+  /// timeout): 12 s with the defaults (docs/operations.md, "Stuck workers
+  /// and shutdown").
+  std::chrono::milliseconds health_check_interval{std::chrono::seconds{2}};
   /// How long a ping may take before it counts as a miss.
   std::chrono::milliseconds health_check_timeout{std::chrono::seconds{2}};
   /// Consecutive misses after which a worker is killed and replaced.

@@ -22,7 +22,7 @@ namespace snakepit {
 struct health_settings {
   /// Time from one probe's answer to the next probe
   /// (`health_check_interval`).
-  std::chrono::milliseconds interval{std::chrono::seconds{5}};
+  std::chrono::milliseconds interval{std::chrono::seconds{2}};
   /// A probe unanswered this long is a miss (`health_check_timeout`).
   std::chrono::milliseconds timeout{std::chrono::seconds{2}};
   /// Consecutive misses that make a worker unhealthy

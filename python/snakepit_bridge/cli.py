@@ -16,6 +16,7 @@ as ``snakepit-warning: `` lines and into the ready file's ``warnings``.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
@@ -43,7 +44,8 @@ EXIT_OK = 0
 EXIT_PARENT_DIED = 1
 #: Exit code when loading the adapter or binding the socket failed.
 EXIT_STARTUP_FAILED = 3
-#: Seconds in-flight calls get to finish after SIGTERM.
+#: Default of ``--shutdown-grace``: at most this many seconds for the calls
+#: in flight after SIGTERM (the host passes its pool's shutdown_timeout).
 SHUTDOWN_GRACE_S = 2.0
 #: How often the parent watcher looks at getppid().
 PARENT_POLL_S = 0.5
@@ -67,6 +69,14 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative_seconds(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError("must be a finite number of seconds "
+                                         ">= 0")
     return value
 
 
@@ -95,6 +105,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
                         help="largest request accepted, in bytes "
                              f"(default {DEFAULT_MAX_REQUEST_BYTES})")
+    parser.add_argument("--shutdown-grace", type=_non_negative_seconds,
+                        default=SHUTDOWN_GRACE_S, metavar="SECONDS",
+                        help="after SIGTERM, wait at most this long for the "
+                             "calls in flight (default %(default)s); the "
+                             "worker leaves as soon as they are answered")
     parser.add_argument("--thread-safety-checks", action="store_true",
                         help="report concurrent entry into methods that are "
                              "not thread-safe (snakepit-warning: lines)")
@@ -205,25 +220,28 @@ def _serve(args: argparse.Namespace, stop: StopRequest) -> int:
         # Imported here so that an interpreter without grpc still reports
         # its failure through the ready file (stage "bind").
         from snakepit_bridge.server import start_server
-        server, address = start_server(adapter, args.adapter, args.socket,
-                                       args.max_workers, args.max_json_depth,
-                                       args.max_request_bytes)
+        running = start_server(adapter, args.adapter, args.socket,
+                               args.max_workers, args.max_json_depth,
+                               args.max_request_bytes)
     except (Exception, SystemExit) as exc:
         return _startup_failed(args.ready_file, "bind", exc)
 
     try:
         write_atomically(args.ready_file, ready_payload(
-            address, args.adapter, tools, args.max_workers, warnings))
+            running.address, args.adapter, tools, args.max_workers, warnings))
     except OSError as exc:
         log(f"cannot write ready file {args.ready_file}: {exc}")
-        server.stop(0).wait()
+        running.stop(0)
         return EXIT_STARTUP_FAILED
-    log(f"ready adapter={args.adapter} address={address} "
+    log(f"ready adapter={args.adapter} address={running.address} "
         f"max_workers={args.max_workers} tools={len(tools)}")
 
     stop.wait()
     log(f"stopping on {stop.signal_name}")
-    server.stop(SHUTDOWN_GRACE_S).wait()
+    abandoned = running.stop(args.shutdown_grace)
+    if abandoned:
+        log(f"{abandoned} call(s) still running after the "
+            f"{args.shutdown_grace:g} s grace; abandoned")
     log("stopped")
     return EXIT_OK
 

@@ -10,6 +10,12 @@ calls at once, so this only guards against a host bug.
 gRPC's per-connection stream limit (``grpc.max_concurrent_streams``) is set
 to ``max_workers + 1`` as well: the tool calls plus one health check. Streams
 beyond it wait on the client side instead of reaching the server.
+
+Stopping (``RunningServer.stop``) refuses new calls and waits only for the
+tool calls whose caller still waits for an answer, up to a grace period.
+gRPC's own ``server.stop(grace)`` would also wait, up to the whole grace,
+for the host to close its connection, which a host with a call in flight
+does not do at once: every stop took the full grace.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -91,6 +98,10 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
         self._slots = threading.BoundedSemaphore(max_workers)
         self._lock = threading.Lock()
         self._active: dict[int, str] = {}
+        # Tool calls whose RPC has not ended (answer sent, or the caller
+        # gone): what a stop waits for. Guarded by _lock.
+        self._open_calls = 0
+        self._calls_ended = threading.Condition(self._lock)
 
     def Ping(self, request: Any, context: grpc.ServicerContext) -> Any:
         """Echoes the message with the server's wall-clock time."""
@@ -114,6 +125,7 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
             context.abort(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 f"worker busy: all {self._max_workers} tool slots in use")
+        self._track_until_ended(context)
         token = object()
         with self._lock:
             self._active[id(token)] = request.metadata.get(CALL_ID_KEY, "")
@@ -123,6 +135,31 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
             with self._lock:
                 del self._active[id(token)]
             self._slots.release()
+
+    def wait_for_open_calls(self, timeout: float) -> int:
+        """Waits up to ``timeout`` seconds until every tool call has been
+        answered (or its caller has gone); returns how many are still open."""
+        deadline = time.monotonic() + timeout
+        with self._calls_ended:
+            while self._open_calls:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._calls_ended.wait(left)
+            return self._open_calls
+
+    def _track_until_ended(self, context: grpc.ServicerContext) -> None:
+        """Counts the call as open until gRPC reports its RPC ended: after
+        the answer went out, or when the caller cancelled or timed out."""
+        with self._lock:
+            self._open_calls += 1
+        if not context.add_callback(self._call_ended):
+            self._call_ended()
+
+    def _call_ended(self) -> None:
+        with self._calls_ended:
+            self._open_calls -= 1
+            self._calls_ended.notify_all()
 
     def _execute(self, request: Any) -> Any:
         started = time.perf_counter_ns()
@@ -186,12 +223,39 @@ def server_options(max_workers: int,
             ("grpc.max_receive_message_length", max_request_bytes)]
 
 
+@dataclass
+class RunningServer:
+    """A started worker server: the gRPC server, its address and servicer."""
+
+    server: grpc.Server
+    address: str
+    servicer: BridgeServicer
+
+    def stop(self, grace: float) -> int:
+        """Refuses new calls, waits up to ``grace`` seconds for the tool
+        calls in flight to be answered, removes the socket file; returns how
+        many calls were still open (gRPC cancels them once ``grace`` has
+        passed, unless the process has left by then).
+
+        Returns as soon as the calls are answered: it does not wait for the
+        host to close its connection (see the module docstring)."""
+        self.server.stop(grace)
+        still_open = self.servicer.wait_for_open_calls(grace)
+        path = self.address.removeprefix("unix:")
+        try:
+            if stat.S_ISSOCK(os.lstat(path).st_mode):
+                os.unlink(path)
+        except FileNotFoundError:
+            pass
+        return still_open
+
+
 def start_server(adapter: Any, adapter_name: str, socket_path: str,
                  max_workers: int, max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
                  max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-                 ) -> tuple[grpc.Server, str]:
-    """Binds ``unix:<socket_path>`` (never TCP), starts serving, returns the
-    server and its address. Raises on any bind failure.
+                 ) -> RunningServer:
+    """Binds ``unix:<socket_path>`` (never TCP) and starts serving. Raises on
+    any bind failure.
 
     The pool has ``max_workers + 1`` threads (see the module docstring)."""
     path = prepare_socket_path(socket_path)
@@ -200,10 +264,10 @@ def start_server(adapter: Any, adapter_name: str, socket_path: str,
         ThreadPoolExecutor(max_workers=max_workers + 1,
                            thread_name_prefix="snakepit-rpc"),
         options=server_options(max_workers, max_request_bytes))
-    bridge_pb2_grpc.add_BridgeServiceServicer_to_server(
-        BridgeServicer(adapter, adapter_name, max_workers, max_json_depth),
-        server)
+    servicer = BridgeServicer(adapter, adapter_name, max_workers,
+                              max_json_depth)
+    bridge_pb2_grpc.add_BridgeServiceServicer_to_server(servicer, server)
     if server.add_insecure_port(address) == 0:
         raise RuntimeError(f"failed to bind to address {address}")
     server.start()
-    return server, address
+    return RunningServer(server, address, servicer)

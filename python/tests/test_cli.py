@@ -26,8 +26,8 @@ def test_version() -> None:
 def test_required_flags_and_defaults() -> None:
     args = parse_args(REQUIRED)
     assert (args.adapter, args.socket, args.ready_file, args.snakepit_run_id,
-            args.max_workers, args.adapter_args) == (
-        "p.m.C", "/tmp/s.sock", "/tmp/r.json", "run-7", 1, [])
+            args.max_workers, args.adapter_args, args.shutdown_grace) == (
+        "p.m.C", "/tmp/s.sock", "/tmp/r.json", "run-7", 1, [], 2.0)
 
 
 @pytest.mark.parametrize("missing", ["--adapter", "--socket", "--ready-file",
@@ -45,6 +45,18 @@ def test_each_required_flag_is_required(missing: str) -> None:
 def test_max_workers_must_be_a_positive_integer(value: str) -> None:
     with pytest.raises(SystemExit):
         parse_args([*REQUIRED, "--max-workers", value])
+
+
+def test_shutdown_grace_takes_seconds() -> None:
+    assert parse_args([*REQUIRED, "--shutdown-grace", "0.25"]).shutdown_grace \
+        == 0.25
+    assert parse_args([*REQUIRED, "--shutdown-grace", "0"]).shutdown_grace == 0
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "soon"])
+def test_shutdown_grace_must_be_finite_and_not_negative(value: str) -> None:
+    with pytest.raises(SystemExit):
+        parse_args([*REQUIRED, "--shutdown-grace", value])
 
 
 def test_everything_after_double_dash_goes_to_the_adapter() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 from google.protobuf import any_pb2
@@ -18,6 +19,26 @@ from snakepit_bridge.server import (
 
 def packed(raw: bytes) -> any_pb2.Any:
     return any_pb2.Any(type_url=JSON_TYPE_URL, value=raw)
+
+
+class FakeContext:
+    """The part of grpc.ServicerContext the servicer uses: callbacks that
+    gRPC runs once the RPC has ended, run here by ``end()``."""
+
+    def __init__(self, ended: bool = False) -> None:
+        self.ended = ended
+        self.callbacks: list[Callable[[], None]] = []
+
+    def add_callback(self, callback: Callable[[], None]) -> bool:
+        if self.ended:
+            return False
+        self.callbacks.append(callback)
+        return True
+
+    def end(self) -> None:
+        self.ended = True
+        for callback in self.callbacks:
+            callback()
 
 
 def test_decode_parameters_parses_each_value_as_json() -> None:
@@ -77,7 +98,8 @@ def test_describe_worker_lists_the_calls_running_now() -> None:
     request = bridge_pb2.ExecuteToolRequest(tool_name="sleep")
     request.parameters["ms"].CopyFrom(packed(b"300"))
     request.metadata[CALL_ID_KEY] = "42"
-    call = threading.Thread(target=servicer.ExecuteTool, args=(request, None))
+    call = threading.Thread(target=servicer.ExecuteTool,
+                            args=(request, FakeContext()))
     call.start()
     try:
         deadline = time.monotonic() + 5
@@ -92,3 +114,35 @@ def test_describe_worker_lists_the_calls_running_now() -> None:
     info = servicer.DescribeWorker(None, None)
     assert info.busy_slots == 0
     assert list(info.active_calls) == []
+
+
+def ping_request() -> Any:
+    from snakepit_bridge._proto import bridge_pb2
+
+    return bridge_pb2.ExecuteToolRequest(tool_name="ping")
+
+
+def test_a_call_stays_open_until_its_rpc_has_ended() -> None:
+    """A stop waits for the answer to leave, not only for the tool to
+    return: gRPC ends the RPC after the response is sent."""
+    from snakepit_bridge.adapters.showcase import ShowcaseAdapter
+    from snakepit_bridge.server import BridgeServicer
+
+    servicer = BridgeServicer(ShowcaseAdapter(), "showcase", max_workers=2)
+    first, second = FakeContext(), FakeContext()
+    assert servicer.ExecuteTool(ping_request(), first).success
+    assert servicer.ExecuteTool(ping_request(), second).success
+    assert servicer.wait_for_open_calls(0) == 2
+    first.end()
+    assert servicer.wait_for_open_calls(0) == 1
+    second.end()
+    assert servicer.wait_for_open_calls(0) == 0
+
+
+def test_a_call_whose_rpc_already_ended_is_not_open() -> None:
+    from snakepit_bridge.adapters.showcase import ShowcaseAdapter
+    from snakepit_bridge.server import BridgeServicer
+
+    servicer = BridgeServicer(ShowcaseAdapter(), "showcase", max_workers=1)
+    assert servicer.ExecuteTool(ping_request(), FakeContext(ended=True)).success
+    assert servicer.wait_for_open_calls(0) == 0

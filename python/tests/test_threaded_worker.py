@@ -223,20 +223,20 @@ def test_start_server_passes_the_options(monkeypatch: pytest.MonkeyPatch,
         return real_server(thread_pool, *args, **kwargs)
 
     monkeypatch.setattr(server_module.grpc, "server", spy)
-    server, address = start_server(ShowcaseAdapter(), "showcase",
-                                   str(short_tmp / "s.sock"), 3)
+    running = start_server(ShowcaseAdapter(), "showcase",
+                           str(short_tmp / "s.sock"), 3)
     try:
         assert seen == {"options": [("grpc.max_concurrent_streams", 4),
                                     ("grpc.max_receive_message_length",
                                      4 * 1024 * 1024)],
                         "threads": 4}
-        with grpc.insecure_channel(address) as channel:
+        with grpc.insecure_channel(running.address) as channel:
             from snakepit_bridge._proto import bridge_pb2_grpc
             stub = bridge_pb2_grpc.BridgeServiceStub(channel)
             assert stub.Ping(bridge_pb2.PingRequest(message="x"),
                              timeout=5).message == "x"
     finally:
-        server.stop(0).wait()
+        running.server.stop(0).wait()
 
 
 def test_checker_report_reaches_stderr_in_process(capsys: pytest.CaptureFixture[str]

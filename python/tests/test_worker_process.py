@@ -195,17 +195,63 @@ def test_signal_stops_cleanly_and_keeps_other_files(spawn_worker: Spawn,
     assert f"stopping on {signal.Signals(signum).name}" in log and "stopped" in log
 
 
+def wait_until_busy(stub: Any) -> None:
+    """Returns once the worker runs a tool call."""
+    deadline = time.monotonic() + 10
+    while not stub.DescribeWorker(bridge_pb2.DescribeWorkerRequest(),
+                                  timeout=5).busy_slots:
+        assert time.monotonic() < deadline, "the call never started"
+        time.sleep(0.01)
+
+
+def terminate_within(worker: Worker, seconds: float) -> None:
+    """SIGTERM; the worker must exit 0 within ``seconds``."""
+    started = time.monotonic()
+    worker.proc.terminate()
+    assert worker.proc.wait(timeout=60) == 0
+    assert time.monotonic() - started < seconds
+
+
 def test_sigterm_does_not_wait_for_a_long_tool(spawn_worker: Spawn) -> None:
     worker = spawn_worker()
     stub = worker.stub()
     long_call = stub.ExecuteTool.future(request("sleep", ms=30_000), timeout=60)
-    time.sleep(0.2)
-    started = time.monotonic()
-    worker.proc.terminate()
-    assert worker.proc.wait(timeout=10) == 0
-    assert time.monotonic() - started < 5
+    wait_until_busy(stub)
+    terminate_within(worker, 5)
     with pytest.raises(grpc.RpcError):
         long_call.result()
+    assert "1 call(s) still running after the 2 s grace; abandoned" \
+        in worker.log()
+
+
+# The grace is an upper bound, not a wait: with a 30 s grace the worker
+# leaves once its calls are answered. gRPC's own server.stop(grace) also
+# waited for the client to close its connection, so every stop took the
+# whole grace (2 s then) while the host held a channel open.
+GRACE_FLAGS = ("--shutdown-grace", "30")
+
+
+def test_sigterm_with_a_connected_idle_client_exits_at_once(
+        spawn_worker: Spawn) -> None:
+    worker = spawn_worker(flags=GRACE_FLAGS)
+    stub = worker.stub()
+    assert stub.Ping(bridge_pb2.PingRequest(message="x"),
+                     timeout=5).message == "x"
+    terminate_within(worker, 5)
+    assert not (worker.directory / "w.sock").exists()
+
+
+def test_sigterm_answers_the_call_in_flight_then_exits(
+        spawn_worker: Spawn) -> None:
+    worker = spawn_worker(flags=GRACE_FLAGS)
+    stub = worker.stub()
+    call = stub.ExecuteTool.future(request("sleep", ms=500), timeout=60)
+    wait_until_busy(stub)
+    terminate_within(worker, 5)
+    exited = time.time()
+    # Answered, and the process left only after it had ended.
+    assert result_of(call.result())["ended"] <= exited
+    assert "abandoned" not in worker.log()
 
 
 def test_crash_tool_ends_the_process_with_its_code(spawn_worker: Spawn) -> None:

@@ -85,3 +85,50 @@ TEST_CASE("health: a worker busy with a long call still passes its health "
   CHECK(host.status().workers.at(0).info.pid == pid);
   CHECK(log.matching({"health check failed"}).empty());
 }
+
+// The caller of a call on a stopped worker is answered once the health
+// check gives up on it: within max_misses x (interval + timeout) of the
+// stop (docs/operations.md, "Stuck workers and shutdown"), not at its
+// request_timeout.
+TEST_CASE("health: the caller of a call on a SIGSTOPped worker is answered "
+          "within the detection bound",
+          "[integration][health]") {
+  temp_dir tmp;
+  auto cfg = make_config(tmp / "run", 1);
+  auto& pool = cfg.pools[0];
+  pool.health_check_interval = 300ms;
+  pool.health_check_timeout = 300ms;
+  pool.health_check_max_misses = 2;
+  pool.request_timeout = 20000ms;
+  const auto detection = pool.health_check_max_misses
+                         * (pool.health_check_interval
+                            + pool.health_check_timeout);
+  // Liveness slack for a loaded machine: timers, the kill and the reply.
+  const auto slack = 2000ms;
+  host_fixture host{cfg};
+  auto st = host.await_ready();
+  REQUIRE(st.all_ready());
+  const int pid = st.workers.at(0).info.pid;
+
+  auto call = exec_async(host, make_request("", "sleep", sleep_args(15000)));
+  REQUIRE(eventually([&] { return host.status().busy_slots == 1; }, 5000ms,
+                     2ms));
+  auto stopped_at = std::chrono::steady_clock::now();
+  REQUIRE(::kill(pid, SIGSTOP) == 0);
+  auto reply = call.get();
+  auto took = std::chrono::duration_cast<milliseconds>(
+    std::chrono::steady_clock::now() - stopped_at);
+  INFO("reply after " << took.count() << " ms: " << describe(reply.error));
+  CHECK(reply.error.code == error_code::worker_crashed);
+  CHECK(contains(reply.error.message, "unhealthy"));
+  CHECK(took < detection + slack);
+
+  CHECK(eventually([&] { return process_gone(pid); }, 5000ms));
+  CHECK(eventually(
+    [&] {
+      auto now = host.status();
+      return now.all_ready() && now.workers.at(0).info.pid != pid;
+    },
+    patience));
+  CHECK(host.exec("ping").ok());
+}

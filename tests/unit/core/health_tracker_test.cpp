@@ -18,7 +18,7 @@ time_point at(int64_t ms) {
 
 // interval 5 s, timeout 2 s, 3 misses.
 health_tracker make() {
-  return health_tracker{health_settings{}};
+  return health_tracker{health_settings{seconds{5}, seconds{2}, 3}};
 }
 
 using keys = std::vector<worker_key>;
@@ -232,4 +232,55 @@ TEST_CASE("health_tracker: max_misses below 1 counts as 1",
   h.add_worker(1, t0);
   h.probes_due(at(1000));
   CHECK(h.probe_failed(1, at(1001), "x")->unhealthy);
+}
+
+namespace {
+
+/// Drives `h` for one worker added at t0 that answers every probe at once
+/// until `stops`, and none after; returns how long after `stops` it is
+/// declared unhealthy.
+milliseconds time_to_unhealthy(health_tracker& h, time_point stops) {
+  h.add_worker(1, t0);
+  for (int step = 0; step < 1000; ++step) {
+    auto now = *h.next_event();
+    for (const auto& v : h.timed_out(now))
+      if (v.unhealthy)
+        return std::chrono::duration_cast<milliseconds>(now - stops);
+    for (auto key : h.probes_due(now))
+      if (now < stops)
+        h.probe_succeeded(key, now);
+  }
+  FAIL("never unhealthy");
+  return {};
+}
+
+} // namespace
+
+// The bound docs/operations.md documents ("Stuck workers and shutdown"):
+// a worker that stops answering is found between (max_misses - 1) x
+// interval + max_misses x timeout (it stops just before a ping) and
+// max_misses x (interval + timeout) (just after an answer): 10 s and 12 s
+// with the defaults.
+TEST_CASE("health_tracker: a stuck worker is found within max_misses x "
+          "(interval + timeout)",
+          "[health_tracker]") {
+  health_settings defaults;
+  REQUIRE(defaults.interval == seconds{2});
+  REQUIRE(defaults.timeout == seconds{2});
+  REQUIRE(defaults.max_misses == 3);
+  {
+    health_tracker h{defaults};
+    // Answers the probe at 2 s, stops 1 ms later.
+    CHECK(time_to_unhealthy(h, at(2001)) == milliseconds{11'999});
+  }
+  {
+    health_tracker h{defaults};
+    // Stops as the probe at 4 s goes out.
+    CHECK(time_to_unhealthy(h, at(4000)) == milliseconds{10'000});
+  }
+  {
+    // The old defaults: 16 to 21 s.
+    health_tracker h{health_settings{seconds{5}, seconds{2}, 3}};
+    CHECK(time_to_unhealthy(h, at(5001)) == milliseconds{20'999});
+  }
 }
