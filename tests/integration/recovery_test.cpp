@@ -215,8 +215,8 @@ TEST_CASE("recovery: a failed pool comes back by itself once its starts "
   CHECK(recovered[0].measurement(telemetry::keys::downtime_seconds) > 0);
 }
 
-TEST_CASE("recovery: a manual restart brings a failed pool back at once; a "
-          "serving pool is left alone",
+TEST_CASE("recovery: a manual restart brings a failed pool back at once, "
+          "and a serving pool is left alone",
           "[integration][recovery]") {
   temp_dir tmp;
   auto cfg = flaky_config(tmp, 1, 2);
@@ -280,8 +280,8 @@ TEST_CASE("recovery: a call in flight when its pool fails gets pool_failed "
   CHECK(host.status().failed.code == error_code::pool_failed);
 }
 
-TEST_CASE("crash barrier: an idempotent call survives its worker's SIGKILL; "
-          "another gets worker_crashed naming the signal",
+TEST_CASE("crash barrier: an idempotent call survives its worker's "
+          "SIGKILL, while another gets worker_crashed naming the signal",
           "[integration][recovery][crash_barrier]") {
   temp_dir tmp;
   host_fixture host{make_config(tmp / "run", 2)};
