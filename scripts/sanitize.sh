@@ -35,7 +35,9 @@ cmake --build "$build" --parallel "$(nproc)" "${targets[@]}"
 if [ -n "${SANITIZE_BUILD_ONLY:-}" ]; then exit 0; fi
 
 # The integration tests run under the sanitizers: requests, Python errors,
-# crashes, timeouts, startup failures and shutdown with calls in flight.
+# crashes, timeouts, startup failures, shutdown with calls in flight, the
+# input limits (deep, large and malformed requests), a pool failing with
+# calls in flight and the idempotent retry.
 # Kept to about a minute on 2 cores; names are Catch2 test case prefixes.
 integration_subset=(
   'showcase: ping echo and add'
@@ -49,6 +51,13 @@ integration_subset=(
   'shutdown: a call in flight gets its reply'
   'host survives a worker crash and a stop'
   'concurrency: '
+  'deep JSON is refused'
+  'JSON within the limit but beyond'
+  'bad names are invalid_arguments'
+  'large invalid or oversized arguments'
+  'requests being checked are bounded'
+  'recovery: a call in flight when its pool fails'
+  'crash barrier: '
 )
 regex=$(printf '|^%s' "${integration_subset[@]}")
 regex=${regex:1}
