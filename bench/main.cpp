@@ -285,7 +285,8 @@ bool run_latency(const options& opts, const system_setup& setup, json& out) {
   { // Scoped actors (inside the client, too) must be gone before the wait.
     client c{sys, root, pool_name};
     auto status = c.await_ready(pool_name, std::chrono::seconds{60});
-    auto bare = bare_worker::start(cfg.pools.front().python, cfg.python_path,
+    auto bare = bare_worker::start(cfg.pools.front().python,
+                                   rt->env()->python_path,
                                    std::chrono::seconds{60});
     caf::actor pool;
     {

@@ -302,7 +302,8 @@ std::vector<config_error> validate(const host_config& cfg) {
                                     + " (also used by pools["
                                     + std::to_string(it->second) + "])");
   }
-  check.not_empty("python_path", cfg.python_path);
+  if (cfg.python_path)
+    check.not_empty("python_path", *cfg.python_path);
   bool known_level = false;
   for (auto level : log_levels)
     known_level = known_level || cfg.log_level == level;

@@ -159,7 +159,9 @@ struct host_config {
   /// Directory for sockets and ready files; empty means the default base.
   std::string run_dir;
   /// Directory holding the snakepit_bridge package (put on PYTHONPATH).
-  std::string python_path = SNAKEPIT_PYTHON_DIR;
+  /// Unset: SNAKEPIT_PYTHON_PATH, else `../share/snakepit/python` from the
+  /// running executable (process/python_location.hpp).
+  std::optional<std::string> python_path;
   /// One of trace, debug, info, warn, error, off.
   std::string log_level = "info";
   /// The exporters of telemetry: Prometheus endpoint, event log.

@@ -255,7 +255,7 @@ private:
       if (key == "run_dir")
         read_string(key, node, cfg.run_dir);
       else if (key == "python_path")
-        read_string(key, node, cfg.python_path);
+        read_string(key, node, cfg.python_path.emplace());
       else if (key == "log_level")
         read_string(key, node, cfg.log_level);
       else if (key == "telemetry")

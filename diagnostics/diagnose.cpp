@@ -14,6 +14,7 @@
 #include "diagnostics/socket_rule.hpp"
 #include "diagnostics/spawn_rule.hpp"
 #include "process/proc_files.hpp"
+#include "process/python_location.hpp"
 #include "process/run_directory.hpp"
 
 namespace snakepit::diagnostics {
@@ -39,10 +40,18 @@ int64_t measurement_fds(int spawn_workers) {
   return 48 + 8 * static_cast<int64_t>(spawn_workers);
 }
 
+/// The package directory workers get (as `runtime::create` finds it);
+/// empty when none is found, which the python finding reports.
+std::string package_dir(const host_config& cfg) {
+  auto found = process::find_python_path(cfg.python_path);
+  return found ? found->path : std::string{};
+}
+
 /// Why workers are not measured; empty when they can be.
 std::string skip_reason(const host_config& cfg, const python_facts& first,
-                        int64_t open_before, int spawn_workers) {
-  if (check_python(first, cfg.python_path).status == status::critical)
+                        const std::string& python_path, int64_t open_before,
+                        int spawn_workers) {
+  if (check_python(first, python_path).status == status::critical)
     return "the interpreter of pool " + cfg.pools.front().name + " ("
            + first.interpreter + ") cannot run workers";
   auto nofile = read_limit(RLIMIT_NOFILE);
@@ -57,7 +66,8 @@ std::string skip_reason(const host_config& cfg, const python_facts& first,
 
 /// One interpreter probed per distinct `python` of the pools, with the
 /// environment of the first pool that names it.
-std::vector<python_facts> probe_interpreters(const host_config& cfg) {
+std::vector<python_facts> probe_interpreters(const host_config& cfg,
+                                             const std::string& python_path) {
   std::vector<python_facts> out;
   for (const auto& pool : cfg.pools) {
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& f) {
@@ -66,7 +76,7 @@ std::vector<python_facts> probe_interpreters(const host_config& cfg) {
     if (it == out.end()) {
       python_facts f;
       f.interpreter = pool.python;
-      probe_python(f, pool.env, cfg.python_path);
+      probe_python(f, pool.env, python_path);
       out.push_back(std::move(f));
       it = out.end() - 1;
     }
@@ -141,11 +151,12 @@ report diagnose(const host_config& cfg, const diagnose_options& opts) {
   auto need = demand_of(cfg);
   auto open_before = count_open_fds();
   auto user_threads = count_user_threads(::getuid());
-  auto pythons = probe_interpreters(cfg);
+  auto python_path = package_dir(cfg);
+  auto pythons = probe_interpreters(cfg, python_path);
 
   // Workers are measured with the first pool's interpreter: no use
   // starting them when it cannot run them, nor without descriptors.
-  auto skipped = skip_reason(cfg, pythons.front(), open_before,
+  auto skipped = skip_reason(cfg, pythons.front(), python_path, open_before,
                              opts.spawn_workers);
   measurement m;
   if (skipped.empty())
@@ -159,7 +170,7 @@ report diagnose(const host_config& cfg, const diagnose_options& opts) {
     check_processes(nproc_facts_of(user_threads, m, measured), need));
   r.findings.push_back(check_memory(memory_facts_of(m, skipped), need));
   for (const auto& py : pythons)
-    r.findings.push_back(check_python(py, cfg.python_path));
+    r.findings.push_back(check_python(py, python_path));
   auto base = cfg.run_dir.empty() ? process::default_run_base() : cfg.run_dir;
   r.findings.push_back(check_socket_path(base, need));
   auto spawn = check_spawn_rate(

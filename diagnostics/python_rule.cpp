@@ -140,9 +140,14 @@ finding check_python(const python_facts& facts,
   if (!facts.bridge_found) {
     f.status = status::critical;
     f.summary = name + " cannot find the snakepit_bridge package";
-    f.advice = "The host puts python_path (" + python_path
-               + ") on the workers' PYTHONPATH: it must be the directory "
-                 "holding snakepit_bridge (the source tree's python/).";
+    auto dir = python_path.empty() ? std::string{"no directory"}
+                                   : python_path;
+    f.advice = "The host puts " + dir
+               + " on the workers' PYTHONPATH (the config key python_path, "
+                 "else SNAKEPIT_PYTHON_PATH, else ../share/snakepit/python "
+                 "beside the executable): it must be the directory holding "
+                 "snakepit_bridge, e.g. <build>/share/snakepit/python or "
+                 "<prefix>/share/snakepit/python.";
     return f;
   }
   f.summary = name + ", grpc " + facts.grpc_version + ", protobuf "

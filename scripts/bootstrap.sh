@@ -11,6 +11,7 @@ packages=(
   libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
   catch2
   python3 python3-grpcio python3-protobuf python3-pytest
+  python3-setuptools python3-wheel python3-pip
   clang-14 libclang-rt-14-dev llvm-14
 )
 

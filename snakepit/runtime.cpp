@@ -2,7 +2,10 @@
 
 #include "bridge/channel.hpp"
 #include "process/process_host.hpp"
+#include "process/python_location.hpp"
 #include "process/run_directory.hpp"
+
+#include <spdlog/spdlog.h>
 
 namespace snakepit {
 
@@ -16,6 +19,12 @@ constexpr std::chrono::seconds final_grace{2};
 
 std::variant<std::shared_ptr<runtime>, std::string>
 runtime::create(const host_config& cfg) {
+  auto python = process::find_python_path(cfg.python_path);
+  if (!python)
+    return "cannot find the snakepit_bridge package: set python_path or "
+           + std::string{process::python_path_variable};
+  spdlog::debug("snakepit_bridge package: {} (from {})", python->path,
+                to_string(python->origin));
   auto base = cfg.run_dir.empty() ? process::default_run_base() : cfg.run_dir;
   auto dir = process::run_directory::create(base);
   if (auto* err = std::get_if<std::string>(&dir))
@@ -29,7 +38,7 @@ runtime::create(const host_config& cfg) {
   env->launcher = rt->host_;
   env->run_id = rt->run_dir_->run_id();
   env->run_path = rt->run_dir_->path();
-  env->python_path = cfg.python_path;
+  env->python_path = python->path;
   rt->env_ = std::move(env);
   return rt;
 }

@@ -24,9 +24,12 @@ class run_directory;
 /// has stopped every pool.
 class runtime {
 public:
-  /// Creates the run directory under `cfg.run_dir` (or the default base),
-  /// reaping orphans of crashed earlier runs there, and starts the
-  /// launcher. Returns an error text on failure (e.g. an unsafe run_dir).
+  /// Finds the snakepit_bridge package (`cfg.python_path`, else
+  /// SNAKEPIT_PYTHON_PATH, else beside the executable: see
+  /// process/python_location.hpp), creates the run directory under
+  /// `cfg.run_dir` (or the default base), reaping orphans of crashed
+  /// earlier runs there, and starts the launcher. Returns an error text on
+  /// failure (e.g. an unsafe run_dir).
   static std::variant<std::shared_ptr<runtime>, std::string>
   create(const host_config& cfg);
 

@@ -2,12 +2,15 @@
 
 A worker process serves one adapter over gRPC on a unix socket; see
 ``README.md`` next to this package for the adapter API and the CLI.
+
+``_version`` and ``_proto`` are written by the build (setup.py), not kept
+in the source tree: import the package from the build's staged copy
+(``<build>/share/snakepit/python``) or from a pip install.
 """
 
+from snakepit_bridge._version import __version__
 from snakepit_bridge.adapter import BaseAdapter, ToolContext, tool
 from snakepit_bridge.errors import InvalidArgumentsError, UnknownToolError
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BaseAdapter",

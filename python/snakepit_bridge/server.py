@@ -223,6 +223,10 @@ def server_options(max_workers: int,
             ("grpc.max_receive_message_length", max_request_bytes)]
 
 
+#: How long after the shutdown grace gRPC cancels the calls still running.
+CANCEL_MARGIN_S = 1.0
+
+
 @dataclass
 class RunningServer:
     """A started worker server: the gRPC server, its address and servicer."""
@@ -234,12 +238,15 @@ class RunningServer:
     def stop(self, grace: float) -> int:
         """Refuses new calls, waits up to ``grace`` seconds for the tool
         calls in flight to be answered, removes the socket file; returns how
-        many calls were still open (gRPC cancels them once ``grace`` has
-        passed, unless the process has left by then).
+        many calls were still open (gRPC cancels them ``CANCEL_MARGIN_S``
+        after ``grace``, unless the process has left by then).
 
         Returns as soon as the calls are answered: it does not wait for the
-        host to close its connection (see the module docstring)."""
-        self.server.stop(grace)
+        host to close its connection (see the module docstring). gRPC's own
+        cancellation is set a little after ``grace``: cancelling counts as
+        ending a call, so had it come first, a call abandoned at the grace
+        could be counted as answered."""
+        self.server.stop(grace + CANCEL_MARGIN_S)
         still_open = self.servicer.wait_for_open_calls(grace)
         path = self.address.removeprefix("unix:")
         try:

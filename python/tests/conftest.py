@@ -13,7 +13,13 @@ from typing import Callable, Iterator
 
 import pytest
 
-from worker_harness import SHOWCASE, Worker, worker_command, worker_env
+from worker_harness import (
+    PACKAGE_DIR,
+    SHOWCASE,
+    Worker,
+    worker_command,
+    worker_env,
+)
 
 
 @pytest.fixture
@@ -28,21 +34,23 @@ def short_tmp() -> Iterator[Path]:
 
 @pytest.fixture
 def spawn_worker(short_tmp: Path) -> Iterator[Callable[..., Worker]]:
-    """Starts workers (``spawn_worker(adapter=..., wait=True, flags=(...))``);
-    every one is killed at teardown. Their stdout and stderr go to one log."""
+    """Starts workers (``spawn_worker(adapter=..., wait=True, flags=(...))``)
+    of the package in ``package_dir`` (default: the one under test); every
+    one is killed at teardown. Their stdout and stderr go to one log."""
     workers: list[Worker] = []
 
     def spawn(adapter: str = SHOWCASE, max_workers: int = 1,
               adapter_args: tuple[str, ...] = (), wait: bool = True,
               socket: Path | None = None,
-              flags: tuple[str, ...] = ()) -> Worker:
+              flags: tuple[str, ...] = (),
+              package_dir: Path = PACKAGE_DIR) -> Worker:
         log_path = short_tmp / f"worker{len(workers)}.log"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
                 worker_command(short_tmp, adapter, max_workers, adapter_args,
                                socket, flags),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env=worker_env(), cwd=short_tmp)
+                env=worker_env(package_dir), cwd=short_tmp)
         worker = Worker(short_tmp, proc, log_path)
         workers.append(worker)
         if wait:

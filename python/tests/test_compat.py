@@ -85,7 +85,8 @@ def test_docs_table_matches_the_generator() -> None:
     table = gen_compat_table.table_in(DOC.read_text())
     assert table == compat.markdown_table(), (
         "docs/thread_safety.md is out of date: run "
-        "PYTHONPATH=python /usr/bin/python3 python/tools/gen_compat_table.py --write")
+        "PYTHONPATH=build/share/snakepit/python /usr/bin/python3 "
+        "python/tools/gen_compat_table.py --write")
 
 
 def test_write_replaces_only_the_table() -> None:

@@ -7,7 +7,7 @@ import pathlib
 
 import pytest
 
-from snakepit_bridge.adapters.testing.flaky_start import FlakyStartAdapter
+from snakepit_test_adapters.flaky_start import FlakyStartAdapter
 
 
 @pytest.fixture()

@@ -16,7 +16,7 @@ from snakepit_bridge.loader import (
 )
 from snakepit_bridge.ready_file import error_payload
 
-TESTING = "snakepit_bridge.adapters.testing"
+TESTING = "snakepit_test_adapters"
 
 
 @pytest.mark.parametrize("spec", [

@@ -14,8 +14,8 @@ import pytest
 from snakepit_bridge import ToolContext, tool
 from snakepit_bridge.adapter import BaseAdapter
 from snakepit_bridge.adapters.showcase import ShowcaseAdapter
-from snakepit_bridge.adapters.testing.racy import RacyAdapter
-from snakepit_bridge.adapters.testing.unsafe import UnsafeAdapter
+from snakepit_test_adapters.racy import RacyAdapter
+from snakepit_test_adapters.unsafe import UnsafeAdapter
 from snakepit_bridge.adapters.threaded_showcase import ThreadedShowcaseAdapter
 from snakepit_bridge.dispatch import run_tool
 from snakepit_bridge.host_warnings import WARNING_PREFIX, emit_warning, one_line
@@ -233,7 +233,7 @@ def test_declarations() -> None:
 
 
 def test_startup_policy() -> None:
-    name = "snakepit_bridge.adapters.testing.unsafe.UnsafeAdapter"
+    name = "snakepit_test_adapters.unsafe.UnsafeAdapter"
     with pytest.raises(ThreadSafetyError) as info:
         startup_warnings(UnsafeAdapter, name, 2)
     message = str(info.value)

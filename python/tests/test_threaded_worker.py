@@ -24,7 +24,7 @@ from snakepit_bridge.server import JSON_TYPE_URL, server_options, start_server
 from worker_harness import Worker
 
 Spawn = Callable[..., Worker]
-TESTING = "snakepit_bridge.adapters.testing"
+TESTING = "snakepit_test_adapters"
 UNSAFE = f"{TESTING}.unsafe.UnsafeAdapter"
 RACY = f"{TESTING}.racy.RacyAdapter"
 PANDAS_USER = f"{TESTING}.pandas_user.PandasUserAdapter"
@@ -243,7 +243,7 @@ def test_checker_report_reaches_stderr_in_process(capsys: pytest.CaptureFixture[
                                                   ) -> None:
     """The CLI's reporter writes one ``snakepit-warning: `` line per report."""
     from snakepit_bridge import cli
-    from snakepit_bridge.adapters.testing.racy import RacyAdapter
+    from snakepit_test_adapters.racy import RacyAdapter
     from snakepit_bridge.dispatch import run_tool
     from snakepit_bridge.adapter import ToolContext
 

@@ -22,7 +22,7 @@ from snakepit_bridge.server import JSON_TYPE_URL
 from worker_harness import SHOWCASE, Worker, worker_command, worker_env
 
 Spawn = Callable[..., Worker]
-TESTING = "snakepit_bridge.adapters.testing"
+TESTING = "snakepit_test_adapters"
 
 
 def request(tool: str, raw: dict[str, bytes] | None = None,

@@ -16,16 +16,24 @@ from typing import Any
 
 import pytest
 
+import snakepit_bridge
+
+#: The source tree's python/ directory (tools, tests; not importable alone:
+#: the build stages the runnable package).
 PYTHON_DIR = Path(__file__).resolve().parent.parent
 TESTS_DIR = Path(__file__).resolve().parent
+#: The directory holding the snakepit_bridge package under test (the
+#: build's staged copy, put on PYTHONPATH by ctest).
+PACKAGE_DIR = Path(snakepit_bridge.__file__).resolve().parent.parent
 SHOWCASE = "snakepit_bridge.adapters.showcase.ShowcaseAdapter"
 READY_TIMEOUT_S = 10.0
 
 
-def worker_env() -> dict[str, str]:
-    """Environment of a worker: the package and the test adapters importable."""
+def worker_env(package_dir: Path = PACKAGE_DIR) -> dict[str, str]:
+    """Environment of a worker: the package in ``package_dir`` and the test
+    adapters importable."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(PYTHON_DIR), str(TESTS_DIR)])
+    env["PYTHONPATH"] = os.pathsep.join([str(package_dir), str(TESTS_DIR)])
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 

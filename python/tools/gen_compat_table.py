@@ -2,8 +2,12 @@
 """Prints the library compatibility matrix (snakepit_bridge.compat.MATRIX) as
 the markdown table that docs/thread_safety.md holds.
 
-    PYTHONPATH=python /usr/bin/python3 python/tools/gen_compat_table.py          # print
-    PYTHONPATH=python /usr/bin/python3 python/tools/gen_compat_table.py --write  # update the doc
+    PYTHONPATH=build/share/snakepit/python \
+      /usr/bin/python3 python/tools/gen_compat_table.py            # print
+    PYTHONPATH=build/share/snakepit/python \
+      /usr/bin/python3 python/tools/gen_compat_table.py --write    # update the doc
+
+(``build/share/snakepit/python`` is the package as the build stages it.)
 
 The doc keeps the table between the BEGIN_MARK and END_MARK comment lines;
 python/tests/test_compat.py fails when the two drift apart.
@@ -15,10 +19,9 @@ import argparse
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+from snakepit_bridge.compat import markdown_table
 
-from snakepit_bridge.compat import markdown_table  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 #: The document holding the table.
 DOC = HERE.parent.parent / "docs" / "thread_safety.md"

@@ -479,10 +479,11 @@ TEST_CASE("cli: restart brings a running host's failed pool back",
   auto cfg = write_config(
     tmp, 1,
     "adapter = "
-    "\"snakepit_bridge.adapters.testing.flaky_start.FlakyStartAdapter\"\n"
+    "\"snakepit_test_adapters.flaky_start.FlakyStartAdapter\"\n"
     "max_restarts = 1\n"
     "recovery_backoff = \"infinity\"\n"
     "[pools.env]\n"
+    "PYTHONPATH = \"" + test_adapters_dir() + "\"\n"
     "SNAKEPIT_TEST_START_LOG = \"" + (tmp / "starts") + "\"\n"
     "SNAKEPIT_TEST_FAILING_STARTS = \"2\"\n");
   child_process host{{cli_path(), "run", "-c", cfg}};

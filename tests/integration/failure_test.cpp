@@ -283,7 +283,7 @@ TEST_CASE("startup failure: an adapter that cannot be imported fails the pool",
   temp_dir tmp;
   auto cfg = make_config(tmp / "run", 1);
   cfg.pools[0].adapter
-    = "snakepit_bridge.adapters.testing.import_error.ImportErrorAdapter";
+    = "snakepit_test_adapters.import_error.ImportErrorAdapter";
   cfg.pools[0].max_restarts = 2;
   cfg.pools[0].recovery_backoff = milliseconds::max(); // stays failed
   cfg.pools[0].restart_backoff = 50ms;
@@ -300,7 +300,7 @@ TEST_CASE("startup failure: an adapter whose constructor raises fails the pool",
   temp_dir tmp;
   auto cfg = make_config(tmp / "run", 2);
   cfg.pools[0].adapter
-    = "snakepit_bridge.adapters.testing.init_error.InitErrorAdapter";
+    = "snakepit_test_adapters.init_error.InitErrorAdapter";
   cfg.pools[0].max_restarts = 2;
   cfg.pools[0].recovery_backoff = milliseconds::max(); // stays failed
   cfg.pools[0].restart_backoff = 50ms;

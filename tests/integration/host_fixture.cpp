@@ -25,6 +25,7 @@ host_config make_config(const std::string& run_base, int size) {
   pool.max_restarts = 3;
   pool.restart_backoff = std::chrono::milliseconds{50};
   pool.restart_backoff_max = std::chrono::milliseconds{200};
+  pool.env["PYTHONPATH"] = test_adapters_dir();
   return cfg;
 }
 

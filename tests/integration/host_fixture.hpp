@@ -22,7 +22,8 @@
 namespace snakepit::it {
 
 /// One pool "default" of `size` showcase workers with short timeouts, its
-/// run directory base under `run_base`.
+/// run directory base under `run_base`; the test adapters
+/// (`test_adapters_dir`) are on its workers' PYTHONPATH.
 host_config make_config(const std::string& run_base, int size = 1);
 
 /// Routes spdlog's default logger into memory for its lifetime, one entry

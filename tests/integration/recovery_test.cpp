@@ -21,7 +21,7 @@ using std::chrono::steady_clock;
 namespace {
 
 const std::string flaky_adapter
-  = "snakepit_bridge.adapters.testing.flaky_start.FlakyStartAdapter";
+  = "snakepit_test_adapters.flaky_start.FlakyStartAdapter";
 
 milliseconds since(steady_clock::time_point t0) {
   return std::chrono::duration_cast<milliseconds>(steady_clock::now() - t0);
@@ -145,7 +145,7 @@ TEST_CASE("recovery: a broken adapter fails fast with its traceback, under "
   temp_dir tmp;
   auto cfg = make_config(tmp / "run", 2);
   cfg.pools[0].adapter
-    = "snakepit_bridge.adapters.testing.import_error.ImportErrorAdapter";
+    = "snakepit_test_adapters.import_error.ImportErrorAdapter";
   default_budget(cfg.pools[0]);
   cfg.pools[0].recovery_backoff = 300ms;
   host_fixture host{cfg};

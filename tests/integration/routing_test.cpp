@@ -118,7 +118,7 @@ TEST_CASE("pools: each pool of a host keeps its size and serves while "
   cfg.pools.push_back(derive_pool(base, "b", worker_profile::thread, 1, 3));
   auto bad = derive_pool(
     base, "bad", worker_profile::process, 1, 1,
-    "snakepit_bridge.adapters.testing.import_error.ImportErrorAdapter");
+    "snakepit_test_adapters.import_error.ImportErrorAdapter");
   bad.max_restarts = 1;
   bad.recovery_backoff = std::chrono::milliseconds::max(); // stays failed
   cfg.pools.push_back(bad);

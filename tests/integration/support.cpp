@@ -199,6 +199,10 @@ std::string cli_path() {
   return std::string{dir} + "/snakepit";
 }
 
+std::string test_adapters_dir() {
+  return SNAKEPIT_TEST_ADAPTERS_DIR;
+}
+
 // -- child_process ------------------------------------------------------------
 
 child_process::child_process(std::vector<std::string> argv, bool new_session)

@@ -96,6 +96,12 @@ void reap_if_child(int pid);
 /// `$SNAKEPIT_BIN_DIR/snakepit`; throws if the variable is unset.
 std::string cli_path();
 
+/// The directory holding the test-only adapters (`snakepit_test_adapters`:
+/// flaky_start, import_error, ...), the source tree's python/tests; test
+/// pools put it on their workers' PYTHONPATH. The package itself comes from
+/// the build tree (beside the test binaries).
+std::string test_adapters_dir();
+
 /// A process started by the test with its stdout and stderr on pipes.
 /// The destructor SIGKILLs it (and its process group when it has its own
 /// session) if it still runs, and reaps it.

@@ -13,11 +13,11 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr const char* unsafe_adapter
-  = "snakepit_bridge.adapters.testing.unsafe.UnsafeAdapter";
+  = "snakepit_test_adapters.unsafe.UnsafeAdapter";
 constexpr const char* racy_adapter
-  = "snakepit_bridge.adapters.testing.racy.RacyAdapter";
+  = "snakepit_test_adapters.racy.RacyAdapter";
 constexpr const char* sqlite_adapter
-  = "snakepit_bridge.adapters.testing.pandas_user.PandasUserAdapter";
+  = "snakepit_test_adapters.pandas_user.PandasUserAdapter";
 
 constexpr const char* gil_warning
   = "thread profile on an interpreter with the GIL enabled";

@@ -83,6 +83,8 @@ TEST_CASE("default_config is valid and has one default pool", "[config]") {
   CHECK(cfg.pools[0].name == "default");
   CHECK(cfg.pools[0].profile == worker_profile::process);
   CHECK(cfg.pools[0].size == 2);
+  // No package directory compiled in: the host finds it at run time.
+  CHECK_FALSE(cfg.python_path.has_value());
 }
 
 TEST_CASE("telemetry exporters are off by default", "[config]") {

@@ -11,6 +11,9 @@ using namespace snakepit::diagnostics::test;
 
 namespace {
 
+/// Where an installed host would find the package.
+const std::string package_dir = "/opt/sp/share/snakepit/python";
+
 const char* const good_answer =
   R"({"version": "3.11.2", "implementation": "cpython", )"
   R"("executable": "/usr/bin/python3", "free_threaded_build": false, )"
@@ -51,7 +54,7 @@ TEST_CASE("parse_probe_output reads the last line's JSON",
 TEST_CASE("python: ok names the versions and explains the GIL",
           "[diagnostics][python]") {
   auto facts = parsed(good_answer);
-  auto f = check_python(facts, "/src/python");
+  auto f = check_python(facts, package_dir);
   CHECK(f.name == "python");
   CHECK(f.status == status::ok);
   CHECK(contains(f.summary, "3.11.2"));
@@ -60,19 +63,19 @@ TEST_CASE("python: ok names the versions and explains the GIL",
   CHECK(contains(f.advice, "one request at a time"));
 
   facts.thread_pools = true;
-  auto thread = check_python(facts, "/src/python");
+  auto thread = check_python(facts, package_dir);
   CHECK(contains(thread.advice, "one at a time"));
   CHECK(contains(thread.advice, "docs/profiles.md"));
 
   facts.free_threaded_build = true;
   facts.gil_enabled = false;
-  auto free = check_python(facts, "/src/python");
+  auto free = check_python(facts, package_dir);
   CHECK(free.status == status::ok);
   CHECK(contains(free.advice, "in parallel"));
   CHECK(contains(free.advice, "thread-safe"));
 
   facts.gil_enabled = true;
-  CHECK(contains(check_python(facts, "/src/python").advice,
+  CHECK(contains(check_python(facts, package_dir).advice,
                  "re-enabled"));
 }
 
@@ -81,7 +84,7 @@ TEST_CASE("python: critical without grpc, protobuf or the bridge",
   auto facts = parsed(good_answer);
   facts.grpc = false;
   facts.grpc_error = "ModuleNotFoundError: No module named 'grpc'";
-  auto nogrpc = check_python(facts, "/src/python");
+  auto nogrpc = check_python(facts, package_dir);
   CHECK(nogrpc.status == status::critical);
   CHECK(contains(nogrpc.summary, "cannot import grpc"));
   CHECK(contains(nogrpc.summary, "No module named 'grpc'"));
@@ -91,13 +94,14 @@ TEST_CASE("python: critical without grpc, protobuf or the bridge",
 
   facts = parsed(good_answer);
   facts.protobuf = false;
-  CHECK(check_python(facts, "/src/python").status == status::critical);
+  CHECK(check_python(facts, package_dir).status == status::critical);
 
   facts = parsed(good_answer);
   facts.bridge_found = false;
-  auto nobridge = check_python(facts, "/src/python");
+  auto nobridge = check_python(facts, package_dir);
   CHECK(nobridge.status == status::critical);
-  CHECK(contains(nobridge.advice, "/src/python"));
+  CHECK(contains(nobridge.advice, package_dir));
+  CHECK(contains(nobridge.advice, "SNAKEPIT_PYTHON_PATH"));
 }
 
 TEST_CASE("python: an interpreter that does not answer is critical",
@@ -106,7 +110,7 @@ TEST_CASE("python: an interpreter that does not answer is critical",
   facts.interpreter = "/bin/false";
   facts.pools = {"default"};
   facts.error = "exited with code 1";
-  auto f = check_python(facts, "/src/python");
+  auto f = check_python(facts, package_dir);
   CHECK(f.status == status::critical);
   CHECK(contains(f.summary, "/bin/false cannot run workers"));
   CHECK(contains(f.advice, "apt-get install"));
@@ -116,17 +120,17 @@ TEST_CASE("probe_python of programs that are not Python",
           "[diagnostics][python]") {
   python_facts missing;
   missing.interpreter = "/nonexistent/python3";
-  probe_python(missing, {}, "/src/python");
+  probe_python(missing, {}, package_dir);
   CHECK(contains(missing.error, "cannot start '/nonexistent/python3'"));
 
   python_facts fails;
   fails.interpreter = "/bin/false";
-  probe_python(fails, {}, "/src/python");
+  probe_python(fails, {}, package_dir);
   CHECK(fails.error == "exited with code 1");
 
   // echo prints its arguments: "-c <script>", not JSON.
   python_facts echo;
   echo.interpreter = "/bin/echo";
-  probe_python(echo, {}, "/src/python");
+  probe_python(echo, {}, package_dir);
   CHECK(contains(echo.error, "printed no JSON"));
 }

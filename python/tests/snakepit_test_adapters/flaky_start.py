@@ -1,6 +1,6 @@
 """Test fixture: an adapter whose starts fail on demand, then work.
 
-``--adapter snakepit_bridge.adapters.testing.flaky_start.FlakyStartAdapter``
+``--adapter snakepit_test_adapters.flaky_start.FlakyStartAdapter``
 reads two environment variables:
 
 - ``SNAKEPIT_TEST_START_LOG``: a file counting the starts of every worker of

@@ -1,6 +1,6 @@
 """Test fixture: an adapter whose constructor raises.
 
-``--adapter snakepit_bridge.adapters.testing.init_error.InitErrorAdapter``
+``--adapter snakepit_test_adapters.init_error.InitErrorAdapter``
 makes a worker write ``{"status": "error", "stage": "init", "type":
 "RuntimeError", ...}`` to its ready file and exit with code 3. Exists only for
 tests.

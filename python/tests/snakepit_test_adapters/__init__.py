@@ -1,5 +1,6 @@
 """Adapters that fail or misbehave on purpose, for tests of the worker and of
-the host. Not for production use.
+the host. Not part of the shipped package: pytest and the C++ integration
+tests put ``python/tests`` on the workers' ``PYTHONPATH``.
 
 - ``import_error``, ``init_error``: each breaks one startup stage.
 - ``flaky_start``: fails its first N starts (counted in a file), then works.
