@@ -60,6 +60,42 @@ TEST_CASE("a pool whose restart budget is spent answers pool_failed with the "
   CHECK(f.launcher().waiting().empty());
 }
 
+TEST_CASE("a failed pool probes with one worker and comes back once it starts",
+          "[actors][failed]") {
+  auto cfg = test_pool(1);
+  cfg.max_restarts = 1;
+  cfg.recovery_backoff = 1s;
+  cfg.recovery_backoff_max = 4s;
+  pool_fixture f{cfg};
+  fail_next_start(f);
+  fail_next_start(f);
+  REQUIRE(f.status().failed.code == error_code::pool_failed);
+  // The first probe comes after recovery_backoff, and fails.
+  f.wait(999ms);
+  CHECK(f.launcher().waiting().empty());
+  f.wait(1ms);
+  CHECK(f.launcher().waiting() == std::vector<std::string>{"p/w3"});
+  fail_next_start(f);
+  CHECK(f.status().failed.code == error_code::pool_failed);
+  // The next one comes after twice as long, and starts: the pool stops
+  // the probe and starts its workers again.
+  f.wait(1999ms);
+  CHECK(f.launcher().waiting().empty());
+  f.wait(1ms);
+  CHECK(f.launcher().waiting() == std::vector<std::string>{"p/w4"});
+  f.start_workers();
+  CHECK(f.launcher().stop_asked("p/w4"));
+  CHECK(f.launcher().exit_stopped() == 1);
+  CHECK(f.status().failed.code == error_code::none);
+  CHECK(f.launcher().waiting() == std::vector<std::string>{"p/w5"});
+  f.start_workers();
+  auto served = f.send(make_request("work"));
+  f.channel("p/w5").succeed(f.only_call("p/w5"), "5");
+  f.settle();
+  CHECK(f.reply(served).ok());
+  CHECK(f.status().ready == 1);
+}
+
 TEST_CASE("stopping a pool answers each request in flight exactly once",
           "[actors][shutdown]") {
   pool_fixture f{test_pool(2)};
