@@ -1,6 +1,7 @@
 // Recycling without Python: a worker's replacement is ready before the old
-// worker is retired (make-before-break), and a draining worker is killed
-// at its drain deadline.
+// worker is retired (make-before-break), a draining worker is killed at
+// its drain deadline, and the lifecycle actor's periodic check orders a
+// recycle at worker_max_requests.
 
 #include <catch2/catch.hpp>
 
@@ -94,4 +95,36 @@ TEST_CASE("a draining worker still busy at its drain deadline is killed",
   f.settle();
   CHECK(f.launcher().waiting().empty());
   CHECK(f.status().ready == 1);
+}
+
+TEST_CASE("the lifecycle actor recycles a worker at worker_max_requests on "
+          "its periodic check",
+          "[actors][recycling]") {
+  auto cfg = test_pool(1);
+  cfg.worker_max_requests = 2;
+  cfg.recycle_jitter = 0;
+  cfg.lifecycle_interval = 1s;
+  pool_fixture f{cfg};
+  f.start_workers();
+  for (int i = 0; i < 2; ++i) {
+    auto tag = f.send(make_request("work"));
+    f.channel("p/w1").succeed(f.only_call("p/w1"), "1");
+    f.settle();
+    CHECK(f.reply(tag).ok());
+  }
+  CHECK(f.launcher().waiting().empty());
+  // The next check finds p/w1 due: its replacement starts first, then
+  // the idle p/w1 is retired.
+  f.wait(1s);
+  CHECK(f.launcher().waiting() == std::vector<std::string>{"p/w2"});
+  CHECK_FALSE(f.launcher().stop_asked("p/w1"));
+  f.start_workers();
+  CHECK(f.launcher().stop_asked("p/w1"));
+  f.launcher().exit_stopped();
+  f.settle();
+  CHECK(f.inspection().recycles.at("max_requests") == 1);
+  // The replacement is not due: later checks leave it alone.
+  f.wait(5s);
+  CHECK(f.launcher().waiting().empty());
+  CHECK(f.status().workers.front().id == "p/w2");
 }
