@@ -77,7 +77,7 @@ void on_worker_ready(pool_ptr self, worker_ready& ev) {
     return;
   st.slots.add(ev.key, ev.info.slots);
   st.workers[ev.key] = worker_entry{ev.worker, ev.id, ev.slot, ev.info, 0,
-                                    clock_type::now(), 0};
+                                    now_of(self), 0};
   if (telemetry::has_subscribers())
     telemetry::publish(self, telemetry::make_worker_started(
                                st.cfg.name, ev.id, ev.info.pid,
@@ -113,7 +113,7 @@ void enter_failed(pool_ptr self, const caf::error& reason) {
   st.failed = from_caf_error(reason);
   st.failed.code = error_code::pool_failed;
   st.failed.message = "pool " + st.cfg.name + " failed: " + st.failed.message;
-  st.failed_at = clock_type::now();
+  st.failed_at = now_of(self);
   spdlog::error("{}", describe(st.failed));
   // Its workers are gone: whatever still ran on them gets the cause.
   std::vector<uint64_t> keys;
@@ -212,6 +212,7 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.env = std::move(env);
+  st.started_at = now_of(self);
   st.queue.emplace(st.cfg.queue_size);
   spdlog::info("pool {}: starting {} workers ({} profile, adapter {})",
                st.cfg.name, st.cfg.size,
@@ -260,7 +261,7 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
         if (reason && !st.stopping && telemetry::has_subscribers())
           telemetry::publish(self, telemetry::make_worker_recycled(
                                      st.cfg.name, w->second.id, *reason,
-                                     clock_type::now() - w->second.ready_at,
+                                     now_of(self) - w->second.ready_at,
                                      w->second.requests,
                                      w->second.memory_bytes));
       }

@@ -36,7 +36,7 @@ worker_inspection inspect_worker(const pool_state& st, uint64_t key,
 pool_inspection make_pool_inspection(pool_ptr self) {
   auto& st = self->state;
   const auto& cfg = st.cfg;
-  auto now = clock_type::now();
+  auto now = now_of(self);
   pool_inspection p;
   p.name = cfg.name;
   p.profile = to_string(cfg.profile);

@@ -16,8 +16,8 @@ namespace {
 
 constexpr double mib = 1024.0 * 1024.0;
 
-double seconds_since(clock_type::time_point t) {
-  return std::chrono::duration<double>(clock_type::now() - t).count();
+double seconds_since(pool_ptr self, clock_type::time_point t) {
+  return std::chrono::duration<double>(now_of(self) - t).count();
 }
 
 void report_ended(pool_ptr self, uint64_t key, bool completed) {
@@ -51,12 +51,12 @@ void retire(pool_ptr self, uint64_t key, bool forced) {
   spdlog::info("pool {}: {} recycled ({}) after {} requests, {:.1f} s up, "
                "PSS {:.1f} MiB{}",
                st.cfg.name, entry.id, to_string(reason), entry.requests,
-               seconds_since(entry.ready_at), entry.memory_bytes / mib,
+               seconds_since(self, entry.ready_at), entry.memory_bytes / mib,
                forced ? "; killed with calls still running" : "");
   if (telemetry::has_subscribers())
     telemetry::publish(self, telemetry::make_worker_recycled(
                                st.cfg.name, entry.id, reason,
-                               clock_type::now() - entry.ready_at,
+                               now_of(self) - entry.ready_at,
                                static_cast<uint64_t>(entry.requests),
                                entry.memory_bytes));
   auto handle = entry.handle;
@@ -106,7 +106,7 @@ int starting_workers(const pool_state& st) {
 lifecycle_view make_lifecycle_view(pool_ptr self) {
   auto& st = self->state;
   lifecycle_view v;
-  auto now = clock_type::now();
+  auto now = now_of(self);
   for (auto& [key, w] : st.workers)
     v.workers.push_back(worker_view{
       key, w.id, w.info.pid, w.requests,

@@ -20,7 +20,7 @@ void arm_queue_timer(pool_ptr self) {
   if (!next || (st.tick_at && *st.tick_at <= *next))
     return;
   st.tick_at = *next;
-  auto delay = std::max(clock_type::duration::zero(), *next - clock_type::now());
+  auto delay = std::max(clock_type::duration::zero(), *next - now_of(self));
   self->delayed_send(self, delay, tick_atom::value);
 }
 
@@ -40,13 +40,13 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
   }
   st.inflight.emplace(call_id,
                       inflight_call{std::move(rp), req.command, key, w.id,
-                                    clock_type::now(), queue_us, std::nullopt,
+                                    now_of(self), queue_us, std::nullopt,
                                     std::move(retry),
                                     std::move(retry_call_bytes)});
   if (st.slots.free_slots() == 0 && telemetry::has_subscribers()) {
     // A saturated pool takes its last slot on nearly every dispatch: report
     // it at most once per capacity_report_gap.
-    auto now = clock_type::now();
+    auto now = now_of(self);
     if (!st.capacity_reported_at
         || now - *st.capacity_reported_at >= capacity_report_gap) {
       st.capacity_reported_at = now;
@@ -79,7 +79,7 @@ void finish_call(pool_ptr self, uint64_t call_id, std::string result_json,
   reply.error = std::move(error);
   reply.worker = call.worker_id;
   reply.queue_us = call.queue_us;
-  reply.run_us = micros_between(call.dispatched, clock_type::now());
+  reply.run_us = micros_between(call.dispatched, now_of(self));
   answer(self, call.promise, call.command, std::move(reply));
   retire_if_drained(self, worker_key);
   pump(self);
@@ -95,7 +95,7 @@ void retry_call(pool_ptr self, inflight_call call, const failure& why) {
   spdlog::warn("pool {}: retrying idempotent call {} once on another worker "
                "({})",
                st.cfg.name, req.command, why.message);
-  auto now = clock_type::now();
+  auto now = now_of(self);
   auto arrived = call.dispatched - std::chrono::microseconds{call.queue_us};
   st.queue->push_front(queued_request{std::move(call.promise), std::move(req),
                                       std::move(call.retry_call_bytes),
@@ -139,7 +139,7 @@ void answer_failure(pool_ptr self, reply_promise& rp,
 void pump(pool_ptr self) {
   auto& st = self->state;
   while (!st.queue->empty() && st.slots.free_slots() > 0) {
-    auto now = clock_type::now();
+    auto now = now_of(self);
     auto key = st.slots.acquire(now);
     if (!key)
       break;
@@ -192,7 +192,7 @@ void admit(pool_ptr self, reply_promise& rp, execute_request req,
   auto& st = self->state;
   if (refuse_if_closed(self, rp, req.command))
     return;
-  auto now = clock_type::now();
+  auto now = now_of(self);
   if (st.queue->empty())
     if (auto key = st.slots.acquire(now)) {
       send_to_worker(self, rp, std::move(req), std::move(call), *key, 0);
@@ -378,7 +378,7 @@ void on_abandoned_call_ended(pool_ptr self, const abandoned_call_ended& ev) {
 void on_queue_tick(pool_ptr self) {
   auto& st = self->state;
   st.tick_at.reset();
-  auto now = clock_type::now();
+  auto now = now_of(self);
   for (auto& item : st.queue->expire(now))
     answer_failure(self, item.promise, item.request.command,
                    make_failure(error_code::queue_timeout,

@@ -30,6 +30,14 @@ namespace snakepit::detail {
 using clock_type = std::chrono::steady_clock;
 using reply_promise = caf::typed_response_promise<execute_reply>;
 
+/// Now on the pool's clock: its actor system's, the clock its timers
+/// (`delayed_send`) run on. In a host that is steady_clock; under CAF's
+/// test coordinator it is the simulated time the actor unit tests advance,
+/// so deadlines and the timers that enforce them agree.
+inline clock_type::time_point now_of(const caf::local_actor* self) {
+  return self->clock().now();
+}
+
 /// Microseconds from `a` to `b`.
 inline int64_t micros_between(clock_type::time_point a,
                               clock_type::time_point b) {
@@ -162,7 +170,7 @@ struct pool_state {
   /// For the inspector: when the pool started, requests answered, failed
   /// ones by category, refusals for a full queue, replaced workers by
   /// reason, missed health checks.
-  clock_type::time_point started_at = clock_type::now();
+  clock_type::time_point started_at;
   int64_t answered = 0;
   std::map<std::string, int64_t> errors;
   int64_t saturated = 0;

@@ -89,7 +89,7 @@ void probe_failed(pool_ptr self, failure why) {
 /// Clears the failure and restarts every worker; `trigger` says why.
 void bring_back(pool_ptr self, const char* trigger) {
   auto& st = self->state;
-  auto downtime = clock_type::now() - st.failed_at;
+  auto downtime = now_of(self) - st.failed_at;
   auto attempts = st.recovery->attempts();
   st.failed = failure{};
   ++st.recovery_round;

@@ -185,7 +185,7 @@ bool check_ready_file(worker_ptr self) {
     fail(self, handshake->error, true);
     return true;
   }
-  st.channel = bridge::make_grpc_channel(handshake->address);
+  st.channel = st.spec.env->connect(handshake->address);
   st.current = phase::ready;
   auto info = handshake->info;
   info.slots = slots_of(st.spec.pool);

@@ -1,19 +1,32 @@
 #pragma once
 
-/// What every worker of a host shares: the process launcher and the private
-/// run directory its sockets and ready files live in.
+/// What every worker of a host shares: the process launcher, the way to
+/// connect to a ready worker, and the private run directory its sockets and
+/// ready files live in.
 
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "bridge/channel.hpp"
 #include "process/launcher.hpp"
 
 namespace snakepit {
 
+/// Opens the channel to a ready worker at the address its ready file names
+/// ("unix:/abs/path.sock"). Must not block (connection is lazy).
+using channel_factory = std::function<std::shared_ptr<bridge::channel>(
+  const std::string& address)>;
+
 /// Shared, read-only context of the workers of one host.
 struct worker_environment {
-  /// Starts and stops the Python processes (one long-lived thread).
+  /// Starts and stops the Python processes (one long-lived thread). The
+  /// seam for actor unit tests, which put a fake launcher here.
   std::shared_ptr<process::launcher> launcher;
+  /// Connects a worker to its Python process once it is ready: gRPC in the
+  /// product; actor unit tests put a factory of fake channels here
+  /// (tests/unit/actors), so that no Python runs.
+  channel_factory connect = bridge::make_grpc_channel;
   /// Id of this host's run; on every worker's command line so that a later
   /// run can reap orphans of this one.
   std::string run_id;

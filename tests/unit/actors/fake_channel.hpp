@@ -1,0 +1,84 @@
+#pragma once
+
+/// Channels that reach no Python: they keep each call, probe and ping a
+/// worker actor starts, and the test ends them. A callback runs on the test
+/// thread when the test ends its call; the worker actors' callbacks turn it
+/// into a message, as they do on the real channel's gRPC thread.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/worker_environment.hpp"
+#include "bridge/channel.hpp"
+#include "fake_launcher.hpp"
+
+namespace snakepit::testing {
+
+/// The channel to one fake worker (see the file comment).
+class fake_channel final : public bridge::channel {
+public:
+  void execute(uint64_t call_id, std::shared_ptr<const std::string> call_bytes,
+               std::chrono::milliseconds timeout,
+               bridge::tool_callback done) override;
+
+  void ping(std::chrono::milliseconds timeout,
+            bridge::ping_callback done) override;
+
+  void describe(std::chrono::milliseconds timeout,
+                bridge::describe_callback done) override;
+
+  /// Ids of the calls started and not ended by the test, oldest first.
+  std::vector<uint64_t> running() const;
+
+  /// Ends call `call_id` with the JSON result `result_json`.
+  void succeed(uint64_t call_id, const std::string& result_json);
+
+  /// Ends call `call_id` with the failure `why` (as gRPC's status or
+  /// Python's exception would).
+  void fail(uint64_t call_id, failure why);
+
+  /// Describe probes waiting for an answer.
+  size_t probes_waiting() const {
+    return probes_.size();
+  }
+
+  /// Answers the oldest describe probe: `active` calls still run in
+  /// Python.
+  void answer_probe(std::vector<uint64_t> active);
+
+private:
+  void end(uint64_t call_id, bridge::tool_result result);
+
+  std::map<uint64_t, bridge::tool_callback> calls_;
+  std::vector<bridge::describe_callback> probes_;
+};
+
+/// Every fake channel workers opened, by worker id; its `factory` goes
+/// into a `worker_environment` in place of gRPC's.
+class fake_network {
+public:
+  /// Records each connection into `log` ("connect p/w1").
+  explicit fake_network(event_log log);
+
+  /// Opens a fake channel for the address "fake:" + worker id (what
+  /// `fake_launcher` reports ready).
+  channel_factory factory();
+
+  /// The channel worker `id` opened; fails the test if none.
+  fake_channel& of(const std::string& id);
+
+  /// Drops every channel and the callbacks they keep.
+  void clear();
+
+private:
+  struct shared {
+    event_log log;
+    std::map<std::string, std::shared_ptr<fake_channel>> channels;
+  };
+  std::shared_ptr<shared> shared_;
+};
+
+} // namespace snakepit::testing
