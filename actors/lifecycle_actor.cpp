@@ -101,7 +101,8 @@ memory_samples sample_memory(lifecycle_ptr self, const lifecycle_view& view,
                  "serving and is not recycled for memory, since its "
                  "replacement would start as big",
                  st.cfg.name, id, report.baseline_mb, report.threshold_mb);
-    if (telemetry::has_subscribers())
+    if (telemetry::has_subscribers(
+          telemetry::topic::of<telemetry::worker_memory_over_limit>()))
       telemetry::publish(self, telemetry::make_memory_over_limit(
                                  st.cfg.name, id,
                                  static_cast<uint64_t>(report.baseline_mb

@@ -78,7 +78,8 @@ void on_worker_ready(pool_ptr self, worker_ready& ev) {
   st.slots.add(ev.key, ev.info.slots);
   st.workers[ev.key] = worker_entry{ev.worker, ev.id, ev.slot, ev.info, 0,
                                     now_of(self), 0};
-  if (telemetry::has_subscribers())
+  if (telemetry::has_subscribers(
+        telemetry::topic::of<telemetry::worker_started>()))
     telemetry::publish(self, telemetry::make_worker_started(
                                st.cfg.name, ev.id, ev.info.pid,
                                to_string(st.cfg.profile), ev.info.slots,
@@ -258,7 +259,9 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
         auto reason = recycle_reason_from_string(ev.cause);
         if (reason && !st.stopping)
           ++st.replaced[to_string(*reason)];
-        if (reason && !st.stopping && telemetry::has_subscribers())
+        if (reason && !st.stopping
+            && telemetry::has_subscribers(
+              telemetry::topic::of<telemetry::worker_recycled>()))
           telemetry::publish(self, telemetry::make_worker_recycled(
                                      st.cfg.name, w->second.id, *reason,
                                      now_of(self) - w->second.ready_at,

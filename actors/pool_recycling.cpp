@@ -53,7 +53,8 @@ void retire(pool_ptr self, uint64_t key, bool forced) {
                st.cfg.name, entry.id, to_string(reason), entry.requests,
                seconds_since(self, entry.ready_at), entry.memory_bytes / mib,
                forced ? "; killed with calls still running" : "");
-  if (telemetry::has_subscribers())
+  if (telemetry::has_subscribers(
+        telemetry::topic::of<telemetry::worker_recycled>()))
     telemetry::publish(self, telemetry::make_worker_recycled(
                                st.cfg.name, entry.id, reason,
                                now_of(self) - entry.ready_at,

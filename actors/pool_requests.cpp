@@ -43,7 +43,9 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
                                     now_of(self), queue_us, std::nullopt,
                                     std::move(retry),
                                     std::move(retry_call_bytes)});
-  if (st.slots.free_slots() == 0 && telemetry::has_subscribers()) {
+  if (st.slots.free_slots() == 0
+      && telemetry::has_subscribers(
+        telemetry::topic::of<telemetry::pool_capacity_reached>())) {
     // A saturated pool takes its last slot on nearly every dispatch: report
     // it at most once per capacity_report_gap.
     auto now = now_of(self);
@@ -113,7 +115,8 @@ void answer(pool_ptr self, reply_promise& rp, const std::string& command,
   ++counts.answered;
   if (!reply.ok())
     ++counts.errors[to_string(reply.error.code)];
-  if (telemetry::has_subscribers()) {
+  if (telemetry::has_subscribers(
+        telemetry::topic::of<telemetry::request_executed>())) {
     auto& st = self->state;
     std::chrono::microseconds wait{reply.queue_us};
     telemetry::publish(
@@ -174,7 +177,8 @@ void refuse_saturated(pool_ptr self, reply_promise& rp,
                       const std::string& command, const std::string& why) {
   auto& st = self->state;
   ++st.saturated;
-  if (telemetry::has_subscribers())
+  if (telemetry::has_subscribers(
+        telemetry::topic::of<telemetry::pool_saturated>()))
     telemetry::publish(self, telemetry::make_pool_saturated(
                                st.cfg.name, st.queue->size(),
                                st.queue->capacity(),

@@ -96,7 +96,8 @@ void bring_back(pool_ptr self, const char* trigger) {
   spdlog::info("pool {}: recovered ({}) after {:.1f} s; starting its {} "
                "workers",
                st.cfg.name, trigger, seconds_d{downtime}.count(), st.cfg.size);
-  if (telemetry::has_subscribers())
+  if (telemetry::has_subscribers(
+        telemetry::topic::of<telemetry::pool_recovered>()))
     telemetry::publish(self, telemetry::make_pool_recovered(
                                st.cfg.name, trigger, downtime, attempts));
   start_workers(self);
@@ -124,10 +125,13 @@ void begin_recovery(pool_ptr self) {
   if (!st.recovery)
     st.recovery.emplace(st.cfg.recovery_backoff, st.cfg.recovery_backoff_max);
   auto delay = schedule_probe(self);
-  if (telemetry::has_subscribers())
-    telemetry::publish(self, telemetry::make_pool_failed(
-                               st.cfg.name, st.failed.message,
-                               delay ? seconds_d{*delay} : seconds_d{-1}));
+  if (telemetry::has_subscribers(
+        telemetry::topic::of<telemetry::pool_failed>()))
+    telemetry::publish(
+      self, telemetry::make_pool_failed(
+              st.cfg.name, st.failed.message,
+              delay ? caf::timespan{*delay}
+                    : caf::timespan{std::chrono::seconds{-1}}));
 }
 
 void on_recovery_timer(pool_ptr self, uint64_t round) {

@@ -353,7 +353,8 @@ bool on_health_verdict(worker_ptr self, const health_verdict& v) {
   const auto& cfg = st.spec.pool;
   spdlog::warn("[{}] health check failed ({} of {} misses): {}", st.spec.id,
                v.misses, cfg.health_check_max_misses, v.reason);
-  if (telemetry::has_subscribers())
+  if (telemetry::has_subscribers(
+        telemetry::topic::of<telemetry::worker_health_check_failed>()))
     telemetry::publish(self, telemetry::make_health_check_failed(
                                cfg.name, st.spec.id, v.misses, v.reason));
   self->send(st.spec.pool_actor, health_check_missed{st.spec.key});

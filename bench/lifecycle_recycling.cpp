@@ -57,20 +57,22 @@ struct recycle_tally {
 tel::subscription subscribe_tally(host& h,
                                   const std::shared_ptr<recycle_tally>& t) {
   return tel::subscribe(h.system(), [t](const tel::event& ev) {
-    if (ev.name == tel::events::worker_started) {
+    if (std::holds_alternative<tel::worker_started>(ev)) {
       ++t->started;
       return;
     }
-    if (ev.name != tel::events::worker_recycled)
+    const auto* recycled = std::get_if<tel::worker_recycled>(&ev);
+    if (recycled == nullptr)
       return;
     std::lock_guard<std::mutex> guard{t->mtx};
-    if (ev.meta(tel::keys::reason) == to_string(recycle_reason::max_requests)) {
-      t->requests.push_back(ev.measurement(tel::keys::requests));
-      t->uptime_s.push_back(ev.measurement(tel::keys::uptime_seconds));
+    if (recycled->reason == recycle_reason::max_requests) {
+      t->requests.push_back(static_cast<double>(recycled->requests));
+      t->uptime_s.push_back(
+        std::chrono::duration<double>{recycled->uptime}.count());
       ++t->max_requests;
     } else {
-      t->other_lines.push_back(ev.meta(tel::keys::worker) + ": "
-                               + ev.meta(tel::keys::reason));
+      t->other_lines.push_back(recycled->worker + ": "
+                               + to_string(recycled->reason));
       ++t->other;
     }
   });

@@ -83,7 +83,7 @@ std::string telemetry_round(host& h, ab_side& b, int round,
   if (with_subscriber)
     sub = tel::subscribe(h.system(), [count](const tel::event& ev) {
       ++count->all;
-      if (ev.name == tel::events::request_executed)
+      if (std::holds_alternative<tel::request_executed>(ev))
         ++count->executed;
     });
   tel::prometheus_start started;

@@ -142,11 +142,12 @@ host_sample run_host(const host_config& cfg) {
   auto startups = std::make_shared<std::vector<double>>();
   auto sub = telemetry::subscribe(
     h.system(), [lock, startups](const telemetry::event& ev) {
-      if (ev.name != telemetry::events::worker_started)
+      const auto* started = std::get_if<telemetry::worker_started>(&ev);
+      if (started == nullptr)
         return;
       std::lock_guard<std::mutex> guard{*lock};
       startups->push_back(
-        ev.measurement(telemetry::keys::startup_seconds));
+        std::chrono::duration<double>{started->startup}.count());
     });
   auto status = h.await_ready();
   s.ready_seconds = std::chrono::duration<double>(

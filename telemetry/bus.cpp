@@ -19,16 +19,14 @@ struct entry {
   caf::actor_system* sys;
   caf::actor_control_block* key;
   caf::weak_actor_ptr who;
-  uint8_t topics;
+  uint16_t topics;
 };
 
-std::size_t index_of(topic t) {
-  return t == topic::events ? 0 : 1;
-}
+/// The bits of every topic: each event type, then the snapshots.
+constexpr unsigned topic_bits = event_type_count + 1;
 
-uint8_t bit_of(topic t) {
-  return static_cast<uint8_t>(t);
-}
+/// The bit of the snapshots.
+constexpr unsigned snapshot_bit = event_type_count;
 
 /// A function consumer of one actor system's telemetry (see `add_sink`).
 struct sink_entry {
@@ -36,6 +34,12 @@ struct sink_entry {
   uint64_t id;
   std::function<void(const event&)> on_event;
   std::function<void(const pool_snapshot&)> on_snapshot;
+
+  uint16_t topics() const {
+    return static_cast<uint16_t>((on_event ? topic::events.bits() : 0)
+                                 | (on_snapshot ? topic::snapshots.bits()
+                                                : 0));
+  }
 };
 
 /// Every subscription of the process. Entries live from an actor's first
@@ -43,7 +47,8 @@ struct sink_entry {
 /// entry exists its weak reference keeps the control block (the key) valid.
 class hub {
 public:
-  std::atomic<std::size_t> counts[2] = {};
+  /// Subscribers (actors and sinks) per topic bit.
+  std::atomic<std::size_t> counts[topic_bits] = {};
 
   /// Returns true when `who` had no entry yet (the caller attaches a hook).
   bool add(caf::abstract_actor* who, topic t) {
@@ -56,20 +61,20 @@ public:
                                caf::weak_actor_ptr{key}, 0});
       i = entries_.end() - 1;
     }
-    if ((i->topics & bit_of(t)) == 0) {
-      i->topics |= bit_of(t);
-      counts[index_of(t)].fetch_add(1, std::memory_order_relaxed);
-    }
+    auto added = static_cast<uint16_t>(t.bits() & ~i->topics);
+    i->topics |= added;
+    count(added, +1);
     return fresh;
   }
 
   void remove(caf::actor_control_block* key, topic t) {
     std::unique_lock<std::shared_mutex> guard{mtx_};
     auto i = find(key);
-    if (i != entries_.end() && (i->topics & bit_of(t)) != 0) {
-      i->topics &= static_cast<uint8_t>(~bit_of(t));
-      counts[index_of(t)].fetch_sub(1, std::memory_order_relaxed);
-    }
+    if (i == entries_.end())
+      return;
+    auto removed = static_cast<uint16_t>(t.bits() & i->topics);
+    i->topics &= static_cast<uint16_t>(~removed);
+    count(removed, -1);
   }
 
   void remove_all(caf::actor_control_block* key) {
@@ -78,9 +83,7 @@ public:
     auto i = find(key);
     if (i == entries_.end())
       return;
-    for (auto t : {topic::events, topic::snapshots})
-      if ((i->topics & bit_of(t)) != 0)
-        counts[index_of(t)].fetch_sub(1, std::memory_order_relaxed);
+    count(i->topics, -1);
     released = std::move(i->who);
     entries_.erase(i);
   }
@@ -89,13 +92,9 @@ public:
                     std::function<void(const event&)> on_event,
                     std::function<void(const pool_snapshot&)> on_snapshot) {
     std::unique_lock<std::shared_mutex> guard{mtx_};
-    if (on_event)
-      counts[index_of(topic::events)].fetch_add(1, std::memory_order_relaxed);
-    if (on_snapshot)
-      counts[index_of(topic::snapshots)].fetch_add(1,
-                                                   std::memory_order_relaxed);
     sinks_.push_back(sink_entry{sys, ++next_sink_, std::move(on_event),
                                 std::move(on_snapshot)});
+    count(sinks_.back().topics(), +1);
     return next_sink_;
   }
 
@@ -105,15 +104,21 @@ public:
     for (auto i = sinks_.begin(); i != sinks_.end(); ++i) {
       if (i->id != id)
         continue;
-      if (i->on_event)
-        counts[index_of(topic::events)].fetch_sub(1,
-                                                  std::memory_order_relaxed);
-      if (i->on_snapshot)
-        counts[index_of(topic::snapshots)].fetch_sub(
-          1, std::memory_order_relaxed);
+      count(i->topics(), -1);
       sinks_.erase(i);
       return;
     }
+  }
+
+  /// Actors and sinks receiving anything of `t`.
+  std::size_t receivers(topic t) {
+    std::shared_lock<std::shared_mutex> guard{mtx_};
+    std::size_t n = 0;
+    for (auto& x : entries_)
+      n += (x.topics & t.bits()) != 0 ? 1 : 0;
+    for (auto& x : sinks_)
+      n += (x.topics() & t.bits()) != 0 ? 1 : 0;
+    return n;
   }
 
   /// Calls the sinks of `sys` with `x`, an event or a snapshot.
@@ -132,19 +137,27 @@ public:
     }
   }
 
-  /// Live subscribers of `sys` to `t`. Strong references are taken under the
-  /// lock and released by the caller after it: releasing the last one may
-  /// destroy an actor, whose exit hook takes the lock.
-  void targets(caf::actor_system* sys, topic t,
+  /// Live subscribers of `sys` to topic bit `bit`. Strong references are
+  /// taken under the lock and released by the caller after it: releasing
+  /// the last one may destroy an actor, whose exit hook takes the lock.
+  void targets(caf::actor_system* sys, unsigned bit,
                std::vector<caf::strong_actor_ptr>& out) {
     std::shared_lock<std::shared_mutex> guard{mtx_};
     for (auto& x : entries_)
-      if (x.sys == sys && (x.topics & bit_of(t)) != 0)
+      if (x.sys == sys && (x.topics & (1u << bit)) != 0)
         if (auto ptr = caf::actor_cast<caf::strong_actor_ptr>(x.who))
           out.push_back(std::move(ptr));
   }
 
 private:
+  /// Adds `delta` to the count of each bit in `bits`.
+  void count(uint16_t bits, int delta) {
+    for (unsigned bit = 0; bit < topic_bits; ++bit)
+      if ((bits & (1u << bit)) != 0)
+        counts[bit].fetch_add(static_cast<std::size_t>(delta),
+                              std::memory_order_relaxed);
+  }
+
   std::vector<entry>::iterator find(caf::actor_control_block* key) {
     for (auto i = entries_.begin(); i != entries_.end(); ++i)
       if (i->key == key)
@@ -186,20 +199,29 @@ void add(caf::abstract_actor* who, topic t) {
     who->attach(std::make_unique<exit_hook>(who->ctrl()));
 }
 
-/// Hands `x` (an event or a snapshot) to the sinks, then as a message to
-/// the subscribed actors of `sys`.
+bool has_receivers(unsigned bit) {
+  return the_hub().counts[bit].load(std::memory_order_relaxed) != 0;
+}
+
+/// Hands `x` (an event or a snapshot) on topic bit `bit` to the sinks, then
+/// as a message to the subscribed actors of `sys`.
 template <class T>
-void deliver(caf::actor_system& sys, topic t, caf::strong_actor_ptr sender,
-             caf::execution_unit* host, T x) {
-  if (!has_subscribers(t))
+void deliver(caf::actor_system& sys, unsigned bit,
+             caf::strong_actor_ptr sender, caf::execution_unit* host, T x) {
+  if (!has_receivers(bit))
     return;
   auto& hub = the_hub();
   hub.run_sinks(&sys, x);
   std::vector<caf::strong_actor_ptr> targets;
-  hub.targets(&sys, t, targets);
+  hub.targets(&sys, bit, targets);
   if (targets.empty())
     return;
-  auto msg = caf::make_message(std::move(x));
+  caf::message msg;
+  if constexpr (std::is_same_v<T, event>)
+    msg = std::visit([](auto& ev) { return caf::make_message(std::move(ev)); },
+                     x);
+  else
+    msg = caf::make_message(std::move(x));
   for (auto& target : targets)
     target->enqueue(sender, caf::make_message_id(), msg, host);
 }
@@ -208,7 +230,7 @@ caf::behavior callback_actor(caf::event_based_actor*,
                              std::function<void(const event&)> on_event,
                              std::function<void(const pool_snapshot&)>
                                on_snapshot) {
-  return {
+  return event_behavior(
     [on_event](const event& ev) {
       if (on_event)
         on_event(ev);
@@ -217,8 +239,7 @@ caf::behavior callback_actor(caf::event_based_actor*,
       if (on_snapshot)
         on_snapshot(snap);
     },
-    [](sync_atom) { return sync_atom::value; },
-  };
+    [](sync_atom) { return sync_atom::value; });
 }
 
 } // namespace
@@ -242,30 +263,34 @@ void unsubscribe(const caf::actor& who, topic t) {
 }
 
 bool has_subscribers(topic t) noexcept {
-  return the_hub().counts[index_of(t)].load(std::memory_order_relaxed) != 0;
+  for (unsigned bit = 0; bit < topic_bits; ++bit)
+    if ((t.bits() & (1u << bit)) != 0 && has_receivers(bit))
+      return true;
+  return false;
 }
 
 std::size_t subscriber_count(topic t) noexcept {
-  return the_hub().counts[index_of(t)].load(std::memory_order_relaxed);
+  return the_hub().receivers(t);
 }
 
 void publish(caf::local_actor* self, event ev) {
-  deliver(self->system(), topic::events, caf::strong_actor_ptr{self->ctrl()},
+  auto bit = static_cast<unsigned>(ev.index());
+  deliver(self->system(), bit, caf::strong_actor_ptr{self->ctrl()},
           self->context(), std::move(ev));
 }
 
 void publish(caf::actor_system& sys, event ev) {
-  deliver(sys, topic::events, nullptr, nullptr, std::move(ev));
+  auto bit = static_cast<unsigned>(ev.index());
+  deliver(sys, bit, nullptr, nullptr, std::move(ev));
 }
 
 void publish(caf::local_actor* self, pool_snapshot snap) {
-  deliver(self->system(), topic::snapshots,
-          caf::strong_actor_ptr{self->ctrl()}, self->context(),
-          std::move(snap));
+  deliver(self->system(), snapshot_bit, caf::strong_actor_ptr{self->ctrl()},
+          self->context(), std::move(snap));
 }
 
 void publish(caf::actor_system& sys, pool_snapshot snap) {
-  deliver(sys, topic::snapshots, nullptr, nullptr, std::move(snap));
+  deliver(sys, snapshot_bit, nullptr, nullptr, std::move(snap));
 }
 
 sink::sink(uint64_t id) : id_(id) {
@@ -336,8 +361,17 @@ subscription subscribe(caf::actor_system& sys,
   return subscription{std::move(worker)};
 }
 
+namespace {
+
+template <class... Events>
+void register_events(caf::actor_system_config& cfg, std::variant<Events...>*) {
+  (cfg.add_message_type<Events>(Events::name), ...);
+}
+
+} // namespace
+
 void register_types(caf::actor_system_config& cfg) {
-  cfg.add_message_type<event>("snakepit::telemetry::event");
+  register_events(cfg, static_cast<event*>(nullptr));
   cfg.add_message_type<worker_gauges>("snakepit::telemetry::worker_gauges");
   cfg.add_message_type<std::vector<worker_gauges>>(
     "std::vector<snakepit::telemetry::worker_gauges>");

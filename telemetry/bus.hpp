@@ -1,17 +1,24 @@
 #pragma once
 
 /// The telemetry bus: events are CAF messages delivered to every subscribed
-/// actor of the publisher's actor system.
+/// actor of the publisher's actor system, each event type a message type of
+/// its own (telemetry/event_types.hpp).
 ///
 /// Emit from an actor:
 ///
-///   if (telemetry::has_subscribers())
+///   if (telemetry::has_subscribers(telemetry::topic::of<request_executed>()))
 ///     telemetry::publish(self, telemetry::make_request_executed(...));
 ///
-/// Subscribe an actor (it then receives `const telemetry::event&`):
+/// Subscribe an actor to the event types it handles, or to all of them:
 ///
-///   telemetry::subscribe(self);      // inside the actor, or
+///   telemetry::subscribe(self, topic::of<worker_started, pool_failed>());
+///   telemetry::subscribe(self);      // every event type
 ///   telemetry::subscribe(handle);    // from outside, takes effect at once
+///
+/// and match them with ordinary handlers:
+/// `[](const telemetry::worker_started& ev) {...}`. An actor subscribed to
+/// every event type handles each (see `event_behavior`) or sets a default
+/// handler that drops what it does not match.
 ///
 /// Subscriptions hold weak references: a subscriber that quits or becomes
 /// unreachable is dropped, and a subscription does not keep an actor alive.
@@ -19,15 +26,19 @@
 /// group is also enqueued to the group's hidden broker actor (an extra actor
 /// wake-up per event), and a group cannot tell whether anyone listens, so
 /// publishing with no subscriber could not be made free. Here it is one
-/// atomic load.
+/// atomic load per event type.
 
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
+#include <caf/behavior.hpp>
 #include <caf/fwd.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <type_traits>
+#include <utility>
+#include <variant>
 
 #include "telemetry/events.hpp"
 
@@ -38,13 +49,75 @@ namespace snakepit::telemetry {
 /// this library (log, callbacks, metrics) handles it.
 using sync_atom = caf::atom_constant<caf::atom("tl_sync")>;
 
-/// What a subscriber receives.
-enum class topic : uint8_t {
-  /// `telemetry::event` messages.
-  events = 1,
+namespace detail {
+
+/// The position of `T` among `Ts`.
+template <class T, class... Ts>
+constexpr unsigned index_in() {
+  unsigned i = 0;
+  bool found = false;
+  ((found = found || std::is_same_v<T, Ts>, i += found ? 0 : 1), ...);
+  return i;
+}
+
+/// The bit of event type `T`: its index in `event`.
+template <class T, class... Ts>
+constexpr unsigned event_bit(std::variant<Ts...>*) {
+  static_assert((std::is_same_v<T, Ts> || ...), "not a telemetry event");
+  return index_in<T, Ts...>();
+}
+
+} // namespace detail
+
+/// What a subscriber receives: a set of event types, the pool snapshots,
+/// or both (`|`).
+class topic {
+public:
+  /// One bit per event type (its index in `event`), then the snapshots.
+  constexpr explicit topic(uint16_t bits) : bits_(bits) {
+  }
+
+  /// The event types `Events`.
+  template <class... Events>
+  static constexpr topic of() {
+    return topic{static_cast<uint16_t>(
+      ((1u << detail::event_bit<Events>(static_cast<event*>(nullptr)))
+       | ...))};
+  }
+
+  /// Every event type.
+  static const topic events;
+
   /// `telemetry::pool_snapshot` messages (periodic pool gauges).
-  snapshots = 2,
+  static const topic snapshots;
+
+  /// The bits of this set.
+  constexpr uint16_t bits() const {
+    return bits_;
+  }
+
+  /// The union of two sets.
+  friend constexpr topic operator|(topic a, topic b) {
+    return topic{static_cast<uint16_t>(a.bits_ | b.bits_)};
+  }
+
+  /// Same set.
+  friend constexpr bool operator==(topic a, topic b) {
+    return a.bits_ == b.bits_;
+  }
+
+private:
+  uint16_t bits_;
 };
+
+/// The number of event types.
+inline constexpr unsigned event_type_count = std::variant_size_v<event>;
+
+inline constexpr topic topic::events{
+  static_cast<uint16_t>((1u << event_type_count) - 1)};
+
+inline constexpr topic topic::snapshots{
+  static_cast<uint16_t>(1u << event_type_count)};
 
 /// Subscribes `self` to `t`; no effect if it already is.
 void subscribe(caf::local_actor* self, topic t = topic::events);
@@ -58,15 +131,17 @@ void unsubscribe(caf::local_actor* self, topic t = topic::events);
 /// Ends the subscription of `who` to `t`.
 void unsubscribe(const caf::actor& who, topic t = topic::events);
 
-/// True when any actor of this process is subscribed to `t`. One relaxed
-/// atomic load: check it before building an event on a hot path.
+/// True when any actor or sink of this process receives anything of `t`.
+/// One relaxed atomic load per event type: check it before building an
+/// event on a hot path.
 bool has_subscribers(topic t = topic::events) noexcept;
 
-/// Subscriptions to `t` in this process, over all actor systems.
+/// Actors and sinks of this process (over all actor systems) that receive
+/// anything of `t`.
 std::size_t subscriber_count(topic t = topic::events) noexcept;
 
-/// Publishes `ev` to the subscribers of `self`'s actor system; `self`
-/// becomes the sender. Never blocks; nearly free with no subscriber.
+/// Publishes `ev` to the subscribers of its type in `self`'s actor system;
+/// `self` becomes the sender. Never blocks; nearly free with no subscriber.
 void publish(caf::local_actor* self, event ev);
 
 /// Publishes `ev` from outside any actor (anonymous sender).
@@ -77,6 +152,26 @@ void publish(caf::local_actor* self, pool_snapshot snap);
 
 /// Publishes a pool snapshot from outside any actor.
 void publish(caf::actor_system& sys, pool_snapshot snap);
+
+namespace detail {
+
+template <class F, class... Events, class... Extra>
+caf::behavior event_behavior(const F& f, std::variant<Events...>*,
+                             Extra&&... extra) {
+  return caf::behavior{[f](const Events& ev) { f(ev); }...,
+                       std::forward<Extra>(extra)...};
+}
+
+} // namespace detail
+
+/// A behavior with a handler for every event type, each calling `f` with
+/// the event (typed: `f` may be overloaded or generic, or take
+/// `const event&`), plus the handlers `extra`.
+template <class F, class... Extra>
+caf::behavior event_behavior(F f, Extra&&... extra) {
+  return detail::event_behavior(f, static_cast<event*>(nullptr),
+                                std::forward<Extra>(extra)...);
+}
 
 /// A callback subscription for code outside actors. Owns a small actor that
 /// runs the callbacks on a CAF scheduler thread, one message at a time:

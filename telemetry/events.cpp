@@ -2,134 +2,129 @@
 
 namespace snakepit::telemetry {
 
+const char* name_of(const event& ev) {
+  return std::visit([](const auto& x) { return x.name; }, ev);
+}
+
+caf::timestamp time_of(const event& ev) {
+  return std::visit([](const auto& x) { return x.time; }, ev);
+}
+
+worker_started make_worker_started(const std::string& pool,
+                                   const std::string& worker, int pid,
+                                   const std::string& profile, int slots,
+                                   caf::timespan startup) {
+  return {pool, worker, pid, profile, slots, startup, caf::make_timestamp()};
+}
+
+worker_recycled make_worker_recycled(const std::string& pool,
+                                     const std::string& worker,
+                                     recycle_reason reason,
+                                     caf::timespan uptime, uint64_t requests,
+                                     uint64_t memory_bytes) {
+  return {pool,     worker,       reason, uptime,
+          requests, memory_bytes, caf::make_timestamp()};
+}
+
+worker_memory_over_limit make_memory_over_limit(const std::string& pool,
+                                                const std::string& worker,
+                                                uint64_t memory_bytes,
+                                                uint64_t threshold_bytes) {
+  return {pool, worker, memory_bytes, threshold_bytes, caf::make_timestamp()};
+}
+
+worker_health_check_failed make_health_check_failed(const std::string& pool,
+                                                    const std::string& worker,
+                                                    int misses,
+                                                    const std::string& reason) {
+  return {pool, worker, misses, reason, caf::make_timestamp()};
+}
+
+pool_saturated make_pool_saturated(const std::string& pool,
+                                   uint64_t queue_size,
+                                   uint64_t max_queue_size,
+                                   int available_workers, int busy_workers) {
+  return {pool,         queue_size, max_queue_size, available_workers,
+          busy_workers, caf::make_timestamp()};
+}
+
+pool_capacity_reached make_capacity_reached(const std::string& pool,
+                                            const std::string& worker,
+                                            int capacity, int load) {
+  return {pool, worker, capacity, load, caf::make_timestamp()};
+}
+
+request_executed make_request_executed(const std::string& pool,
+                                       const std::string& worker,
+                                       const std::string& command,
+                                       bool success, caf::timespan duration,
+                                       caf::timespan queue_wait,
+                                       const std::string& error) {
+  return {pool,
+          worker,
+          command,
+          success,
+          success ? std::string{} : error,
+          duration,
+          queue_wait,
+          caf::make_timestamp()};
+}
+
+pool_failed make_pool_failed(const std::string& pool,
+                             const std::string& reason,
+                             caf::timespan retry_in) {
+  return {pool, reason, retry_in, caf::make_timestamp()};
+}
+
+pool_recovered make_pool_recovered(const std::string& pool,
+                                   const std::string& trigger,
+                                   caf::timespan downtime, int attempts) {
+  return {pool, trigger, downtime, attempts, caf::make_timestamp()};
+}
+
+const std::string& pool_of(const event& ev) {
+  return std::visit([](const auto& x) -> const std::string& { return x.pool; },
+                    ev);
+}
+
 namespace {
 
-event make(const char* name) {
-  event ev;
-  ev.name = name;
-  ev.time = caf::make_timestamp();
-  return ev;
+template <class Event>
+event_spec row(const char* when) {
+  return {Event::name, field_keys<Event>(), when};
 }
 
 } // namespace
 
-double event::measurement(const std::string& key, double fallback) const {
-  auto i = measurements.find(key);
-  return i != measurements.end() ? i->second : fallback;
-}
-
-const std::string& event::meta(const std::string& key) const {
-  static const std::string empty;
-  auto i = metadata.find(key);
-  return i != metadata.end() ? i->second : empty;
-}
-
-event make_worker_started(const std::string& pool, const std::string& worker,
-                          int pid, const std::string& profile, int slots,
-                          seconds startup) {
-  auto ev = make(events::worker_started);
-  ev.measurements[keys::startup_seconds] = startup.count();
-  ev.metadata[keys::pool] = pool;
-  ev.metadata[keys::worker] = worker;
-  ev.metadata[keys::pid] = std::to_string(pid);
-  ev.metadata[keys::profile] = profile;
-  ev.metadata[keys::slots] = std::to_string(slots);
-  return ev;
-}
-
-event make_worker_recycled(const std::string& pool, const std::string& worker,
-                           recycle_reason reason, seconds uptime,
-                           uint64_t requests, uint64_t memory_bytes) {
-  auto ev = make(events::worker_recycled);
-  ev.measurements[keys::uptime_seconds] = uptime.count();
-  ev.measurements[keys::requests] = static_cast<double>(requests);
-  ev.measurements[keys::memory_bytes] = static_cast<double>(memory_bytes);
-  ev.metadata[keys::pool] = pool;
-  ev.metadata[keys::worker] = worker;
-  ev.metadata[keys::reason] = to_string(reason);
-  return ev;
-}
-
-event make_memory_over_limit(const std::string& pool,
-                             const std::string& worker, uint64_t memory_bytes,
-                             uint64_t threshold_bytes) {
-  auto ev = make(events::worker_memory_over_limit);
-  ev.measurements[keys::memory_bytes] = static_cast<double>(memory_bytes);
-  ev.measurements[keys::threshold_bytes] = static_cast<double>(threshold_bytes);
-  ev.metadata[keys::pool] = pool;
-  ev.metadata[keys::worker] = worker;
-  return ev;
-}
-
-event make_health_check_failed(const std::string& pool,
-                               const std::string& worker, int misses,
-                               const std::string& reason) {
-  auto ev = make(events::worker_health_check_failed);
-  ev.measurements[keys::misses] = misses;
-  ev.metadata[keys::pool] = pool;
-  ev.metadata[keys::worker] = worker;
-  ev.metadata[keys::reason] = reason;
-  return ev;
-}
-
-event make_pool_saturated(const std::string& pool, uint64_t queue_size,
-                          uint64_t max_queue_size, int available_workers,
-                          int busy_workers) {
-  auto ev = make(events::pool_saturated);
-  ev.measurements[keys::queue_size] = static_cast<double>(queue_size);
-  ev.measurements[keys::max_queue_size] = static_cast<double>(max_queue_size);
-  ev.metadata[keys::pool] = pool;
-  ev.metadata[keys::available_workers] = std::to_string(available_workers);
-  ev.metadata[keys::busy_workers] = std::to_string(busy_workers);
-  return ev;
-}
-
-event make_capacity_reached(const std::string& pool, const std::string& worker,
-                            int capacity, int load) {
-  auto ev = make(events::pool_capacity_reached);
-  ev.measurements[keys::capacity] = capacity;
-  ev.measurements[keys::load] = load;
-  ev.metadata[keys::pool] = pool;
-  ev.metadata[keys::worker] = worker;
-  return ev;
-}
-
-event make_request_executed(const std::string& pool, const std::string& worker,
-                            const std::string& command, bool success,
-                            seconds duration, seconds queue_wait,
-                            const std::string& error) {
-  auto ev = make(events::request_executed);
-  ev.measurements[keys::duration_seconds] = duration.count();
-  ev.measurements[keys::queue_wait_seconds] = queue_wait.count();
-  ev.metadata[keys::pool] = pool;
-  ev.metadata[keys::worker] = worker;
-  ev.metadata[keys::command] = command;
-  ev.metadata[keys::success] = success ? "true" : "false";
-  ev.metadata[keys::error] = success ? std::string{} : error;
-  return ev;
-}
-
-event make_pool_failed(const std::string& pool, const std::string& reason,
-                       seconds retry_in) {
-  auto ev = make(events::pool_failed);
-  ev.measurements[keys::retry_in_seconds] = retry_in.count();
-  ev.metadata[keys::pool] = pool;
-  ev.metadata[keys::reason] = reason;
-  return ev;
-}
-
-event make_pool_recovered(const std::string& pool, const std::string& trigger,
-                          seconds downtime, int attempts) {
-  auto ev = make(events::pool_recovered);
-  ev.measurements[keys::downtime_seconds] = downtime.count();
-  ev.measurements[keys::attempts] = attempts;
-  ev.metadata[keys::pool] = pool;
-  ev.metadata[keys::trigger] = trigger;
-  return ev;
+const std::vector<event_spec>& event_table() {
+  static const std::vector<event_spec> table{
+    row<worker_started>("a worker's process completed its ready handshake"),
+    row<worker_recycled>("a worker is replaced (ttl, max_requests, memory, "
+                         "manual, crashed, unhealthy, timeout)"),
+    row<worker_health_check_failed>("a worker missed a health check"),
+    row<pool_saturated>(
+      "a request was refused because the pool's queue was full"),
+    row<pool_capacity_reached>(
+      "a call took the last free slot of the pool (every slot now busy); at "
+      "most once a second per pool"),
+    row<request_executed>(
+      "every request got its reply, including those that waited in the "
+      "queue or never reached a worker"),
+    row<worker_memory_over_limit>(
+      "a worker's first memory sample (PSS) was already over its "
+      "memory_threshold_mb: reported once, it keeps serving"),
+    row<pool_failed>(
+      "a pool failed (its workers could not be started within "
+      "max_restarts); requests get pool_failed until it recovers"),
+    row<pool_recovered>(
+      "a failed pool is back (a recovery probe became ready, or a manual "
+      "restart); its workers are starting"),
+  };
+  return table;
 }
 
 const event_spec* find_spec(std::string_view name) {
-  for (const auto& spec : event_table)
+  for (const auto& spec : event_table())
     if (name == spec.name)
       return &spec;
   return nullptr;

@@ -1,45 +1,28 @@
 #pragma once
 
-/// Telemetry events: their names and field keys, declared once; the one
-/// message type that carries them; a helper per event, so emitters cannot
-/// misspell a field; and the table of every event that docs/telemetry.md and
-/// the tests follow.
+/// Telemetry events: the typed event structs (event_types.hpp), `event`
+/// (any of them, for callbacks and sinks), the field keys that logs and
+/// metrics use, a field visitor per event, and the table of every event
+/// that docs/telemetry.md and the tests follow.
 
-#include "core/recycle_policy.hpp"
 #include <caf/meta/type_name.hpp>
 #include <caf/timestamp.hpp>
 
 #include <array>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
+
+#include "telemetry/event_types.hpp"
 
 namespace snakepit::telemetry {
 
-/// Event names.
-namespace events {
-inline constexpr const char* worker_started = "snakepit.worker.started";
-inline constexpr const char* worker_recycled = "snakepit.worker.recycled";
-inline constexpr const char* worker_health_check_failed =
-  "snakepit.worker.health_check_failed";
-inline constexpr const char* pool_saturated = "snakepit.pool.saturated";
-inline constexpr const char* pool_capacity_reached =
-  "snakepit.pool.capacity_reached";
-inline constexpr const char* request_executed = "snakepit.request.executed";
-inline constexpr const char* worker_memory_over_limit =
-  "snakepit.worker.memory_over_limit";
-inline constexpr const char* pool_failed = "snakepit.pool.failed";
-inline constexpr const char* pool_recovered = "snakepit.pool.recovered";
-} // namespace events
-
-/// Keys of measurements (numbers, SI units named in the key) and metadata
-/// (strings).
+/// Field keys in logs (`key=value`) and docs; durations are written in
+/// seconds, as their keys say.
 namespace keys {
-// Measurements.
 inline constexpr const char* startup_seconds = "startup_seconds";
 inline constexpr const char* uptime_seconds = "uptime_seconds";
 inline constexpr const char* requests = "requests";
@@ -55,7 +38,6 @@ inline constexpr const char* queue_wait_seconds = "queue_wait_seconds";
 inline constexpr const char* retry_in_seconds = "retry_in_seconds";
 inline constexpr const char* downtime_seconds = "downtime_seconds";
 inline constexpr const char* attempts = "attempts";
-// Metadata.
 inline constexpr const char* pool = "pool";
 inline constexpr const char* worker = "worker";
 inline constexpr const char* pid = "pid";
@@ -70,186 +52,187 @@ inline constexpr const char* error = "error";
 inline constexpr const char* trigger = "trigger";
 } // namespace keys
 
-/// One telemetry event, as published on the bus.
-struct event {
-  /// One of `events::*`.
-  std::string name;
-  /// Numbers, keyed by `keys::*`.
-  std::map<std::string, double> measurements;
-  /// Strings, keyed by `keys::*`.
-  std::map<std::string, std::string> metadata;
-  /// When the event happened (system clock).
-  caf::timestamp time;
+/// Any event: what callbacks and sinks receive.
+using event
+  = std::variant<worker_started, worker_recycled, worker_memory_over_limit,
+                 worker_health_check_failed, pool_saturated,
+                 pool_capacity_reached, request_executed, pool_failed,
+                 pool_recovered>;
 
-  /// The measurement `key`, or `fallback` when absent.
-  double measurement(const std::string& key, double fallback = 0) const;
+/// The name of any event (`events::*`).
+const char* name_of(const event& ev);
 
-  /// The metadata `key`, or an empty string when absent.
-  const std::string& meta(const std::string& key) const;
-};
+/// When any event happened.
+caf::timestamp time_of(const event& ev);
 
-/// Inspects an event.
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, event& x) {
-  return f(caf::meta::type_name("snakepit::telemetry::event"), x.name,
-           x.measurements, x.metadata, x.time);
+/// The pool any event is about.
+const std::string& pool_of(const event& ev);
+
+/// Calls `f(key, value)` for each field of `x` but its time.
+template <class F>
+void for_each_field(const worker_started& x, F&& f) {
+  f(keys::pool, x.pool);
+  f(keys::worker, x.worker);
+  f(keys::pid, x.pid);
+  f(keys::profile, x.profile);
+  f(keys::slots, x.slots);
+  f(keys::startup_seconds, x.startup);
 }
 
-/// Why a worker was replaced: the one enum of the policy layer
-/// (core/recycle_policy.hpp), whose `to_string` names go into events.
-using snakepit::recycle_reason;
+/// Calls `f(key, value)` for each field of `x` but its time.
+template <class F>
+void for_each_field(const worker_recycled& x, F&& f) {
+  f(keys::pool, x.pool);
+  f(keys::worker, x.worker);
+  f(keys::reason, x.reason);
+  f(keys::uptime_seconds, x.uptime);
+  f(keys::requests, x.requests);
+  f(keys::memory_bytes, x.memory_bytes);
+}
 
-/// Seconds as a double; any `std::chrono::duration` converts to it.
-using seconds = std::chrono::duration<double>;
+/// Calls `f(key, value)` for each field of `x` but its time.
+template <class F>
+void for_each_field(const worker_memory_over_limit& x, F&& f) {
+  f(keys::pool, x.pool);
+  f(keys::worker, x.worker);
+  f(keys::memory_bytes, x.memory_bytes);
+  f(keys::threshold_bytes, x.threshold_bytes);
+}
 
-/// A worker's process is ready to serve. `startup` runs from launching the
-/// process to its ready handshake.
-event make_worker_started(const std::string& pool, const std::string& worker,
-                          int pid, const std::string& profile, int slots,
-                          seconds startup);
+/// Calls `f(key, value)` for each field of `x` but its time.
+template <class F>
+void for_each_field(const worker_health_check_failed& x, F&& f) {
+  f(keys::pool, x.pool);
+  f(keys::worker, x.worker);
+  f(keys::misses, x.misses);
+  f(keys::reason, x.reason);
+}
 
-/// A worker is being replaced.
-event make_worker_recycled(const std::string& pool, const std::string& worker,
-                           recycle_reason reason, seconds uptime,
-                           uint64_t requests, uint64_t memory_bytes);
+/// Calls `f(key, value)` for each field of `x` but its time.
+template <class F>
+void for_each_field(const pool_saturated& x, F&& f) {
+  f(keys::pool, x.pool);
+  f(keys::queue_size, x.queue_size);
+  f(keys::max_queue_size, x.max_queue_size);
+  f(keys::available_workers, x.available_workers);
+  f(keys::busy_workers, x.busy_workers);
+}
 
-/// A worker's first memory sample was already over its memory threshold:
-/// reported once; it keeps serving and is not recycled for memory.
-event make_memory_over_limit(const std::string& pool,
-                             const std::string& worker, uint64_t memory_bytes,
-                             uint64_t threshold_bytes);
+/// Calls `f(key, value)` for each field of `x` but its time.
+template <class F>
+void for_each_field(const pool_capacity_reached& x, F&& f) {
+  f(keys::pool, x.pool);
+  f(keys::worker, x.worker);
+  f(keys::capacity, x.capacity);
+  f(keys::load, x.load);
+}
 
-/// A worker missed a health check; `misses` counts consecutive misses and
-/// `reason` says what failed (e.g. "timeout", "unreachable").
-event make_health_check_failed(const std::string& pool,
-                               const std::string& worker, int misses,
-                               const std::string& reason);
+/// Calls `f(key, value)` for each field of `x` but its time.
+template <class F>
+void for_each_field(const request_executed& x, F&& f) {
+  f(keys::pool, x.pool);
+  f(keys::worker, x.worker);
+  f(keys::command, x.command);
+  f(keys::success, x.success);
+  f(keys::error, x.error);
+  f(keys::duration_seconds, x.duration);
+  f(keys::queue_wait_seconds, x.queue_wait);
+}
 
-/// A request found the pool's queue full and was refused.
-event make_pool_saturated(const std::string& pool, uint64_t queue_size,
-                          uint64_t max_queue_size, int available_workers,
-                          int busy_workers);
+/// Calls `f(key, value)` for each field of `x` but its time.
+template <class F>
+void for_each_field(const pool_failed& x, F&& f) {
+  f(keys::pool, x.pool);
+  f(keys::reason, x.reason);
+  f(keys::retry_in_seconds, x.retry_in);
+}
 
-/// A call took the last free slot of the pool: every slot is busy now.
-event make_capacity_reached(const std::string& pool, const std::string& worker,
-                            int capacity, int load);
+/// Calls `f(key, value)` for each field of `x` but its time.
+template <class F>
+void for_each_field(const pool_recovered& x, F&& f) {
+  f(keys::pool, x.pool);
+  f(keys::trigger, x.trigger);
+  f(keys::downtime_seconds, x.downtime);
+  f(keys::attempts, x.attempts);
+}
 
-/// A request got its reply, whatever the outcome (queued, refused, timed
-/// out, failed or succeeded). `duration` runs from the pool receiving the
-/// request to its reply and includes `queue_wait`. `worker` is empty when no
-/// worker took it. `error` names the failure category on failure (e.g.
-/// "queue_timeout", `to_string(error_code)`); keep it to a small fixed set,
-/// it becomes a metric label.
-event make_request_executed(const std::string& pool, const std::string& worker,
-                            const std::string& command, bool success,
-                            seconds duration, seconds queue_wait,
-                            const std::string& error = {});
+// One helper per event: fills in every field and the time (now).
 
-/// A pool failed: its worker supervisor gave up (failed starts beyond
-/// `max_restarts`); requests get `pool_failed` until it recovers. `reason`
-/// is the failure's message; `retry_in` the delay before the first
-/// recovery probe (negative when automatic recovery is off).
-event make_pool_failed(const std::string& pool, const std::string& reason,
-                       seconds retry_in);
+/// See `worker_started`.
+worker_started make_worker_started(const std::string& pool,
+                                   const std::string& worker, int pid,
+                                   const std::string& profile, int slots,
+                                   caf::timespan startup);
 
-/// A failed pool is back: its workers are starting again. `trigger` is
-/// "probe" (a recovery probe became ready) or "manual" (a restart by
-/// hand); `downtime` runs from the failure, `attempts` counts the probes
-/// scheduled since the pool was last at full strength.
-event make_pool_recovered(const std::string& pool, const std::string& trigger,
-                          seconds downtime, int attempts);
+/// See `worker_recycled`.
+worker_recycled make_worker_recycled(const std::string& pool,
+                                     const std::string& worker,
+                                     recycle_reason reason,
+                                     caf::timespan uptime, uint64_t requests,
+                                     uint64_t memory_bytes);
 
-/// A static list of field keys.
-struct key_list {
-  const char* const* first = nullptr;
-  std::size_t count = 0;
+/// See `worker_memory_over_limit`.
+worker_memory_over_limit make_memory_over_limit(const std::string& pool,
+                                                const std::string& worker,
+                                                uint64_t memory_bytes,
+                                                uint64_t threshold_bytes);
 
-  /// Wraps a constexpr array of keys.
-  template <std::size_t N>
-  constexpr key_list(const char* const (&xs)[N]) : first(xs), count(N) {
-  }
+/// See `worker_health_check_failed`.
+worker_health_check_failed make_health_check_failed(const std::string& pool,
+                                                    const std::string& worker,
+                                                    int misses,
+                                                    const std::string& reason);
 
-  /// Iteration.
-  constexpr const char* const* begin() const {
-    return first;
-  }
+/// See `pool_saturated`.
+pool_saturated make_pool_saturated(const std::string& pool,
+                                   uint64_t queue_size,
+                                   uint64_t max_queue_size,
+                                   int available_workers, int busy_workers);
 
-  /// Iteration.
-  constexpr const char* const* end() const {
-    return first + count;
-  }
-};
+/// See `pool_capacity_reached`.
+pool_capacity_reached make_capacity_reached(const std::string& pool,
+                                            const std::string& worker,
+                                            int capacity, int load);
+
+/// See `request_executed`; `error` is ignored on success.
+request_executed make_request_executed(const std::string& pool,
+                                       const std::string& worker,
+                                       const std::string& command,
+                                       bool success, caf::timespan duration,
+                                       caf::timespan queue_wait,
+                                       const std::string& error = {});
+
+/// See `pool_failed`.
+pool_failed make_pool_failed(const std::string& pool,
+                             const std::string& reason,
+                             caf::timespan retry_in);
+
+/// See `pool_recovered`.
+pool_recovered make_pool_recovered(const std::string& pool,
+                                   const std::string& trigger,
+                                   caf::timespan downtime, int attempts);
+
+/// The field keys of event type `Event`, in the order of `for_each_field`.
+template <class Event>
+std::vector<const char*> field_keys() {
+  std::vector<const char*> out;
+  for_each_field(Event{}, [&](const char* key, const auto&) {
+    out.push_back(key);
+  });
+  return out;
+}
 
 /// One row of the event table.
 struct event_spec {
   const char* name;
-  key_list measurements;
-  key_list metadata;
+  /// Its fields' keys, in the order of `for_each_field`.
+  std::vector<const char*> fields;
   /// When it is emitted, in one sentence.
   const char* when;
 };
 
-namespace detail {
-inline constexpr const char* started_m[] = {keys::startup_seconds};
-inline constexpr const char* started_d[] = {
-  keys::pool, keys::worker, keys::pid, keys::profile, keys::slots};
-inline constexpr const char* recycled_m[] = {
-  keys::uptime_seconds, keys::requests, keys::memory_bytes};
-inline constexpr const char* recycled_d[] = {keys::pool, keys::worker,
-                                             keys::reason};
-inline constexpr const char* over_limit_m[] = {keys::memory_bytes,
-                                               keys::threshold_bytes};
-inline constexpr const char* over_limit_d[] = {keys::pool, keys::worker};
-inline constexpr const char* health_m[] = {keys::misses};
-inline constexpr const char* health_d[] = {keys::pool, keys::worker,
-                                           keys::reason};
-inline constexpr const char* saturated_m[] = {keys::queue_size,
-                                              keys::max_queue_size};
-inline constexpr const char* saturated_d[] = {keys::pool,
-                                              keys::available_workers,
-                                              keys::busy_workers};
-inline constexpr const char* capacity_m[] = {keys::capacity, keys::load};
-inline constexpr const char* capacity_d[] = {keys::pool, keys::worker};
-inline constexpr const char* executed_m[] = {keys::duration_seconds,
-                                             keys::queue_wait_seconds};
-inline constexpr const char* executed_d[] = {keys::pool, keys::worker,
-                                             keys::command, keys::success,
-                                             keys::error};
-inline constexpr const char* failed_m[] = {keys::retry_in_seconds};
-inline constexpr const char* failed_d[] = {keys::pool, keys::reason};
-inline constexpr const char* recovered_m[] = {keys::downtime_seconds,
-                                              keys::attempts};
-inline constexpr const char* recovered_d[] = {keys::pool, keys::trigger};
-} // namespace detail
-
-/// Every event with its measurement and metadata keys.
-inline constexpr std::array<event_spec, 9> event_table{{
-  {events::worker_started, detail::started_m, detail::started_d,
-   "a worker's process completed its ready handshake"},
-  {events::worker_recycled, detail::recycled_m, detail::recycled_d,
-   "a worker is replaced (ttl, max_requests, memory, manual, crashed, "
-   "unhealthy, timeout)"},
-  {events::worker_health_check_failed, detail::health_m, detail::health_d,
-   "a worker missed a health check"},
-  {events::pool_saturated, detail::saturated_m, detail::saturated_d,
-   "a request was refused because the pool's queue was full"},
-  {events::pool_capacity_reached, detail::capacity_m, detail::capacity_d,
-   "a call took the last free slot of the pool (every slot now busy); at "
-   "most once a second per pool"},
-  {events::request_executed, detail::executed_m, detail::executed_d,
-   "every request got its reply, including those that waited in the queue "
-   "or never reached a worker"},
-  {events::worker_memory_over_limit, detail::over_limit_m,
-   detail::over_limit_d,
-   "a worker's first memory sample (PSS) was already over its "
-   "memory_threshold_mb: reported once, it keeps serving"},
-  {events::pool_failed, detail::failed_m, detail::failed_d,
-   "a pool failed (its workers could not be started within max_restarts); "
-   "requests get pool_failed until it recovers"},
-  {events::pool_recovered, detail::recovered_m, detail::recovered_d,
-   "a failed pool is back (a recovery probe became ready, or a manual "
-   "restart); its workers are starting"},
-}};
+/// Every event: its name, fields and when it is emitted.
+const std::vector<event_spec>& event_table();
 
 /// The row of `name`, or nullptr for an unknown event.
 const event_spec* find_spec(std::string_view name);

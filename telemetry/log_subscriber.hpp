@@ -17,9 +17,10 @@ class logger;
 
 namespace snakepit::telemetry {
 
-/// One line for `ev`: its name, metadata, then measurements, e.g.
+/// One line for `ev`: its name, then its fields in the order of
+/// `for_each_field` (durations in seconds), e.g.
 /// `snakepit.worker.recycled pool=default worker=default/w3 reason=ttl
-/// memory_bytes=52428800 requests=1200 uptime_seconds=3600`.
+/// uptime_seconds=3600 requests=1200 memory_bytes=52428800`.
 std::string describe(const event& ev);
 
 /// The spdlog level of `ev` (as spdlog::level::level_enum's value):

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <initializer_list>
 
@@ -43,11 +44,10 @@ void sample(std::string& out, std::string_view name,
   sample(out, name, labels, std::to_string(value));
 }
 
-std::string outcome_of(const event& ev) {
-  if (ev.meta(keys::success) == "true")
+std::string outcome_of(const request_executed& ev) {
+  if (ev.success)
     return "success";
-  const auto& error = ev.meta(keys::error);
-  return error.empty() ? "failure" : error;
+  return ev.error.empty() ? "failure" : ev.error;
 }
 
 } // namespace
@@ -92,41 +92,44 @@ metrics::metrics(std::vector<double> buckets) : bounds_(std::move(buckets)) {
 }
 
 void metrics::apply(const event& ev) {
-  const auto& pool = ev.meta(keys::pool);
-  if (ev.name == events::request_executed) {
-    apply_request(ev);
-  } else if (ev.name == events::worker_recycled) {
-    ++recycles_[{pool, ev.meta(keys::reason)}];
-    // The worker is gone; the next snapshot would drop it too.
-    auto i = pools_.find(pool);
-    if (i != pools_.end()) {
-      auto& ws = i->second.workers;
-      const auto& id = ev.meta(keys::worker);
-      ws.erase(std::remove_if(ws.begin(), ws.end(),
-                              [&](const worker_gauges& w) {
-                                return w.worker == id;
-                              }),
-               ws.end());
-    }
-  } else if (ev.name == events::worker_health_check_failed) {
-    ++health_failures_[pool];
-  } else if (ev.name == events::pool_failed) {
-    ++pool_failures_[pool];
-    pool_failed_[pool] = 1;
-  } else if (ev.name == events::pool_recovered) {
-    ++pool_recoveries_[{pool, ev.meta(keys::trigger)}];
-    pool_failed_[pool] = 0;
-  }
+  std::visit([this](const auto& x) { count(x); }, ev);
 }
 
-void metrics::apply_request(const event& ev) {
+void metrics::count(const worker_recycled& ev) {
+  ++recycles_[{ev.pool, to_string(ev.reason)}];
+  // The worker is gone; the next snapshot would drop it too.
+  auto i = pools_.find(ev.pool);
+  if (i == pools_.end())
+    return;
+  auto& ws = i->second.workers;
+  ws.erase(std::remove_if(ws.begin(), ws.end(),
+                          [&](const worker_gauges& w) {
+                            return w.worker == ev.worker;
+                          }),
+           ws.end());
+}
+
+void metrics::count(const worker_health_check_failed& ev) {
+  ++health_failures_[ev.pool];
+}
+
+void metrics::count(const pool_failed& ev) {
+  ++pool_failures_[ev.pool];
+  pool_failed_[ev.pool] = 1;
+}
+
+void metrics::count(const pool_recovered& ev) {
+  ++pool_recoveries_[{ev.pool, ev.trigger}];
+  pool_failed_[ev.pool] = 0;
+}
+
+void metrics::count(const request_executed& ev) {
   auto outcome = outcome_of(ev);
-  const auto& pool = ev.meta(keys::pool);
-  ++requests_[{pool, outcome}];
-  auto& h = durations_[{pool, ev.meta(keys::command), outcome}];
+  ++requests_[{ev.pool, outcome}];
+  auto& h = durations_[{ev.pool, ev.command, outcome}];
   if (h.counts.empty())
     h.counts.resize(bounds_.size() + 1);
-  auto seconds = ev.measurement(keys::duration_seconds);
+  auto seconds = std::chrono::duration<double>{ev.duration}.count();
   auto i = std::lower_bound(bounds_.begin(), bounds_.end(), seconds);
   ++h.counts[static_cast<std::size_t>(i - bounds_.begin())];
   ++h.count;

@@ -18,7 +18,8 @@
 ///   snakepit_queue_depth{pool}
 ///   snakepit_worker_memory_bytes{pool,worker}
 /// `outcome` is "success", or the failure category of the request
-/// (`keys::error`), or "failure" when none was given. No pid labels.
+/// (`request_executed::error`), or "failure" when none was given. No pid
+/// labels.
 
 #include <cstdint>
 #include <map>
@@ -76,7 +77,15 @@ private:
   using pair_key = std::pair<std::string, std::string>;
   using triple_key = std::tuple<std::string, std::string, std::string>;
 
-  void apply_request(const event& ev);
+  void count(const request_executed& ev);
+  void count(const worker_recycled& ev);
+  void count(const worker_health_check_failed& ev);
+  void count(const pool_failed& ev);
+  void count(const pool_recovered& ev);
+  /// Events without a metric.
+  template <class Event>
+  void count(const Event&) {
+  }
 
   std::vector<double> bounds_;
   std::map<std::string, pool_snapshot> pools_;

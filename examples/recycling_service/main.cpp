@@ -54,15 +54,15 @@ int main() {
   // 2. Print each recycle. The callback runs on a CAF thread: keep it short.
   std::atomic<int> recycles{0};
   auto sub = tel::subscribe(host.system(), [&recycles](const tel::event& ev) {
-    if (ev.name != tel::events::worker_recycled)
+    const auto* recycled = std::get_if<tel::worker_recycled>(&ev);
+    if (recycled == nullptr)
       return;
     ++recycles;
-    std::cout << "recycled " << ev.meta(tel::keys::worker) << " ("
-              << ev.meta(tel::keys::reason) << ") after "
-              << ev.measurement(tel::keys::requests) << " requests, PSS "
-              << static_cast<int>(ev.measurement(tel::keys::memory_bytes)
-                                  / (1024 * 1024))
-              << " MiB" << std::endl;
+    std::cout << "recycled " << recycled->worker << " ("
+              << to_string(recycled->reason) << ") after "
+              << recycled->requests << " requests, PSS "
+              << recycled->memory_bytes / (1024 * 1024) << " MiB"
+              << std::endl;
   });
   if (!host.await_ready().front().all_ready()) {
     std::cerr << "the pool did not start\n";

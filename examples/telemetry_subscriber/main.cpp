@@ -1,9 +1,10 @@
 // Your own actor as a telemetry subscriber.
 //
 // Pools and workers publish telemetry events (docs/telemetry.md) on a bus
-// of CAF messages. Any actor of the host's actor system can subscribe with
-// `telemetry::subscribe(self)` and then receives each event as a
-// `const telemetry::event&`. Here a small stateful actor counts the
+// of CAF messages, each event type a struct and a message type of its own.
+// Any actor of the host's actor system can subscribe to the types it
+// handles with `telemetry::subscribe(self, topic::of<...>())` and match
+// them with ordinary typed handlers. Here a small stateful actor counts the
 // `request.executed` events per command and prints every `worker.started`.
 //
 // main starts a host on the default config (one pool "default" of two
@@ -48,19 +49,20 @@ using tally_ptr = caf::stateful_actor<tally_state>*;
 /// Its handlers run one message at a time, so the state needs no lock; like
 /// any CAF handler they must be short and must not block.
 caf::behavior telemetry_tally(tally_ptr self) {
-  tel::subscribe(self); // tel::topic::events; takes effect at once
+  // Only these two event types reach it; takes effect at once.
+  tel::subscribe(self,
+                 tel::topic::of<tel::request_executed, tel::worker_started>());
   return {
-    [self](const tel::event& ev) {
-      if (ev.name == tel::events::request_executed) {
-        ++self->state.executed[ev.meta(tel::keys::command)];
-      } else if (ev.name == tel::events::worker_started) {
-        caf::aout(self) << "worker " << ev.meta(tel::keys::worker)
-                        << " started (pid " << ev.meta(tel::keys::pid)
-                        << ") in "
-                        << static_cast<int>(
-                             ev.measurement(tel::keys::startup_seconds) * 1000)
-                        << " ms" << std::endl;
-      }
+    [self](const tel::request_executed& ev) {
+      ++self->state.executed[ev.command];
+    },
+    [self](const tel::worker_started& ev) {
+      caf::aout(self) << "worker " << ev.worker << " started (pid " << ev.pid
+                      << ") in "
+                      << std::chrono::duration_cast<std::chrono::milliseconds>(
+                           ev.startup)
+                           .count()
+                      << " ms" << std::endl;
     },
     // Answered after every event published before it reached us: the
     // bus's convention for "you have seen everything up to now".
@@ -129,7 +131,8 @@ int main() {
   //    in the host's system must be gone before host.stop(), which waits
   //    for every actor. (An actor that quits is unsubscribed anyway; the
   //    explicit call shows how to stop listening and keep running.)
-  tel::unsubscribe(tally);
+  tel::unsubscribe(tally, tel::topic::of<tel::request_executed,
+                                         tel::worker_started>());
   caf::anon_send_exit(tally, caf::exit_reason::user_shutdown);
   host.stop();
   std::cout << "done\n";

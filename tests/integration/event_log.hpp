@@ -7,7 +7,7 @@
 
 #include <memory>
 #include <mutex>
-#include <string>
+#include <variant>
 #include <vector>
 
 #include "telemetry/bus.hpp"
@@ -34,12 +34,13 @@ public:
     return events_->list;
   }
 
-  /// The events named `name`, in order.
-  std::vector<telemetry::event> named(const std::string& name) const {
-    std::vector<telemetry::event> out;
+  /// The events of type `Event`, in order.
+  template <class Event>
+  std::vector<Event> of() const {
+    std::vector<Event> out;
     for (auto& ev : all())
-      if (ev.name == name)
-        out.push_back(std::move(ev));
+      if (auto* x = std::get_if<Event>(&ev))
+        out.push_back(std::move(*x));
     return out;
   }
 
@@ -56,20 +57,5 @@ private:
   std::shared_ptr<shared> events_;
   telemetry::subscription sub_;
 };
-
-/// Checks that every key the event table documents for `ev` is present.
-inline void check_documented_fields(const telemetry::event& ev) {
-  INFO(ev.name);
-  const auto* spec = telemetry::find_spec(ev.name);
-  REQUIRE(spec != nullptr);
-  for (const char* key : spec->measurements) {
-    INFO("measurement " << key);
-    CHECK(ev.measurements.count(key) == 1);
-  }
-  for (const char* key : spec->metadata) {
-    INFO("metadata " << key);
-    CHECK(ev.metadata.count(key) == 1);
-  }
-}
 
 } // namespace snakepit::it

@@ -31,7 +31,10 @@ TEST_CASE("health: a worker stopped with SIGSTOP fails its health checks "
   auto sub = telemetry::subscribe(
     host.system(), [names, mtx](const telemetry::event& ev) {
       std::lock_guard<std::mutex> guard{*mtx};
-      names->push_back(ev.name + " " + ev.meta(telemetry::keys::reason));
+      std::string name = telemetry::name_of(ev);
+      if (auto* recycled = std::get_if<telemetry::worker_recycled>(&ev))
+        name += " " + std::string{to_string(recycled->reason)};
+      names->push_back(name);
     });
   auto st = host.await_ready();
   REQUIRE(st.all_ready());

@@ -201,18 +201,15 @@ TEST_CASE("recovery: a failed pool comes back by itself once its starts "
   // Only starts after the failing ones serve.
   CHECK(result_of(host.exec("start_number")).get<int>() > 4);
 
-  auto failed = events.named(telemetry::events::pool_failed);
-  auto recovered = events.named(telemetry::events::pool_recovered);
+  auto failed = events.of<telemetry::pool_failed>();
+  auto recovered = events.of<telemetry::pool_recovered>();
   REQUIRE(failed.size() == 1);
   REQUIRE(recovered.size() == 1);
-  check_documented_fields(failed[0]);
-  check_documented_fields(recovered[0]);
-  CHECK(failed[0].meta(telemetry::keys::pool) == "default");
-  CHECK(failed[0].measurement(telemetry::keys::retry_in_seconds)
-        == Approx(0.2));
-  CHECK(recovered[0].meta(telemetry::keys::trigger) == "probe");
-  CHECK(recovered[0].measurement(telemetry::keys::attempts) >= 1);
-  CHECK(recovered[0].measurement(telemetry::keys::downtime_seconds) > 0);
+  CHECK(failed[0].pool == "default");
+  CHECK(failed[0].retry_in == std::chrono::milliseconds{200});
+  CHECK(recovered[0].trigger == "probe");
+  CHECK(recovered[0].attempts >= 1);
+  CHECK(recovered[0].downtime > caf::timespan{0});
 }
 
 TEST_CASE("recovery: a manual restart brings a failed pool back at once, "
@@ -235,9 +232,9 @@ TEST_CASE("recovery: a manual restart brings a failed pool back at once, "
   INFO("after restart: " << describe(back.failed));
   CHECK(back.all_ready());
   CHECK(host.exec("ping").ok());
-  auto recovered = events.named(telemetry::events::pool_recovered);
+  auto recovered = events.of<telemetry::pool_recovered>();
   REQUIRE(recovered.size() == 1);
-  CHECK(recovered[0].meta(telemetry::keys::trigger) == "manual");
+  CHECK(recovered[0].trigger == "manual");
 
   auto again = host.client().restart("default");
   REQUIRE(std::holds_alternative<restart_ack>(again));
@@ -332,8 +329,8 @@ TEST_CASE("crash barrier: an idempotent call is retried once, not more",
   // Two workers crashed under it: the first attempt and the one retry.
   auto crashes = [&] {
     int n = 0;
-    for (const auto& ev : events.named(telemetry::events::worker_recycled))
-      n += ev.meta(telemetry::keys::reason) == "crashed" ? 1 : 0;
+    for (const auto& ev : events.of<telemetry::worker_recycled>())
+      n += ev.reason == recycle_reason::crashed ? 1 : 0;
     return n;
   };
   CHECK(eventually([&] { return crashes() == 2; }, 10000ms));

@@ -20,11 +20,11 @@ namespace {
 constexpr double mib = 1024.0 * 1024.0;
 
 /// The worker.recycled events with reason `reason`.
-std::vector<tel::event> recycled(const event_log& log,
-                                 const std::string& reason) {
-  std::vector<tel::event> out;
-  for (auto& ev : log.named(tel::events::worker_recycled))
-    if (ev.meta(tel::keys::reason) == reason)
+std::vector<tel::worker_recycled> recycled(const event_log& log,
+                                           recycle_reason reason) {
+  std::vector<tel::worker_recycled> out;
+  for (auto& ev : log.of<tel::worker_recycled>())
+    if (ev.reason == reason)
       out.push_back(std::move(ev));
   return out;
 }
@@ -98,7 +98,8 @@ TEST_CASE("recycling: under continuous load every worker is recycled many "
   });
   bool enough = eventually(
     [&] {
-      return recycled(events, "max_requests").size() >= wanted_recycles;
+      return recycled(events, recycle_reason::max_requests).size()
+             >= wanted_recycles;
     },
     std::chrono::seconds{120});
   stop = true;
@@ -112,19 +113,18 @@ TEST_CASE("recycling: under continuous load every worker is recycled many "
   // Every request was answered exactly once: one request.executed each.
   CHECK(eventually(
     [&] {
-      return events.named(tel::events::request_executed).size()
+      return events.of<tel::request_executed>().size()
              == static_cast<size_t>(sent.load());
     },
     milliseconds{5000}));
-  for (const auto& ev : recycled(events, "max_requests")) {
-    check_documented_fields(ev);
+  for (const auto& ev : recycled(events, recycle_reason::max_requests)) {
     // Jitter is 10%: a worker goes after 14 to 17 requests, give or take
     // the requests that arrive while its replacement starts.
-    CHECK(ev.measurement(tel::keys::requests) >= 13);
-    CHECK(ev.measurement(tel::keys::memory_bytes) > 0);
+    CHECK(ev.requests >= 13);
+    CHECK(ev.memory_bytes > 0);
   }
   // Every recycled worker and its replacement started; the pool is whole.
-  CHECK(events.named(tel::events::worker_started).size()
+  CHECK(events.of<tel::worker_started>().size()
         >= static_cast<size_t>(pool.size + wanted_recycles));
   auto status = host.status();
   CHECK(status.all_ready());
@@ -151,16 +151,16 @@ TEST_CASE("recycling: a worker whose PSS passes the threshold is replaced "
   REQUIRE(before.memory_bytes < 150 * mib);
 
   REQUIRE(host.exec("allocate", R"({"mb": 200})").ok());
-  REQUIRE(eventually([&] { return !recycled(events, "memory").empty(); },
-                     patience));
-  auto ev = recycled(events, "memory").front();
-  check_documented_fields(ev);
-  CHECK(ev.meta(tel::keys::worker) == before.id);
-  CHECK(ev.measurement(tel::keys::memory_bytes) > 150 * mib);
-  CHECK(ev.measurement(tel::keys::requests) == 1);
+  REQUIRE(eventually(
+    [&] { return !recycled(events, recycle_reason::memory).empty(); },
+    patience));
+  auto ev = recycled(events, recycle_reason::memory).front();
+  CHECK(ev.worker == before.id);
+  CHECK(ev.memory_bytes > 150 * mib);
+  CHECK(ev.requests == 1);
   await_replacement(host, before.id);
   CHECK(eventually([&] { return process_gone(before.info.pid); }));
-  CHECK(events.named(tel::events::worker_memory_over_limit).empty());
+  CHECK(events.of<tel::worker_memory_over_limit>().empty());
   events.cancel();
 }
 
@@ -177,17 +177,16 @@ TEST_CASE("recycling: a worker over the threshold at birth is reported once "
   REQUIRE(host.await_ready().all_ready());
   auto worker = only_worker(host);
   REQUIRE(eventually([&] {
-    return !events.named(tel::events::worker_memory_over_limit).empty();
+    return !events.of<tel::worker_memory_over_limit>().empty();
   }));
   // Twenty more checks: still one report, no recycle, the same worker.
   std::this_thread::sleep_for(milliseconds{1000});
-  auto reports = events.named(tel::events::worker_memory_over_limit);
+  auto reports = events.of<tel::worker_memory_over_limit>();
   REQUIRE(reports.size() == 1);
-  check_documented_fields(reports[0]);
-  CHECK(reports[0].meta(tel::keys::worker) == worker.id);
-  CHECK(reports[0].measurement(tel::keys::memory_bytes) > mib);
-  CHECK(reports[0].measurement(tel::keys::threshold_bytes) <= 1.1 * mib);
-  CHECK(events.named(tel::events::worker_recycled).empty());
+  CHECK(reports[0].worker == worker.id);
+  CHECK(reports[0].memory_bytes > mib);
+  CHECK(reports[0].threshold_bytes <= 1.1 * mib);
+  CHECK(events.of<tel::worker_recycled>().empty());
   auto reply = host.exec("ping");
   CHECK(reply.ok());
   CHECK(reply.worker == worker.id);
@@ -206,11 +205,12 @@ TEST_CASE("recycling: a worker is replaced once its TTL has passed",
   event_log events{host.system()};
   REQUIRE(host.await_ready().all_ready());
   auto first = only_worker(host);
-  REQUIRE(eventually([&] { return !recycled(events, "ttl").empty(); },
-                     patience));
-  auto ev = recycled(events, "ttl").front();
-  CHECK(ev.meta(tel::keys::worker) == first.id);
-  CHECK(ev.measurement(tel::keys::uptime_seconds) >= 1.0);
+  REQUIRE(eventually(
+    [&] { return !recycled(events, recycle_reason::ttl).empty(); },
+    patience));
+  auto ev = recycled(events, recycle_reason::ttl).front();
+  CHECK(ev.worker == first.id);
+  CHECK(ev.uptime >= std::chrono::seconds{1});
   await_replacement(host, first.id);
   events.cancel();
 }
@@ -245,8 +245,9 @@ TEST_CASE("recycling: a manual recycle returns at once and lets the call in "
   auto reply = call.get();
   CHECK(reply.ok());
   CHECK(reply.worker == old.id);
-  REQUIRE(eventually([&] { return !recycled(events, "manual").empty(); },
-                     patience));
+  REQUIRE(eventually(
+    [&] { return !recycled(events, recycle_reason::manual).empty(); },
+    patience));
   await_replacement(host, old.id);
   CHECK(eventually([&] { return process_gone(old.info.pid); }));
   events.cancel();

@@ -29,17 +29,17 @@ TEST_CASE("telemetry: a subscriber receives the pool's events with their "
   REQUIRE(host.exec("fail", R"({"message": "x"})").error.code
           == error_code::python_error);
   REQUIRE(eventually(
-    [&] { return received.named(tel::events::request_executed).size() >= 2; },
+    [&] { return received.of<tel::request_executed>().size() >= 2; },
     5000ms));
-  auto executed = received.named(tel::events::request_executed);
-  CHECK(executed[0].meta(tel::keys::command) == "add");
-  CHECK(executed[0].meta(tel::keys::success) == "true");
-  CHECK(executed[0].meta(tel::keys::worker) == "default/w1");
-  CHECK(executed[0].measurement(tel::keys::duration_seconds) > 0);
-  CHECK(executed[1].meta(tel::keys::command) == "fail");
-  CHECK(executed[1].meta(tel::keys::success) == "false");
-  CHECK(executed[1].meta(tel::keys::error) == "python_error");
-  CHECK_FALSE(received.named(tel::events::pool_capacity_reached).empty());
+  auto executed = received.of<tel::request_executed>();
+  CHECK(executed[0].command == "add");
+  CHECK(executed[0].success);
+  CHECK(executed[0].worker == "default/w1");
+  CHECK(executed[0].duration > caf::timespan{0});
+  CHECK(executed[1].command == "fail");
+  CHECK(executed[1].success == false);
+  CHECK(executed[1].error == "python_error");
+  CHECK_FALSE(received.of<tel::pool_capacity_reached>().empty());
 
   // pool.saturated: one call runs, one waits, the third is refused.
   auto running = std::async(std::launch::async,
@@ -53,16 +53,16 @@ TEST_CASE("telemetry: a subscriber receives the pool's events with their "
   auto queued = waiting.get();
   CHECK(queued.ok());
   REQUIRE(eventually(
-    [&] { return !received.named(tel::events::pool_saturated).empty(); },
+    [&] { return !received.of<tel::pool_saturated>().empty(); },
     5000ms));
   // The queued request is reported too, with its wait.
   REQUIRE(eventually(
-    [&] { return received.named(tel::events::request_executed).size() >= 5; },
+    [&] { return received.of<tel::request_executed>().size() >= 5; },
     5000ms));
   bool queued_reported = false;
-  for (const auto& ev : received.named(tel::events::request_executed))
-    if (ev.meta(tel::keys::command) == "sleep"
-        && ev.measurement(tel::keys::queue_wait_seconds) > 0)
+  for (const auto& ev : received.of<tel::request_executed>())
+    if (ev.command == "sleep"
+        && ev.queue_wait > caf::timespan{0})
       queued_reported = true;
   CHECK(queued_reported);
 
@@ -70,24 +70,21 @@ TEST_CASE("telemetry: a subscriber receives the pool's events with their "
   CHECK(host.exec("crash", R"({"code": 3})").error.code
         == error_code::worker_crashed);
   auto replacement_started = [&] {
-    for (const auto& ev : received.named(tel::events::worker_started))
-      if (ev.meta(tel::keys::worker) == "default/w2")
+    for (const auto& ev : received.of<tel::worker_started>())
+      if (ev.worker == "default/w2")
         return true;
     return false;
   };
   REQUIRE(eventually(
     [&] {
-      return !received.named(tel::events::worker_recycled).empty()
+      return !received.of<tel::worker_recycled>().empty()
              && replacement_started();
     },
     15000ms));
-  auto recycled = received.named(tel::events::worker_recycled).front();
-  CHECK(recycled.meta(tel::keys::reason) == "crashed");
-  CHECK(recycled.meta(tel::keys::worker) == "default/w1");
-  for (const auto& ev : received.named(tel::events::worker_started))
-    CHECK(ev.measurement(tel::keys::startup_seconds) > 0);
-
-  for (const auto& ev : received.all())
-    check_documented_fields(ev);
+  auto recycled = received.of<tel::worker_recycled>().front();
+  CHECK(recycled.reason == recycle_reason::crashed);
+  CHECK(recycled.worker == "default/w1");
+  for (const auto& ev : received.of<tel::worker_started>())
+    CHECK(ev.startup > caf::timespan{0});
   received.cancel();
 }

@@ -1,4 +1,4 @@
-// The event table, the helpers that build events, and the names.
+// The event table, the helpers that build typed events, and the names.
 
 #include <catch2/catch.hpp>
 
@@ -7,6 +7,9 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <variant>
+
+#include <caf/deep_to_string.hpp>
 
 #include "telemetry/events.hpp"
 #include "test_support.hpp"
@@ -16,72 +19,69 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::set<std::string> keys_of(const key_list& xs) {
+std::set<std::string> keys_of(const std::vector<const char*>& xs) {
   return {xs.begin(), xs.end()};
-}
-
-template <class Map>
-std::set<std::string> keys_of(const Map& xs) {
-  std::set<std::string> out;
-  for (const auto& kv : xs)
-    out.insert(kv.first);
-  return out;
 }
 
 } // namespace
 
 TEST_CASE("the event table lists each event once", "[telemetry][events]") {
   std::set<std::string> names;
-  for (const auto& spec : event_table) {
+  for (const auto& spec : event_table()) {
     CHECK(names.insert(spec.name).second);
     CHECK(std::string{spec.name}.rfind("snakepit.", 0) == 0);
-    CHECK(spec.measurements.count > 0);
-    CHECK(spec.metadata.count > 0);
+    CHECK(keys_of(spec.fields).count(keys::pool) == 1);
+    CHECK(keys_of(spec.fields).size() == spec.fields.size());
     CHECK(find_spec(spec.name) == &spec);
   }
-  CHECK(names.size() == 9);
+  CHECK(names.size() == std::variant_size_v<event>);
   CHECK(find_spec("snakepit.nope") == nullptr);
 }
 
-TEST_CASE("every helper fills exactly the documented fields",
+TEST_CASE("every helper stamps its event, and names come in table order",
           "[telemetry][events]") {
   auto all = one_of_each();
-  REQUIRE(all.size() == event_table.size());
-  for (const auto& ev : all) {
-    INFO(ev.name);
-    const auto* spec = find_spec(ev.name);
-    REQUIRE(spec != nullptr);
-    CHECK(keys_of(ev.measurements) == keys_of(spec->measurements));
-    CHECK(keys_of(ev.metadata) == keys_of(spec->metadata));
-    CHECK(ev.time.time_since_epoch().count() > 0);
+  REQUIRE(all.size() == event_table().size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    INFO(name_of(all[i]));
+    CHECK(find_spec(name_of(all[i])) != nullptr);
+    CHECK(time_of(all[i]).time_since_epoch().count() > 0);
   }
 }
 
-TEST_CASE("helpers convert units and names", "[telemetry][events]") {
+TEST_CASE("helpers keep types: integers, durations, the reason",
+          "[telemetry][events]") {
   auto started = make_worker_started("p", "p/w1", 77, "thread", 4, 250ms);
-  CHECK(started.measurement(keys::startup_seconds) == Approx(0.25));
-  CHECK(started.meta(keys::pid) == "77");
-  CHECK(started.meta(keys::slots) == "4");
-  CHECK(started.meta(keys::profile) == "thread");
+  CHECK(started.startup == 250ms);
+  CHECK(started.pid == 77);
+  CHECK(started.slots == 4);
+  CHECK(started.profile == "thread");
   auto recycled = make_worker_recycled("p", "p/w1",
                                        recycle_reason::max_requests, 2min, 10,
                                        1024);
-  CHECK(recycled.meta(keys::reason) == "max_requests");
-  CHECK(recycled.measurement(keys::uptime_seconds) == Approx(120));
-  CHECK(recycled.measurement(keys::memory_bytes) == 1024);
+  CHECK(recycled.reason == recycle_reason::max_requests);
+  CHECK(recycled.uptime == 2min);
+  CHECK(recycled.memory_bytes == 1024);
   auto ok = make_request_executed("p", "p/w1", "add", true, 3ms, 1ms,
                                   "ignored");
-  CHECK(ok.meta(keys::success) == "true");
-  CHECK(ok.meta(keys::error).empty());
-  CHECK(ok.measurement(keys::duration_seconds) == Approx(0.003));
-  CHECK(ok.measurement(keys::queue_wait_seconds) == Approx(0.001));
+  CHECK(ok.success);
+  CHECK(ok.error.empty());
+  CHECK(ok.duration == 3ms);
+  CHECK(ok.queue_wait == 1ms);
   auto failed = make_request_executed("p", "", "add", false, 5s, 5s,
                                       "queue_timeout");
-  CHECK(failed.meta(keys::success) == "false");
-  CHECK(failed.meta(keys::error) == "queue_timeout");
-  CHECK(failed.meta(keys::worker).empty());
-  CHECK(failed.measurement("missing", -1) == -1);
-  CHECK(failed.meta("missing").empty());
+  CHECK(!failed.success);
+  CHECK(failed.error == "queue_timeout");
+  CHECK(failed.worker.empty());
+  auto off = make_pool_failed("p", "ImportError", -1s);
+  CHECK(off.retry_in < caf::timespan{0});
+}
+
+TEST_CASE("CAF prints an event under its name", "[telemetry][events]") {
+  auto text = caf::deep_to_string(
+    make_pool_recovered("p", "manual", 2s, 1));
+  CHECK(text.rfind("snakepit.pool.recovered(", 0) == 0);
+  CHECK(text.find("manual") != std::string::npos);
 }
 
 TEST_CASE("recycle reasons have stable names", "[telemetry][events]") {
@@ -128,12 +128,11 @@ TEST_CASE("docs/telemetry.md documents the event table",
     auto name = *ticked(cells[0]).begin();
     CHECK(rows.emplace(name, cells).second);
   }
-  CHECK(rows.size() == event_table.size());
-  for (const auto& spec : event_table) {
+  CHECK(rows.size() == event_table().size());
+  for (const auto& spec : event_table()) {
     INFO(spec.name);
     auto i = rows.find(spec.name);
     REQUIRE(i != rows.end());
-    CHECK(ticked(i->second[1]) == keys_of(spec.measurements));
-    CHECK(ticked(i->second[2]) == keys_of(spec.metadata));
+    CHECK(ticked(i->second[1]) == keys_of(spec.fields));
   }
 }

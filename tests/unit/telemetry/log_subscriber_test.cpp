@@ -14,11 +14,25 @@
 using namespace snakepit::telemetry;
 using namespace std::chrono_literals;
 
-TEST_CASE("describe lists metadata then measurements", "[telemetry][log]") {
+TEST_CASE("describe lists the fields in order, durations in seconds",
+          "[telemetry][log]") {
   auto ev = make_health_check_failed("default", "default/w2", 3, "timeout");
   CHECK(describe(ev)
-        == "snakepit.worker.health_check_failed pool=default reason=timeout "
-           "worker=default/w2 misses=3");
+        == "snakepit.worker.health_check_failed pool=default "
+           "worker=default/w2 misses=3 reason=timeout");
+  auto recycled = make_worker_recycled("default", "default/w3",
+                                       recycle_reason::ttl, 3600s, 1200,
+                                       52428800);
+  CHECK(describe(recycled)
+        == "snakepit.worker.recycled pool=default worker=default/w3 "
+           "reason=ttl uptime_seconds=3600 requests=1200 "
+           "memory_bytes=52428800");
+  auto executed = make_request_executed("p", "p/w1", "add", true, 2500us,
+                                        500us);
+  CHECK(describe(executed)
+        == "snakepit.request.executed pool=p worker=p/w1 command=add "
+           "success=true error= duration_seconds=0.0025 "
+           "queue_wait_seconds=0.0005");
 }
 
 TEST_CASE("log levels follow the event", "[telemetry][log]") {
@@ -50,8 +64,8 @@ TEST_CASE("the log subscriber writes one line per event", "[telemetry][log]") {
     publish(f.sys, ev);
   f.sync(log);
   auto out = text.str();
-  CHECK(out.find("info snakepit.worker.started pid=4242 pool=default "
-                 "profile=process slots=1 worker=default/w1 "
+  CHECK(out.find("info snakepit.worker.started pool=default "
+                 "worker=default/w1 pid=4242 profile=process slots=1 "
                  "startup_seconds=0.18\n")
         != std::string::npos);
   CHECK(out.find("warning snakepit.worker.health_check_failed")

@@ -82,9 +82,11 @@ TEST_CASE("request counters increase by outcome", "[telemetry][metrics]") {
 
 TEST_CASE("histogram buckets are cumulative", "[telemetry][metrics]") {
   metrics m{{0.001, 0.01, 0.1}};
-  for (auto d : {0.0005, 0.001, 0.005, 0.05, 0.05, 3.0})
-    m.apply(make_request_executed("default", "default/w1", "work", true,
-                                  seconds{d}, 0ms));
+  for (caf::timespan d : {caf::timespan{500us}, caf::timespan{1ms},
+                          caf::timespan{5ms}, caf::timespan{50ms},
+                          caf::timespan{50ms}, caf::timespan{3s}})
+    m.apply(make_request_executed("default", "default/w1", "work", true, d,
+                                  0ms));
   auto doc = parsed(m);
   auto bucket = [&](const char* le) {
     return doc.value("snakepit_request_duration_seconds_bucket",

@@ -1,0 +1,226 @@
+#pragma once
+
+/// The telemetry events as typed structs. Each is delivered to subscribed
+/// actors as a message type of its own, matched by an ordinary handler
+/// (`[](const telemetry::worker_started& ev) {...}`). `name` is the event's
+/// name in logs and metrics; `time` is when it happened (system clock);
+/// durations are `caf::timespan` (integral nanoseconds).
+
+#include <caf/meta/type_name.hpp>
+#include <caf/timestamp.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "core/recycle_policy.hpp"
+
+namespace snakepit::telemetry {
+
+/// Event names.
+namespace events {
+inline constexpr const char* worker_started = "snakepit.worker.started";
+inline constexpr const char* worker_recycled = "snakepit.worker.recycled";
+inline constexpr const char* worker_health_check_failed =
+  "snakepit.worker.health_check_failed";
+inline constexpr const char* pool_saturated = "snakepit.pool.saturated";
+inline constexpr const char* pool_capacity_reached =
+  "snakepit.pool.capacity_reached";
+inline constexpr const char* request_executed = "snakepit.request.executed";
+inline constexpr const char* worker_memory_over_limit =
+  "snakepit.worker.memory_over_limit";
+inline constexpr const char* pool_failed = "snakepit.pool.failed";
+inline constexpr const char* pool_recovered = "snakepit.pool.recovered";
+} // namespace events
+
+/// Why a worker was replaced (core/recycle_policy.hpp); `to_string` gives
+/// the name used in logs and metric labels.
+using snakepit::recycle_reason;
+
+// Each inspect names the type by the event's name: CAF's `to_string` of an
+// event reads `snakepit.worker.started(...)`, and the same name registers
+// it as a message type (`register_types`).
+
+/// A worker's process is ready to serve. `startup` runs from launching the
+/// process to its ready handshake.
+struct worker_started {
+  static constexpr const char* name = events::worker_started;
+  std::string pool;
+  std::string worker;
+  int pid = 0;
+  std::string profile;
+  int slots = 0;
+  caf::timespan startup{0};
+  caf::timestamp time;
+};
+
+/// A worker is being replaced; `memory_bytes` is its last PSS sample (0
+/// when unknown).
+struct worker_recycled {
+  static constexpr const char* name = events::worker_recycled;
+  std::string pool;
+  std::string worker;
+  recycle_reason reason = recycle_reason::manual;
+  caf::timespan uptime{0};
+  uint64_t requests = 0;
+  uint64_t memory_bytes = 0;
+  caf::timestamp time;
+};
+
+/// A worker's first memory sample was already over its memory threshold:
+/// reported once; it keeps serving and is not recycled for memory.
+struct worker_memory_over_limit {
+  static constexpr const char* name = events::worker_memory_over_limit;
+  std::string pool;
+  std::string worker;
+  uint64_t memory_bytes = 0;
+  uint64_t threshold_bytes = 0;
+  caf::timestamp time;
+};
+
+/// A worker missed a health check; `misses` counts consecutive misses and
+/// `reason` says what failed (e.g. "timeout", "unreachable").
+struct worker_health_check_failed {
+  static constexpr const char* name = events::worker_health_check_failed;
+  std::string pool;
+  std::string worker;
+  int misses = 0;
+  std::string reason;
+  caf::timestamp time;
+};
+
+/// A request found the pool's queue full and was refused.
+struct pool_saturated {
+  static constexpr const char* name = events::pool_saturated;
+  std::string pool;
+  uint64_t queue_size = 0;
+  uint64_t max_queue_size = 0;
+  int available_workers = 0;
+  int busy_workers = 0;
+  caf::timestamp time;
+};
+
+/// A call took the last free slot of the pool: every slot is busy now.
+struct pool_capacity_reached {
+  static constexpr const char* name = events::pool_capacity_reached;
+  std::string pool;
+  std::string worker;
+  int capacity = 0;
+  int load = 0;
+  caf::timestamp time;
+};
+
+/// A request got its reply, whatever the outcome (queued, refused, timed
+/// out, failed or succeeded). `duration` runs from the pool receiving the
+/// request to its reply and includes `queue_wait`. `worker` is empty when
+/// no worker took it. `error` is the failure category on failure
+/// (`to_string(error_code)`, a small fixed set: it becomes a metric
+/// label), empty on success.
+struct request_executed {
+  static constexpr const char* name = events::request_executed;
+  std::string pool;
+  std::string worker;
+  std::string command;
+  bool success = false;
+  std::string error;
+  caf::timespan duration{0};
+  caf::timespan queue_wait{0};
+  caf::timestamp time;
+};
+
+/// A pool failed: its worker supervisor gave up (failed starts beyond
+/// `max_restarts`); requests get `pool_failed` until it recovers. `reason`
+/// is the failure's message; `retry_in` the delay before the first
+/// recovery probe, negative when automatic recovery is off.
+struct pool_failed {
+  static constexpr const char* name = events::pool_failed;
+  std::string pool;
+  std::string reason;
+  caf::timespan retry_in{0};
+  caf::timestamp time;
+};
+
+/// A failed pool is back: its workers are starting again. `trigger` is
+/// "probe" (a recovery probe became ready) or "manual" (a restart by
+/// hand); `downtime` runs from the failure, `attempts` counts the probes
+/// scheduled since the pool was last at full strength.
+struct pool_recovered {
+  static constexpr const char* name = events::pool_recovered;
+  std::string pool;
+  std::string trigger;
+  caf::timespan downtime{0};
+  int attempts = 0;
+  caf::timestamp time;
+};
+
+/// Inspects worker_started.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_started& x) {
+  return f(caf::meta::type_name(worker_started::name),
+           x.pool, x.worker, x.pid, x.profile, x.slots, x.startup, x.time);
+}
+
+/// Inspects worker_recycled.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_recycled& x) {
+  return f(caf::meta::type_name(worker_recycled::name),
+           x.pool, x.worker, x.reason, x.uptime, x.requests, x.memory_bytes,
+           x.time);
+}
+
+/// Inspects worker_memory_over_limit.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        worker_memory_over_limit& x) {
+  return f(
+    caf::meta::type_name(worker_memory_over_limit::name),
+    x.pool, x.worker, x.memory_bytes, x.threshold_bytes, x.time);
+}
+
+/// Inspects worker_health_check_failed.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        worker_health_check_failed& x) {
+  return f(
+    caf::meta::type_name(worker_health_check_failed::name),
+    x.pool, x.worker, x.misses, x.reason, x.time);
+}
+
+/// Inspects pool_saturated.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pool_saturated& x) {
+  return f(caf::meta::type_name(pool_saturated::name),
+           x.pool, x.queue_size, x.max_queue_size, x.available_workers,
+           x.busy_workers, x.time);
+}
+
+/// Inspects pool_capacity_reached.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        pool_capacity_reached& x) {
+  return f(caf::meta::type_name(pool_capacity_reached::name),
+           x.pool, x.worker, x.capacity, x.load, x.time);
+}
+
+/// Inspects request_executed.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, request_executed& x) {
+  return f(caf::meta::type_name(request_executed::name),
+           x.pool, x.worker, x.command, x.success, x.error, x.duration,
+           x.queue_wait, x.time);
+}
+
+/// Inspects pool_failed.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pool_failed& x) {
+  return f(caf::meta::type_name(pool_failed::name), x.pool,
+           x.reason, x.retry_in, x.time);
+}
+
+/// Inspects pool_recovered.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pool_recovered& x) {
+  return f(caf::meta::type_name(pool_recovered::name),
+           x.pool, x.trigger, x.downtime, x.attempts, x.time);
+}
+
+} // namespace snakepit::telemetry
