@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "actors/actor_time.hpp"
 #include "actors/worker_measurements.hpp"
 #include "core/inspection.hpp"
 #include "core/recycle_policy.hpp"
@@ -19,8 +20,6 @@
 namespace snakepit {
 
 namespace {
-
-using clock_type = std::chrono::steady_clock;
 
 constexpr double mib = 1024.0 * 1024.0;
 
@@ -57,7 +56,7 @@ recycle_limits limits_of(const pool_config& cfg) {
 
 /// Adds new workers to the policy, drops the ones gone, counts requests.
 void sync_workers(lifecycle_ptr self, const lifecycle_view& view,
-                  clock_type::time_point now) {
+                  time_point now) {
   auto& st = self->state;
   auto& policy = *st.policy;
   std::unordered_set<uint64_t> present;
@@ -82,7 +81,7 @@ void sync_workers(lifecycle_ptr self, const lifecycle_view& view,
 
 /// Samples each worker's PSS; feeds the policy and returns the samples.
 memory_samples sample_memory(lifecycle_ptr self, const lifecycle_view& view,
-                             clock_type::time_point now) {
+                             time_point now) {
   auto& st = self->state;
   memory_samples out;
   for (const auto& w : view.workers) {
@@ -131,7 +130,7 @@ void publish_snapshot(lifecycle_ptr self, const lifecycle_view& view,
 }
 
 /// Sends the pool a recycle order for each worker that is due.
-void order_recycles(lifecycle_ptr self, clock_type::time_point now) {
+void order_recycles(lifecycle_ptr self, time_point now) {
   auto& st = self->state;
   for (const auto& order : st.policy->due(now)) {
     st.policy->recycle_started(order.key);
@@ -150,7 +149,7 @@ void order_recycles(lifecycle_ptr self, clock_type::time_point now) {
 }
 
 void on_view(lifecycle_ptr self, const lifecycle_view& view) {
-  auto now = clock_type::now();
+  auto now = now_of(self);
   sync_workers(self, view, now);
   int busy = 0;
   int total = 0;
@@ -200,7 +199,7 @@ caf::behavior lifecycle_behavior(lifecycle_ptr self, pool_config cfg,
     },
     [self](const manual_recycle& order) {
       auto& policy = *self->state.policy;
-      auto now = clock_type::now();
+      auto now = now_of(self);
       for (auto key : order.keys) {
         if (!policy.contains(key))
           policy.add_worker(key, now);

@@ -16,6 +16,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "actors/actor_time.hpp"
 #include "actors/worker_environment.hpp"
 #include "core/config.hpp"
 #include "core/recovery_backoff.hpp"
@@ -29,14 +30,6 @@ namespace snakepit::detail {
 
 using clock_type = std::chrono::steady_clock;
 using reply_promise = caf::typed_response_promise<execute_reply>;
-
-/// Now on the pool's clock: its actor system's, the clock its timers
-/// (`delayed_send`) run on. In a host that is steady_clock; under CAF's
-/// test coordinator it is the simulated time the actor unit tests advance,
-/// so deadlines and the timers that enforce them agree.
-inline clock_type::time_point now_of(const caf::local_actor* self) {
-  return self->clock().now();
-}
 
 /// Microseconds from `a` to `b`.
 inline int64_t micros_between(clock_type::time_point a,

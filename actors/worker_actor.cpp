@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 
+#include "actors/actor_time.hpp"
 #include "actors/ready_file.hpp"
 #include "bridge/channel.hpp"
 #include "core/health_tracker.hpp"
@@ -49,7 +50,7 @@ struct worker_state {
   /// The launcher was asked for a process and has not answered yet.
   bool spawn_pending = false;
   int pid = 0;
-  std::chrono::steady_clock::time_point start_deadline;
+  time_point start_deadline;
   std::shared_ptr<bridge::channel> channel;
   /// The process id a dying actor must kill (read by its attach_functor,
   /// which runs after the state is gone).
@@ -58,7 +59,7 @@ struct worker_state {
   /// Why the worker quits once its process is gone.
   caf::error quit_reason;
   /// Calls whose caller gave up, with the time their grace ends.
-  std::map<uint64_t, std::chrono::steady_clock::time_point> abandoned;
+  std::map<uint64_t, time_point> abandoned;
   /// True while a probe timer or probe call is under way.
   bool probing = false;
   /// Health checks of the process, once it is ready (unless turned off).
@@ -66,7 +67,7 @@ struct worker_state {
   /// True while a health timer is pending.
   bool health_timer_armed = false;
   /// When the process was asked for (start-up time is measured from here).
-  std::chrono::steady_clock::time_point launched_at;
+  time_point launched_at;
 
   static inline const char* name = "snakepit.worker";
 };
@@ -151,7 +152,7 @@ void fail(worker_ptr self, failure f, bool graceful, std::string cause = {}) {
 void launch(worker_ptr self) {
   auto& st = self->state;
   st.spawn_pending = true;
-  st.launched_at = std::chrono::steady_clock::now();
+  st.launched_at = now_of(self);
   auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
   auto send_to_self = [weak](auto msg) {
     if (auto strong = caf::actor_cast<caf::actor>(weak))
@@ -192,7 +193,7 @@ bool check_ready_file(worker_ptr self) {
   spdlog::debug("[{}] ready: pid {}, Python {} ({})", st.spec.id, info.pid,
                 info.python_version, info.executable);
   auto startup = std::chrono::duration_cast<std::chrono::microseconds>(
-    std::chrono::steady_clock::now() - st.launched_at);
+    now_of(self) - st.launched_at);
   self->send(st.spec.pool_actor,
              worker_ready{st.spec.key, st.spec.id, st.spec.slot, self,
                           std::move(info),
@@ -205,7 +206,7 @@ void on_tick(worker_ptr self) {
   auto& st = self->state;
   if (st.current != phase::starting || check_ready_file(self))
     return;
-  if (std::chrono::steady_clock::now() >= st.start_deadline) {
+  if (now_of(self) >= st.start_deadline) {
     fail(self,
          make_failure(error_code::pool_failed,
                       "worker " + st.spec.id + " did not become ready within "
@@ -304,7 +305,7 @@ void on_activity(worker_ptr self, const activity_probe& probe) {
   st.probing = false;
   if (st.current != phase::ready)
     return;
-  auto now = std::chrono::steady_clock::now();
+  auto now = now_of(self);
   for (auto i = st.abandoned.begin(); i != st.abandoned.end();) {
     auto running = std::find(probe.active_calls.begin(),
                              probe.active_calls.end(), i->first)
@@ -341,8 +342,7 @@ void arm_health_timer(worker_ptr self) {
   if (!next)
     return;
   st.health_timer_armed = true;
-  auto delay = std::max(std::chrono::steady_clock::duration::zero(),
-                        *next - std::chrono::steady_clock::now());
+  auto delay = std::max(time_point::duration::zero(), *next - now_of(self));
   self->delayed_send(self, delay, health_atom::value);
 }
 
@@ -375,7 +375,7 @@ void on_health_tick(worker_ptr self) {
   st.health_timer_armed = false;
   if (st.current != phase::ready || !st.channel || !st.health)
     return;
-  auto now = std::chrono::steady_clock::now();
+  auto now = now_of(self);
   for (const auto& verdict : st.health->timed_out(now))
     if (on_health_verdict(self, verdict))
       return;
@@ -393,7 +393,7 @@ void on_ping_result(worker_ptr self, const ping_result& r) {
   auto& st = self->state;
   if (st.current != phase::ready || !st.health)
     return;
-  auto now = std::chrono::steady_clock::now();
+  auto now = now_of(self);
   if (r.error.empty()) {
     st.health->probe_succeeded(st.spec.key, now);
   } else if (auto verdict = st.health->probe_failed(st.spec.key, now,
@@ -413,7 +413,7 @@ void start_health_checks(worker_ptr self) {
   st.health.emplace(health_settings{cfg.health_check_interval,
                                     cfg.health_check_timeout,
                                     cfg.health_check_max_misses});
-  st.health->add_worker(st.spec.key, std::chrono::steady_clock::now());
+  st.health->add_worker(st.spec.key, now_of(self));
   arm_health_timer(self);
 }
 
@@ -468,8 +468,7 @@ caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
         return;
       }
       st.current = phase::starting;
-      st.start_deadline = std::chrono::steady_clock::now()
-                          + st.spec.pool.startup_timeout;
+      st.start_deadline = now_of(self) + st.spec.pool.startup_timeout;
       self->delayed_send(self, ready_poll_interval, tick_atom::value);
     },
     [self](process_spawn_failed& ev) {
@@ -485,8 +484,8 @@ caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
     [self](dispatch& d) { on_dispatch(self, d); },
     [self](call_abandoned& msg) {
       auto& st = self->state;
-      st.abandoned.emplace(msg.call_id, std::chrono::steady_clock::now()
-                                          + st.spec.pool.hung_call_grace);
+      st.abandoned.emplace(msg.call_id,
+                           now_of(self) + st.spec.pool.hung_call_grace);
       schedule_probe(self);
     },
     [self](probe_atom) { on_probe_tick(self); },
