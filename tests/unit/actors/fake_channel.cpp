@@ -13,13 +13,15 @@ const std::string address_prefix = "fake:";
 
 void fake_channel::execute(uint64_t call_id,
                            std::shared_ptr<const std::string>,
-                           std::chrono::milliseconds,
+                           std::chrono::milliseconds timeout,
                            bridge::tool_callback done) {
-  REQUIRE(calls_.emplace(call_id, std::move(done)).second);
+  REQUIRE(calls_.emplace(call_id, call{std::move(done), timeout}).second);
 }
 
-void fake_channel::ping(std::chrono::milliseconds, bridge::ping_callback) {
-  FAIL("actor tests run without health checks: nothing pings");
+void fake_channel::ping(std::chrono::milliseconds,
+                        bridge::ping_callback done) {
+  ++pings_sent_;
+  pings_.push_back(std::move(done));
 }
 
 void fake_channel::describe(std::chrono::milliseconds,
@@ -29,7 +31,7 @@ void fake_channel::describe(std::chrono::milliseconds,
 
 std::vector<uint64_t> fake_channel::running() const {
   std::vector<uint64_t> out;
-  for (const auto& [id, done] : calls_)
+  for (const auto& [id, c] : calls_)
     out.push_back(id);
   return out;
 }
@@ -42,12 +44,32 @@ void fake_channel::fail(uint64_t call_id, failure why) {
   end(call_id, bridge::tool_result{{}, std::move(why), 0});
 }
 
+std::chrono::milliseconds fake_channel::timeout_of(uint64_t call_id) const {
+  auto i = calls_.find(call_id);
+  REQUIRE(i != calls_.end());
+  return i->second.timeout;
+}
+
+void fake_channel::expire(uint64_t call_id) {
+  fail(call_id, make_failure(error_code::request_timeout,
+                             "no reply within "
+                               + std::to_string(timeout_of(call_id).count())
+                               + " ms"));
+}
+
 void fake_channel::end(uint64_t call_id, bridge::tool_result result) {
   auto i = calls_.find(call_id);
   REQUIRE(i != calls_.end());
-  auto done = std::move(i->second);
+  auto done = std::move(i->second.done);
   calls_.erase(i);
   done(std::move(result));
+}
+
+void fake_channel::answer_ping(std::string error) {
+  REQUIRE_FALSE(pings_.empty());
+  auto done = std::move(pings_.front());
+  pings_.erase(pings_.begin());
+  done(std::move(error));
 }
 
 void fake_channel::answer_probe(std::vector<uint64_t> active) {

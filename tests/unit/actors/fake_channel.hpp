@@ -1,10 +1,12 @@
 #pragma once
 
 /// Channels that reach no Python: they keep each call, probe and ping a
-/// worker actor starts, and the test ends them. A callback runs on the test
+/// worker actor starts, and the test ends them (a fake channel enforces no
+/// deadline: the test says when one passes). A callback runs on the test
 /// thread when the test ends its call; the worker actors' callbacks turn it
 /// into a message, as they do on the real channel's gRPC thread.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -40,6 +42,26 @@ public:
   /// Python's exception would).
   void fail(uint64_t call_id, failure why);
 
+  /// The timeout the worker gave call `call_id`.
+  std::chrono::milliseconds timeout_of(uint64_t call_id) const;
+
+  /// Ends call `call_id` as gRPC does once its deadline has passed:
+  /// `request_timeout`, "no reply within N ms". Python may still run it.
+  void expire(uint64_t call_id);
+
+  /// Pings sent so far, answered or not.
+  int pings_sent() const {
+    return pings_sent_;
+  }
+
+  /// Pings waiting for an answer.
+  size_t pings_waiting() const {
+    return pings_.size();
+  }
+
+  /// Answers the oldest ping waiting: healthy when `error` is empty.
+  void answer_ping(std::string error = {});
+
   /// Describe probes waiting for an answer.
   size_t probes_waiting() const {
     return probes_.size();
@@ -52,8 +74,15 @@ public:
 private:
   void end(uint64_t call_id, bridge::tool_result result);
 
-  std::map<uint64_t, bridge::tool_callback> calls_;
+  struct call {
+    bridge::tool_callback done;
+    std::chrono::milliseconds timeout;
+  };
+
+  std::map<uint64_t, call> calls_;
   std::vector<bridge::describe_callback> probes_;
+  std::vector<bridge::ping_callback> pings_;
+  int pings_sent_ = 0;
 };
 
 /// Every fake channel workers opened, by worker id; its `factory` goes

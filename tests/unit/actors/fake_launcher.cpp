@@ -110,6 +110,11 @@ void fake_launcher::start_failing(const std::string& id,
   start(p, report.dump());
 }
 
+void fake_launcher::start_silent(const std::string& id) {
+  auto& p = assign_pid(find(id));
+  p.on_started(process::started{p.id, p.pid});
+}
+
 fake_process& fake_launcher::assign_pid(fake_process& p) {
   REQUIRE(p.id == 0);
   REQUIRE_FALSE(p.over);

@@ -66,6 +66,10 @@ public:
                      const std::string& message,
                      const std::string& traceback);
 
+  /// Starts the process of worker `id` and has it never report: it writes
+  /// no ready file, as a worker stuck in its start-up.
+  void start_silent(const std::string& id);
+
   /// Ends the started process of worker `id` as `info` says.
   void exit(const std::string& id, process::exit_info info);
 

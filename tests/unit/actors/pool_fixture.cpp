@@ -113,6 +113,10 @@ pool_fixture::~pool_fixture() {
       break;
   }
   caf::anon_send_exit(client_, caf::exit_reason::user_shutdown);
+  for (auto& recorder : recorders_) {
+    telemetry::unsubscribe(recorder);
+    caf::anon_send_exit(recorder, caf::exit_reason::user_shutdown);
+  }
   settle();
   CHECK(seen_->pool_exit.has_value());
   for (int tag = 1; tag <= sent_; ++tag) {
@@ -133,6 +137,12 @@ void pool_fixture::settle() {
 }
 
 void pool_fixture::wait(caf::timespan d) {
+  // One jump would fire each timer once, late, at the end of `d`.
+  constexpr caf::timespan step = 1ms;
+  for (; d >= step; d -= step) {
+    sched_->advance_time(step);
+    settle();
+  }
   sched_->advance_time(d);
   settle();
 }

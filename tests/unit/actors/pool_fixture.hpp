@@ -23,6 +23,7 @@
 #include "fake_launcher.hpp"
 #include "messages/requests.hpp"
 #include "messages/status.hpp"
+#include "telemetry/bus.hpp"
 
 namespace snakepit::testing {
 
@@ -63,7 +64,9 @@ public:
   /// Runs every message and every timer due now.
   void settle();
 
-  /// Lets `d` of simulated time pass, running what falls due.
+  /// Lets `d` of simulated time pass, 1 ms at a time, running what falls
+  /// due: each timer fires within 1 ms of its time (exactly at it, for the
+  /// whole milliseconds actors use), and a re-armed timer keeps its period.
   void wait(caf::timespan d);
 
   /// Starts every worker process asked for, has each report ready and lets
@@ -116,6 +119,19 @@ public:
     return *launcher_;
   }
 
+  /// Every telemetry event of type `Event` published from now on, oldest
+  /// first: an actor of the test's system subscribes and records them.
+  template <class Event>
+  std::shared_ptr<const std::vector<Event>> record() {
+    auto seen = std::make_shared<std::vector<Event>>();
+    auto recorder = sys_->spawn([seen]() -> caf::behavior {
+      return {[seen](const Event& ev) { seen->push_back(ev); }};
+    });
+    telemetry::subscribe(recorder, telemetry::topic::of<Event>());
+    recorders_.push_back(recorder);
+    return seen;
+  }
+
 private:
   caf::actor_system_config cfg_;
   std::unique_ptr<caf::actor_system> sys_;
@@ -126,6 +142,7 @@ private:
   fake_network network_;
   std::shared_ptr<client_log> seen_ = std::make_shared<client_log>();
   caf::actor client_;
+  std::vector<caf::actor> recorders_;
   int sent_ = 0;
 };
 

@@ -1,7 +1,7 @@
 // Recycling without Python: a worker's replacement is ready before the old
 // worker is retired (make-before-break), a draining worker is killed at
 // its drain deadline, and the lifecycle actor's periodic check orders a
-// recycle at worker_max_requests.
+// recycle at worker_max_requests and, on simulated time, at worker_ttl.
 
 #include <catch2/catch.hpp>
 
@@ -9,6 +9,7 @@
 
 #include "messages/atoms.hpp"
 #include "pool_fixture.hpp"
+#include "telemetry/event_types.hpp"
 
 using namespace snakepit;
 using namespace snakepit::testing;
@@ -125,6 +126,50 @@ TEST_CASE("the lifecycle actor recycles a worker at worker_max_requests on "
   CHECK(f.inspection().recycles.at("max_requests") == 1);
   // The replacement is not due: later checks leave it alone.
   f.wait(5s);
+  CHECK(f.launcher().waiting().empty());
+  CHECK(f.status().workers.front().id == "p/w2");
+}
+
+TEST_CASE("the lifecycle actor recycles a worker at worker_ttl, "
+          "make-before-break",
+          "[actors][recycling]") {
+  auto cfg = test_pool(1);
+  cfg.worker_ttl = 10s;
+  cfg.recycle_jitter = 0;
+  cfg.lifecycle_interval = 1s;
+  pool_fixture f{cfg};
+  auto recycled = f.record<telemetry::worker_recycled>();
+  // Ready 5 ms after the pool started; checks run each second from then.
+  f.start_workers();
+  auto busy = f.send(make_request("work"));
+  // At the check 10 s after the start, p/w1 is 9.995 s old: not yet due.
+  f.wait(10s);
+  CHECK(f.launcher().waiting().empty());
+  // At the next one it is: its replacement starts while it serves on.
+  f.wait(1s);
+  CHECK(f.launcher().waiting() == std::vector<std::string>{"p/w2"});
+  CHECK_FALSE(f.launcher().stop_asked("p/w1"));
+  f.start_workers();
+  CHECK(worker_in(f.status(), "p/w1").draining);
+  CHECK_FALSE(f.launcher().stop_asked("p/w1"));
+  // Its call done, it is retired, 11 s after it became ready.
+  f.channel("p/w1").succeed(f.only_call("p/w1"), "1");
+  f.settle();
+  CHECK(f.reply(busy).worker == "p/w1");
+  CHECK(f.launcher().stop_asked("p/w1"));
+  CHECK(f.launcher().exit_stopped() == 1);
+  f.settle();
+  CHECK(f.events()
+        == std::vector<std::string>{"spawn p/w1", "connect p/w1",
+                                    "spawn p/w2", "connect p/w2",
+                                    "terminate p/w1"});
+  REQUIRE(recycled->size() == 1);
+  CHECK(recycled->front().worker == "p/w1");
+  CHECK(recycled->front().reason == recycle_reason::ttl);
+  CHECK(recycled->front().uptime == 11s);
+  CHECK(f.inspection().recycles.at("ttl") == 1);
+  // The replacement lives its own TTL.
+  f.wait(9s);
   CHECK(f.launcher().waiting().empty());
   CHECK(f.status().workers.front().id == "p/w2");
 }

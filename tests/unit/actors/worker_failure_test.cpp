@@ -100,7 +100,7 @@ TEST_CASE("an idempotent call runs once more on another worker",
 TEST_CASE("a call abandoned at its deadline keeps its slot until it ends",
           "[actors][abandoned]") {
   auto cfg = test_pool(1);
-  // Long enough never to kill the worker here (it runs on steady_clock).
+  // Long enough never to kill the worker here.
   cfg.hung_call_grace = std::chrono::hours{1};
   pool_fixture f{cfg};
   f.start_workers();
