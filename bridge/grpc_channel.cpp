@@ -5,6 +5,8 @@
 #include <grpcpp/support/proto_buffer_reader.h>
 
 #include <array>
+#include <chrono>
+#include <mutex>
 
 #include "bridge/json_values.hpp"
 #include "bridge/worker_replies.hpp"
@@ -154,7 +156,45 @@ std::shared_ptr<void> make_grpc_guard() {
   return guard;
 }
 
+namespace {
+
+/// Keeps gRPC's process-wide callback completion queue alive for the life
+/// of the process. Where gRPC's core has no background poller (Debian's
+/// gRPC 1.51 here), the C++ callback API runs every channel's callbacks on
+/// one shared queue with threads of its own, counted by the channels that
+/// use it. A call's ClientContext holds its channel, so a worker's channel
+/// dropped by the host while a call is in flight is destroyed in that
+/// call's callback, on one of those threads. If it was the queue's last
+/// user, gRPC shuts the queue down and frees it from that very thread,
+/// which then reads the freed queue: a double free (an abort when a host
+/// stops with a call just dispatched, caught by lifecycle_test under ASan).
+/// A channel that used the queue once and is never destroyed keeps the
+/// count above zero, so a channel's last reference is always harmless.
+void pin_callback_queue() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // Never destroyed, and never connected: the one call's deadline has
+    // passed before it starts; its callback frees only the call's state.
+    static auto* keeper = new std::shared_ptr<grpc::Channel>(
+      grpc::CreateChannel("unix:/nonexistent",
+                          grpc::InsecureChannelCredentials()));
+    auto stub = pb::BridgeService::NewStub(*keeper);
+    struct ping_call {
+      grpc::ClientContext ctx;
+      pb::PingRequest req;
+      pb::PingResponse resp;
+    };
+    auto* call = new ping_call;
+    call->ctx.set_deadline(std::chrono::system_clock::now());
+    stub->async()->Ping(&call->ctx, &call->req, &call->resp,
+                        [call](grpc::Status) { delete call; });
+  });
+}
+
+} // namespace
+
 std::shared_ptr<channel> make_grpc_channel(const std::string& address) {
+  pin_callback_queue();
   return std::make_shared<grpc_channel>(address);
 }
 
