@@ -31,6 +31,22 @@ const worker_status& worker_in(const pool_status& s, const std::string& id) {
   return *i;
 }
 
+/// Ends the call of request `req` on the draining p/w1 and checks that p/w1
+/// answered it and was retired after p/w2 was ready (make-before-break).
+void finish_and_retire_w1(pool_fixture& f, int req) {
+  f.channel("p/w1").succeed(f.only_call("p/w1"), "1");
+  f.settle();
+  CHECK(f.reply(req).ok());
+  CHECK(f.reply(req).worker == "p/w1");
+  CHECK(f.launcher().stop_asked("p/w1"));
+  CHECK(f.launcher().exit_stopped() == 1);
+  f.settle();
+  CHECK(f.events()
+        == std::vector<std::string>{"spawn p/w1", "connect p/w1",
+                                    "spawn p/w2", "connect p/w2",
+                                    "terminate p/w1"});
+}
+
 } // namespace
 
 TEST_CASE("a recycled worker is retired only after its replacement is ready",
@@ -52,17 +68,7 @@ TEST_CASE("a recycled worker is retired only after its replacement is ready",
   CHECK(f.channel("p/w2").running().size() == 1);
   CHECK_FALSE(f.launcher().stop_asked("p/w1"));
   // Its call done, it is stopped.
-  f.channel("p/w1").succeed(f.only_call("p/w1"), "1");
-  f.settle();
-  CHECK(f.reply(before).ok());
-  CHECK(f.reply(before).worker == "p/w1");
-  CHECK(f.launcher().stop_asked("p/w1"));
-  CHECK(f.launcher().exit_stopped() == 1);
-  f.settle();
-  CHECK(f.events()
-        == std::vector<std::string>{"spawn p/w1", "connect p/w1",
-                                    "spawn p/w2", "connect p/w2",
-                                    "terminate p/w1"});
+  finish_and_retire_w1(f, before);
   // Nothing restarts the retired worker's slot; the replacement fills it.
   CHECK(f.launcher().waiting().empty());
   auto s = f.status();
@@ -153,16 +159,7 @@ TEST_CASE("the lifecycle actor recycles a worker at worker_ttl, "
   CHECK(worker_in(f.status(), "p/w1").draining);
   CHECK_FALSE(f.launcher().stop_asked("p/w1"));
   // Its call done, it is retired.
-  f.channel("p/w1").succeed(f.only_call("p/w1"), "1");
-  f.settle();
-  CHECK(f.reply(busy).worker == "p/w1");
-  CHECK(f.launcher().stop_asked("p/w1"));
-  CHECK(f.launcher().exit_stopped() == 1);
-  f.settle();
-  CHECK(f.events()
-        == std::vector<std::string>{"spawn p/w1", "connect p/w1",
-                                    "spawn p/w2", "connect p/w2",
-                                    "terminate p/w1"});
+  finish_and_retire_w1(f, busy);
   REQUIRE(recycled->size() == 1);
   CHECK(recycled->front().worker == "p/w1");
   CHECK(recycled->front().reason == recycle_reason::ttl);
