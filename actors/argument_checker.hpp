@@ -18,9 +18,9 @@
 
 #include <cstddef>
 
-#include "core/config.hpp"
-#include "core/error.hpp"
-#include "messages/requests.hpp"
+#include <snakepit/config.hpp>
+#include <snakepit/failure.hpp>
+#include <snakepit/requests.hpp>
 
 namespace snakepit::detail {
 

@@ -7,15 +7,16 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <snakepit/inspection.hpp>
+#include <snakepit/telemetry/bus.hpp>
+#include <snakepit/telemetry/events.hpp>
+
 #include "actors/actor_time.hpp"
 #include "actors/worker_measurements.hpp"
-#include "core/inspection.hpp"
 #include "core/recycle_policy.hpp"
 #include "core/utilization_window.hpp"
 #include "messages/atoms.hpp"
 #include "messages/lifecycle_messages.hpp"
-#include "telemetry/bus.hpp"
-#include "telemetry/events.hpp"
 
 namespace snakepit {
 

@@ -28,7 +28,7 @@
 
 #include <caf/fwd.hpp>
 
-#include "core/config.hpp"
+#include <snakepit/config.hpp>
 
 namespace snakepit {
 

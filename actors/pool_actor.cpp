@@ -1,6 +1,10 @@
-#include "actors/pool_actor.hpp"
+#include <snakepit/pool.hpp>
 
 #include <spdlog/spdlog.h>
+
+#include <snakepit/errors.hpp>
+#include <snakepit/telemetry/bus.hpp>
+#include <snakepit/telemetry/events.hpp>
 
 #include "actors/lifecycle_actor.hpp"
 #include "actors/pool_inspector.hpp"
@@ -9,9 +13,6 @@
 #include "actors/pool_state.hpp"
 #include "actors/pool_supervision.hpp"
 #include "messages/atoms.hpp"
-#include "messages/errors.hpp"
-#include "telemetry/bus.hpp"
-#include "telemetry/events.hpp"
 
 namespace snakepit {
 

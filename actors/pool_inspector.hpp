@@ -5,8 +5,9 @@
 /// The lifecycle actor adds what it measures (memory, CPU, utilization
 /// over time) before the inspection is answered.
 
+#include <snakepit/inspection.hpp>
+
 #include "actors/pool_state.hpp"
-#include "core/inspection.hpp"
 
 namespace snakepit::detail {
 

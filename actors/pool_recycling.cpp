@@ -4,11 +4,12 @@
 
 #include <algorithm>
 
+#include <snakepit/errors.hpp>
+#include <snakepit/telemetry/bus.hpp>
+#include <snakepit/telemetry/events.hpp>
+
 #include "actors/pool_requests.hpp"
 #include "messages/atoms.hpp"
-#include "messages/errors.hpp"
-#include "telemetry/bus.hpp"
-#include "telemetry/events.hpp"
 
 namespace snakepit::detail {
 

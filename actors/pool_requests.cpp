@@ -2,12 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <snakepit/telemetry/bus.hpp>
+#include <snakepit/telemetry/events.hpp>
+
 #include "actors/argument_checker.hpp"
 #include "actors/pool_recycling.hpp"
 #include "actors/request_checks.hpp"
 #include "messages/atoms.hpp"
-#include "telemetry/bus.hpp"
-#include "telemetry/events.hpp"
 
 namespace snakepit::detail {
 

@@ -16,15 +16,16 @@
 #include <unordered_set>
 #include <vector>
 
+#include <snakepit/config.hpp>
+#include <snakepit/requests.hpp>
+#include <snakepit/status.hpp>
+
 #include "actors/actor_time.hpp"
 #include "actors/worker_environment.hpp"
-#include "core/config.hpp"
 #include "core/recovery_backoff.hpp"
 #include "core/recycle_policy.hpp"
 #include "core/request_queue.hpp"
 #include "core/slot_table.hpp"
-#include "messages/requests.hpp"
-#include "messages/status.hpp"
 
 namespace snakepit::detail {
 

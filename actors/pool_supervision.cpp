@@ -4,12 +4,13 @@
 
 #include <atomic>
 
+#include <snakepit/errors.hpp>
+#include <snakepit/supervision.hpp>
+#include <snakepit/telemetry/bus.hpp>
+#include <snakepit/telemetry/events.hpp>
+
 #include "actors/worker_actor.hpp"
 #include "messages/atoms.hpp"
-#include "messages/errors.hpp"
-#include "supervisors/supervisor.hpp"
-#include "telemetry/bus.hpp"
-#include "telemetry/events.hpp"
 
 namespace snakepit::detail {
 

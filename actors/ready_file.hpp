@@ -11,7 +11,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/error.hpp"
+#include <snakepit/failure.hpp>
+
 #include "messages/worker_messages.hpp"
 
 namespace snakepit {

@@ -11,10 +11,11 @@
 #include <string>
 #include <variant>
 
-#include "core/config.hpp"
-#include "core/error.hpp"
+#include <snakepit/config.hpp>
+#include <snakepit/failure.hpp>
+#include <snakepit/requests.hpp>
+
 #include "core/input_text.hpp"
-#include "messages/requests.hpp"
 
 namespace snakepit::detail {
 

@@ -10,14 +10,15 @@
 #include <map>
 #include <optional>
 
+#include <snakepit/errors.hpp>
+#include <snakepit/telemetry/bus.hpp>
+#include <snakepit/telemetry/events.hpp>
+
 #include "actors/actor_time.hpp"
 #include "actors/ready_file.hpp"
 #include "bridge/channel.hpp"
 #include "core/health_tracker.hpp"
-#include "telemetry/bus.hpp"
-#include "telemetry/events.hpp"
 #include "messages/atoms.hpp"
-#include "messages/errors.hpp"
 #include "messages/worker_messages.hpp"
 #include "process/run_directory.hpp"
 

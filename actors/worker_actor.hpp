@@ -19,8 +19,9 @@
 #include <memory>
 #include <string>
 
+#include <snakepit/config.hpp>
+
 #include "actors/worker_environment.hpp"
-#include "core/config.hpp"
 
 namespace snakepit {
 

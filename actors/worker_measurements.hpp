@@ -11,7 +11,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include "core/inspection.hpp"
+#include <snakepit/inspection.hpp>
 
 namespace snakepit {
 

@@ -19,10 +19,11 @@
 #include <string>
 #include <vector>
 
+#include <snakepit/config.hpp>
+
 #include "bench/json_report.hpp"
 #include "bench/stats.hpp"
 #include "bench/load_driver.hpp"
-#include "core/config.hpp"
 
 namespace snakepit {
 class client;

@@ -6,10 +6,11 @@
 #include <algorithm>
 #include <iostream>
 
+#include <snakepit/snakepit.hpp>
+#include <snakepit/telemetry/bus.hpp>
+
 #include "bench/lifecycle.hpp"
 #include "bench/load_driver.hpp"
-#include "snakepit/snakepit.hpp"
-#include "telemetry/bus.hpp"
 
 namespace snakepit::bench {
 

@@ -20,8 +20,9 @@
 #include <mutex>
 #include <thread>
 
+#include <snakepit/snakepit.hpp>
+
 #include "bench/lifecycle.hpp"
-#include "snakepit/snakepit.hpp"
 
 namespace snakepit::bench {
 

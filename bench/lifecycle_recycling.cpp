@@ -27,9 +27,10 @@
 #include <mutex>
 #include <thread>
 
+#include <snakepit/snakepit.hpp>
+#include <snakepit/telemetry/bus.hpp>
+
 #include "bench/lifecycle.hpp"
-#include "snakepit/snakepit.hpp"
-#include "telemetry/bus.hpp"
 
 namespace snakepit::bench {
 

@@ -22,10 +22,11 @@
 #include <iostream>
 #include <thread>
 
+#include <snakepit/snakepit.hpp>
+#include <snakepit/telemetry/bus.hpp>
+
 #include "bench/http_get.hpp"
 #include "bench/lifecycle.hpp"
-#include "snakepit/snakepit.hpp"
-#include "telemetry/bus.hpp"
 #include "telemetry/prometheus_endpoint.hpp"
 
 namespace snakepit::bench {

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include "snakepit/snakepit.hpp"
+#include <snakepit/snakepit.hpp>
 
 namespace snakepit::bench {
 

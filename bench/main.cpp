@@ -30,13 +30,15 @@
 #include <functional>
 #include <iostream>
 
+#include <snakepit/snakepit.hpp>
+
+#include "actors/worker_environment.hpp"
 #include "bench/cli_options.hpp"
 #include "bench/bare_worker.hpp"
 #include "bench/json_report.hpp"
 #include "bench/pool_paths.hpp"
 #include "bench/startup.hpp"
 #include "bench/stats.hpp"
-#include "snakepit/snakepit.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 
 #include <caf/all.hpp>
 
-#include "snakepit/snakepit.hpp"
+#include <snakepit/snakepit.hpp>
 
 namespace snakepit::bench {
 

@@ -9,9 +9,10 @@
 #include <string>
 #include <vector>
 
+#include <snakepit/config.hpp>
+
 #include "bench/json_report.hpp"
 #include "bench/stats.hpp"
-#include "core/config.hpp"
 #include "messages/worker_messages.hpp"
 #include "process/proc_memory.hpp"
 

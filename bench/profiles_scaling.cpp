@@ -24,10 +24,11 @@
 #include <iostream>
 #include <thread>
 
+#include <snakepit/snakepit.hpp>
+
 #include "bench/load_driver.hpp"
 #include "bench/profiles.hpp"
 #include "process/proc_cpu.hpp"
-#include "snakepit/snakepit.hpp"
 
 namespace snakepit::bench {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
+#include <snakepit/failure.hpp>
 
 namespace snakepit::bridge {
 

@@ -1,4 +1,4 @@
-#include "core/config.hpp"
+#include <snakepit/config.hpp>
 
 #include "core/duration.hpp"
 

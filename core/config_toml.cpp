@@ -2,7 +2,7 @@
 // rules in validate() (config.cpp), so code-built configs get the same
 // checks as files.
 
-#include "core/config.hpp"
+#include <snakepit/config.hpp>
 
 #include "core/duration.hpp"
 #include "core/suggest.hpp"

@@ -1,4 +1,4 @@
-#include "core/error.hpp"
+#include <snakepit/failure.hpp>
 
 #include <array>
 #include <utility>

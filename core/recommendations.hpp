@@ -1,7 +1,7 @@
 #pragma once
 
 /// Recommendations: rules that turn one pool inspection
-/// (core/inspection.hpp) into advice, each finding with its evidence and a
+/// (<snakepit/inspection.hpp>) into advice, each finding with its evidence and a
 /// concrete configuration change. Plain functions: no CAF, no I/O.
 ///
 /// `recommend` runs every rule. A failed pool gets only a critical
@@ -48,7 +48,7 @@
 /// `threads_per_worker` = ceil(peak busy slots x 1.5) and the projected
 /// memory = the mean worker PSS + 8 MiB per thread, an estimate.
 
-#include "core/inspection.hpp"
+#include <snakepit/inspection.hpp>
 
 #include <cstdint>
 #include <optional>

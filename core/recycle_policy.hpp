@@ -7,6 +7,8 @@
 /// lifecycle actor does the make-before-break replacement and reports back
 /// through `recycle_started` and `recycle_finished`.
 
+#include <snakepit/recycle_reason.hpp>
+
 #include "core/clock.hpp"
 #include "core/slot_table.hpp"
 
@@ -37,27 +39,6 @@ struct recycle_limits {
   /// (`max_concurrent_recycles`); 0 or less: no recycle is ever due.
   int max_concurrent = 1;
 };
-
-/// Why a worker was (or is to be) replaced. Stable: the names (see
-/// `to_string`) appear in logs and telemetry. The policy itself only
-/// produces `manual`, `memory`, `max_requests` and `ttl`; the others are
-/// for callers reporting replacements they decided elsewhere.
-enum class recycle_reason : uint8_t {
-  ttl,
-  max_requests,
-  memory,
-  manual,
-  crashed,
-  unhealthy,
-  timeout,
-};
-
-/// Stable lower-case name of `reason`, e.g. "max_requests".
-std::string to_string(recycle_reason reason);
-
-/// Inverse of `to_string(recycle_reason)`; nullopt for any other name.
-std::optional<recycle_reason>
-recycle_reason_from_string(std::string_view name);
 
 /// Source of randomness: returns a double in [0, 1). Injected so tests are
 /// deterministic; values outside [0, 1] are clamped.

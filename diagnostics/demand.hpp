@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config.hpp"
+#include <snakepit/config.hpp>
 
 namespace snakepit::diagnostics {
 

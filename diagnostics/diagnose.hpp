@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/config.hpp"
+#include <snakepit/config.hpp>
+
 #include "diagnostics/finding.hpp"
 #include "diagnostics/proc_readers.hpp"
 

@@ -14,10 +14,12 @@
 
 #include <unistd.h>
 
+#include <snakepit/host.hpp>
+#include <snakepit/telemetry/bus.hpp>
+
+#include "actors/worker_environment.hpp"
 #include "diagnostics/proc_readers.hpp"
 #include "process/proc_memory.hpp"
-#include "snakepit/host.hpp"
-#include "telemetry/bus.hpp"
 
 namespace snakepit::diagnostics {
 

@@ -1,4 +1,4 @@
-#include "messages/errors.hpp"
+#include <snakepit/errors.hpp>
 
 #include <caf/exit_reason.hpp>
 #include <caf/make_message.hpp>

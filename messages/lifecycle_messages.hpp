@@ -1,8 +1,8 @@
 #pragma once
 
-/// Messages of recycling: between a pool and its lifecycle actor
-/// (internal), and the acknowledgements of a manual recycle and of a
-/// manual restart (public).
+/// Messages of recycling between a pool and its lifecycle actor
+/// (internal; the acknowledgements of a manual recycle and restart are
+/// public, in <snakepit/requests.hpp>).
 
 #include <caf/meta/type_name.hpp>
 
@@ -11,27 +11,6 @@
 #include <vector>
 
 namespace snakepit {
-
-/// What a manual recycle set in motion: the workers that will be replaced,
-/// one after the other within the pool's `max_concurrent_recycles`. The
-/// call returns at once; each replacement is reported as a
-/// `snakepit.worker.recycled` event with reason `manual` when it is done.
-struct recycle_ack {
-  /// Ids of the workers scheduled for replacement, e.g. "default/w3".
-  std::vector<std::string> workers;
-};
-
-/// What a manual restart (`(restart_atom)` to a pool) did. A failed pool
-/// restarts all its workers at once (a fresh restart budget, the recovery
-/// backoff starting over); a pool that has not failed is left as it is
-/// (use a recycle to replace its workers).
-struct restart_ack {
-  /// True when the pool had failed and its workers are starting again;
-  /// false when it had not failed and nothing was done.
-  bool restarted = false;
-  /// The failure the pool was in (its message); empty when none.
-  std::string previous_failure;
-};
 
 /// One ready worker as the lifecycle actor needs it.
 struct worker_view {
@@ -81,19 +60,6 @@ struct recycle_ended {
   uint64_t key = 0;
   bool completed = true;
 };
-
-/// Inspects recycle_ack.
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, recycle_ack& x) {
-  return f(caf::meta::type_name("recycle_ack"), x.workers);
-}
-
-/// Inspects restart_ack.
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, restart_ack& x) {
-  return f(caf::meta::type_name("restart_ack"), x.restarted,
-           x.previous_failure);
-}
 
 /// Inspects worker_view.
 template <class Inspector>

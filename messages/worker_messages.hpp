@@ -11,21 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "messages/requests.hpp"
+#include <snakepit/requests.hpp>
+#include <snakepit/status.hpp>
 
 namespace snakepit {
-
-/// Facts a worker reported in its ready handshake.
-struct worker_info {
-  int pid = 0;
-  std::string python_version;
-  std::string implementation;
-  std::string executable;
-  bool free_threaded_build = false;
-  bool gil_enabled = true;
-  std::string adapter;
-  int slots = 1;
-};
 
 /// A worker tells its pool it is ready to serve.
 struct worker_ready {
@@ -119,14 +108,6 @@ struct process_exited {
   std::string description;
   std::string output_tail;
 };
-
-/// Inspects worker_info.
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
-  return f(caf::meta::type_name("worker_info"), x.pid, x.python_version,
-           x.implementation, x.executable, x.free_threaded_build,
-           x.gil_enabled, x.adapter, x.slots);
-}
 
 /// Inspects worker_ready.
 template <class Inspector>

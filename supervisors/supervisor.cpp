@@ -1,4 +1,4 @@
-#include "supervisors/supervisor.hpp"
+#include <snakepit/supervision.hpp>
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -7,10 +7,11 @@
 #include <optional>
 #include <unordered_set>
 
+#include <snakepit/errors.hpp>
+
 #include "core/input_text.hpp"
 #include "core/restart_budget.hpp"
 #include "messages/atoms.hpp"
-#include "messages/errors.hpp"
 
 namespace snakepit {
 

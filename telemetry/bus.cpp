@@ -1,4 +1,4 @@
-#include "telemetry/bus.hpp"
+#include <snakepit/telemetry/bus.hpp>
 
 #include <caf/all.hpp>
 

@@ -1,4 +1,4 @@
-#include "telemetry/events.hpp"
+#include <snakepit/telemetry/events.hpp>
 
 namespace snakepit::telemetry {
 

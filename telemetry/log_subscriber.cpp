@@ -8,7 +8,7 @@
 #include <iterator>
 #include <type_traits>
 
-#include "telemetry/bus.hpp"
+#include <snakepit/telemetry/bus.hpp>
 
 namespace snakepit::telemetry {
 

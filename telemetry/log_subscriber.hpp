@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "telemetry/events.hpp"
+#include <snakepit/telemetry/events.hpp>
 
 namespace spdlog {
 class logger;

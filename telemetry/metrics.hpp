@@ -30,7 +30,7 @@
 #include <utility>
 #include <vector>
 
-#include "telemetry/events.hpp"
+#include <snakepit/telemetry/events.hpp>
 
 namespace snakepit::telemetry {
 

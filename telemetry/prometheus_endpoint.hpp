@@ -19,7 +19,8 @@
 #include <memory>
 #include <string>
 
-#include "telemetry/bus.hpp"
+#include <snakepit/telemetry/bus.hpp>
+
 #include "telemetry/metrics.hpp"
 
 namespace snakepit::telemetry {

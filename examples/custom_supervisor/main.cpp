@@ -19,9 +19,9 @@
 #include <optional>
 #include <thread>
 
-#include "messages/errors.hpp"
-#include "snakepit/snakepit.hpp"
-#include "supervisors/supervisor.hpp"
+#include <snakepit/errors.hpp>
+#include <snakepit/snakepit.hpp>
+#include <snakepit/supervision.hpp>
 
 namespace {
 

@@ -26,9 +26,9 @@
 #include <thread>
 #include <vector>
 
-#include "snakepit/snakepit.hpp"
-#include "telemetry/bus.hpp"
-#include "telemetry/events.hpp"
+#include <snakepit/snakepit.hpp>
+#include <snakepit/telemetry/bus.hpp>
+#include <snakepit/telemetry/events.hpp>
 
 namespace tel = snakepit::telemetry;
 using namespace std::chrono_literals;

@@ -15,7 +15,7 @@
 #include <atomic>
 #include <iostream>
 
-#include "snakepit/snakepit.hpp"
+#include <snakepit/snakepit.hpp>
 
 namespace {
 

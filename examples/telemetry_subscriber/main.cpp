@@ -21,9 +21,9 @@
 #include <map>
 #include <string>
 
-#include "snakepit/snakepit.hpp"
-#include "telemetry/bus.hpp"
-#include "telemetry/events.hpp"
+#include <snakepit/snakepit.hpp>
+#include <snakepit/telemetry/bus.hpp>
+#include <snakepit/telemetry/events.hpp>
 
 namespace {
 

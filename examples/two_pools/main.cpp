@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "snakepit/snakepit.hpp"
+#include <snakepit/snakepit.hpp>
 
 namespace {
 

@@ -2,7 +2,7 @@
 
 Errors leave the worker as values (``ToolError`` on the wire); these classes
 carry them from the dispatcher to the gRPC edge. The category names match the
-host's ``snakepit::error_code`` names (see ``core/error.hpp``).
+host's ``snakepit::error_code`` names (see ``<snakepit/failure.hpp>``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "core/config.hpp"
+#include <snakepit/config.hpp>
+
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -7,8 +7,9 @@
 #include <optional>
 #include <thread>
 
+#include <snakepit/requests.hpp>
+
 #include "messages/atoms.hpp"
-#include "messages/requests.hpp"
 
 namespace snakepit::it {
 

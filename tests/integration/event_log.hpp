@@ -10,8 +10,8 @@
 #include <variant>
 #include <vector>
 
-#include "telemetry/bus.hpp"
-#include "telemetry/events.hpp"
+#include <snakepit/telemetry/bus.hpp>
+#include <snakepit/telemetry/events.hpp>
 
 namespace snakepit::it {
 

@@ -8,9 +8,10 @@
 
 #include <mutex>
 
+#include <snakepit/telemetry/bus.hpp>
+#include <snakepit/telemetry/events.hpp>
+
 #include "calls.hpp"
-#include "telemetry/bus.hpp"
-#include "telemetry/events.hpp"
 
 using namespace snakepit;
 using namespace snakepit::it;

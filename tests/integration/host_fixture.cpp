@@ -8,7 +8,9 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "messages/errors.hpp"
+#include <snakepit/errors.hpp>
+
+#include "actors/worker_environment.hpp"
 
 namespace snakepit::it {
 

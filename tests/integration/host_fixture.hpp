@@ -16,7 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "snakepit/snakepit.hpp"
+#include <snakepit/snakepit.hpp>
+
 #include "support.hpp"
 
 namespace snakepit::it {

@@ -9,8 +9,9 @@
 
 #include <string>
 
+#include <snakepit/errors.hpp>
+
 #include "calls.hpp"
-#include "messages/errors.hpp"
 
 using namespace snakepit;
 using namespace snakepit::it;

@@ -12,8 +12,9 @@
 #include <future>
 #include <string>
 
+#include <snakepit/telemetry/bus.hpp>
+
 #include "host_fixture.hpp"
-#include "telemetry/bus.hpp"
 #include "telemetry/prometheus_endpoint.hpp"
 #include "tests/unit/telemetry/exposition_parser.hpp"
 #include "tests/unit/telemetry/http_client.hpp"

@@ -8,7 +8,7 @@
 #include <variant>
 #include <vector>
 
-#include "snakepit/snakepit.hpp"
+#include <snakepit/snakepit.hpp>
 
 namespace snakepit::cli {
 

@@ -6,7 +6,7 @@
 #include "commands.hpp"
 #include "inspect_render.hpp"
 #include "live_host.hpp"
-#include "snakepit/inspection_json.hpp"
+#include "host/inspection_json.hpp"
 
 namespace snakepit::cli {
 

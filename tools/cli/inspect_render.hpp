@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "core/inspection.hpp"
+#include <snakepit/inspection.hpp>
 
 namespace snakepit::cli {
 

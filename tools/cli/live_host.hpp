@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "core/config.hpp"
+#include <snakepit/config.hpp>
 
 namespace snakepit::cli {
 

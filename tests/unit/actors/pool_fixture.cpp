@@ -6,9 +6,10 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "actors/pool_actor.hpp"
+#include <snakepit/pool.hpp>
+#include <snakepit/snakepit.hpp>
+
 #include "messages/atoms.hpp"
-#include "snakepit/snakepit.hpp"
 
 namespace snakepit::testing {
 

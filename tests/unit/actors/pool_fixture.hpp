@@ -17,13 +17,14 @@
 #include <string>
 #include <vector>
 
-#include "core/config.hpp"
-#include "core/inspection.hpp"
+#include <snakepit/config.hpp>
+#include <snakepit/inspection.hpp>
+#include <snakepit/requests.hpp>
+#include <snakepit/status.hpp>
+#include <snakepit/telemetry/bus.hpp>
+
 #include "fake_channel.hpp"
 #include "fake_launcher.hpp"
-#include "messages/requests.hpp"
-#include "messages/status.hpp"
-#include "telemetry/bus.hpp"
 
 namespace snakepit::testing {
 

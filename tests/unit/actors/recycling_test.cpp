@@ -7,9 +7,10 @@
 
 #include <algorithm>
 
+#include <snakepit/telemetry/event_types.hpp>
+
 #include "messages/atoms.hpp"
 #include "pool_fixture.hpp"
-#include "telemetry/event_types.hpp"
 
 using namespace snakepit;
 using namespace snakepit::testing;

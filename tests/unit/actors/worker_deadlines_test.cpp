@@ -4,8 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <snakepit/telemetry/event_types.hpp>
+
 #include "pool_fixture.hpp"
-#include "telemetry/event_types.hpp"
 
 using namespace snakepit;
 using namespace snakepit::testing;

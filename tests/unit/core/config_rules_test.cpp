@@ -1,7 +1,7 @@
 // One test case per validation rule: a config breaking only that rule must
 // yield exactly one error, naming the offending key.
 
-#include "core/config.hpp"
+#include <snakepit/config.hpp>
 
 #include <catch2/catch.hpp>
 

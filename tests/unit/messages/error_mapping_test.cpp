@@ -6,8 +6,8 @@
 #include <caf/exit_reason.hpp>
 #include <caf/sec.hpp>
 
-#include "core/error.hpp"
-#include "messages/errors.hpp"
+#include <snakepit/errors.hpp>
+#include <snakepit/failure.hpp>
 
 using namespace snakepit;
 

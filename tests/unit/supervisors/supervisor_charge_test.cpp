@@ -10,9 +10,9 @@
 
 #include <memory>
 
-#include "messages/errors.hpp"
-#include "snakepit/snakepit.hpp"
-#include "supervisors/supervisor.hpp"
+#include <snakepit/errors.hpp>
+#include <snakepit/snakepit.hpp>
+#include <snakepit/supervision.hpp>
 
 using namespace snakepit;
 using namespace std::chrono_literals;

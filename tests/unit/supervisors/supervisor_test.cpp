@@ -12,10 +12,11 @@
 #include <optional>
 #include <thread>
 
+#include <snakepit/errors.hpp>
+#include <snakepit/snakepit.hpp>
+#include <snakepit/supervision.hpp>
+
 #include "messages/atoms.hpp"
-#include "messages/errors.hpp"
-#include "snakepit/snakepit.hpp"
-#include "supervisors/supervisor.hpp"
 
 using namespace snakepit;
 using namespace std::chrono_literals;

@@ -11,7 +11,8 @@
 #include <set>
 #include <variant>
 
-#include "telemetry/bus.hpp"
+#include <snakepit/telemetry/bus.hpp>
+
 #include "telemetry/log_subscriber.hpp"
 #include "test_support.hpp"
 

@@ -11,7 +11,8 @@
 
 #include <caf/deep_to_string.hpp>
 
-#include "telemetry/events.hpp"
+#include <snakepit/telemetry/events.hpp>
+
 #include "test_support.hpp"
 
 using namespace snakepit::telemetry;

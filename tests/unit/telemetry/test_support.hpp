@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "telemetry/bus.hpp"
-#include "telemetry/events.hpp"
+#include <snakepit/telemetry/bus.hpp>
+#include <snakepit/telemetry/events.hpp>
 
 struct system_fixture {
   caf::actor_system_config cfg;

@@ -1,10 +1,11 @@
-#include "snakepit/client.hpp"
+#include <snakepit/client.hpp>
 
 #include <caf/all.hpp>
 
+#include <snakepit/errors.hpp>
+
 #include "actors/request_checks.hpp"
 #include "messages/atoms.hpp"
-#include "messages/errors.hpp"
 
 namespace snakepit {
 

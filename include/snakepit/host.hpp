@@ -18,10 +18,10 @@
 #include <variant>
 #include <vector>
 
-#include "core/config.hpp"
-#include "messages/status.hpp"
-#include "snakepit/client.hpp"
-#include "snakepit/runtime.hpp"
+#include <snakepit/client.hpp>
+#include <snakepit/config.hpp>
+#include <snakepit/runtime.hpp>
+#include <snakepit/status.hpp>
 
 namespace snakepit::telemetry {
 class prometheus_endpoint;
@@ -48,7 +48,7 @@ class host {
 public:
   /// Starts every pool of `cfg` in a new actor system, after the exporters
   /// of `cfg.telemetry` (so they see the first workers start), and serves
-  /// the admin socket (`<run dir>/admin.sock`, see snakepit/admin_service.hpp)
+  /// the admin socket (`<run dir>/admin.sock`, see host/admin_service.hpp)
   /// (both only when `opts.serving`). Returns an error text if the runtime
   /// cannot be created (e.g. an unsafe run directory), the Prometheus
   /// endpoint cannot start (e.g. its port is in use: the text names the

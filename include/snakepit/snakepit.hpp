@@ -23,17 +23,18 @@
 #include <string>
 #include <variant>
 
-#include "actors/pool_actor.hpp"
-#include "core/config.hpp"
-#include "core/error.hpp"
-#include "core/inspection.hpp"
-#include "messages/atoms.hpp"
-#include "messages/lifecycle_messages.hpp"
-#include "messages/requests.hpp"
-#include "messages/status.hpp"
-#include "snakepit/client.hpp"
-#include "snakepit/host.hpp"
-#include "snakepit/runtime.hpp"
+#include <snakepit/atoms.hpp>
+#include <snakepit/client.hpp>
+#include <snakepit/config.hpp>
+#include <snakepit/errors.hpp>
+#include <snakepit/host.hpp>
+#include <snakepit/inspection.hpp>
+#include <snakepit/pool.hpp>
+#include <snakepit/requests.hpp>
+#include <snakepit/runtime.hpp>
+#include <snakepit/status.hpp>
+#include <snakepit/supervision.hpp>
+#include <snakepit/telemetry.hpp>
 
 namespace snakepit {
 

@@ -1,4 +1,4 @@
-#include "snakepit/host.hpp"
+#include <snakepit/host.hpp>
 
 #include <caf/all.hpp>
 
@@ -6,10 +6,12 @@
 
 #include <limits>
 
+#include <snakepit/snakepit.hpp>
+
+#include "actors/worker_environment.hpp"
 #include "admin/admin_endpoint.hpp"
 #include "admin/live_runs.hpp"
-#include "snakepit/admin_service.hpp"
-#include "snakepit/snakepit.hpp"
+#include "host/admin_service.hpp"
 #include "telemetry/log_subscriber.hpp"
 #include "telemetry/prometheus_endpoint.hpp"
 

@@ -1,5 +1,6 @@
-#include "snakepit/runtime.hpp"
+#include <snakepit/runtime.hpp>
 
+#include "actors/worker_environment.hpp"
 #include "bridge/channel.hpp"
 #include "process/process_host.hpp"
 #include "process/python_location.hpp"

@@ -19,8 +19,9 @@
 #include <string>
 #include <vector>
 
+#include <snakepit/client.hpp>
+
 #include "admin/admin_protocol.hpp"
-#include "snakepit/client.hpp"
 
 namespace snakepit {
 

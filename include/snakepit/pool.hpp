@@ -37,7 +37,7 @@
 ///   (execute_atom, execute_request) -> (execute_reply)
 ///   (status_atom) -> (pool_status)
 ///   (await_ready_atom) -> (pool_status)  // once all ready, or failed
-///   (inspect_atom) -> (pool_inspection)  // core/inspection.hpp
+///   (inspect_atom) -> (pool_inspection)  // <snakepit/inspection.hpp>
 ///   (recycle_atom, std::string worker_id) -> (recycle_ack)
 ///       // "" recycles every worker; returns at once; errors:
 ///       // invalid_arguments (no such worker), pool_failed, shutting_down
@@ -50,8 +50,8 @@
 
 #include <memory>
 
-#include "actors/worker_environment.hpp"
-#include "core/config.hpp"
+#include <snakepit/config.hpp>
+#include <snakepit/runtime.hpp>
 
 namespace snakepit {
 

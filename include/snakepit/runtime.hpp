@@ -9,10 +9,13 @@
 #include <string>
 #include <variant>
 
-#include "actors/worker_environment.hpp"
-#include "core/config.hpp"
+#include <snakepit/config.hpp>
 
 namespace snakepit {
+
+/// What a pool's workers need from their host (launcher, run directory,
+/// Python location); internal, obtained from `runtime::env()`.
+struct worker_environment;
 
 namespace process {
 class process_host;

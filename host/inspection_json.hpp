@@ -1,13 +1,14 @@
 #pragma once
 
 /// JSON of a pool inspection, as `snakepit inspect --format json` prints
-/// it: every field of core/inspection.hpp under its own name (documented in
+/// it: every field of <snakepit/inspection.hpp> under its own name (documented in
 /// docs/operations.md). Both directions, so the CLI can render what a host
 /// sent. Recommendations go one way (host to CLI).
 
 #include <nlohmann/json.hpp>
 
-#include "core/inspection.hpp"
+#include <snakepit/inspection.hpp>
+
 #include "core/recommendations.hpp"
 
 namespace snakepit {

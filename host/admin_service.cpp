@@ -1,8 +1,8 @@
-#include "snakepit/admin_service.hpp"
+#include "host/admin_service.hpp"
 
 #include <algorithm>
 
-#include "snakepit/inspection_json.hpp"
+#include "host/inspection_json.hpp"
 
 namespace snakepit {
 

@@ -14,10 +14,9 @@
 #include <variant>
 #include <vector>
 
-#include "core/inspection.hpp"
-#include "messages/lifecycle_messages.hpp"
-#include "messages/requests.hpp"
-#include "messages/status.hpp"
+#include <snakepit/inspection.hpp>
+#include <snakepit/requests.hpp>
+#include <snakepit/status.hpp>
 
 namespace snakepit {
 
@@ -47,7 +46,7 @@ public:
   std::optional<pool_status> status(const std::string& pool);
 
   /// A snapshot of `pool`: configuration, slots, queue, counts, and per
-  /// worker its state, load, memory and CPU (core/inspection.hpp). Cheap
+  /// worker its state, load, memory and CPU (<snakepit/inspection.hpp>). Cheap
   /// enough to call every second. Failures: `pool_not_found`, `internal`
   /// (no answer).
   std::variant<pool_inspection, failure> inspect(const std::string& pool);

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <string>
 
-#include "core/recycle_policy.hpp"
+#include <snakepit/recycle_reason.hpp>
 
 namespace snakepit::telemetry {
 
@@ -32,7 +32,7 @@ inline constexpr const char* pool_failed = "snakepit.pool.failed";
 inline constexpr const char* pool_recovered = "snakepit.pool.recovered";
 } // namespace events
 
-/// Why a worker was replaced (core/recycle_policy.hpp); `to_string` gives
+/// Why a worker was replaced (<snakepit/recycle_reason.hpp>); `to_string` gives
 /// the name used in logs and metric labels.
 using snakepit::recycle_reason;
 

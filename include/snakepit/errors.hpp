@@ -7,7 +7,7 @@
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
 
-#include "core/error.hpp"
+#include <snakepit/failure.hpp>
 
 namespace snakepit {
 

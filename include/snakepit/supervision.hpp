@@ -28,7 +28,7 @@
 ///
 /// interface supervisor {
 ///   (lookup_atom, std::string id) -> (caf::actor)  // invalid while the
-///       // child restarts; error pool_not_found (messages/errors.hpp) if
+///       // child restarts; error pool_not_found (<snakepit/errors.hpp>) if
 ///       // no child has that id
 ///   (replace_child_atom, std::string id) -> (caf::actor)  // the new
 ///       // instance; invalid if the child is not running or shutting down

@@ -2,7 +2,7 @@
 
 /// The telemetry bus: events are CAF messages delivered to every subscribed
 /// actor of the publisher's actor system, each event type a message type of
-/// its own (telemetry/event_types.hpp).
+/// its own (<snakepit/telemetry/event_types.hpp>).
 ///
 /// Emit from an actor:
 ///
@@ -40,7 +40,7 @@
 #include <utility>
 #include <variant>
 
-#include "telemetry/events.hpp"
+#include <snakepit/telemetry/events.hpp>
 
 namespace snakepit::telemetry {
 

@@ -1,9 +1,9 @@
-#include "snakepit/snakepit.hpp"
+#include <snakepit/snakepit.hpp>
 
 #include <caf/all.hpp>
 
-#include "messages/errors.hpp"
-#include "supervisors/supervisor.hpp"
+#include <snakepit/errors.hpp>
+#include <snakepit/supervision.hpp>
 
 namespace snakepit {
 

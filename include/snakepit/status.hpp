@@ -8,9 +8,21 @@
 #include <string>
 #include <vector>
 
-#include "messages/worker_messages.hpp"
+#include <snakepit/failure.hpp>
 
 namespace snakepit {
+
+/// Facts a worker reported in its ready handshake.
+struct worker_info {
+  int pid = 0;
+  std::string python_version;
+  std::string implementation;
+  std::string executable;
+  bool free_threaded_build = false;
+  bool gil_enabled = true;
+  std::string adapter;
+  int slots = 1;
+};
 
 /// One worker as its pool sees it.
 struct worker_status {
@@ -52,6 +64,14 @@ struct pool_status {
     return failed.code == error_code::none && ready >= size;
   }
 };
+
+/// Inspects worker_info.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
+  return f(caf::meta::type_name("worker_info"), x.pid, x.python_version,
+           x.implementation, x.executable, x.free_threaded_build,
+           x.gil_enabled, x.adapter, x.slots);
+}
 
 /// Inspects worker_status.
 template <class Inspector>

@@ -16,7 +16,7 @@
 #include <variant>
 #include <vector>
 
-#include "telemetry/event_types.hpp"
+#include <snakepit/telemetry/event_types.hpp>
 
 namespace snakepit::telemetry {
 

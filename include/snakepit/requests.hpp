@@ -7,8 +7,9 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
-#include "core/error.hpp"
+#include <snakepit/failure.hpp>
 
 namespace snakepit {
 
@@ -53,6 +54,27 @@ struct execute_reply {
   }
 };
 
+/// What a manual recycle set in motion: the workers that will be replaced,
+/// one after the other within the pool's `max_concurrent_recycles`. The
+/// call returns at once; each replacement is reported as a
+/// `snakepit.worker.recycled` event with reason `manual` when it is done.
+struct recycle_ack {
+  /// Ids of the workers scheduled for replacement, e.g. "default/w3".
+  std::vector<std::string> workers;
+};
+
+/// What a manual restart (`(restart_atom)` to a pool) did. A failed pool
+/// restarts all its workers at once (a fresh restart budget, the recovery
+/// backoff starting over); a pool that has not failed is left as it is
+/// (use a recycle to replace its workers).
+struct restart_ack {
+  /// True when the pool had failed and its workers are starting again;
+  /// false when it had not failed and nothing was done.
+  bool restarted = false;
+  /// The failure the pool was in (its message); empty when none.
+  std::string previous_failure;
+};
+
 /// Inspects a failure.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, failure& x) {
@@ -72,6 +94,19 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execute_reply& x) {
   return f(caf::meta::type_name("execute_reply"), x.result_json, x.error,
            x.worker, x.queue_us, x.run_us);
+}
+
+/// Inspects recycle_ack.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recycle_ack& x) {
+  return f(caf::meta::type_name("recycle_ack"), x.workers);
+}
+
+/// Inspects restart_ack.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, restart_ack& x) {
+  return f(caf::meta::type_name("restart_ack"), x.restarted,
+           x.previous_failure);
 }
 
 } // namespace snakepit
