@@ -324,10 +324,14 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
 
 } // namespace detail
 
-caf::actor spawn_pool(caf::local_actor* parent, pool_config cfg,
+pool_actor spawn_pool(caf::local_actor* parent, pool_config cfg,
                       std::shared_ptr<const worker_environment> env) {
-  return parent->spawn<caf::linked>(detail::pool_behavior, std::move(cfg),
-                                    std::move(env));
+  // The actor itself is dynamically typed: it also takes its workers',
+  // supervisor's and lifecycle actor's messages, which are no part of its
+  // public interface. tests/unit/actors checks it answers every message of
+  // `pool_actor` with the declared reply type.
+  return caf::actor_cast<pool_actor>(parent->spawn<caf::linked>(
+    detail::pool_behavior, std::move(cfg), std::move(env)));
 }
 
 } // namespace snakepit

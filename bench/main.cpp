@@ -197,13 +197,14 @@ bool run_startup(const options& opts, const system_setup& setup, json& out) {
 /// Measures every path in alternating rounds against the ready pool and
 /// the bare worker at `bare_address`, prints the results and records them
 /// in `out`; false if calls failed.
-bool measure_paths(caf::actor_system& sys, client& c, const caf::actor& pool,
+bool measure_paths(caf::actor_system& sys, client& c, const pool_actor& pool,
                    const std::string& bare_address, const options& opts,
                    json& out) {
   bare_client bare{bare_address};
   auto echo = spawn_echo(sys);
-  actor_caller pool_caller{sys, pool, actor_caller::target_kind::pool_ping,
-                           pool_name};
+  // One caller actor drives both targets, so it holds them untyped.
+  actor_caller pool_caller{sys, caf::actor_cast<caf::actor>(pool),
+                           actor_caller::target_kind::pool_ping, pool_name};
   actor_caller echo_caller{sys, echo, actor_caller::target_kind::echo};
   std::vector<path> paths;
   paths.push_back({"pool, blocking snakepit::client", "pool_blocking",
@@ -290,12 +291,12 @@ bool run_latency(const options& opts, const system_setup& setup, json& out) {
     auto bare = bare_worker::start(cfg.pools.front().python,
                                    rt->env()->python_path,
                                    std::chrono::seconds{60});
-    caf::actor pool;
+    pool_actor pool;
     {
       caf::scoped_actor self{sys};
       self->request(root, caf::infinite, lookup_atom::value,
                     std::string{pool_name})
-        .receive([&](caf::actor& found) { pool = std::move(found); },
+        .receive([&](pool_actor& found) { pool = std::move(found); },
                  [](caf::error&) {});
     }
     if (!status || !status->all_ready() || !pool)

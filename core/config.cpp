@@ -256,6 +256,10 @@ std::string to_string(worker_profile profile) {
   return profile == worker_profile::thread ? "thread" : "process";
 }
 
+std::string default_python() {
+  return SNAKEPIT_DEFAULT_PYTHON;
+}
+
 std::optional<worker_profile> worker_profile_from_string(std::string_view s) {
   if (s == "process")
     return worker_profile::process;

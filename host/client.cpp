@@ -25,7 +25,7 @@ execute_reply failed_reply(failure f) {
 }
 
 std::optional<pool_status> ask_status(caf::scoped_actor& self,
-                                      const caf::actor& pool) {
+                                      const pool_actor& pool) {
   std::optional<pool_status> out;
   self->request(pool, admin_timeout, status_atom::value)
     .receive([&](pool_status& s) { out = std::move(s); },
@@ -35,7 +35,7 @@ std::optional<pool_status> ask_status(caf::scoped_actor& self,
 
 } // namespace
 
-client::client(caf::actor_system& sys, caf::actor root,
+client::client(caf::actor_system& sys, host_actor root,
                std::string default_pool)
   : sys_(sys), root_(std::move(root)), default_pool_(std::move(default_pool)) {
 }
@@ -53,9 +53,9 @@ client::find_pool(const std::string& name) {
   caf::scoped_actor self{sys_};
   std::variant<pool_entry, failure> out
     = make_failure(error_code::pool_not_found, "no pool named '" + name + "'");
-  caf::actor found;
+  pool_actor found;
   self->request(root_, admin_timeout, lookup_atom::value, name)
-    .receive([&](caf::actor& pool) { found = std::move(pool); },
+    .receive([&](pool_actor& pool) { found = std::move(pool); },
              [&](caf::error& err) {
                // Anything but the expected pool_not_found (e.g. no answer
                // in time) is reported as it is.

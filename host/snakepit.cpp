@@ -5,6 +5,8 @@
 #include <snakepit/errors.hpp>
 #include <snakepit/supervision.hpp>
 
+#include "supervisors/host_supervisor.hpp"
+
 namespace snakepit {
 
 void register_types(caf::actor_system_config& cfg) {
@@ -41,7 +43,7 @@ void tune_for_latency(caf::actor_system_config& cfg) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
 }
 
-caf::actor spawn_host(caf::actor_system& sys, const host_config& cfg,
+host_actor spawn_host(caf::actor_system& sys, const host_config& cfg,
                       const std::shared_ptr<runtime>& rt) {
   supervisor_flags flags;
   flags.name = "host";
@@ -51,11 +53,11 @@ caf::actor spawn_host(caf::actor_system& sys, const host_config& cfg,
     spec.id = pool.name;
     spec.shutdown_timeout = pool.shutdown_timeout + std::chrono::seconds{5};
     spec.start = [pool, env = rt->env()](caf::local_actor* sup) {
-      return spawn_pool(sup, pool, env);
+      return caf::actor_cast<caf::actor>(spawn_pool(sup, pool, env));
     };
     children.push_back(std::move(spec));
   }
-  return spawn_supervisor(sys, std::move(flags), std::move(children));
+  return spawn_host_supervisor(sys, std::move(flags), std::move(children));
 }
 
 } // namespace snakepit

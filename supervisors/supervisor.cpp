@@ -12,6 +12,7 @@
 #include "core/input_text.hpp"
 #include "core/restart_budget.hpp"
 #include "messages/atoms.hpp"
+#include "supervisors/host_supervisor.hpp"
 
 namespace snakepit {
 
@@ -227,6 +228,18 @@ void on_child_down(sup_ptr self, child& c, const caf::error& reason) {
   schedule_group_restart(self, restart_group(self, index), decision.delay);
 }
 
+/// The child named `id` (its handle is invalid while it restarts), or
+/// `pool_not_found`.
+caf::expected<caf::actor> lookup_child(sup_ptr self, const std::string& id) {
+  for (auto& c : self->state.children)
+    if (c.spec.id == id)
+      return c.handle;
+  return to_caf_error(make_failure(error_code::pool_not_found,
+                                   self->state.flags.name
+                                     + " has no pool or child named "
+                                     + quote_prefix(id)));
+}
+
 caf::behavior supervisor_behavior(sup_ptr self, supervisor_flags flags,
                                   std::vector<child_spec> specs) {
   auto& st = self->state;
@@ -303,15 +316,25 @@ caf::behavior supervisor_behavior(sup_ptr self, supervisor_flags flags,
       return {};
     },
     [self](lookup_atom, const std::string& id) -> caf::result<caf::actor> {
-      for (auto& c : self->state.children)
-        if (c.spec.id == id)
-          return c.handle;
-      return to_caf_error(make_failure(
-        error_code::pool_not_found, self->state.flags.name
-                                      + " has no pool or child named "
-                                      + quote_prefix(id)));
+      return lookup_child(self, id);
     },
   };
+}
+
+/// A host's root: a supervisor whose lookups answer typed pool handles
+/// (its children are pools, see `spawn_host`).
+caf::behavior host_supervisor_behavior(sup_ptr self, supervisor_flags flags,
+                                       std::vector<child_spec> pools) {
+  caf::message_handler typed_lookup{
+    [self](lookup_atom, const std::string& id) -> caf::result<pool_actor> {
+      auto child = lookup_child(self, id);
+      if (!child)
+        return std::move(child.error());
+      return caf::actor_cast<pool_actor>(std::move(*child));
+    },
+  };
+  return typed_lookup.or_else(
+    supervisor_behavior(self, std::move(flags), std::move(pools)));
 }
 
 } // namespace
@@ -325,6 +348,13 @@ caf::actor spawn_supervisor(caf::local_actor* parent, supervisor_flags flags,
 caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_flags flags,
                             std::vector<child_spec> children) {
   return sys.spawn(supervisor_behavior, std::move(flags), std::move(children));
+}
+
+host_actor spawn_host_supervisor(caf::actor_system& sys,
+                                 supervisor_flags flags,
+                                 std::vector<child_spec> pools) {
+  return caf::actor_cast<host_actor>(sys.spawn(
+    host_supervisor_behavior, std::move(flags), std::move(pools)));
 }
 
 } // namespace snakepit

@@ -30,7 +30,7 @@ struct job {
 
 /// The service's state: the pool it owns and how many replies are missing.
 struct service_state {
-  caf::actor pool;
+  snakepit::pool_actor pool;
   int pending = 0;
   /// Set to 1 when a reply was not what we expected (read by main).
   std::shared_ptr<std::atomic<int>> exit_code;

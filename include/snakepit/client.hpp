@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <snakepit/inspection.hpp>
+#include <snakepit/interfaces.hpp>
 #include <snakepit/requests.hpp>
 #include <snakepit/status.hpp>
 
@@ -25,7 +26,7 @@ class client {
 public:
   /// `root` is the actor returned by `spawn_host`; `default_pool` answers
   /// requests that name no pool.
-  client(caf::actor_system& sys, caf::actor root,
+  client(caf::actor_system& sys, host_actor root,
          std::string default_pool = "default");
 
   /// Runs one request and waits for its one reply. Never throws; a missing
@@ -69,7 +70,7 @@ public:
 private:
   /// A pool's handle and the deadlines that bound a wait for its reply.
   struct pool_entry {
-    caf::actor handle;
+    pool_actor handle;
     std::chrono::milliseconds queue_timeout{0};
     std::chrono::milliseconds request_timeout{0};
   };
@@ -82,7 +83,7 @@ private:
   void forget(const std::string& name);
 
   caf::actor_system& sys_;
-  caf::actor root_;
+  host_actor root_;
   std::string default_pool_;
   std::mutex mtx_;
   std::map<std::string, pool_entry> pools_;

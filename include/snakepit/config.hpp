@@ -32,6 +32,11 @@ std::string to_string(worker_profile profile);
 /// Inverse of `to_string(worker_profile)`; nullopt for any other name.
 std::optional<worker_profile> worker_profile_from_string(std::string_view s);
 
+/// The interpreter that runs workers unless a pool names another: chosen
+/// when the library was built (CMake's SNAKEPIT_DEFAULT_PYTHON, normally
+/// /usr/bin/python3).
+std::string default_python();
+
 /// One pool of Python workers running one adapter. Defaults are the bundled
 /// defaults (examples/default.toml).
 struct pool_config {
@@ -48,7 +53,7 @@ struct pool_config {
   /// Extra environment variables of the worker processes.
   std::map<std::string, std::string> env;
   /// Interpreter that runs the workers.
-  std::string python = SNAKEPIT_DEFAULT_PYTHON;
+  std::string python = default_python();
   /// How long a worker may take to report ready.
   std::chrono::milliseconds startup_timeout{std::chrono::seconds{20}};
   /// How many workers start at the same time.

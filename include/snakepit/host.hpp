@@ -76,7 +76,7 @@ public:
   }
 
   /// The root supervisor (answers `(lookup_atom, pool name)`).
-  const caf::actor& root() const {
+  const host_actor& root() const {
     return root_;
   }
 
@@ -109,7 +109,7 @@ private:
   std::unique_ptr<caf::actor_system_config> sys_cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   std::shared_ptr<snakepit::runtime> rt_;
-  caf::actor root_;
+  host_actor root_;
   std::unique_ptr<snakepit::client> client_;
   // Answers the `snakepit` CLI on `<run dir>/admin.sock`.
   std::unique_ptr<admin::admin_endpoint> admin_;

@@ -33,30 +33,22 @@
 /// Each pool also runs a lifecycle actor (actors/lifecycle_actor.hpp) that
 /// recycles workers make-before-break (see actors/pool_recycling.hpp).
 ///
-/// interface pool {
-///   (execute_atom, execute_request) -> (execute_reply)
-///   (status_atom) -> (pool_status)
-///   (await_ready_atom) -> (pool_status)  // once all ready, or failed
-///   (inspect_atom) -> (pool_inspection)  // <snakepit/inspection.hpp>
-///   (recycle_atom, std::string worker_id) -> (recycle_ack)
-///       // "" recycles every worker; returns at once; errors:
-///       // invalid_arguments (no such worker), pool_failed, shutting_down
-///   (restart_atom) -> (restart_ack)
-///       // restarts a failed pool now (restarted = true); leaves a pool
-///       // that has not failed alone (false); errors: shutting_down
-/// }
+/// Its typed interface is `pool_actor` (<snakepit/interfaces.hpp>).
 
 #include <caf/fwd.hpp>
 
 #include <memory>
 
 #include <snakepit/config.hpp>
+#include <snakepit/interfaces.hpp>
 #include <snakepit/runtime.hpp>
 
 namespace snakepit {
 
-/// Spawns a pool linked to `parent` (the user's actor or a supervisor).
-caf::actor spawn_pool(caf::local_actor* parent, pool_config cfg,
+/// Spawns a pool linked to `parent` (the user's actor or a supervisor):
+/// the pool stops when `parent` exits, and an abnormal exit of the pool
+/// reaches `parent` as a CAF exit message.
+pool_actor spawn_pool(caf::local_actor* parent, pool_config cfg,
                       std::shared_ptr<const worker_environment> env);
 
 } // namespace snakepit

@@ -53,7 +53,7 @@ void tune_for_latency(caf::actor_system_config& cfg);
 /// Spawns the root supervisor of a host: one child per configured pool
 /// (one_for_one, pools are permanent), each pool with its own worker
 /// supervisor. Look pools up by name with `(lookup_atom, name)`.
-caf::actor spawn_host(caf::actor_system& sys, const host_config& cfg,
+host_actor spawn_host(caf::actor_system& sys, const host_config& cfg,
                       const std::shared_ptr<runtime>& rt);
 
 } // namespace snakepit

@@ -22,7 +22,7 @@ using watch_atom = caf::atom_constant<caf::atom("chaos_wd")>;
 constexpr size_t max_problems = 5;
 
 struct caller_state {
-  caf::actor pool;
+  snakepit::pool_actor pool;
   /// "c3": the prefix of this caller's tokens.
   std::string label;
   std::shared_ptr<chaos_load::record> record;
@@ -138,7 +138,7 @@ void add(load_tally& sum, const load_tally& t) {
 
 } // namespace
 
-chaos_load::chaos_load(caf::actor_system& sys, caf::actor pool, int callers,
+chaos_load::chaos_load(caf::actor_system& sys, snakepit::pool_actor pool, int callers,
                        std::chrono::milliseconds watchdog)
   : stopping_(std::make_shared<std::atomic<bool>>(false)) {
   for (int i = 0; i < callers; ++i) {

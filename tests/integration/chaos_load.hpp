@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <snakepit/failure.hpp>
+#include <snakepit/interfaces.hpp>
 
 namespace snakepit::it {
 
@@ -49,7 +50,7 @@ class chaos_load {
 public:
   /// Spawns `callers` caller actors in `sys` sending to `pool`; a request
   /// unanswered after `watchdog` counts as late.
-  chaos_load(caf::actor_system& sys, caf::actor pool, int callers,
+  chaos_load(caf::actor_system& sys, snakepit::pool_actor pool, int callers,
              std::chrono::milliseconds watchdog);
   ~chaos_load();
   chaos_load(const chaos_load&) = delete;

@@ -212,7 +212,7 @@ TEST_CASE("chaos: under load, killed, stopped and crashed workers are "
   int rounds = 0;
   {
     chaos_injector injector{host, o.seed, min_gap, max_gap};
-    chaos_load callers{host.system(), host.pool_actor(pool.name), o.callers,
+    chaos_load callers{host.system(), host.pool_handle(pool.name), o.callers,
                        watchdog};
     auto t0 = clock_type::now();
     milliseconds left = std::chrono::seconds{o.seconds};

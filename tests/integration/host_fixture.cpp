@@ -134,12 +134,12 @@ pool_status host_fixture::status(std::string pool) {
   return std::move(*s);
 }
 
-caf::actor host_fixture::pool_actor(const std::string& pool) {
+snakepit::pool_actor host_fixture::pool_handle(const std::string& pool) {
   caf::scoped_actor self{*sys_};
-  caf::actor found;
+  snakepit::pool_actor found;
   std::string why = "pool " + pool + " is not running";
   self->request(root_, std::chrono::seconds{10}, lookup_atom::value, pool)
-    .receive([&](caf::actor& a) { found = std::move(a); },
+    .receive([&](snakepit::pool_actor& a) { found = std::move(a); },
              [&](caf::error& err) { why = describe(from_caf_error(err)); });
   if (!found)
     throw std::runtime_error(why);

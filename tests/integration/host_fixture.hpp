@@ -80,7 +80,7 @@ public:
   /// The pool actor named `pool` (looked up at the root supervisor); throws
   /// std::runtime_error if there is none (the message says
   /// `pool_not_found: ...`) or it is not running.
-  caf::actor pool_actor(const std::string& pool);
+  snakepit::pool_actor pool_handle(const std::string& pool);
 
   const host_config& config() const {
     return cfg_;
@@ -116,7 +116,7 @@ private:
   std::unique_ptr<caf::actor_system_config> sys_cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   std::shared_ptr<runtime> rt_;
-  caf::actor root_;
+  snakepit::host_actor root_;
   std::unique_ptr<snakepit::client> client_;
   std::string run_id_;
   std::string run_path_;

@@ -26,7 +26,7 @@ std::string nested_args(std::size_t depth) {
 /// Sends `first` then `second` to the pool actor `pool` (in that order:
 /// one sender) and returns their replies in the order they arrived.
 std::vector<execute_reply> replies_in_order(host_fixture& host,
-                                            const caf::actor& pool,
+                                            const snakepit::pool_actor& pool,
                                             execute_request first,
                                             execute_request second) {
   caf::scoped_actor self{host.system()};
@@ -145,7 +145,7 @@ TEST_CASE("a large request does not hold up the pool's other requests",
   temp_dir tmp;
   host_fixture host{make_config(tmp / "run", 2)};
   REQUIRE(host.await_ready().all_ready());
-  auto pool = host.pool_actor("default");
+  auto pool = host.pool_handle("default");
   // 50 MB of arguments, invalid only at their very end: checking them
   // takes a full pass. Once checked on the pool actor, they held up a
   // ping to an idle worker sent right after them until the check was done.
@@ -167,7 +167,7 @@ TEST_CASE("requests being checked are bounded by queue_size",
   cfg.pools.front().queue_size = 1;
   host_fixture host{cfg};
   REQUIRE(host.await_ready().all_ready());
-  auto pool = host.pool_actor("default");
+  auto pool = host.pool_handle("default");
   // The first takes a while to check; the second arrives meanwhile and
   // finds the one place taken.
   auto replies = replies_in_order(
@@ -187,7 +187,7 @@ TEST_CASE("an unknown pool is pool_not_found on every path",
   host_fixture host{make_config(tmp / "run", 1)};
   REQUIRE(host.await_ready().all_ready());
   // The root supervisor answered a null handle.
-  CHECK_THROWS_WITH(host.pool_actor("no_such_pool"),
+  CHECK_THROWS_WITH(host.pool_handle("no_such_pool"),
                     Catch::StartsWith("pool_not_found: "));
   auto reply = host.client().execute("no_such_pool", "ping");
   CHECK(reply.error.code == error_code::pool_not_found);
@@ -202,7 +202,7 @@ TEST_CASE("a request naming another pool than its receiver is refused",
   temp_dir tmp;
   host_fixture host{make_config(tmp / "run", 1)};
   REQUIRE(host.await_ready().all_ready());
-  auto pool = host.pool_actor("default");
+  auto pool = host.pool_handle("default");
   caf::scoped_actor self{host.system()};
   auto ask = [&](std::string pool_field) {
     execute_reply out;

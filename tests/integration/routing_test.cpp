@@ -77,7 +77,7 @@ TEST_CASE("routing: queued requests from one sender are served in FIFO order",
   // One actor sends five requests without waiting; the pool answers each
   // with an ordinary message, in the order it serves them.
   caf::scoped_actor self{host.system()};
-  auto pool = host.pool_actor("default");
+  auto pool = host.pool_handle("default");
   constexpr int n = 5;
   for (int i = 0; i < n; ++i)
     self->send(pool, execute_atom::value,

@@ -15,10 +15,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <snakepit/config.hpp>
 #include <snakepit/inspection.hpp>
+#include <snakepit/interfaces.hpp>
 #include <snakepit/requests.hpp>
 #include <snakepit/status.hpp>
 #include <snakepit/telemetry/bus.hpp>
@@ -31,7 +33,7 @@ namespace snakepit::testing {
 /// What the client actor saw.
 struct client_log {
   /// The pool, the client's child.
-  caf::actor pool;
+  pool_actor pool;
   /// Replies by request tag.
   std::map<int, std::vector<execute_reply>> replies;
   /// Requests that ended in a CAF error instead of a reply, by tag.
@@ -92,6 +94,23 @@ public:
 
   /// The pool's inspection now (its `requests`: answers given).
   pool_inspection inspection();
+
+  /// Sends `xs...` to the pool through its typed interface, from a one-shot
+  /// actor, and runs until the answer: a `Reply`, or the error. The
+  /// compiler checks both against `pool_actor`.
+  template <class Reply, class... Ts>
+  std::variant<Reply, caf::error> ask(Ts... xs) {
+    using answer = std::optional<std::variant<Reply, caf::error>>;
+    auto out = std::make_shared<answer>();
+    sys_->spawn([out, pool = seen_->pool, xs...](caf::event_based_actor* self) {
+      self->request(pool, caf::infinite, xs...)
+        .then([out](Reply& r) { *out = std::move(r); },
+              [out](caf::error& e) { *out = std::move(e); });
+    });
+    settle();
+    REQUIRE(out->has_value());
+    return std::move(**out);
+  }
 
   /// Asks the pool to stop, as its parent or supervisor would.
   void stop_pool();
