@@ -35,9 +35,9 @@
 ///
 /// interface pool {
 ///   (execute_atom, execute_request) -> (execute_reply)
-///   (status_atom) -> (pool_status)
-///   (await_ready_atom) -> (pool_status)  // once all ready, or failed
-///   (inspect_atom) -> (pool_inspection)  // <snakepit/inspection.hpp>
+///   (status_atom) -> (pool_snapshot)  // <snakepit/snapshots.hpp>, cheap
+///   (await_ready_atom) -> (pool_snapshot)  // once all ready, or failed
+///   (inspect_atom) -> (pool_snapshot)  // with the "inspect only" fields
 ///   (recycle_atom, std::string worker_id) -> (recycle_ack)
 ///       // "" recycles every worker; returns at once; errors:
 ///       // invalid_arguments (no such worker), pool_failed, shutting_down
