@@ -89,7 +89,8 @@ public:
   /// The pool's status now.
   pool_snapshot status();
 
-  /// The pool's inspection now (its `requests`: answers given).
+  /// The pool's inspection now (the status plus the lifecycle actor's
+  /// measurements).
   pool_snapshot inspection();
 
   /// Asks the pool to stop, as its parent or supervisor would.
