@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include <snakepit/inspection.hpp>
+#include <snakepit/snapshots.hpp>
 #include <snakepit/telemetry/bus.hpp>
 #include <snakepit/telemetry/events.hpp>
 
@@ -28,9 +28,9 @@ struct lifecycle_state {
   pool_config cfg;
   caf::actor pool;
   std::optional<recycle_policy> policy;
-  /// Worker ids by key, from the latest view (for logs and events).
+  /// Worker ids by key, from the latest snapshot (for logs and events).
   std::unordered_map<uint64_t, std::string> ids;
-  /// A view request is under way: further checks wait for it.
+  /// A snapshot request is under way: further checks wait for it.
   bool checking = false;
   /// A check was asked for while one was under way.
   bool check_again = false;
@@ -56,17 +56,20 @@ recycle_limits limits_of(const pool_config& cfg) {
 }
 
 /// Adds new workers to the policy, drops the ones gone, counts requests.
-void sync_workers(lifecycle_ptr self, const lifecycle_view& view,
+void sync_workers(lifecycle_ptr self, const pool_snapshot& pool,
                   time_point now) {
   auto& st = self->state;
   auto& policy = *st.policy;
   std::unordered_set<uint64_t> present;
-  for (const auto& w : view.workers) {
+  for (const auto& w : pool.workers) {
     present.insert(w.key);
     st.ids[w.key] = w.id;
     if (!policy.contains(w.key))
-      policy.add_worker(w.key, now - std::chrono::milliseconds{w.uptime_ms});
-    if (auto delta = w.requests - policy.requests(w.key); delta > 0)
+      policy.add_worker(w.key, now - std::chrono::round<caf::timespan>(
+                                       std::chrono::duration<double>{
+                                         w.uptime_seconds}));
+    if (auto delta = w.requests_dispatched - policy.requests(w.key);
+        delta > 0)
       policy.record_request(w.key, delta);
   }
   for (auto i = st.ids.begin(); i != st.ids.end();) {
@@ -81,15 +84,15 @@ void sync_workers(lifecycle_ptr self, const lifecycle_view& view,
 }
 
 /// Samples each worker's PSS; feeds the policy and returns the samples.
-memory_samples sample_memory(lifecycle_ptr self, const lifecycle_view& view,
+memory_samples sample_memory(lifecycle_ptr self, const pool_snapshot& pool,
                              time_point now) {
   auto& st = self->state;
   memory_samples out;
-  for (const auto& w : view.workers) {
-    auto figures = st.measured.sample(w.key, w.pid, now);
+  for (const auto& w : pool.workers) {
+    auto figures = st.measured.sample(w.key, w.info.pid, now);
     if (!figures)
-      continue; // gone since the view was made: the next view drops it
-    out.samples.push_back(memory_sample{w.key, figures->pss_bytes});
+      continue; // gone since the snapshot was made: the next one drops it
+    out.samples.push_back(memory_sample{w.key, *figures});
     st.policy->record_memory(w.key,
                              static_cast<double>(figures->pss_bytes) / mib,
                              now);
@@ -113,21 +116,24 @@ memory_samples sample_memory(lifecycle_ptr self, const lifecycle_view& view,
   return out;
 }
 
-void publish_snapshot(lifecycle_ptr self, const lifecycle_view& view,
-                      const memory_samples& memory) {
+/// Adds the lifecycle actor's measurements to `pool`: memory, CPU and
+/// memory growth of each worker, utilization over the window.
+void add_measurements(lifecycle_ptr self, pool_snapshot& pool) {
+  auto& st = self->state;
+  for (auto& w : pool.workers)
+    st.measured.fill(w.key, w);
+  pool.utilization_mean = st.utilization.mean();
+  pool.utilization_peak = st.utilization.peak();
+  pool.window_samples = static_cast<int>(st.utilization.samples());
+  pool.window_seconds = st.utilization.seconds();
+}
+
+/// Publishes `pool`, measured, for the gauges when anyone subscribes.
+void publish_snapshot(lifecycle_ptr self, pool_snapshot pool) {
   if (!telemetry::has_subscribers(telemetry::topic::snapshots))
     return;
-  std::unordered_map<uint64_t, uint64_t> bytes;
-  for (const auto& s : memory.samples)
-    bytes[s.key] = s.bytes;
-  telemetry::pool_snapshot snap;
-  snap.pool = self->state.cfg.name;
-  snap.starting = view.starting;
-  snap.queue_depth = view.queue_depth;
-  for (const auto& w : view.workers)
-    snap.workers.push_back(
-      telemetry::worker_gauges{w.id, w.slots, w.busy, bytes[w.key]});
-  telemetry::publish(self, std::move(snap));
+  add_measurements(self, pool);
+  telemetry::publish(self, std::move(pool));
 }
 
 /// Sends the pool a recycle order for each worker that is due.
@@ -149,24 +155,24 @@ void order_recycles(lifecycle_ptr self, time_point now) {
   }
 }
 
-void on_view(lifecycle_ptr self, const lifecycle_view& view) {
+void on_snapshot(lifecycle_ptr self, pool_snapshot pool) {
   auto now = now_of(self);
-  sync_workers(self, view, now);
+  sync_workers(self, pool, now);
   int busy = 0;
   int total = 0;
-  for (const auto& w : view.workers) {
+  for (const auto& w : pool.workers) {
     busy += w.busy;
-    total += w.slots;
+    total += w.info.slots;
   }
   self->state.utilization.add(now, busy, total);
-  auto memory = sample_memory(self, view, now);
-  self->send(self->state.pool, memory);
-  publish_snapshot(self, view, memory);
-  if (view.serving)
+  self->send(self->state.pool, sample_memory(self, pool, now));
+  auto serving = !pool.stopping && pool.failed.code == error_code::none;
+  publish_snapshot(self, std::move(pool));
+  if (serving)
     order_recycles(self, now);
 }
 
-/// Asks the pool for its view and acts on it; one request at a time.
+/// Asks the pool for its snapshot and acts on it; one request at a time.
 void check(lifecycle_ptr self) {
   auto& st = self->state;
   if (st.checking) {
@@ -176,9 +182,9 @@ void check(lifecycle_ptr self) {
   st.checking = true;
   self->request(st.pool, caf::infinite, lifecycle_atom::value)
     .then(
-      [self](const lifecycle_view& view) {
+      [self](pool_snapshot& pool) {
         self->state.checking = false;
-        on_view(self, view);
+        on_snapshot(self, std::move(pool));
         if (std::exchange(self->state.check_again, false))
           check(self);
       },
@@ -208,19 +214,9 @@ caf::behavior lifecycle_behavior(lifecycle_ptr self, pool_config cfg,
       }
       check(self);
     },
-    [self](inspect_atom, pool_inspection& p) {
-      auto& st = self->state;
-      std::unordered_map<std::string, uint64_t> keys;
-      for (const auto& [key, id] : st.ids)
-        keys.emplace(id, key);
-      for (auto& w : p.workers)
-        if (auto i = keys.find(w.id); i != keys.end())
-          st.measured.fill(i->second, w);
-      p.utilization_mean = st.utilization.mean();
-      p.utilization_peak = st.utilization.peak();
-      p.window_samples = static_cast<int>(st.utilization.samples());
-      p.window_seconds = st.utilization.seconds();
-      return std::move(p);
+    [self](inspect_atom, pool_snapshot& pool) {
+      add_measurements(self, pool);
+      return std::move(pool);
     },
     [self](const recycle_ended& ev) {
       auto& policy = *self->state.policy;

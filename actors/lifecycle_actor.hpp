@@ -2,16 +2,18 @@
 
 /// A lifecycle actor watches the workers of one pool.
 ///
-/// Every `lifecycle_interval` it asks its pool for its workers
-/// (`lifecycle_view`), samples the PSS of each worker's Python process
+/// Every `lifecycle_interval` it asks its pool for its snapshot
+/// (`(lifecycle_atom) -> pool_snapshot`, <snakepit/snapshots.hpp>),
+/// samples the PSS of each worker's Python process
 /// (/proc/PID/smaps_rollup), feeds both to a `recycle_policy` (TTL,
 /// request count, memory, each with per-worker jitter) and sends the pool a
 /// recycle order for each worker that is due, within
 /// `max_concurrent_recycles`. It also hands the memory samples to the pool
-/// and publishes the pool's gauges (`telemetry::pool_snapshot`) when anyone
-/// subscribes to them. A worker already over its memory threshold at its
-/// first sample is reported once (log and `snakepit.worker.memory_over_limit`
-/// event) and keeps serving, instead of being replaced in a loop.
+/// and, when anyone subscribes to the gauges (`telemetry::topic::snapshots`),
+/// publishes that snapshot with its measurements filled in. A worker
+/// already over its memory threshold at its first sample is reported once
+/// (log and `snakepit.worker.memory_over_limit` event) and keeps serving,
+/// instead of being replaced in a loop.
 ///
 /// One per pool, spawned and linked by the pool: its policy state is the
 /// pool's, it stops with the pool, and a slow /proc read of one pool never
@@ -23,7 +25,7 @@
 /// interface lifecycle {
 ///   (manual_recycle)   // from the pool: recycle these workers soon
 ///   (recycle_ended)    // from the pool: a recycle completed or failed
-///   (inspect_atom, pool_inspection) -> (pool_inspection)  // adds figures
+///   (inspect_atom, pool_snapshot) -> (pool_snapshot)  // adds measurements
 /// }
 
 #include <caf/fwd.hpp>

@@ -7,9 +7,9 @@
 #include <snakepit/telemetry/events.hpp>
 
 #include "actors/lifecycle_actor.hpp"
-#include "actors/pool_inspector.hpp"
 #include "actors/pool_recycling.hpp"
 #include "actors/pool_requests.hpp"
+#include "actors/pool_snapshots.hpp"
 #include "actors/pool_state.hpp"
 #include "actors/pool_supervision.hpp"
 #include "messages/atoms.hpp"
@@ -20,37 +20,15 @@ namespace detail {
 
 namespace {
 
-pool_status make_status(pool_ptr self) {
-  auto& st = self->state;
-  pool_status s;
-  s.name = st.cfg.name;
-  s.profile = st.cfg.profile == worker_profile::thread ? "thread" : "process";
-  s.size = st.cfg.size;
-  s.busy_slots = st.slots.busy_slots();
-  s.total_slots = st.slots.total_slots();
-  s.queue_depth = st.queue->size();
-  s.queue_size = st.queue->capacity();
-  s.requests = st.requests;
-  s.queue_timeout_ms = st.cfg.queue_timeout.count();
-  s.request_timeout_ms = st.cfg.request_timeout.count();
-  s.failed = st.failed;
-  s.ready = live_workers(st);
-  for (auto& [key, w] : st.workers)
-    s.workers.push_back(worker_status{w.id, st.slots.busy(key),
-                                      w.info.slots, w.requests, w.info,
-                                      w.memory_bytes, draining(st, key)});
-  return s;
-}
-
 void notify_ready_waiters(pool_ptr self) {
   auto& st = self->state;
   if (st.ready_waiters.empty())
     return;
-  auto status = make_status(self);
-  if (!status.all_ready() && st.failed.code == error_code::none)
+  auto snapshot = make_pool_snapshot(self);
+  if (!snapshot.all_ready() && st.failed.code == error_code::none)
     return;
   for (auto& rp : st.ready_waiters)
-    rp.deliver(status);
+    rp.deliver(snapshot);
   st.ready_waiters.clear();
 }
 
@@ -77,8 +55,11 @@ void on_worker_ready(pool_ptr self, worker_ready& ev) {
   if (on_probe_ready(self, ev) || st.stopping)
     return;
   st.slots.add(ev.key, ev.info.slots);
-  st.workers[ev.key] = worker_entry{ev.worker, ev.id, ev.slot, ev.info, 0,
-                                    now_of(self), 0};
+  worker_entry entry{ev.worker, ev.slot, now_of(self), {}};
+  entry.snapshot.key = ev.key;
+  entry.snapshot.id = ev.id;
+  entry.snapshot.info = ev.info;
+  st.workers[ev.key] = std::move(entry);
   if (telemetry::has_subscribers(
         telemetry::topic::of<telemetry::worker_started>()))
     telemetry::publish(self, telemetry::make_worker_started(
@@ -204,7 +185,7 @@ void on_worker_down(pool_ptr self, uint64_t key, const caf::error& reason) {
   drop_worker(self, key,
               make_failure(st.stopping ? error_code::shutting_down
                                        : error_code::worker_crashed,
-                           "worker " + w.id + " stopped: "
+                           "worker " + w.snapshot.id + " stopped: "
                              + from_caf_error(reason).message),
               st.stopping ? call_fate::fail : call_fate::retry_idempotent);
 }
@@ -255,7 +236,8 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
                              self->current_sender()));
       if (on_probe_exited(self, ev))
         return;
-      if (auto w = st.workers.find(ev.key); w != st.workers.end()) {
+      if (auto i = st.workers.find(ev.key); i != st.workers.end()) {
+        const auto& w = i->second;
         spdlog::warn("pool {}: {}", st.cfg.name, describe(ev.reason));
         auto reason = recycle_reason_from_string(ev.cause);
         if (reason && !st.stopping)
@@ -264,10 +246,10 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
             && telemetry::has_subscribers(
               telemetry::topic::of<telemetry::worker_recycled>()))
           telemetry::publish(self, telemetry::make_worker_recycled(
-                                     st.cfg.name, w->second.id, *reason,
-                                     now_of(self) - w->second.ready_at,
-                                     w->second.requests,
-                                     w->second.memory_bytes));
+                                     st.cfg.name, w.snapshot.id, *reason,
+                                     now_of(self) - w.ready_at,
+                                     w.snapshot.requests_dispatched,
+                                     w.snapshot.memory.pss_bytes));
       }
       drop_worker(self, ev.key, ev.reason,
                   st.stopping ? call_fate::fail : call_fate::retry_idempotent);
@@ -290,7 +272,7 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
     [self](tick_atom) { on_queue_tick(self); },
     [self](recover_atom, uint64_t round) { on_recovery_timer(self, round); },
     [self](restart_atom) { return on_manual_restart(self); },
-    [self](lifecycle_atom) { return make_lifecycle_view(self); },
+    [self](lifecycle_atom) { return make_pool_snapshot(self); },
     [self](recycle_atom, uint64_t key, const std::string& reason) {
       auto why = recycle_reason_from_string(reason);
       return why && begin_recycle(self, key, *why);
@@ -301,18 +283,18 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
     [self](const memory_samples& m) { on_memory_samples(self, m); },
     [self](drain_atom, uint64_t key) { on_drain_deadline(self, key); },
     [self](const health_check_missed&) { ++self->state.health_failures; },
-    [self](inspect_atom) -> caf::result<pool_inspection> {
+    [self](inspect_atom) -> caf::result<pool_snapshot> {
       auto& st = self->state;
-      auto snapshot = make_pool_inspection(self);
+      auto snapshot = make_pool_snapshot(self);
       if (!st.lifecycle)
         return snapshot;
       // The lifecycle actor adds its measurements and answers the caller.
       self->delegate(st.lifecycle, inspect_atom::value, std::move(snapshot));
-      return caf::delegated<pool_inspection>{};
+      return caf::delegated<pool_snapshot>{};
     },
-    [self](status_atom) { return make_status(self); },
+    [self](status_atom) { return make_pool_snapshot(self); },
     [self](await_ready_atom) {
-      auto rp = self->make_response_promise<pool_status>();
+      auto rp = self->make_response_promise<pool_snapshot>();
       self->state.ready_waiters.push_back(rp);
       notify_ready_waiters(self);
       return rp;

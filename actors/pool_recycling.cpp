@@ -49,21 +49,23 @@ void retire(pool_ptr self, uint64_t key, bool forced) {
   st.recycles.erase(j);
   ++st.replaced[to_string(reason)];
   auto& entry = w->second;
+  const auto& facts = entry.snapshot;
   spdlog::info("pool {}: {} recycled ({}) after {} requests, {:.1f} s up, "
                "PSS {:.1f} MiB{}",
-               st.cfg.name, entry.id, to_string(reason), entry.requests,
-               seconds_since(self, entry.ready_at), entry.memory_bytes / mib,
+               st.cfg.name, facts.id, to_string(reason),
+               facts.requests_dispatched, seconds_since(self, entry.ready_at),
+               facts.memory.pss_bytes / mib,
                forced ? "; killed with calls still running" : "");
   if (telemetry::has_subscribers(
         telemetry::topic::of<telemetry::worker_recycled>()))
     telemetry::publish(self, telemetry::make_worker_recycled(
-                               st.cfg.name, entry.id, reason,
+                               st.cfg.name, facts.id, reason,
                                now_of(self) - entry.ready_at,
-                               static_cast<uint64_t>(entry.requests),
-                               entry.memory_bytes));
+                               static_cast<uint64_t>(facts.requests_dispatched),
+                               facts.memory.pss_bytes));
   auto handle = entry.handle;
   auto why = make_failure(error_code::worker_crashed,
-                          "worker " + entry.id + " was recycled ("
+                          "worker " + facts.id + " was recycled ("
                             + to_string(reason)
                             + ") and its call did not finish within "
                               "drain_timeout ("
@@ -105,23 +107,6 @@ int starting_workers(const pool_state& st) {
   return std::max(0, st.cfg.size - live_workers(st));
 }
 
-lifecycle_view make_lifecycle_view(pool_ptr self) {
-  auto& st = self->state;
-  lifecycle_view v;
-  auto now = now_of(self);
-  for (auto& [key, w] : st.workers)
-    v.workers.push_back(worker_view{
-      key, w.id, w.info.pid, w.requests,
-      std::chrono::duration_cast<std::chrono::milliseconds>(now - w.ready_at)
-        .count(),
-      w.info.slots, st.slots.busy(key)});
-  v.starting = starting_workers(st);
-  v.queue_depth = st.queue->size();
-  v.serving = !st.stopping && st.failed.code == error_code::none
-              && st.supervisor;
-  return v;
-}
-
 bool begin_recycle(pool_ptr self, uint64_t key, recycle_reason reason) {
   auto& st = self->state;
   if (st.stopping || st.failed.code != error_code::none || !st.supervisor)
@@ -132,7 +117,7 @@ bool begin_recycle(pool_ptr self, uint64_t key, recycle_reason reason) {
   auto slot = w->second.slot;
   st.recycles.emplace(slot, recycle_job{key, reason, false});
   spdlog::info("pool {}: recycling {} ({}); starting its replacement",
-               st.cfg.name, w->second.id, to_string(reason));
+               st.cfg.name, w->second.snapshot.id, to_string(reason));
   self->request(st.supervisor, caf::infinite, replace_child_atom::value, slot)
     .then(
       [self, slot, key](const caf::actor& fresh) {
@@ -206,10 +191,10 @@ caf::result<recycle_ack> on_manual_recycle(pool_ptr self,
   for (auto& [key, w] : st.workers) {
     if (draining(st, key))
       continue;
-    known.push_back(w.id);
-    if (worker_id.empty() || w.id == worker_id) {
+    known.push_back(w.snapshot.id);
+    if (worker_id.empty() || w.snapshot.id == worker_id) {
       order.keys.push_back(key);
-      ack.workers.push_back(w.id);
+      ack.workers.push_back(w.snapshot.id);
     }
   }
   if (!worker_id.empty() && order.keys.empty()) {
@@ -232,7 +217,7 @@ void on_memory_samples(pool_ptr self, const memory_samples& m) {
   auto& st = self->state;
   for (const auto& s : m.samples)
     if (auto w = st.workers.find(s.key); w != st.workers.end())
-      w->second.memory_bytes = s.bytes;
+      w->second.snapshot.memory = s.memory;
 }
 
 } // namespace snakepit::detail

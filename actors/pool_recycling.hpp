@@ -13,9 +13,6 @@
 
 namespace snakepit::detail {
 
-/// What the lifecycle actor needs of the pool: its workers and load.
-lifecycle_view make_lifecycle_view(pool_ptr self);
-
 /// Starts replacing worker `key` for `reason`; false (nothing started)
 /// when the pool is stopping or failed, the worker is unknown, or its slot
 /// is already being recycled.

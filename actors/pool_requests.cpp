@@ -30,8 +30,8 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
                     call_bytes_ptr call, uint64_t key, int64_t queue_us) {
   auto& st = self->state;
   auto& w = st.workers.at(key);
-  ++w.requests;
-  ++st.requests;
+  ++w.snapshot.requests_dispatched;
+  ++st.requests_dispatched;
   auto call_id = st.next_call_id++;
   std::optional<execute_request> retry;
   call_bytes_ptr retry_call_bytes;
@@ -40,9 +40,9 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
     retry_call_bytes = call;
   }
   st.inflight.emplace(call_id,
-                      inflight_call{std::move(rp), req.command, key, w.id,
-                                    now_of(self), queue_us, std::nullopt,
-                                    std::move(retry),
+                      inflight_call{std::move(rp), req.command, key,
+                                    w.snapshot.id, now_of(self), queue_us,
+                                    std::nullopt, std::move(retry),
                                     std::move(retry_call_bytes)});
   if (st.slots.free_slots() == 0
       && telemetry::has_subscribers(
@@ -54,7 +54,8 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
         || now - *st.capacity_reported_at >= capacity_report_gap) {
       st.capacity_reported_at = now;
       telemetry::publish(self, telemetry::make_capacity_reached(
-                                 st.cfg.name, w.id, st.slots.total_slots(),
+                                 st.cfg.name, w.snapshot.id,
+                                 st.slots.total_slots(),
                                  st.slots.busy_slots()));
     }
   }
@@ -113,7 +114,7 @@ void retry_call(pool_ptr self, inflight_call call, const failure& why) {
 void answer(pool_ptr self, reply_promise& rp, const std::string& command,
             execute_reply reply) {
   auto& counts = self->state;
-  ++counts.answered;
+  ++counts.requests_answered;
   if (!reply.ok())
     ++counts.errors[to_string(reply.error.code)];
   if (telemetry::has_subscribers(

@@ -18,7 +18,7 @@
 
 #include <snakepit/config.hpp>
 #include <snakepit/requests.hpp>
-#include <snakepit/status.hpp>
+#include <snakepit/snapshots.hpp>
 
 #include "actors/actor_time.hpp"
 #include "actors/worker_environment.hpp"
@@ -84,16 +84,17 @@ constexpr auto capacity_report_gap = std::chrono::seconds{1};
 /// Timer of a call waiting for its worker's crash report.
 using lost_call_atom = caf::atom_constant<caf::atom("sp_lost")>;
 
+/// A ready worker of the pool.
 struct worker_entry {
   caf::actor handle;
-  std::string id;
   /// The supervisor child it fills (see worker_spec::slot).
   std::string slot;
-  worker_info info;
-  int64_t requests = 0;
   clock_type::time_point ready_at;
-  /// Latest PSS sample of its process (lifecycle actor); 0 until the first.
-  uint64_t memory_bytes = 0;
+  /// What the pool keeps current of it: key, id, info,
+  /// requests_dispatched and memory (from the lifecycle actor's samples).
+  /// The rest (busy, draining, uptime) is filled in when a snapshot is
+  /// made (actors/pool_snapshots.hpp).
+  worker_snapshot snapshot;
 };
 
 /// A make-before-break replacement under way, keyed by slot in pool_state.
@@ -144,12 +145,13 @@ struct pool_state {
   /// (actors/argument_checker.hpp), by check id.
   std::unordered_map<uint64_t, pending_check> checking;
   uint64_t next_check_id = 1;
-  int64_t requests = 0;
+  /// Requests handed to a worker since the pool started.
+  int64_t requests_dispatched = 0;
   /// Start permits: workers starting now, and those waiting to.
   std::unordered_set<caf::actor_addr> permit_holders;
   std::deque<std::pair<caf::actor_addr, caf::typed_response_promise<bool>>>
     permit_waiters;
-  std::vector<caf::typed_response_promise<pool_status>> ready_waiters;
+  std::vector<caf::typed_response_promise<pool_snapshot>> ready_waiters;
   failure failed;
   bool stopping = false;
   /// The thread-profile-on-a-GIL-build warning was given.
@@ -165,7 +167,7 @@ struct pool_state {
   /// ones by category, refusals for a full queue, replaced workers by
   /// reason, missed health checks.
   clock_type::time_point started_at;
-  int64_t answered = 0;
+  int64_t requests_answered = 0;
   std::map<std::string, int64_t> errors;
   int64_t saturated = 0;
   std::map<std::string, int64_t> replaced;

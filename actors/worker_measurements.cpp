@@ -44,7 +44,7 @@ void worker_measurements::forget(uint64_t key) {
   workers_.erase(key);
 }
 
-void worker_measurements::fill(uint64_t key, worker_inspection& w) const {
+void worker_measurements::fill(uint64_t key, worker_snapshot& w) const {
   auto i = workers_.find(key);
   if (i == workers_.end())
     return;

@@ -11,7 +11,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include <snakepit/inspection.hpp>
+#include <snakepit/snapshots.hpp>
 
 namespace snakepit {
 
@@ -30,7 +30,7 @@ public:
 
   /// Fills the memory and CPU fields of `w` (worker `key`) from the
   /// samples so far; leaves them alone when there are none.
-  void fill(uint64_t key, worker_inspection& w) const;
+  void fill(uint64_t key, worker_snapshot& w) const;
 
 private:
   struct worker {

@@ -34,25 +34,25 @@ int ceil_div(int a, int b) {
   return (a + b - 1) / b;
 }
 
-std::string pool_label(const pool_inspection& p) {
+std::string pool_label(const pool_snapshot& p) {
   return cat("Pool \"", p.name, "\"");
 }
 
-std::string worker_label(const worker_inspection& w,
-                         const pool_inspection& p) {
+std::string worker_label(const worker_snapshot& w,
+                         const pool_snapshot& p) {
   return cat("Worker \"", w.id, "\" of pool \"", p.name, "\"");
 }
 
-bool is_thread(const pool_inspection& p) {
+bool is_thread(const pool_snapshot& p) {
   return p.profile == "thread";
 }
 
-int slots_per_worker(const pool_inspection& p) {
+int slots_per_worker(const pool_snapshot& p) {
   return is_thread(p) ? std::max(1, p.threads_per_worker) : 1;
 }
 
 // The configured slots, which the computed sizes are relative to.
-int configured_slots(const pool_inspection& p) {
+int configured_slots(const pool_snapshot& p) {
   return std::max(1, p.size) * slots_per_worker(p);
 }
 
@@ -61,31 +61,31 @@ int slots_for(double busy, const recommendation_thresholds& t) {
   return std::max(1, ceil_int(busy / t.target_utilization));
 }
 
-bool window_ready(const pool_inspection& p,
+bool window_ready(const pool_snapshot& p,
                   const recommendation_thresholds& t) {
   return p.window_samples >= t.min_window_samples;
 }
 
-bool window_sustained(const pool_inspection& p,
+bool window_sustained(const pool_snapshot& p,
                       const recommendation_thresholds& t) {
   return p.window_samples >= t.sustained_window_samples;
 }
 
-std::string window_text(const pool_inspection& p) {
+std::string window_text(const pool_snapshot& p) {
   return cat(p.window_samples, " samples (", fixed(p.window_seconds, 0),
              " s)");
 }
 
-std::pair<std::string, std::string> window_evidence(const pool_inspection& p) {
+std::pair<std::string, std::string> window_evidence(const pool_snapshot& p) {
   return {"window", window_text(p)};
 }
 
 // "1.5 of 8": busy slots out of the configured ones.
-std::string busy_of(double busy, const pool_inspection& p) {
+std::string busy_of(double busy, const pool_snapshot& p) {
   return cat(fixed(busy, 1), " of ", configured_slots(p));
 }
 
-std::string of_workers(int n, const pool_inspection& p) {
+std::string of_workers(int n, const pool_snapshot& p) {
   return cat(n, " of ", p.workers.size());
 }
 
@@ -97,7 +97,7 @@ std::string covers_at_target(const char* what,
 }
 
 // Mean PSS of the workers measured so far; 0 when none is.
-double mean_pss(const pool_inspection& p) {
+double mean_pss(const pool_snapshot& p) {
   double sum = 0;
   int n = 0;
   for (const auto& w : p.workers)
@@ -109,7 +109,7 @@ double mean_pss(const pool_inspection& p) {
 }
 
 // Median baseline PSS of the workers that have one; 0 when none has.
-double median_baseline(const pool_inspection& p) {
+double median_baseline(const pool_snapshot& p) {
   std::vector<double> xs;
   for (const auto& w : p.workers)
     if (w.memory_baseline_bytes > 0)
@@ -123,9 +123,9 @@ double median_baseline(const pool_inspection& p) {
 
 // Among the workers with a PSS of at least `bytes`, the largest, and how
 // many there are.
-const worker_inspection* largest_from(const pool_inspection& p, double bytes,
+const worker_snapshot* largest_from(const pool_snapshot& p, double bytes,
                                       int& count) {
-  const worker_inspection* largest = nullptr;
+  const worker_snapshot* largest = nullptr;
   count = 0;
   for (const auto& w : p.workers) {
     auto pss = static_cast<double>(w.memory.pss_bytes);
@@ -138,7 +138,7 @@ const worker_inspection* largest_from(const pool_inspection& p, double bytes,
   return largest;
 }
 
-int64_t recycles_for(const pool_inspection& p, const std::string& reason) {
+int64_t recycles_for(const pool_snapshot& p, const std::string& reason) {
   auto i = p.recycles.find(reason);
   return i == p.recycles.end() ? 0 : i->second;
 }
@@ -149,10 +149,10 @@ recommendation make(std::string rule, severity level, std::string summary,
                         std::move(evidence), std::move(action)};
 }
 
-recommendation pool_failed(const pool_inspection& p) {
+recommendation pool_failed(const pool_snapshot& p) {
   return make("pool_failed", severity::critical,
-              cat(pool_label(p), " has failed: ", p.failure),
-              {{"failure", p.failure}},
+              cat(pool_label(p), " has failed: ", p.failed.message),
+              {{"failure", p.failed.message}},
               "Fix the cause the failure names (the adapter, its imports, "
               "the Python environment); the pool probes by itself "
               "(`recovery_backoff`) and comes back once a worker starts, or "
@@ -160,7 +160,7 @@ recommendation pool_failed(const pool_inspection& p) {
               "`restart_period` is how many failed starts it tolerates.");
 }
 
-recommendation warming_up(const pool_inspection& p,
+recommendation warming_up(const pool_snapshot& p,
                           const recommendation_thresholds& t) {
   return make("warming_up", severity::info,
               cat(pool_label(p), " has ", p.window_samples, " of the ",

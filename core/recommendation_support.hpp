@@ -61,71 +61,71 @@ int ceil_int(double x);
 int ceil_div(int a, int b);
 
 /// "Pool \"name\"", to open a summary.
-std::string pool_label(const pool_inspection& p);
+std::string pool_label(const pool_snapshot& p);
 
 /// "Worker \"id\" of pool \"name\"", to open a summary.
-std::string worker_label(const worker_inspection& w,
-                         const pool_inspection& p);
+std::string worker_label(const worker_snapshot& w,
+                         const pool_snapshot& p);
 
 /// True for a thread-profile pool.
-bool is_thread(const pool_inspection& p);
+bool is_thread(const pool_snapshot& p);
 
 /// Slots of one worker (threads_per_worker, or 1).
-int slots_per_worker(const pool_inspection& p);
+int slots_per_worker(const pool_snapshot& p);
 
 /// The configured slots, which the computed sizes are relative to.
-int configured_slots(const pool_inspection& p);
+int configured_slots(const pool_snapshot& p);
 
 /// Slots that carry `busy` busy slots at the target utilization; at least 1.
 int slots_for(double busy, const recommendation_thresholds& t);
 
 /// True when the window has enough samples for the load rules.
-bool window_ready(const pool_inspection& p,
+bool window_ready(const pool_snapshot& p,
                   const recommendation_thresholds& t);
 
 /// True when the window is long enough to call a load persistent.
-bool window_sustained(const pool_inspection& p,
+bool window_sustained(const pool_snapshot& p,
                       const recommendation_thresholds& t);
 
 /// The window as "40 samples (4 s)".
-std::string window_text(const pool_inspection& p);
+std::string window_text(const pool_snapshot& p);
 
 /// The window as an evidence entry.
-std::pair<std::string, std::string> window_evidence(const pool_inspection& p);
+std::pair<std::string, std::string> window_evidence(const pool_snapshot& p);
 
 /// "1.5 of 8": busy slots out of the configured ones.
-std::string busy_of(double busy, const pool_inspection& p);
+std::string busy_of(double busy, const pool_snapshot& p);
 
 /// "n of <workers>".
-std::string of_workers(int n, const pool_inspection& p);
+std::string of_workers(int n, const pool_snapshot& p);
 
 /// ": it covers the peak at 60% utilization."
 std::string covers_at_target(const char* what,
                              const recommendation_thresholds& t);
 
 /// Mean PSS of the workers measured so far; 0 when none is.
-double mean_pss(const pool_inspection& p);
+double mean_pss(const pool_snapshot& p);
 
 /// Median baseline PSS of the workers that have one; 0 when none has.
-double median_baseline(const pool_inspection& p);
+double median_baseline(const pool_snapshot& p);
 
 /// Among the workers with a PSS of at least `bytes`, the largest, and how
 /// many there are.
-const worker_inspection* largest_from(const pool_inspection& p, double bytes,
+const worker_snapshot* largest_from(const pool_snapshot& p, double bytes,
                                       int& count);
 
 /// Workers replaced for `reason`; 0 when none.
-int64_t recycles_for(const pool_inspection& p, const std::string& reason);
+int64_t recycles_for(const pool_snapshot& p, const std::string& reason);
 
 /// A recommendation from its parts.
 recommendation make(std::string rule, severity level, std::string summary,
                     evidence_list evidence, std::string action);
 
 /// The one finding of a failed pool.
-recommendation pool_failed(const pool_inspection& p);
+recommendation pool_failed(const pool_snapshot& p);
 
 /// The finding of a window too short for the load rules.
-recommendation warming_up(const pool_inspection& p,
+recommendation warming_up(const pool_snapshot& p,
                           const recommendation_thresholds& t);
 
 } // namespace snakepit::recommendation_detail

@@ -24,16 +24,16 @@ std::string to_string(severity level) {
 }
 
 std::optional<recommendation>
-check_queue_saturation(const pool_inspection& p,
+check_queue_saturation(const pool_snapshot& p,
                        const recommendation_thresholds& t) {
   if (p.saturated <= 0)
     return std::nullopt;
   auto critical = static_cast<double>(p.saturated)
                   > t.saturation_critical_ratio
-                      * static_cast<double>(p.requests);
+                      * static_cast<double>(p.requests_answered);
   evidence_list evidence{{"saturated", cat(p.saturated)},
                          {"queue_size", cat(p.queue_size)},
-                         {"requests", cat(p.requests)}};
+                         {"requests_answered", cat(p.requests_answered)}};
   std::string action;
   if (window_ready(p, t) && p.utilization_mean >= t.utilization_warning) {
     evidence.emplace_back("utilization_mean", percent(p.utilization_mean));
@@ -51,12 +51,12 @@ check_queue_saturation(const pool_inspection& p,
               critical ? severity::critical : severity::warning,
               cat(pool_label(p), " refused ", p.saturated,
                   " requests with a full queue (queue_size ", p.queue_size,
-                  ") against ", p.requests, " answered."),
+                  ") against ", p.requests_answered, " answered."),
               std::move(evidence), action);
 }
 
 std::optional<recommendation>
-check_failures_recurring(const pool_inspection& p,
+check_failures_recurring(const pool_snapshot& p,
                          const recommendation_thresholds& t) {
   auto crashed = recycles_for(p, "crashed");
   auto unhealthy = recycles_for(p, "unhealthy");
@@ -107,8 +107,8 @@ check_failures_recurring(const pool_inspection& p,
 }
 
 std::vector<recommendation>
-recommend(const pool_inspection& p, const recommendation_thresholds& t) {
-  if (!p.failure.empty())
+recommend(const pool_snapshot& p, const recommendation_thresholds& t) {
+  if (p.failed.code != error_code::none)
     return {pool_failed(p)};
   std::vector<recommendation> out;
   if (!window_ready(p, t))

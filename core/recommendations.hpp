@@ -1,7 +1,7 @@
 #pragma once
 
 /// Recommendations: rules that turn one pool inspection
-/// (<snakepit/inspection.hpp>) into advice, each finding with its evidence and a
+/// (<snakepit/snapshots.hpp>) into advice, each finding with its evidence and a
 /// concrete configuration change. Plain functions: no CAF, no I/O.
 ///
 /// `recommend` runs every rule. A failed pool gets only a critical
@@ -48,7 +48,7 @@
 /// `threads_per_worker` = ceil(peak busy slots x 1.5) and the projected
 /// memory = the mean worker PSS + 8 MiB per thread, an estimate.
 
-#include <snakepit/inspection.hpp>
+#include <snakepit/snapshots.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -149,62 +149,62 @@ struct recommendation_thresholds {
 /// Only `pool_failed` for a failed pool; `warming_up` in place of the
 /// window rules while the window is short.
 std::vector<recommendation>
-recommend(const pool_inspection& p, const recommendation_thresholds& t = {});
+recommend(const pool_snapshot& p, const recommendation_thresholds& t = {});
 
 /// `utilization_high` (window): the slots are busy most of the time; raise
 /// `size` (or `threads_per_worker`) to bring the mean to the target.
 std::optional<recommendation>
-check_utilization(const pool_inspection& p,
+check_utilization(const pool_snapshot& p,
                   const recommendation_thresholds& t = {});
 
 /// `utilization_low` (window, sustained): even the peak uses few slots;
 /// lower `size` to what the peak needs, saving the measured PSS.
 std::optional<recommendation>
-check_utilization_low(const pool_inspection& p,
+check_utilization_low(const pool_snapshot& p,
                       const recommendation_thresholds& t = {});
 
 /// `queue_saturation`: requests were refused with `pool_saturated`; raise
 /// `queue_size`, or `size` when the pool is busy most of the time.
 std::optional<recommendation>
-check_queue_saturation(const pool_inspection& p,
+check_queue_saturation(const pool_snapshot& p,
                        const recommendation_thresholds& t = {});
 
 /// `memory_high`: a worker is near `memory_threshold_mb`, or large with no
 /// threshold; suggests a threshold from the median baseline.
 std::optional<recommendation>
-check_memory_high(const pool_inspection& p,
+check_memory_high(const pool_snapshot& p,
                   const recommendation_thresholds& t = {});
 
 /// `memory_growing`: the fastest-growing worker grows steadily; suggests
 /// the recycling limits not yet set, computed from its growth.
 std::optional<recommendation>
-check_memory_growing(const pool_inspection& p,
+check_memory_growing(const pool_snapshot& p,
                      const recommendation_thresholds& t = {});
 
 /// `gil_cpu_bound`: a thread worker runs CPU-bound Python under the GIL,
 /// one core for all its threads; suggests the process profile.
 std::optional<recommendation>
-check_gil_cpu_bound(const pool_inspection& p,
+check_gil_cpu_bound(const pool_snapshot& p,
                     const recommendation_thresholds& t = {});
 
 /// `idle_process_workers` (window, sustained): many worker processes, each
 /// with its own interpreter, rarely busy; projects the thread profile's
 /// memory.
 std::optional<recommendation>
-check_idle_process_workers(const pool_inspection& p,
+check_idle_process_workers(const pool_snapshot& p,
                            const recommendation_thresholds& t = {});
 
 /// `threads_per_worker_range`: in the thread profile, too many threads per
 /// worker (warning), more than the peak needs (info, window, sustained), or
 /// too few for I/O-bound work (info, window). The most severe applies.
 std::optional<recommendation>
-check_threads_per_worker_range(const pool_inspection& p,
+check_threads_per_worker_range(const pool_snapshot& p,
                                const recommendation_thresholds& t = {});
 
 /// `failures_recurring`: workers keep being replaced after crashes, missed
 /// health checks or hung calls; the action names the keys per reason.
 std::optional<recommendation>
-check_failures_recurring(const pool_inspection& p,
+check_failures_recurring(const pool_snapshot& p,
                          const recommendation_thresholds& t = {});
 
 } // namespace snakepit

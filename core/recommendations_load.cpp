@@ -15,7 +15,7 @@ namespace {
 // The three findings of threads_per_worker_range, most severe first.
 
 std::optional<recommendation>
-too_many_threads(const pool_inspection& p,
+too_many_threads(const pool_snapshot& p,
                  const recommendation_thresholds& t) {
   auto tpw = slots_per_worker(p);
   auto max = t.max_threads_per_worker;
@@ -32,7 +32,7 @@ too_many_threads(const pool_inspection& p,
 }
 
 std::optional<recommendation>
-unused_threads(const pool_inspection& p, const recommendation_thresholds& t) {
+unused_threads(const pool_snapshot& p, const recommendation_thresholds& t) {
   auto tpw = slots_per_worker(p);
   auto peak_busy = p.utilization_peak * configured_slots(p);
   if (!window_sustained(p, t) || peak_busy >= t.threads_needed_share * tpw)
@@ -54,14 +54,14 @@ unused_threads(const pool_inspection& p, const recommendation_thresholds& t) {
 }
 
 std::optional<recommendation>
-io_bound_threads(const pool_inspection& p,
+io_bound_threads(const pool_snapshot& p,
                  const recommendation_thresholds& t) {
   if (!window_ready(p, t) || p.utilization_mean < t.utilization_warning
       || p.workers.empty())
     return std::nullopt;
   double max_cpu = 0;
   for (const auto& w : p.workers) {
-    if (!w.gil_enabled)
+    if (!w.info.gil_enabled)
       return std::nullopt;
     max_cpu = std::max(max_cpu, w.cpu_cores);
   }
@@ -90,7 +90,7 @@ io_bound_threads(const pool_inspection& p,
 } // namespace
 
 std::optional<recommendation>
-check_utilization(const pool_inspection& p,
+check_utilization(const pool_snapshot& p,
                   const recommendation_thresholds& t) {
   if (!window_ready(p, t) || p.utilization_mean < t.utilization_warning)
     return std::nullopt;
@@ -132,7 +132,7 @@ check_utilization(const pool_inspection& p,
 }
 
 std::optional<recommendation>
-check_utilization_low(const pool_inspection& p,
+check_utilization_low(const pool_snapshot& p,
                       const recommendation_thresholds& t) {
   if (!window_sustained(p, t) || p.size <= 1
       || p.utilization_peak >= t.utilization_low_peak)
@@ -163,13 +163,13 @@ check_utilization_low(const pool_inspection& p,
 }
 
 std::optional<recommendation>
-check_gil_cpu_bound(const pool_inspection& p,
+check_gil_cpu_bound(const pool_snapshot& p,
                     const recommendation_thresholds& t) {
   if (!is_thread(p))
     return std::nullopt;
-  const worker_inspection* w = nullptr;
+  const worker_snapshot* w = nullptr;
   for (const auto& x : p.workers)
-    if (x.gil_enabled && x.busy >= t.gil_min_busy_slots
+    if (x.info.gil_enabled && x.busy >= t.gil_min_busy_slots
         && x.cpu_cores >= t.gil_cpu_cores - epsilon
         && (!w || x.cpu_cores > w->cpu_cores))
       w = &x;
@@ -181,10 +181,10 @@ check_gil_cpu_bound(const pool_inspection& p,
                   w->id, "\" uses ", cores(w->cpu_cores), " for ", w->busy,
                   " busy slots."),
               {{"worker", w->id},
-               {"busy_slots", cat(w->busy, " of ", w->slots)},
+               {"busy_slots", cat(w->busy, " of ", w->info.slots)},
                {"cpu", cores(w->cpu_cores)},
                {"gil_enabled", "true"},
-               {"python_version", w->python_version}},
+               {"python_version", w->info.python_version}},
               cat("Set `profile = \"process\"` and `size = ",
                   std::max(p.busy_slots, w->busy),
                   "` (the busy slots now, at most the cores you can give "
@@ -193,7 +193,7 @@ check_gil_cpu_bound(const pool_inspection& p,
 }
 
 std::optional<recommendation>
-check_idle_process_workers(const pool_inspection& p,
+check_idle_process_workers(const pool_snapshot& p,
                            const recommendation_thresholds& t) {
   if (is_thread(p) || p.size < t.idle_min_size || !window_sustained(p, t)
       || p.utilization_peak > t.idle_peak_utilization + epsilon)
@@ -230,7 +230,7 @@ check_idle_process_workers(const pool_inspection& p,
 }
 
 std::optional<recommendation>
-check_threads_per_worker_range(const pool_inspection& p,
+check_threads_per_worker_range(const pool_snapshot& p,
                                const recommendation_thresholds& t) {
   if (!is_thread(p))
     return std::nullopt;

@@ -10,7 +10,7 @@ namespace snakepit {
 using namespace recommendation_detail;
 
 std::optional<recommendation>
-check_memory_high(const pool_inspection& p,
+check_memory_high(const pool_snapshot& p,
                   const recommendation_thresholds& t) {
   auto limit = p.memory_threshold_mb * bytes_per_mib;
   auto bounded = limit > 0;
@@ -58,9 +58,9 @@ check_memory_high(const pool_inspection& p,
 }
 
 std::optional<recommendation>
-check_memory_growing(const pool_inspection& p,
+check_memory_growing(const pool_snapshot& p,
                      const recommendation_thresholds& t) {
-  const worker_inspection* w = nullptr;
+  const worker_snapshot* w = nullptr;
   int growing = 0;
   for (const auto& x : p.workers) {
     auto rate = x.memory_growth_bytes_per_hour;
@@ -87,8 +87,9 @@ check_memory_growing(const pool_inspection& p,
           ceil_int((baseline + hours * rate) / bytes_per_mib),
           "` (baseline + ", fixed(hours, 0), " h of growth)"));
   auto grown_mib = (pss - baseline) / bytes_per_mib;
-  if (p.worker_max_requests <= 0 && w->requests > 0 && grown_mib > 0) {
-    auto per_mib = static_cast<double>(w->requests) / grown_mib;
+  if (p.worker_max_requests <= 0 && w->requests_dispatched > 0
+      && grown_mib > 0) {
+    auto per_mib = static_cast<double>(w->requests_dispatched) / grown_mib;
     auto n = std::llround(per_mib * rate / bytes_per_mib * hours);
     options.push_back(cat("`worker_max_requests = ", std::max(1LL, n),
                           "` (", fixed(per_mib, 1),
@@ -114,7 +115,7 @@ check_memory_growing(const pool_inspection& p,
                {"memory_baseline", mib(baseline)},
                {"pss", mib(pss)},
                {"uptime", fixed(w->uptime_seconds / 3600, 1) + " h"},
-               {"requests", cat(w->requests)},
+               {"requests_dispatched", cat(w->requests_dispatched)},
                {"workers_growing", of_workers(growing, p)}},
               action);
 }

@@ -34,7 +34,7 @@ nlohmann::json inspect_op(client& c, const std::vector<std::string>& pools,
     auto result = c.inspect(name);
     if (auto* f = std::get_if<failure>(&result))
       return admin::error_reply(f->message);
-    const auto& inspection = std::get<pool_inspection>(result);
+    const auto& inspection = std::get<pool_snapshot>(result);
     nlohmann::json entry = inspection;
     if (advice)
       entry["recommendations"] = recommend(inspection);

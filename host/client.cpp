@@ -24,11 +24,11 @@ execute_reply failed_reply(failure f) {
   return r;
 }
 
-std::optional<pool_status> ask_status(caf::scoped_actor& self,
+std::optional<pool_snapshot> ask_status(caf::scoped_actor& self,
                                       const pool_actor& pool) {
-  std::optional<pool_status> out;
+  std::optional<pool_snapshot> out;
   self->request(pool, admin_timeout, status_atom::value)
-    .receive([&](pool_status& s) { out = std::move(s); },
+    .receive([&](pool_snapshot& s) { out = std::move(s); },
              [&](caf::error&) {});
   return out;
 }
@@ -115,31 +115,31 @@ execute_reply client::execute(const std::string& pool,
   return execute(std::move(req));
 }
 
-std::optional<pool_status>
+std::optional<pool_snapshot>
 client::await_ready(const std::string& pool,
                     std::chrono::milliseconds timeout) {
   auto entry = find_pool(pool);
   if (std::holds_alternative<failure>(entry))
     return std::nullopt;
-  std::optional<pool_status> out;
+  std::optional<pool_snapshot> out;
   caf::scoped_actor self{sys_};
   self->request(std::get<pool_entry>(entry).handle, timeout,
                 await_ready_atom::value)
-    .receive([&](pool_status& s) { out = std::move(s); },
+    .receive([&](pool_snapshot& s) { out = std::move(s); },
              [&](caf::error&) {});
   return out;
 }
 
-std::variant<pool_inspection, failure>
+std::variant<pool_snapshot, failure>
 client::inspect(const std::string& pool) {
   auto entry = find_pool(pool);
   if (auto* f = std::get_if<failure>(&entry))
     return std::move(*f);
-  std::variant<pool_inspection, failure> out;
+  std::variant<pool_snapshot, failure> out;
   caf::scoped_actor self{sys_};
   self->request(std::get<pool_entry>(entry).handle, admin_timeout,
                 inspect_atom::value)
-    .receive([&](pool_inspection& p) { out = std::move(p); },
+    .receive([&](pool_snapshot& p) { out = std::move(p); },
              [&](caf::error& err) {
                forget(pool);
                out = make_failure(error_code::internal,
@@ -176,7 +176,7 @@ std::variant<restart_ack, failure> client::restart(const std::string& pool) {
   return out;
 }
 
-std::optional<pool_status> client::status(const std::string& pool) {
+std::optional<pool_snapshot> client::status(const std::string& pool) {
   auto entry = find_pool(pool);
   if (std::holds_alternative<failure>(entry))
     return std::nullopt;

@@ -71,8 +71,8 @@ host::~host() {
   stop();
 }
 
-std::vector<pool_status> host::await_ready() {
-  std::vector<pool_status> out;
+std::vector<pool_snapshot> host::await_ready() {
+  std::vector<pool_snapshot> out;
   for (const auto& pool : cfg_.pools) {
     // Workers start in waves of `startup_concurrency`, each wave bounded by
     // the start-up timeout; restarts may add a few more waves.
@@ -83,7 +83,7 @@ std::vector<pool_status> host::await_ready() {
       out.push_back(std::move(*s));
       continue;
     }
-    pool_status missing;
+    pool_snapshot missing;
     missing.name = pool.name;
     missing.failed = make_failure(error_code::pool_failed,
                                   "pool " + pool.name

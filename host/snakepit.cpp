@@ -14,15 +14,14 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<execute_reply>("snakepit::execute_reply");
   cfg.add_message_type<failure>("snakepit::failure");
   cfg.add_message_type<worker_info>("snakepit::worker_info");
-  cfg.add_message_type<worker_status>("snakepit::worker_status");
-  cfg.add_message_type<std::vector<worker_status>>(
-    "std::vector<snakepit::worker_status>");
-  cfg.add_message_type<pool_status>("snakepit::pool_status");
+  cfg.add_message_type<worker_snapshot>("snakepit::worker_snapshot");
+  cfg.add_message_type<std::vector<worker_snapshot>>(
+    "std::vector<snakepit::worker_snapshot>");
+  cfg.add_message_type<pool_snapshot>("snakepit::pool_snapshot");
   cfg.add_message_type<recycle_ack>("snakepit::recycle_ack");
   cfg.add_message_type<restart_ack>("snakepit::restart_ack");
-  cfg.add_message_type<pool_inspection>("snakepit::pool_inspection");
-  cfg.add_message_type<std::vector<pool_status>>(
-    "std::vector<snakepit::pool_status>");
+  cfg.add_message_type<std::vector<pool_snapshot>>(
+    "std::vector<snakepit::pool_snapshot>");
   cfg.add_error_category(
     error_category,
     [](uint8_t code, caf::atom_value, const caf::message& ctx) {

@@ -25,8 +25,8 @@ using recover_atom = caf::atom_constant<caf::atom("sp_recover")>;
 /// Starts a new instance of a supervised child while the old one keeps
 /// running: `(replace_child_atom, std::string id) -> caf::actor`.
 using replace_child_atom = caf::atom_constant<caf::atom("sp_replace")>;
-/// A lifecycle actor's timer, and its request for the pool's workers:
-/// `(lifecycle_atom) -> lifecycle_view`.
+/// A lifecycle actor's timer, and its request for the pool's snapshot:
+/// `(lifecycle_atom) -> pool_snapshot`.
 using lifecycle_atom = caf::atom_constant<caf::atom("sp_life")>;
 /// A pool's drain deadline of a recycled worker: `(drain_atom, uint64_t)`.
 /// To a worker: `(drain_atom, bool graceful)` stops it and its process

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include <snakepit/requests.hpp>
-#include <snakepit/status.hpp>
+#include <snakepit/snapshots.hpp>
 
 namespace snakepit {
 

@@ -372,10 +372,6 @@ void register_events(caf::actor_system_config& cfg, std::variant<Events...>*) {
 
 void register_types(caf::actor_system_config& cfg) {
   register_events(cfg, static_cast<event*>(nullptr));
-  cfg.add_message_type<worker_gauges>("snakepit::telemetry::worker_gauges");
-  cfg.add_message_type<std::vector<worker_gauges>>(
-    "std::vector<snakepit::telemetry::worker_gauges>");
-  cfg.add_message_type<pool_snapshot>("snakepit::telemetry::pool_snapshot");
 }
 
 } // namespace snakepit::telemetry

@@ -103,8 +103,8 @@ void metrics::count(const worker_recycled& ev) {
     return;
   auto& ws = i->second.workers;
   ws.erase(std::remove_if(ws.begin(), ws.end(),
-                          [&](const worker_gauges& w) {
-                            return w.worker == ev.worker;
+                          [&](const worker_snapshot& w) {
+                            return w.id == ev.worker;
                           }),
            ws.end());
 }
@@ -137,7 +137,7 @@ void metrics::count(const request_executed& ev) {
 }
 
 void metrics::apply(const pool_snapshot& snap) {
-  pools_[snap.pool] = snap;
+  pools_[snap.name] = snap;
 }
 
 void metrics::forget_pool(const std::string& pool) {
@@ -180,7 +180,7 @@ std::string metrics::render() const {
   for (const auto& [pool, snap] : pools_) {
     uint64_t slots = 0;
     for (const auto& w : snap.workers)
-      slots += w.slots > 0 ? static_cast<uint64_t>(w.slots) : 0;
+      slots += w.info.slots > 0 ? static_cast<uint64_t>(w.info.slots) : 0;
     sample(out, "snakepit_slots", {{"pool", pool}}, slots);
   }
   family(out, "snakepit_slots_busy", "gauge",
@@ -199,9 +199,9 @@ std::string metrics::render() const {
          "Resident memory of a worker's process.");
   for (const auto& [pool, snap] : pools_)
     for (const auto& w : snap.workers)
-      if (w.memory_bytes > 0)
+      if (w.memory.pss_bytes > 0)
         sample(out, "snakepit_worker_memory_bytes",
-               {{"pool", pool}, {"worker", w.worker}}, w.memory_bytes);
+               {{"pool", pool}, {"worker", w.id}}, w.memory.pss_bytes);
   family(out, "snakepit_requests_total", "counter",
          "Requests answered, by outcome.");
   for (const auto& [key, n] : requests_)

@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include <snakepit/snapshots.hpp>
 #include <snakepit/telemetry/events.hpp>
 
 namespace snakepit::telemetry {
@@ -58,7 +59,7 @@ public:
   /// Counts an event (unknown events are ignored).
   void apply(const event& ev);
 
-  /// Replaces the gauges of `snap.pool`.
+  /// Replaces the gauges of `snap.name`.
   void apply(const pool_snapshot& snap);
 
   /// Drops every series of `pool` (e.g. after the pool was removed).

@@ -47,11 +47,12 @@ caf::behavior reporter(caf::event_based_actor* self, caf::actor supervisor) {
             if (!pool)
               return; // between restarts
             self->request(pool, 5s, snakepit::status_atom::value)
-              .then([self](snakepit::pool_status& s) {
+              .then([self](snakepit::pool_snapshot& s) {
                 caf::aout(self) << "  [reporter] pool " << s.name << ": "
                                 << s.ready << "/" << s.size << " ready, "
-                                << s.busy_slots << " busy, " << s.requests
-                                << " requests so far" << std::endl;
+                                << s.busy_slots << " busy, "
+                                << s.requests_dispatched
+                                << " requests dispatched so far" << std::endl;
               });
           },
           // An unknown name is the error pool_not_found, not a null handle.
@@ -96,7 +97,7 @@ bool await_replaced(caf::scoped_actor& self, const caf::actor& pool,
     bool replaced = false;
     self->request(pool, 5s, snakepit::status_atom::value)
       .receive(
-        [&](snakepit::pool_status& s) {
+        [&](snakepit::pool_snapshot& s) {
           replaced = s.all_ready();
           for (const auto& w : s.workers)
             replaced = replaced && w.id != gone;
@@ -165,10 +166,10 @@ int main() {
                            << '\n';
                });
     // Wait until the workers are up (or the pool has given up).
-    std::optional<snakepit::pool_status> status;
+    std::optional<snakepit::pool_snapshot> status;
     if (pool)
       self->request(pool, 60s, snakepit::await_ready_atom::value)
-        .receive([&](snakepit::pool_status& s) { status = std::move(s); },
+        .receive([&](snakepit::pool_snapshot& s) { status = std::move(s); },
                  [](caf::error&) {});
     if (!status || !status->all_ready()) {
       std::cerr << "pool did not start"

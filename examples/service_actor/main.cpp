@@ -85,7 +85,7 @@ caf::behavior service(service_ptr self,
   // cannot start (e.g. a bad interpreter) instead of a queue timeout.
   self->request(self->state.pool, 60s, snakepit::await_ready_atom::value)
     .then(
-      [self](snakepit::pool_status& status) {
+      [self](snakepit::pool_snapshot& status) {
         if (!status.all_ready()) {
           caf::aout(self) << "pool failed: "
                           << snakepit::describe(status.failed) << std::endl;

@@ -58,7 +58,7 @@ std::string json_field(const std::string& json, const std::string& name) {
 }
 
 /// Worker id ("cpu/w1") -> pid of its Python process, from a pool status.
-std::map<std::string, int> pids_of(const snakepit::pool_status& s) {
+std::map<std::string, int> pids_of(const snakepit::pool_snapshot& s) {
   std::map<std::string, int> out;
   for (const auto& w : s.workers)
     out[w.id] = w.info.pid;

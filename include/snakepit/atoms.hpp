@@ -9,23 +9,24 @@ namespace snakepit {
 
 /// Runs one command on a pool: `(execute_atom, execute_request)`.
 using execute_atom = caf::atom_constant<caf::atom("sp_exec")>;
-/// Asks a pool for its status: `(status_atom) -> pool_status`.
+/// Asks a pool for its status: `(status_atom) -> pool_snapshot`.
 using status_atom = caf::atom_constant<caf::atom("sp_status")>;
 /// Waits until a pool has all its workers ready (or has failed):
-/// `(await_ready_atom) -> pool_status`.
+/// `(await_ready_atom) -> pool_snapshot`.
 using await_ready_atom = caf::atom_constant<caf::atom("sp_await")>;
 /// Restarts. A supervisor's timer: `(restart_atom, std::string id)`
 /// restarts a child after its backoff delay. To a pool: `(restart_atom) ->
 /// restart_ack` restarts a failed pool now (errors: shutting_down).
 using restart_atom = caf::atom_constant<caf::atom("sp_restart")>;
-/// Lists the pools of a host: `(list_pools_atom) -> std::vector<pool_status>`.
+/// Lists the pools of a host:
+/// `(list_pools_atom) -> std::vector<pool_snapshot>`.
 using list_pools_atom = caf::atom_constant<caf::atom("sp_pools")>;
 /// Recycles workers. To a pool: `(recycle_atom, std::string worker_id) ->
 /// recycle_ack` (an empty id: every worker). From a lifecycle actor to its
 /// pool: `(recycle_atom, uint64_t key, recycle_reason) -> bool`.
 using recycle_atom = caf::atom_constant<caf::atom("sp_recycle")>;
-/// Inspects a pool: `(inspect_atom) -> pool_inspection`; internally the
-/// pool hands `(inspect_atom, pool_inspection)` to its lifecycle actor,
+/// Inspects a pool: `(inspect_atom) -> pool_snapshot`; internally the
+/// pool hands `(inspect_atom, pool_snapshot)` to its lifecycle actor,
 /// which adds its measurements and answers.
 using inspect_atom = caf::atom_constant<caf::atom("sp_inspect")>;
 /// Finds a pool by name: `(lookup_atom, std::string) -> caf::actor`; an

@@ -14,10 +14,9 @@
 #include <variant>
 #include <vector>
 
-#include <snakepit/inspection.hpp>
 #include <snakepit/interfaces.hpp>
 #include <snakepit/requests.hpp>
-#include <snakepit/status.hpp>
+#include <snakepit/snapshots.hpp>
 
 namespace snakepit {
 
@@ -40,17 +39,19 @@ public:
 
   /// Waits until every worker of `pool` is ready or the pool failed; nullopt
   /// if there is no such pool or `timeout` passed first.
-  std::optional<pool_status> await_ready(const std::string& pool,
+  std::optional<pool_snapshot> await_ready(const std::string& pool,
                                          std::chrono::milliseconds timeout);
 
-  /// Current status of `pool`; nullopt if there is no such pool.
-  std::optional<pool_status> status(const std::string& pool);
+  /// The snapshot of `pool` as the pool keeps it (the "inspect only"
+  /// fields of <snakepit/snapshots.hpp> are zero); nullopt if there is no
+  /// such pool.
+  std::optional<pool_snapshot> status(const std::string& pool);
 
-  /// A snapshot of `pool`: configuration, slots, queue, counts, and per
-  /// worker its state, load, memory and CPU (<snakepit/inspection.hpp>). Cheap
+  /// The snapshot of `pool` with every field filled, the lifecycle actor's
+  /// measurements too (CPU, memory growth, utilization over time). Cheap
   /// enough to call every second. Failures: `pool_not_found`, `internal`
   /// (no answer).
-  std::variant<pool_inspection, failure> inspect(const std::string& pool);
+  std::variant<pool_snapshot, failure> inspect(const std::string& pool);
 
   /// Recycles worker `worker_id` of `pool` (empty: every worker of it),
   /// make-before-break, and returns at once with the workers scheduled.

@@ -21,7 +21,7 @@
 #include <snakepit/client.hpp>
 #include <snakepit/config.hpp>
 #include <snakepit/runtime.hpp>
-#include <snakepit/status.hpp>
+#include <snakepit/snapshots.hpp>
 
 namespace snakepit::telemetry {
 class prometheus_endpoint;
@@ -63,7 +63,7 @@ public:
 
   /// Waits until every pool is ready or failed (bounded by its start-up
   /// timeouts and restart budget); returns their status in config order.
-  std::vector<pool_status> await_ready();
+  std::vector<pool_snapshot> await_ready();
 
   /// Blocking access to the pools.
   snakepit::client& client() {

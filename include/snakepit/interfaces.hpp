@@ -17,9 +17,8 @@
 #include <string>
 
 #include <snakepit/atoms.hpp>
-#include <snakepit/inspection.hpp>
 #include <snakepit/requests.hpp>
-#include <snakepit/status.hpp>
+#include <snakepit/snapshots.hpp>
 
 namespace snakepit {
 
@@ -28,11 +27,12 @@ using pool_actor = caf::typed_actor<
   /// Runs one request; always exactly one reply, failures in-band.
   caf::replies_to<execute_atom, execute_request>::with<execute_reply>,
   /// The pool's state now.
-  caf::replies_to<status_atom>::with<pool_status>,
+  caf::replies_to<status_atom>::with<pool_snapshot>,
   /// Answers once every worker is ready, or at once when the pool failed.
-  caf::replies_to<await_ready_atom>::with<pool_status>,
-  /// The pool measured: load, memory and CPU per worker.
-  caf::replies_to<inspect_atom>::with<pool_inspection>,
+  caf::replies_to<await_ready_atom>::with<pool_snapshot>,
+  /// The pool's state with the lifecycle actor's measurements (the
+  /// "inspect only" fields of <snakepit/snapshots.hpp>).
+  caf::replies_to<inspect_atom>::with<pool_snapshot>,
   /// Recycles one worker by id ("" every worker), make-before-break;
   /// answers at once. Errors: invalid_arguments (no such worker),
   /// pool_failed, shutting_down.

@@ -28,11 +28,10 @@
 #include <snakepit/config.hpp>
 #include <snakepit/errors.hpp>
 #include <snakepit/host.hpp>
-#include <snakepit/inspection.hpp>
 #include <snakepit/pool.hpp>
 #include <snakepit/requests.hpp>
 #include <snakepit/runtime.hpp>
-#include <snakepit/status.hpp>
+#include <snakepit/snapshots.hpp>
 #include <snakepit/supervision.hpp>
 #include <snakepit/telemetry.hpp>
 

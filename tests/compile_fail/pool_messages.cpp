@@ -38,7 +38,7 @@ using namespace std::chrono_literals;
 #elif defined(SNAKEPIT_CASE_WRONG_REPLY)
   // Expecting a status where a request's reply comes.
   self->request(pool, 5s, snakepit::execute_atom::value, req)
-    .then([](const snakepit::pool_status&) {});
+    .then([](const snakepit::pool_snapshot&) {});
 #elif defined(SNAKEPIT_CASE_UNTYPED_LOOKUP)
   // A host answers a lookup with a typed pool handle, not a caf::actor.
   self->request(host, 5s, snakepit::lookup_atom::value, std::string{"p"})

@@ -185,9 +185,9 @@ private:
                                 + " > total_slots "
                                 + std::to_string(st->total_slots));
         for (const auto& w : st->workers)
-          if (w.busy > w.slots)
+          if (w.busy > w.info.slots)
             violations_.push_back(w.id + " busy " + std::to_string(w.busy)
-                                  + " > slots " + std::to_string(w.slots));
+                                  + " > slots " + std::to_string(w.info.slots));
       }
       std::this_thread::sleep_for(2ms);
     }

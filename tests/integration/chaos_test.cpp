@@ -140,7 +140,7 @@ std::string by_category(const std::map<error_code, int64_t>& counts) {
 /// "unhealthy 9, crashed 30": the pool's replacements by reason.
 std::string replacements(host_fixture& host) {
   auto seen = host.client().inspect(host.config().pools.at(0).name);
-  auto* insp = std::get_if<pool_inspection>(&seen);
+  auto* insp = std::get_if<pool_snapshot>(&seen);
   if (insp == nullptr)
     return "unknown";
   std::string out;

@@ -433,7 +433,7 @@ TEST_CASE("cli: inspect shows a running host's pools as text and JSON",
   auto pools = nlohmann::json::parse(json.out);
   REQUIRE(pools.size() == 1);
   CHECK(pools[0]["name"] == "default");
-  CHECK(pools[0]["live"] == 2);
+  CHECK(pools[0]["ready"] == 2);
   REQUIRE(pools[0]["workers"].size() == 2);
   std::set<int> pids;
   for (const auto& w : pools[0]["workers"])

@@ -198,7 +198,7 @@ TEST_CASE("python errors: traceback comes back and the same worker serves on",
   REQUIRE(st.workers.size() == 1);
   CHECK(st.workers[0].id == "default/w1");
   CHECK(st.workers[0].info.pid == before["pid"].get<int>());
-  CHECK(st.workers[0].requests == 7);
+  CHECK(st.workers[0].requests_dispatched == 7);
   CHECK(st.all_ready());
 }
 

@@ -20,7 +20,7 @@ TEST_CASE("concurrency: 8 callers x 25 requests on 2 workers all get the "
   temp_dir tmp;
   host_fixture host{make_config(tmp / "run", 2)};
   REQUIRE(host.await_ready().all_ready());
-  auto requests_before = host.status().requests;
+  auto requests_before = host.status().requests_dispatched;
 
   constexpr int threads = 8;
   constexpr int per_thread = 25;
@@ -66,12 +66,12 @@ TEST_CASE("concurrency: 8 callers x 25 requests on 2 workers all get the "
 
   // The pool counted each request once and holds nothing.
   auto st = host.status();
-  CHECK(st.requests - requests_before == threads * per_thread);
+  CHECK(st.requests_dispatched - requests_before == threads * per_thread);
   CHECK(st.busy_slots == 0);
   CHECK(st.queue_depth == 0);
   CHECK(st.all_ready());
   int64_t per_worker = 0;
   for (const auto& w : st.workers)
-    per_worker += w.requests;
-  CHECK(per_worker == st.requests);
+    per_worker += w.requests_dispatched;
+  CHECK(per_worker == st.requests_dispatched);
 }

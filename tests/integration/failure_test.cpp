@@ -29,7 +29,7 @@ milliseconds since(steady_clock::time_point t0) {
   return std::chrono::duration_cast<milliseconds>(steady_clock::now() - t0);
 }
 
-std::map<std::string, int> pids_by_worker(const pool_status& st) {
+std::map<std::string, int> pids_by_worker(const pool_snapshot& st) {
   std::map<std::string, int> out;
   for (const auto& w : st.workers)
     out[w.id] = w.info.pid;
@@ -48,7 +48,7 @@ std::future<execute_reply> exec_async(host_fixture& host, std::string command,
 
 /// A pool that cannot start fails fast (bounded restarts) and leaves no
 /// process of its run behind.
-pool_status expect_failed_pool(host_fixture& host) {
+pool_snapshot expect_failed_pool(host_fixture& host) {
   auto t0 = steady_clock::now();
   auto st = host.await_ready("", 30000ms);
   INFO("status failure: " << describe(st.failed));

@@ -114,7 +114,7 @@ host_fixture::~host_fixture() {
   stop();
 }
 
-pool_status host_fixture::await_ready(std::string pool,
+pool_snapshot host_fixture::await_ready(std::string pool,
                                       std::chrono::milliseconds timeout) {
   if (pool.empty())
     pool = cfg_.pools.front().name;
@@ -125,7 +125,7 @@ pool_status host_fixture::await_ready(std::string pool,
   return std::move(*s);
 }
 
-pool_status host_fixture::status(std::string pool) {
+pool_snapshot host_fixture::status(std::string pool) {
   if (pool.empty())
     pool = cfg_.pools.front().name;
   auto s = client_->status(pool);

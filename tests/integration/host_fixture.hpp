@@ -98,11 +98,11 @@ public:
 
   /// Waits until the pool (default: the first) is ready or failed; throws
   /// std::runtime_error if it is missing or did not settle within `timeout`.
-  pool_status await_ready(std::string pool = {},
+  pool_snapshot await_ready(std::string pool = {},
                           std::chrono::milliseconds timeout = patience);
 
   /// Current status of the pool (default: the first); throws if missing.
-  pool_status status(std::string pool = {});
+  pool_snapshot status(std::string pool = {});
 
   /// Shorthand for `client().execute(first pool, command, args)`.
   execute_reply exec(const std::string& command,

@@ -15,13 +15,13 @@ namespace {
 
 constexpr double mib = 1024.0 * 1024.0;
 
-pool_inspection inspect(host_fixture& host) {
+pool_snapshot inspect(host_fixture& host) {
   auto result = host.client().inspect("default");
-  REQUIRE(std::holds_alternative<pool_inspection>(result));
-  return std::get<pool_inspection>(result);
+  REQUIRE(std::holds_alternative<pool_snapshot>(result));
+  return std::get<pool_snapshot>(result);
 }
 
-const worker_inspection& worker_named(const pool_inspection& p,
+const worker_snapshot& worker_named(const pool_snapshot& p,
                                       const std::string& id) {
   for (const auto& w : p.workers)
     if (w.id == id)
@@ -45,7 +45,7 @@ TEST_CASE("inspector: a live pool's slots, states, counts and measurements",
   CHECK(idle.name == "default");
   CHECK(idle.profile == "process");
   CHECK(idle.size == 2);
-  CHECK(idle.live == 2);
+  CHECK(idle.ready == 2);
   CHECK(idle.starting == 0);
   CHECK(idle.total_slots == 2);
   CHECK(idle.busy_slots == 0);
@@ -53,9 +53,9 @@ TEST_CASE("inspector: a live pool's slots, states, counts and measurements",
   CHECK(idle.queue_size == 1);
   REQUIRE(idle.workers.size() == 2);
   for (const auto& w : idle.workers) {
-    CHECK(w.state == "ready");
-    CHECK(w.pid > 0);
-    CHECK_FALSE(w.python_version.empty());
+    CHECK(std::string{state_of(w)} == "ready");
+    CHECK(w.info.pid > 0);
+    CHECK_FALSE(w.info.python_version.empty());
   }
 
   // Known load: one call holds a slot; the states and counts follow.
@@ -67,9 +67,11 @@ TEST_CASE("inspector: a live pool's slots, states, counts and measurements",
   CHECK(busy.busy_slots == 1);
   CHECK(busy.utilization == Approx(0.5));
   CHECK(std::count_if(busy.workers.begin(), busy.workers.end(),
-                      [](const auto& w) { return w.state == "busy"; })
+                      [](const auto& w) {
+                        return std::string{state_of(w)} == "busy";
+                      })
         == 1);
-  CHECK(busy.requests == 2);
+  CHECK(busy.requests_answered == 2);
   CHECK(busy.errors == std::map<std::string, int64_t>{{"python_error", 1}});
   CHECK(slow.get().ok());
 
@@ -111,7 +113,7 @@ TEST_CASE("inspector: a live pool's slots, states, counts and measurements",
   CHECK(host.exec("crash").error.code == error_code::worker_crashed);
   REQUIRE(eventually([&] {
     auto p = inspect(host);
-    return p.recycles.count("crashed") > 0 && p.live == 2;
+    return p.recycles.count("crashed") > 0 && p.ready == 2;
   }, patience));
   auto after = inspect(host);
   CHECK(after.recycles.at("manual") == 1);

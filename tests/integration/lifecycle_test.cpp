@@ -26,7 +26,7 @@ milliseconds since(steady_clock::time_point t0) {
   return std::chrono::duration_cast<milliseconds>(steady_clock::now() - t0);
 }
 
-std::vector<int> worker_pids(const pool_status& st) {
+std::vector<int> worker_pids(const pool_snapshot& st) {
   std::vector<int> out;
   for (const auto& w : st.workers)
     out.push_back(w.info.pid);

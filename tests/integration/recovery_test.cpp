@@ -110,8 +110,8 @@ int pid_of(host_fixture& host, const std::string& id) {
 }
 
 /// Waits until a call runs on a worker of the pool; returns that worker.
-worker_status busy_worker(host_fixture& host) {
-  worker_status out;
+worker_snapshot busy_worker(host_fixture& host) {
+  worker_snapshot out;
   REQUIRE(eventually(
     [&] {
       for (const auto& w : host.status().workers)

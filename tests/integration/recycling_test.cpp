@@ -30,7 +30,7 @@ std::vector<tel::worker_recycled> recycled(const event_log& log,
 }
 
 /// The one worker of a size-1 pool.
-worker_status only_worker(host_fixture& host) {
+worker_snapshot only_worker(host_fixture& host) {
   auto s = host.status();
   REQUIRE(s.workers.size() == 1);
   return s.workers.front();
@@ -145,10 +145,10 @@ TEST_CASE("recycling: a worker whose PSS passes the threshold is replaced "
   host_fixture host{cfg};
   event_log events{host.system()};
   REQUIRE(host.await_ready().all_ready());
-  REQUIRE(eventually([&] { return only_worker(host).memory_bytes > 0; }));
+  REQUIRE(eventually([&] { return only_worker(host).memory.pss_bytes > 0; }));
   auto before = only_worker(host);
-  INFO("baseline PSS " << before.memory_bytes / mib << " MiB");
-  REQUIRE(before.memory_bytes < 150 * mib);
+  INFO("baseline PSS " << before.memory.pss_bytes / mib << " MiB");
+  REQUIRE(before.memory.pss_bytes < 150 * mib);
 
   REQUIRE(host.exec("allocate", R"({"mb": 200})").ok());
   REQUIRE(eventually(

@@ -26,7 +26,7 @@ TEST_CASE("thread profile: one worker runs 4 calls at once on 4 threads and "
   CHECK(st.profile == "thread");
   CHECK(st.total_slots == 4);
   REQUIRE(st.workers.size() == 1);
-  CHECK(st.workers[0].slots == 4);
+  CHECK(st.workers[0].info.slots == 4);
 
   std::vector<std::future<execute_reply>> first;
   for (int i = 0; i < 4; ++i)
@@ -94,7 +94,7 @@ TEST_CASE("thread profile: calls go to the least-loaded worker, never more "
 
   // Two calls on two idle workers: one each, not both on the first.
   send_two();
-  pool_status snap;
+  pool_snapshot snap;
   REQUIRE(eventually(
     [&] {
       snap = host.status();
@@ -169,7 +169,7 @@ TEST_CASE("introspection: pool status tells each worker's interpreter and "
   CHECK(proc.total_slots == 2);
   CHECK(thr.total_slots == 3);
 
-  auto check_worker = [&](const worker_status& w, int slots) {
+  auto check_worker = [&](const worker_snapshot& w, int slots) {
     INFO("worker " << w.id);
     CHECK(w.info.python_version == expected_version);
     CHECK(w.info.implementation == "cpython");
@@ -177,7 +177,7 @@ TEST_CASE("introspection: pool status tells each worker's interpreter and "
     CHECK_FALSE(w.info.free_threaded_build);
     CHECK(w.info.gil_enabled);
     CHECK(w.info.slots == slots);
-    CHECK(w.slots == slots);
+    CHECK(w.info.slots == slots);
     CHECK(w.info.adapter == cfg.pools[0].adapter);
     CHECK(w.info.pid > 1);
     CHECK(proc_ppid(w.info.pid) == ::getpid());

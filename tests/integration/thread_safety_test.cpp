@@ -30,7 +30,7 @@ std::string joined(const std::vector<std::string>& lines) {
 }
 
 /// True when `now` lists a worker that `before` did not (a replacement).
-bool has_new_worker(const pool_status& now, const pool_status& before) {
+bool has_new_worker(const pool_snapshot& now, const pool_snapshot& before) {
   for (const auto& w : now.workers) {
     bool known = false;
     for (const auto& old : before.workers)

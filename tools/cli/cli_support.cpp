@@ -31,7 +31,7 @@ std::optional<host_config> prepare(const std::string& config_path,
   return cfg;
 }
 
-std::string describe_pool(const pool_status& s) {
+std::string describe_pool(const pool_snapshot& s) {
   if (s.failed.code != error_code::none)
     return "pool " + s.name + ": FAILED: " + describe(s.failed);
   std::string text = "pool " + s.name + ": " + s.profile + " profile, "

@@ -20,6 +20,6 @@ std::optional<host_config> prepare(const std::string& config_path,
                                    const std::string& log_level);
 
 /// Renders one pool's status for humans, one line.
-std::string describe_pool(const pool_status& s);
+std::string describe_pool(const pool_snapshot& s);
 
 } // namespace snakepit::cli

@@ -31,7 +31,7 @@ bool inspect_once(const host_config& cfg, const inspect_options& opts) {
     auto recs = opts.recommendations
                   ? entry.value("recommendations", nlohmann::json::array())
                   : nlohmann::json{};
-    std::cout << render_pool(entry.get<pool_inspection>(), recs) << '\n';
+    std::cout << render_pool(entry.get<pool_snapshot>(), recs) << '\n';
   }
   std::cout.flush();
   return true;

@@ -21,7 +21,7 @@ std::string counts(const std::map<std::string, int64_t>& by_name) {
   return out;
 }
 
-std::string limits(const pool_inspection& p) {
+std::string limits(const pool_snapshot& p) {
   auto memory = p.memory_threshold_mb > 0
                   ? fmt::format("{:g} MiB", p.memory_threshold_mb)
                   : std::string{"infinity"};
@@ -32,23 +32,25 @@ std::string limits(const pool_inspection& p) {
          + requests;
 }
 
-std::string python_of(const worker_inspection& w) {
-  return fmt::format("{} {}{}", w.implementation, w.python_version,
-                     w.gil_enabled ? " (GIL)"
-                     : w.free_threaded_build ? " (free-threaded)"
-                                             : "");
+std::string python_of(const worker_snapshot& w) {
+  const auto& info = w.info;
+  return fmt::format("{} {}{}", info.implementation, info.python_version,
+                     info.gil_enabled           ? " (GIL)"
+                     : info.free_threaded_build ? " (free-threaded)"
+                                                : "");
 }
 
-void render_workers(std::string& out, const pool_inspection& p) {
-  out += fmt::format("  {:<18} {:>7} {:<8} {:>5} {:>8} {:>8} {:>10} {:>10} "
+void render_workers(std::string& out, const pool_snapshot& p) {
+  out += fmt::format("  {:<18} {:>7} {:<8} {:>5} {:>10} {:>8} {:>10} {:>10} "
                      "{:>10} {:>10} {:>5}  {}\n",
-                     "worker", "pid", "state", "busy", "requests", "uptime",
+                     "worker", "pid", "state", "busy", "dispatched", "uptime",
                      "PSS", "USS", "RSS", "growth/h", "CPU", "python");
   for (const auto& w : p.workers)
     out += fmt::format(
-      "  {:<18} {:>7} {:<8} {:>5} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} "
+      "  {:<18} {:>7} {:<8} {:>5} {:>10} {:>8} {:>10} {:>10} {:>10} {:>10} "
       "{:>5.2f}  {}\n",
-      w.id, w.pid, w.state, fmt::format("{}/{}", w.busy, w.slots), w.requests,
+      w.id, w.info.pid, state_of(w), fmt::format("{}/{}", w.busy, w.info.slots),
+      w.requests_dispatched,
       format_uptime(w.uptime_seconds),
       format_mib(static_cast<double>(w.memory.pss_bytes)),
       format_mib(static_cast<double>(w.memory.uss_bytes)),
@@ -88,15 +90,15 @@ std::string format_uptime(double seconds) {
   return fmt::format("{:.1f}s", seconds);
 }
 
-std::string render_pool(const pool_inspection& p,
+std::string render_pool(const pool_snapshot& p,
                         const nlohmann::json& recommendations) {
   std::string out = fmt::format(
     "pool {}: {} profile, {}/{} workers ready{}, adapter {}, up {}\n", p.name,
-    p.profile, p.live, p.size,
+    p.profile, p.ready, p.size,
     p.starting > 0 ? fmt::format(" ({} starting)", p.starting) : "",
     p.adapter, format_uptime(p.uptime_seconds));
-  if (!p.failure.empty())
-    out += "  FAILED: " + p.failure + "\n";
+  if (p.failed.code != error_code::none)
+    out += "  FAILED: " + p.failed.message + "\n";
   out += fmt::format("  slots     {} total ({} per worker), {} busy, {} free\n",
                      p.total_slots, p.threads_per_worker, p.busy_slots,
                      p.free_slots);
@@ -105,9 +107,10 @@ std::string render_pool(const pool_inspection& p,
                      percent(p.utilization), percent(p.utilization_mean),
                      percent(p.utilization_peak), p.window_samples,
                      p.window_seconds);
-  out += fmt::format("  queue     {} waiting of {}; {} requests answered, {} "
-                     "refused (queue full)\n",
-                     p.queue_depth, p.queue_size, p.requests, p.saturated);
+  out += fmt::format("  queue     {} waiting of {}; {} requests dispatched, "
+                     "{} answered, {} refused (queue full)\n",
+                     p.queue_depth, p.queue_size, p.requests_dispatched,
+                     p.requests_answered, p.saturated);
   out += "  errors    " + counts(p.errors) + "\n";
   out += "  recycles  " + counts(p.recycles) + "\n";
   out += fmt::format("  health    {} missed checks\n", p.health_check_failures);

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include <snakepit/inspection.hpp>
+#include <snakepit/snapshots.hpp>
 
 namespace snakepit::cli {
 
@@ -19,7 +19,7 @@ std::string format_uptime(double seconds);
 
 /// The text report of one pool; `recommendations` is the JSON array the
 /// host sent (null or empty: none asked for or none found).
-std::string render_pool(const pool_inspection& p,
+std::string render_pool(const pool_snapshot& p,
                         const nlohmann::json& recommendations);
 
 } // namespace snakepit::cli

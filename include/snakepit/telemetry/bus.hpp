@@ -40,6 +40,7 @@
 #include <utility>
 #include <variant>
 
+#include <snakepit/snapshots.hpp>
 #include <snakepit/telemetry/events.hpp>
 
 namespace snakepit::telemetry {
@@ -88,7 +89,9 @@ public:
   /// Every event type.
   static const topic events;
 
-  /// `telemetry::pool_snapshot` messages (periodic pool gauges).
+  /// `pool_snapshot` messages (<snakepit/snapshots.hpp>), published by
+  /// each pool's lifecycle actor once per lifecycle interval for the
+  /// gauges.
   static const topic snapshots;
 
   /// The bits of this set.

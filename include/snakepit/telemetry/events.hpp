@@ -237,40 +237,4 @@ const std::vector<event_spec>& event_table();
 /// The row of `name`, or nullptr for an unknown event.
 const event_spec* find_spec(std::string_view name);
 
-/// Gauges of one worker in a pool snapshot.
-struct worker_gauges {
-  /// Worker id, e.g. "default/w3" (never a pid).
-  std::string worker;
-  int slots = 1;
-  int busy = 0;
-  /// PSS of its Python process; 0 when unknown.
-  uint64_t memory_bytes = 0;
-};
-
-/// A pool's current state for the gauges, published periodically by the pool
-/// on `topic::snapshots` (not an event: it replaces the previous snapshot).
-struct pool_snapshot {
-  std::string pool;
-  /// Configured workers that are not ready yet.
-  int starting = 0;
-  /// Requests waiting in the queue.
-  uint64_t queue_depth = 0;
-  /// Every ready worker.
-  std::vector<worker_gauges> workers;
-};
-
-/// Inspects worker_gauges.
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, worker_gauges& x) {
-  return f(caf::meta::type_name("snakepit::telemetry::worker_gauges"),
-           x.worker, x.slots, x.busy, x.memory_bytes);
-}
-
-/// Inspects pool_snapshot.
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, pool_snapshot& x) {
-  return f(caf::meta::type_name("snakepit::telemetry::pool_snapshot"), x.pool,
-           x.starting, x.queue_depth, x.workers);
-}
-
 } // namespace snakepit::telemetry

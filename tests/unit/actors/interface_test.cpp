@@ -29,12 +29,12 @@ TEST_CASE("the pool answers status, await_ready and inspect as declared",
           "[actors][interface]") {
   pool_fixture f{test_pool(2)};
   auto ids = f.start_workers();
-  auto status = reply_of(f.ask<pool_status>(status_atom::value));
+  auto status = reply_of(f.ask<pool_snapshot>(status_atom::value));
   CHECK(status.name == "p");
   CHECK(status.ready == 2);
-  auto ready = reply_of(f.ask<pool_status>(await_ready_atom::value));
+  auto ready = reply_of(f.ask<pool_snapshot>(await_ready_atom::value));
   CHECK(ready.all_ready());
-  auto inspection = reply_of(f.ask<pool_inspection>(inspect_atom::value));
+  auto inspection = reply_of(f.ask<pool_snapshot>(inspect_atom::value));
   CHECK(inspection.workers.size() == ids.size());
 }
 

@@ -47,11 +47,11 @@ caf::behavior client_actor(caf::event_based_actor* self, pool_config cfg,
     },
     [self, pool, seen](status_atom) {
       self->request(pool, caf::infinite, status_atom::value)
-        .then([seen](pool_status& s) { seen->status = std::move(s); });
+        .then([seen](pool_snapshot& s) { seen->status = std::move(s); });
     },
     [self, pool, seen](inspect_atom) {
       self->request(pool, caf::infinite, inspect_atom::value)
-        .then([seen](pool_inspection& p) { seen->inspection = std::move(p); });
+        .then([seen](pool_snapshot& p) { seen->inspection = std::move(p); });
     },
   };
 }
@@ -187,7 +187,7 @@ int pool_fixture::unanswered() const {
   return n;
 }
 
-pool_status pool_fixture::status() {
+pool_snapshot pool_fixture::status() {
   seen_->status.reset();
   caf::anon_send(client_, status_atom::value);
   settle();
@@ -195,7 +195,7 @@ pool_status pool_fixture::status() {
   return *seen_->status;
 }
 
-pool_inspection pool_fixture::inspection() {
+pool_snapshot pool_fixture::inspection() {
   seen_->inspection.reset();
   caf::anon_send(client_, inspect_atom::value);
   settle();

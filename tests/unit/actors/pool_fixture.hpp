@@ -19,10 +19,9 @@
 #include <vector>
 
 #include <snakepit/config.hpp>
-#include <snakepit/inspection.hpp>
 #include <snakepit/interfaces.hpp>
 #include <snakepit/requests.hpp>
-#include <snakepit/status.hpp>
+#include <snakepit/snapshots.hpp>
 #include <snakepit/telemetry/bus.hpp>
 
 #include "fake_channel.hpp"
@@ -38,8 +37,8 @@ struct client_log {
   std::map<int, std::vector<execute_reply>> replies;
   /// Requests that ended in a CAF error instead of a reply, by tag.
   std::map<int, std::vector<caf::error>> errors;
-  std::optional<pool_status> status;
-  std::optional<pool_inspection> inspection;
+  std::optional<pool_snapshot> status;
+  std::optional<pool_snapshot> inspection;
   /// Set when the pool has quit, with its exit reason.
   std::optional<caf::error> pool_exit;
 };
@@ -90,10 +89,11 @@ public:
   int unanswered() const;
 
   /// The pool's status now.
-  pool_status status();
+  pool_snapshot status();
 
-  /// The pool's inspection now (its `requests`: answers given).
-  pool_inspection inspection();
+  /// The pool's inspection now (the status plus the lifecycle actor's
+  /// measurements).
+  pool_snapshot inspection();
 
   /// Sends `xs...` to the pool through its typed interface, from a one-shot
   /// actor, and runs until the answer: a `Reply`, or the error. The

@@ -25,9 +25,10 @@ void recycle(pool_fixture& f, const std::string& worker_id) {
 }
 
 /// The worker `id` in `s`; fails the test if absent.
-const worker_status& worker_in(const pool_status& s, const std::string& id) {
+const worker_snapshot& worker_in(const pool_snapshot& s,
+                                 const std::string& id) {
   auto i = std::find_if(s.workers.begin(), s.workers.end(),
-                        [&](const worker_status& w) { return w.id == id; });
+                        [&](const worker_snapshot& w) { return w.id == id; });
   REQUIRE(i != s.workers.end());
   return *i;
 }

@@ -63,7 +63,7 @@ TEST_CASE("a worker dying mid-call gives one reply, with the worker's account",
   f.settle();
   CHECK(f.reply(next).worker == "p/w3");
   CHECK(f.reply(bystander).ok());
-  CHECK(f.inspection().requests == 3);
+  CHECK(f.inspection().requests_answered == 3);
 }
 
 TEST_CASE("a worker's report before gRPC's gives one reply too",
@@ -79,7 +79,7 @@ TEST_CASE("a worker's report before gRPC's gives one reply too",
   f.channel("p/w1").fail(call, connection_lost());
   f.wait(3s);
   CHECK(f.replies(victim).size() == 1);
-  CHECK(f.inspection().requests == 1);
+  CHECK(f.inspection().requests_answered == 1);
 }
 
 TEST_CASE("an idempotent call runs once more on another worker",

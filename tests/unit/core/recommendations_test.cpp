@@ -11,38 +11,37 @@ namespace {
 constexpr uint64_t mib = 1024 * 1024;
 
 // A calm process pool: a full window, nothing busy, 40 MiB per worker.
-pool_inspection process_pool(int size) {
-  pool_inspection p;
+pool_snapshot process_pool(int size) {
+  pool_snapshot p;
   p.name = "default";
   p.profile = "process";
   p.size = size;
-  p.live = size;
+  p.ready = size;
   p.threads_per_worker = 1;
   p.total_slots = size;
   p.window_samples = 60;
   p.window_seconds = 59;
   p.queue_size = 1000;
-  p.requests = 1000;
+  p.requests_answered = 1000;
   for (int i = 0; i < size; ++i) {
-    worker_inspection w;
+    worker_snapshot w;
     w.id = "default/w" + std::to_string(i + 1);
-    w.state = "ready";
     w.memory.pss_bytes = 40 * mib;
     w.memory_baseline_bytes = 40 * mib;
     w.cpu_cores = 0.1;
-    w.python_version = "3.12.1";
+    w.info.python_version = "3.12.1";
     p.workers.push_back(w);
   }
   return p;
 }
 
-pool_inspection thread_pool(int size, int threads) {
+pool_snapshot thread_pool(int size, int threads) {
   auto p = process_pool(size);
   p.profile = "thread";
   p.threads_per_worker = threads;
   p.total_slots = size * threads;
   for (auto& w : p.workers)
-    w.slots = threads;
+    w.info.slots = threads;
   return p;
 }
 
@@ -64,7 +63,7 @@ bool is(const std::optional<recommendation>& r, const std::string& rule,
 }
 
 // Worker `i` of `p` grew from `from` to `to` MiB, at `per_hour` MiB an hour.
-worker_inspection& grow(pool_inspection& p, size_t i, uint64_t from,
+worker_snapshot& grow(pool_snapshot& p, size_t i, uint64_t from,
                         uint64_t to, double per_hour) {
   auto& w = p.workers.at(i);
   w.memory_baseline_bytes = from * mib;
@@ -184,7 +183,7 @@ TEST_CASE("queue_saturation is critical above 1% of the requests",
   REQUIRE(is(r, "queue_saturation", severity::warning));
   CHECK(evidence(*r, "saturated") == "5");
   CHECK(evidence(*r, "queue_size") == "1000");
-  CHECK(evidence(*r, "requests") == "1000");
+  CHECK(evidence(*r, "requests_answered") == "1000");
   CHECK(contains(r->action, "Raise `queue_size` to 2000"));
 
   p.saturated = 10;
@@ -259,7 +258,7 @@ TEST_CASE("memory_growing computes both recycling limits",
           "[recommendations]") {
   auto p = process_pool(2);
   auto& w = grow(p, 1, 100, 132, 16.0);
-  w.requests = 1000;
+  w.requests_dispatched = 1000;
   w.uptime_seconds = 7200;
   auto r = check_memory_growing(p);
   REQUIRE(is(r, "memory_growing", severity::warning));
@@ -288,7 +287,7 @@ TEST_CASE("memory_growing scales with a large baseline", "[recommendations]") {
 TEST_CASE("memory_growing suggests only the limits not set",
           "[recommendations]") {
   auto p = process_pool(1);
-  grow(p, 0, 100, 132, 20.0).requests = 1000;
+  grow(p, 0, 100, 132, 20.0).requests_dispatched = 1000;
   p.memory_threshold_mb = 300;
   auto r = check_memory_growing(p);
   REQUIRE(r);
@@ -324,10 +323,10 @@ TEST_CASE("gil_cpu_bound boundaries", "[recommendations]") {
   w.cpu_cores = 0.3;
   CHECK_FALSE(check_gil_cpu_bound(p));
   w.cpu_cores = 1.9;
-  w.gil_enabled = false;
-  w.free_threaded_build = true;
+  w.info.gil_enabled = false;
+  w.info.free_threaded_build = true;
   CHECK_FALSE(check_gil_cpu_bound(p));
-  w.gil_enabled = true;
+  w.info.gil_enabled = true;
   w.busy = 1;
   CHECK_FALSE(check_gil_cpu_bound(p));
   auto q = process_pool(2);
@@ -413,9 +412,9 @@ TEST_CASE("threads_per_worker_range raises threads for I/O-bound work",
   p.workers[0].cpu_cores = 0.5;
   CHECK_FALSE(check_threads_per_worker_range(p));
   p.workers[0].cpu_cores = 0.2;
-  p.workers[0].gil_enabled = false;
+  p.workers[0].info.gil_enabled = false;
   CHECK_FALSE(check_threads_per_worker_range(p));
-  p.workers[0].gil_enabled = true;
+  p.workers[0].info.gil_enabled = true;
   p.utilization_mean = 0.79;
   CHECK_FALSE(check_threads_per_worker_range(p));
   CHECK_FALSE(check_threads_per_worker_range(process_pool(2)));
@@ -462,13 +461,14 @@ TEST_CASE("recommend reports only the failure of a failed pool",
   auto p = process_pool(4);
   p.utilization_mean = 0.95;
   p.saturated = 100;
-  p.failure = "worker_crashed: restart budget spent";
+  p.failed = make_failure(error_code::pool_failed,
+                          "worker_crashed: restart budget spent");
   auto found = recommend(p);
   REQUIRE(found.size() == 1);
   CHECK(found[0].rule == "pool_failed");
   CHECK(found[0].level == severity::critical);
   CHECK(contains(found[0].summary, "restart budget spent"));
-  CHECK(evidence(found[0], "failure") == p.failure);
+  CHECK(evidence(found[0], "failure") == p.failed.message);
 }
 
 TEST_CASE("recommend waits for the window but runs the other rules",

@@ -17,6 +17,7 @@
 #include "test_support.hpp"
 
 using namespace snakepit::telemetry;
+using snakepit::pool_snapshot;
 using namespace std::chrono_literals;
 
 namespace {
@@ -179,7 +180,7 @@ TEST_CASE("callbacks receive events and snapshots until cancelled",
   auto sub = subscribe(
     f.sys, [seen](const event&) { ++*seen; },
     [snaps](const pool_snapshot& s) {
-      if (s.pool == "default")
+      if (s.name == "default")
         ++*snaps;
     });
   REQUIRE(sub);
@@ -188,7 +189,7 @@ TEST_CASE("callbacks receive events and snapshots until cancelled",
   for (const auto& ev : one_of_each())
     publish(f.sys, ev);
   pool_snapshot snap;
-  snap.pool = "default";
+  snap.name = "default";
   publish(f.sys, snap);
   f.sync(sub.actor());
   CHECK(*seen == static_cast<int>(one_of_each().size()));

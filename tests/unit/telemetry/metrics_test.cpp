@@ -8,6 +8,7 @@
 #include "test_support.hpp"
 
 using namespace snakepit::telemetry;
+using snakepit::pool_snapshot;
 using namespace std::chrono_literals;
 
 namespace {
@@ -23,12 +24,12 @@ exposition::document parsed(const metrics& m) {
 
 pool_snapshot snapshot(const std::string& pool) {
   pool_snapshot s;
-  s.pool = pool;
+  s.name = pool;
   s.starting = 1;
   s.queue_depth = 7;
-  s.workers = {{pool + "/w1", 2, 2, 40'000'000},
-               {pool + "/w2", 2, 1, 0},
-               {pool + "/w3", 2, 0, 30'000'000}};
+  s.workers = {gauged_worker(pool + "/w1", 2, 2, 40'000'000),
+               gauged_worker(pool + "/w2", 2, 1, 0),
+               gauged_worker(pool + "/w3", 2, 0, 30'000'000)};
   return s;
 }
 

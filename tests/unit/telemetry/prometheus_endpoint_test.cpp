@@ -10,6 +10,7 @@
 #include "test_support.hpp"
 
 using namespace snakepit::telemetry;
+using snakepit::pool_snapshot;
 using namespace std::chrono_literals;
 
 namespace {
@@ -34,10 +35,10 @@ prometheus_options loopback_ephemeral() {
 
 pool_snapshot snapshot(int busy, uint64_t queue) {
   pool_snapshot s;
-  s.pool = "default";
+  s.name = "default";
   s.queue_depth = queue;
-  s.workers = {{"default/w1", 1, busy > 0 ? 1 : 0, 30'000'000},
-               {"default/w2", 1, busy > 1 ? 1 : 0, 31'000'000}};
+  s.workers = {gauged_worker("default/w1", 1, busy > 0 ? 1 : 0, 30'000'000),
+               gauged_worker("default/w2", 1, busy > 1 ? 1 : 0, 31'000'000)};
   return s;
 }
 

@@ -1,18 +1,33 @@
 #pragma once
 
-// An actor system for the telemetry tests, and a way to wait until a
-// subscriber has handled everything published so far.
+// An actor system for the telemetry tests, a way to wait until a
+// subscriber has handled everything published so far, and workers for the
+// gauges of a pool snapshot.
 
 #include <catch2/catch.hpp>
 
 #include <caf/all.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include <snakepit/snapshots.hpp>
 #include <snakepit/telemetry/bus.hpp>
 #include <snakepit/telemetry/events.hpp>
+
+// A worker of a pool snapshot with what the gauges read.
+inline snakepit::worker_snapshot gauged_worker(std::string id, int slots,
+                                               int busy, uint64_t pss_bytes) {
+  snakepit::worker_snapshot w;
+  w.id = std::move(id);
+  w.info.slots = slots;
+  w.busy = busy;
+  w.memory.pss_bytes = pss_bytes;
+  return w;
+}
 
 struct system_fixture {
   caf::actor_system_config cfg;

@@ -1,4 +1,4 @@
-#include "actors/pool_inspector.hpp"
+#include "actors/pool_snapshots.hpp"
 
 #include <algorithm>
 
@@ -13,45 +13,37 @@ double seconds_since(clock_type::time_point t, clock_type::time_point now) {
   return std::chrono::duration<double>(now - t).count();
 }
 
-worker_inspection inspect_worker(const pool_state& st, uint64_t key,
-                                 const worker_entry& w,
-                                 clock_type::time_point now) {
-  worker_inspection out;
-  out.id = w.id;
-  out.pid = w.info.pid;
-  out.slots = w.info.slots;
+worker_snapshot snapshot_of(const pool_state& st, uint64_t key,
+                            const worker_entry& w,
+                            clock_type::time_point now) {
+  auto out = w.snapshot;
   out.busy = st.slots.busy(key);
-  out.state = draining(st, key) ? "draining" : out.busy > 0 ? "busy" : "ready";
-  out.requests = w.requests;
+  out.draining = draining(st, key);
   out.uptime_seconds = seconds_since(w.ready_at, now);
-  out.python_version = w.info.python_version;
-  out.implementation = w.info.implementation;
-  out.free_threaded_build = w.info.free_threaded_build;
-  out.gil_enabled = w.info.gil_enabled;
   return out;
 }
 
 } // namespace
 
-pool_inspection make_pool_inspection(pool_ptr self) {
+pool_snapshot make_pool_snapshot(pool_ptr self) {
   auto& st = self->state;
   const auto& cfg = st.cfg;
   auto now = now_of(self);
-  pool_inspection p;
+  pool_snapshot p;
   p.name = cfg.name;
   p.profile = to_string(cfg.profile);
   p.adapter = cfg.adapter;
   p.size = cfg.size;
   p.threads_per_worker = slots_of(cfg);
+  p.workers.reserve(st.workers.size());
   for (const auto& [key, w] : st.workers)
-    p.workers.push_back(inspect_worker(st, key, w, now));
-  // Oldest first: ids end in a key that grows with each start.
+    p.workers.push_back(snapshot_of(st, key, w, now));
+  // Oldest first: keys grow with each start.
   std::sort(p.workers.begin(), p.workers.end(),
-            [](const worker_inspection& a, const worker_inspection& b) {
-              return std::make_pair(a.id.size(), a.id)
-                     < std::make_pair(b.id.size(), b.id);
+            [](const worker_snapshot& a, const worker_snapshot& b) {
+              return a.key < b.key;
             });
-  p.live = live_workers(st);
+  p.ready = live_workers(st);
   p.starting = starting_workers(st);
   p.total_slots = st.slots.total_slots();
   p.busy_slots = st.slots.busy_slots();
@@ -61,7 +53,10 @@ pool_inspection make_pool_inspection(pool_ptr self) {
                     : 0;
   p.queue_depth = st.queue->size();
   p.queue_size = st.queue->capacity();
-  p.requests = st.answered;
+  p.queue_timeout_ms = cfg.queue_timeout.count();
+  p.request_timeout_ms = cfg.request_timeout.count();
+  p.requests_dispatched = st.requests_dispatched;
+  p.requests_answered = st.requests_answered;
   p.saturated = st.saturated;
   p.errors = st.errors;
   p.recycles = st.replaced;
@@ -69,8 +64,8 @@ pool_inspection make_pool_inspection(pool_ptr self) {
   p.memory_threshold_mb = cfg.memory_threshold_mb.value_or(0);
   p.worker_max_requests = cfg.worker_max_requests.value_or(0);
   p.uptime_seconds = seconds_since(st.started_at, now);
-  if (st.failed.code != error_code::none)
-    p.failure = st.failed.message;
+  p.failed = st.failed;
+  p.stopping = st.stopping;
   return p;
 }
 
