@@ -78,13 +78,17 @@ void finish_call(pool_ptr self, uint64_t call_id, std::string result_json,
     st.slots.release(call.worker_key);
   }
   auto worker_key = call.worker_key;
-  execute_reply reply;
-  reply.result_json = std::move(result_json);
-  reply.error = std::move(error);
-  reply.worker = call.worker_id;
-  reply.queue_us = call.queue_us;
-  reply.run_us = micros_between(call.dispatched, now_of(self));
-  answer(self, call.promise, call.command, std::move(reply));
+  auto run_us = micros_between(call.dispatched, now_of(self));
+  if (error.code == error_code::none) {
+    answer(self, call.promise, call.command,
+           execute_output{std::move(result_json), call.worker_id,
+                          call.queue_us, run_us});
+  } else {
+    error.worker = call.worker_id;
+    error.queue_us = call.queue_us;
+    error.run_us = run_us;
+    answer(self, call.promise, call.command, std::move(error));
+  }
   retire_if_drained(self, worker_key);
   pump(self);
 }
@@ -116,16 +120,19 @@ void answer(pool_ptr self, reply_promise& rp, const std::string& command,
   auto& counts = self->state;
   ++counts.requests_answered;
   if (!reply.ok())
-    ++counts.errors[to_string(reply.error.code)];
+    ++counts.errors[to_string(reply.code())];
   if (telemetry::has_subscribers(
         telemetry::topic::of<telemetry::request_executed>())) {
     auto& st = self->state;
-    std::chrono::microseconds wait{reply.queue_us};
+    const auto& worker = reply ? reply->worker : reply.error().worker;
+    std::chrono::microseconds wait{reply ? reply->queue_us
+                                         : reply.error().queue_us};
+    std::chrono::microseconds run{reply ? reply->run_us
+                                        : reply.error().run_us};
     telemetry::publish(
       self, telemetry::make_request_executed(
-              st.cfg.name, reply.worker, command, reply.ok(),
-              wait + std::chrono::microseconds{reply.run_us}, wait,
-              reply.ok() ? std::string{} : to_string(reply.error.code)));
+              st.cfg.name, worker, command, reply.ok(), wait + run, wait,
+              reply.ok() ? std::string{} : to_string(reply.code())));
   }
   rp.deliver(std::move(reply));
 }
@@ -133,11 +140,10 @@ void answer(pool_ptr self, reply_promise& rp, const std::string& command,
 void answer_failure(pool_ptr self, reply_promise& rp,
                     const std::string& command, failure f, std::string worker,
                     int64_t queue_us) {
-  execute_reply reply;
-  reply.error = std::move(f);
-  reply.worker = std::move(worker);
-  reply.queue_us = queue_us;
-  answer(self, rp, command, std::move(reply));
+  f.worker = std::move(worker);
+  f.queue_us = queue_us;
+  f.run_us = 0;
+  answer(self, rp, command, std::move(f));
 }
 
 /// Moves queued requests onto free slots, oldest first.

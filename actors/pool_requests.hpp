@@ -13,7 +13,8 @@ namespace snakepit::detail {
 void answer(pool_ptr self, reply_promise& rp, const std::string& command,
             execute_reply reply);
 
-/// Answers a request with a failure (see `answer`).
+/// Answers a request with a failure that `worker` (empty: none) had (see
+/// `answer`).
 void answer_failure(pool_ptr self, reply_promise& rp,
                     const std::string& command, failure f,
                     std::string worker = {}, int64_t queue_us = 0);

@@ -51,11 +51,12 @@ std::unique_ptr<host> start_host(const host_config& cfg,
                                  const std::string& label) {
   auto start = std::chrono::steady_clock::now();
   auto started = host::start(cfg);
-  if (auto* err = std::get_if<std::string>(&started)) {
-    std::cerr << label << ": cannot start the host: " << *err << '\n';
+  if (!started) {
+    std::cerr << label << ": cannot start the host: "
+              << started.error().message << '\n';
     return nullptr;
   }
-  auto h = std::move(std::get<std::unique_ptr<host>>(started));
+  auto h = std::move(*started);
   auto statuses = h->await_ready();
   if (statuses.empty() || !statuses.front().all_ready()) {
     std::cerr << label << ": the pool did not start: "

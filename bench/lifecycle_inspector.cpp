@@ -44,9 +44,9 @@ void inspect_once(client& c, inspections& out) {
   auto t0 = clock_type::now();
   auto r = c.inspect(pool_name);
   auto t1 = clock_type::now();
-  if (auto* f = std::get_if<failure>(&r)) {
+  if (!r) {
     if (out.failures++ == 0)
-      out.first_error = describe(*f);
+      out.first_error = describe(r.error());
     return;
   }
   out.latencies_ns.push_back(

@@ -50,13 +50,13 @@ void call_until(client& c, const std::string& pool, const std::string& command,
         out.failure_lines.push_back(fmt::format(
           "+{:.3f} s caller {}: {}",
           std::chrono::duration<double>(t1 - start).count(), caller,
-          describe(reply.error)));
+          describe(reply)));
       continue;
     }
     out.latencies_ns.push_back(
       std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
-    out.iterations += iterations_of(reply.result_json);
-    ++out.per_worker[reply.worker];
+    out.iterations += iterations_of(reply->result_json);
+    ++out.per_worker[reply->worker];
   }
 }
 

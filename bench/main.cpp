@@ -269,20 +269,16 @@ bool measure_paths(caf::actor_system& sys, client& c, const pool_actor& pool,
 /// Starts a host with a 1-worker pool and a bare worker, runs the latency
 /// rounds into `out`, and stops both in order; false if something failed.
 bool run_latency(const options& opts, const system_setup& setup, json& out) {
-  caf::actor_system_config sys_cfg;
-  register_types(sys_cfg);
-  setup(sys_cfg);
-  caf::actor_system sys{sys_cfg};
-
   auto cfg = default_config();
   cfg.pools.front().name = pool_name;
   cfg.pools.front().size = 1;
-  auto created = runtime::create(cfg);
-  if (auto* err = std::get_if<std::string>(&created)) {
-    std::cerr << *err << '\n';
+  auto env = bootstrap(cfg, setup);
+  if (!env) {
+    std::cerr << describe(env.error()) << '\n';
     return false;
   }
-  auto rt = std::get<std::shared_ptr<runtime>>(created);
+  auto& sys = (*env)->system();
+  const auto& rt = (*env)->runtime();
   auto root = spawn_host(sys, cfg, rt);
   bool ok = false;
   { // Scoped actors (inside the client, too) must be gone before the wait.
@@ -311,9 +307,7 @@ bool run_latency(const options& opts, const system_setup& setup, json& out) {
                          opts, out);
   }
   caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
-  sys.await_all_actors_done();
-  rt->shutdown();
-  return ok;
+  return ok; // `env` waits for the tree, then stops the runtime
 }
 
 /// What the figures depend on: the machine and the CAF scheduler settings.
@@ -376,8 +370,8 @@ int main(int argc, char** argv) {
 
   // What the library recommends (and snakepit::host does), unless --caf
   // overrides it, e.g. --caf=--scheduler.policy=stealing for CAF's default.
+  // (`prepare` has applied tune_for_latency before `setup` runs.)
   system_setup setup = [&opts](caf::actor_system_config& cfg) {
-    tune_for_latency(cfg);
     if (!opts.caf_args.empty())
       cfg.parse(opts.caf_args);
   };

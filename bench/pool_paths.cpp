@@ -10,6 +10,11 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
+/// The pool's dispatch-to-reply time of a reply, success or failure, ns.
+int64_t inner_ns_of(const execute_reply& reply) {
+  return (reply ? reply->run_us : reply.error().run_us) * 1000;
+}
+
 /// Starts a measured run of an `actor_caller`: `(run_atom, calls) -> bool`.
 using run_atom = caf::atom_constant<caf::atom("bn_run")>;
 /// The request an echo actor answers at once.
@@ -78,7 +83,7 @@ void call_next(caller_ptr self) {
       [self](execute_reply& reply) {
         auto& st = self->state;
         st.out->latencies_ns.push_back(ns_since(st.call_start));
-        st.out->inner_ns.push_back(reply.run_us * 1000);
+        st.out->inner_ns.push_back(inner_ns_of(reply));
         if (!reply.ok())
           ++st.out->failures;
         call_next(self);
@@ -119,7 +124,7 @@ samples run_pool_blocking(client& c, const std::string& pool, int calls) {
     auto start = clock_type::now();
     auto reply = c.execute(ping_request(pool));
     out.latencies_ns.push_back(ns_since(start));
-    out.inner_ns.push_back(reply.run_us * 1000);
+    out.inner_ns.push_back(inner_ns_of(reply));
     if (!reply.ok())
       ++out.failures;
   }

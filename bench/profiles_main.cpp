@@ -106,11 +106,11 @@ bool measure_once(const setup& s, const std::vector<workload>& loads,
   auto started = host::start(
     profiles_config(pool_name, s.profile, s.workers, s.threads,
                     opts.log_level));
-  if (auto* err = std::get_if<std::string>(&started)) {
-    std::cerr << s.label << ": " << *err << '\n';
+  if (!started) {
+    std::cerr << s.label << ": " << started.error().message << '\n';
     return false;
   }
-  auto& h = *std::get<std::unique_ptr<host>>(started);
+  auto& h = **started;
   auto statuses = h.await_ready();
   auto startup = ms_since(start);
   if (statuses.empty() || !statuses.front().all_ready()) {

@@ -69,11 +69,11 @@ bool measure_pool(scaling_pool& p, const std::vector<scaling_tool>& tools,
   auto workers = p.profile == worker_profile::process ? p.size : 1;
   auto started = host::start(profiles_config(pool_name, p.profile, workers,
                                              p.size, opts.log_level));
-  if (auto* err = std::get_if<std::string>(&started)) {
-    std::cerr << pool_label(p) << ": " << *err << '\n';
+  if (!started) {
+    std::cerr << pool_label(p) << ": " << started.error().message << '\n';
     return false;
   }
-  auto& h = *std::get<std::unique_ptr<host>>(started);
+  auto& h = **started;
   auto statuses = h.await_ready();
   if (statuses.empty() || !statuses.front().all_ready()) {
     std::cerr << pool_label(p) << ": the pool did not start\n";

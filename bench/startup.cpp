@@ -9,7 +9,7 @@ namespace snakepit::bench {
 std::variant<std::chrono::nanoseconds, std::string>
 measure_startup(int size, const system_setup& setup) {
   caf::actor_system_config sys_cfg;
-  register_types(sys_cfg);
+  prepare(sys_cfg);
   setup(sys_cfg);
   caf::actor_system sys{sys_cfg};
 
@@ -20,9 +20,9 @@ measure_startup(int size, const system_setup& setup) {
 
   auto start = std::chrono::steady_clock::now();
   auto created = runtime::create(cfg);
-  if (auto* err = std::get_if<std::string>(&created))
-    return *err;
-  auto rt = std::get<std::shared_ptr<runtime>>(created);
+  if (!created)
+    return created.error().message;
+  auto rt = *created;
   auto root = spawn_host(sys, cfg, rt);
   std::variant<std::chrono::nanoseconds, std::string> out;
   {

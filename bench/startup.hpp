@@ -14,8 +14,8 @@ class actor_system_config;
 
 namespace snakepit::bench {
 
-/// Applies the bench's CAF settings to a fresh configuration (called for
-/// every actor system the bench creates).
+/// Applies the bench's CAF settings to a fresh configuration, after
+/// `prepare` (called for every actor system the bench creates).
 using system_setup = std::function<void(caf::actor_system_config&)>;
 
 /// Starts a fresh host (its own actor system, runtime and root supervisor)

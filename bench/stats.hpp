@@ -17,7 +17,7 @@ struct samples {
   /// Calls that did not succeed (a failing path is reported, not hidden).
   int64_t failures = 0;
   /// Pool paths only: the pool's own dispatch-to-reply time of each call
-  /// (`execute_reply::run_us`), nanoseconds; empty for other paths.
+  /// (`execute_output::run_us`), nanoseconds; empty for other paths.
   std::vector<int64_t> inner_ns;
 };
 

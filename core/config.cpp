@@ -1,5 +1,6 @@
 #include <snakepit/config.hpp>
 
+#include "core/config_check.hpp"
 #include "core/duration.hpp"
 
 #include <array>
@@ -288,7 +289,7 @@ std::string to_string(const config_error& e) {
   return out;
 }
 
-std::vector<config_error> validate(const host_config& cfg) {
+std::vector<config_error> check_config(const host_config& cfg) {
   std::vector<config_error> errors;
   checker check{errors};
   if (cfg.pools.empty())
@@ -317,6 +318,23 @@ std::vector<config_error> validate(const host_config& cfg) {
                                 "error, off");
   validate_telemetry(check, cfg.telemetry);
   return errors;
+}
+
+failure config_failure(const std::vector<config_error>& problems) {
+  std::string message;
+  for (const auto& problem : problems) {
+    if (!message.empty())
+      message += '\n';
+    message += to_string(problem);
+  }
+  return make_failure(error_code::invalid_arguments, std::move(message));
+}
+
+result<void> validate(const host_config& cfg) {
+  auto problems = check_config(cfg);
+  if (problems.empty())
+    return {};
+  return config_failure(problems);
 }
 
 } // namespace snakepit

@@ -1,9 +1,10 @@
 // Reading host_config from TOML: type checks and unknown keys here, value
-// rules in validate() (config.cpp), so code-built configs get the same
+// rules in check_config() (config.cpp), so code-built configs get the same
 // checks as files.
 
 #include <snakepit/config.hpp>
 
+#include "core/config_check.hpp"
 #include "core/duration.hpp"
 #include "core/suggest.hpp"
 
@@ -197,11 +198,11 @@ public:
       add("", std::string{"cannot parse: "} + e.what(), 0);
       return finish();
     }
-    // Keys that failed to read kept their (valid) defaults, so validate()
+    // Keys that failed to read kept their (valid) defaults, so the check
     // adds only the value problems of keys that did read.
     if (cfg.pools.empty())
       cfg.pools.emplace_back();
-    for (auto& e : validate(cfg)) {
+    for (auto& e : check_config(cfg)) {
       // Before the key is moved from: argument order is unspecified.
       auto line = line_for(e.key);
       add(std::move(e.key), std::move(e.problem), line);
@@ -545,12 +546,12 @@ private:
 
 } // namespace
 
-config_result parse_config(std::string_view toml_text,
-                           std::string source_name) {
+config_result read_config(std::string_view toml_text,
+                          std::string source_name) {
   return reader{std::move(source_name)}.run(toml_text);
 }
 
-config_result load_config_file(const std::string& path) {
+config_result read_config_file(const std::string& path) {
   auto cannot_read = [&](int err) {
     return config_result{
       std::nullopt,
@@ -569,7 +570,27 @@ config_result load_config_file(const std::string& path) {
   std::fclose(file);
   if (err != 0)
     return cannot_read(err);
-  return parse_config(text, path);
+  return read_config(text, path);
+}
+
+namespace {
+
+/// The public form of a read: the config, or every problem in one failure.
+result<host_config> to_result(config_result read) {
+  if (!read.ok())
+    return config_failure(read.errors);
+  return std::move(*read.config);
+}
+
+} // namespace
+
+result<host_config> parse_config(std::string_view toml_text,
+                                 std::string source_name) {
+  return to_result(read_config(toml_text, std::move(source_name)));
+}
+
+result<host_config> load_config_file(const std::string& path) {
+  return to_result(read_config_file(path));
 }
 
 } // namespace snakepit

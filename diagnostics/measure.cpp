@@ -134,11 +134,11 @@ host_sample run_host(const host_config& cfg) {
   auto threads_before = own_threads();
   auto start = std::chrono::steady_clock::now();
   auto started = host::start(cfg);
-  if (auto* err = std::get_if<std::string>(&started)) {
-    s.error = *err;
+  if (!started) {
+    s.error = started.error().message;
     return s;
   }
-  auto& h = *std::get<std::unique_ptr<host>>(started);
+  auto& h = **started;
   s.run_id = h.runtime()->env()->run_id;
   auto lock = std::make_shared<std::mutex>();
   auto startups = std::make_shared<std::vector<double>>();

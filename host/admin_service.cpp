@@ -32,9 +32,9 @@ nlohmann::json inspect_op(client& c, const std::vector<std::string>& pools,
     if (!only.empty() && name != only)
       continue;
     auto result = c.inspect(name);
-    if (auto* f = std::get_if<failure>(&result))
-      return admin::error_reply(f->message);
-    const auto& inspection = std::get<pool_snapshot>(result);
+    if (!result)
+      return admin::error_reply(result.error().message);
+    const auto& inspection = *result;
     nlohmann::json entry = inspection;
     if (advice)
       entry["recommendations"] = recommend(inspection);
@@ -48,10 +48,10 @@ nlohmann::json recycle_op(client& c, const nlohmann::json& request) {
   if (pool.empty())
     return admin::error_reply("recycle needs \"pool\"");
   auto result = c.recycle(pool, string_field(request, "worker"));
-  if (auto* f = std::get_if<failure>(&result))
-    return admin::error_reply(f->message);
+  if (!result)
+    return admin::error_reply(result.error().message);
   return admin::ok_reply(
-    {{"pool", pool}, {"workers", std::get<recycle_ack>(result).workers}});
+    {{"pool", pool}, {"workers", result->workers}});
 }
 
 nlohmann::json restart_op(client& c, const nlohmann::json& request) {
@@ -59,9 +59,9 @@ nlohmann::json restart_op(client& c, const nlohmann::json& request) {
   if (pool.empty())
     return admin::error_reply("restart needs \"pool\"");
   auto result = c.restart(pool);
-  if (auto* f = std::get_if<failure>(&result))
-    return admin::error_reply(f->message);
-  const auto& ack = std::get<restart_ack>(result);
+  if (!result)
+    return admin::error_reply(result.error().message);
+  const auto& ack = *result;
   return admin::ok_reply({{"pool", pool},
                           {"restarted", ack.restarted},
                           {"previous_failure", ack.previous_failure}});

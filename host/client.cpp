@@ -18,18 +18,18 @@ constexpr std::chrono::seconds reply_margin{30};
 /// Bound on administrative requests (lookup, status).
 constexpr std::chrono::seconds admin_timeout{10};
 
-execute_reply failed_reply(failure f) {
-  execute_reply r;
-  r.error = std::move(f);
-  return r;
-}
-
-std::optional<pool_snapshot> ask_status(caf::scoped_actor& self,
-                                      const pool_actor& pool) {
-  std::optional<pool_snapshot> out;
+/// Asks `pool` for its status; `internal` when it does not answer.
+result<pool_snapshot> ask_status(caf::scoped_actor& self,
+                               const pool_actor& pool,
+                               const std::string& name) {
+  result<pool_snapshot> out;
   self->request(pool, admin_timeout, status_atom::value)
     .receive([&](pool_snapshot& s) { out = std::move(s); },
-             [&](caf::error&) {});
+             [&](caf::error& err) {
+               out = make_failure(error_code::internal,
+                                  "no status from pool " + name + ": "
+                                    + caf::to_string(err));
+             });
   return out;
 }
 
@@ -40,8 +40,7 @@ client::client(caf::actor_system& sys, host_actor root,
   : sys_(sys), root_(std::move(root)), default_pool_(std::move(default_pool)) {
 }
 
-std::variant<client::pool_entry, failure>
-client::find_pool(const std::string& name) {
+result<client::pool_entry> client::find_pool(const std::string& name) {
   if (auto problem = check_name("pool", name, detail::pool_rules);
       !problem.empty())
     return make_failure(error_code::invalid_arguments, std::move(problem));
@@ -51,7 +50,7 @@ client::find_pool(const std::string& name) {
       return i->second;
   }
   caf::scoped_actor self{sys_};
-  std::variant<pool_entry, failure> out
+  failure not_found
     = make_failure(error_code::pool_not_found, "no pool named '" + name + "'");
   pool_actor found;
   self->request(root_, admin_timeout, lookup_atom::value, name)
@@ -61,13 +60,13 @@ client::find_pool(const std::string& name) {
                // in time) is reported as it is.
                if (auto f = from_caf_error(err);
                    f.code != error_code::pool_not_found)
-                 out = std::move(f);
+                 not_found = std::move(f);
              });
   if (!found)
-    return out;
-  auto status = ask_status(self, found);
+    return not_found;
+  auto status = ask_status(self, found, name);
   if (!status)
-    return out;
+    return not_found;
   pool_entry entry{found, std::chrono::milliseconds{status->queue_timeout_ms},
                    std::chrono::milliseconds{status->request_timeout_ms}};
   std::lock_guard<std::mutex> guard{mtx_};
@@ -83,10 +82,9 @@ void client::forget(const std::string& name) {
 execute_reply client::execute(execute_request req) {
   if (req.pool.empty())
     req.pool = default_pool_;
-  auto found = find_pool(req.pool);
-  if (auto* f = std::get_if<failure>(&found))
-    return failed_reply(std::move(*f));
-  auto* pool = &std::get<pool_entry>(found);
+  auto pool = find_pool(req.pool);
+  if (!pool)
+    return std::move(pool).error();
   auto run_timeout = req.timeout.count() > 0 ? req.timeout
                                              : pool->request_timeout;
   auto wait = pool->queue_timeout + run_timeout + reply_margin;
@@ -97,10 +95,9 @@ execute_reply client::execute(execute_request req) {
     .receive([&](execute_reply& reply) { out = std::move(reply); },
              [&](caf::error& err) {
                forget(name);
-               out = failed_reply(
-                 make_failure(error_code::internal,
-                              "no reply from pool " + name + ": "
-                                + caf::to_string(err)));
+               out = make_failure(error_code::internal,
+                                  "no reply from pool " + name + ": "
+                                    + caf::to_string(err));
              });
   return out;
 }
@@ -115,30 +112,31 @@ execute_reply client::execute(const std::string& pool,
   return execute(std::move(req));
 }
 
-std::optional<pool_snapshot>
-client::await_ready(const std::string& pool,
-                    std::chrono::milliseconds timeout) {
+result<pool_snapshot> client::await_ready(const std::string& pool,
+                                        std::chrono::milliseconds timeout) {
   auto entry = find_pool(pool);
-  if (std::holds_alternative<failure>(entry))
-    return std::nullopt;
-  std::optional<pool_snapshot> out;
+  if (!entry)
+    return std::move(entry).error();
+  result<pool_snapshot> out;
   caf::scoped_actor self{sys_};
-  self->request(std::get<pool_entry>(entry).handle, timeout,
-                await_ready_atom::value)
+  self->request(entry->handle, timeout, await_ready_atom::value)
     .receive([&](pool_snapshot& s) { out = std::move(s); },
-             [&](caf::error&) {});
+             [&](caf::error& err) {
+               out = make_failure(error_code::request_timeout,
+                                  "pool " + pool + " not ready within "
+                                    + std::to_string(timeout.count())
+                                    + " ms: " + caf::to_string(err));
+             });
   return out;
 }
 
-std::variant<pool_snapshot, failure>
-client::inspect(const std::string& pool) {
+result<pool_snapshot> client::inspect(const std::string& pool) {
   auto entry = find_pool(pool);
-  if (auto* f = std::get_if<failure>(&entry))
-    return std::move(*f);
-  std::variant<pool_snapshot, failure> out;
+  if (!entry)
+    return std::move(entry).error();
+  result<pool_snapshot> out;
   caf::scoped_actor self{sys_};
-  self->request(std::get<pool_entry>(entry).handle, admin_timeout,
-                inspect_atom::value)
+  self->request(entry->handle, admin_timeout, inspect_atom::value)
     .receive([&](pool_snapshot& p) { out = std::move(p); },
              [&](caf::error& err) {
                forget(pool);
@@ -149,42 +147,40 @@ client::inspect(const std::string& pool) {
   return out;
 }
 
-std::variant<recycle_ack, failure>
-client::recycle(const std::string& pool, const std::string& worker_id) {
+result<recycle_ack> client::recycle(const std::string& pool,
+                                    const std::string& worker_id) {
   auto entry = find_pool(pool);
-  if (auto* f = std::get_if<failure>(&entry))
-    return std::move(*f);
-  std::variant<recycle_ack, failure> out;
+  if (!entry)
+    return std::move(entry).error();
+  result<recycle_ack> out;
   caf::scoped_actor self{sys_};
-  self->request(std::get<pool_entry>(entry).handle, admin_timeout,
-                recycle_atom::value, worker_id)
+  self->request(entry->handle, admin_timeout, recycle_atom::value, worker_id)
     .receive([&](recycle_ack& ack) { out = std::move(ack); },
              [&](caf::error& err) { out = from_caf_error(err); });
   return out;
 }
 
-std::variant<restart_ack, failure> client::restart(const std::string& pool) {
+result<restart_ack> client::restart(const std::string& pool) {
   auto entry = find_pool(pool);
-  if (auto* f = std::get_if<failure>(&entry))
-    return std::move(*f);
-  std::variant<restart_ack, failure> out;
+  if (!entry)
+    return std::move(entry).error();
+  result<restart_ack> out;
   caf::scoped_actor self{sys_};
-  self->request(std::get<pool_entry>(entry).handle, admin_timeout,
-                restart_atom::value)
+  self->request(entry->handle, admin_timeout, restart_atom::value)
     .receive([&](restart_ack& ack) { out = std::move(ack); },
              [&](caf::error& err) { out = from_caf_error(err); });
   return out;
 }
 
-std::optional<pool_snapshot> client::status(const std::string& pool) {
+result<pool_snapshot> client::status(const std::string& pool) {
   auto entry = find_pool(pool);
-  if (std::holds_alternative<failure>(entry))
-    return std::nullopt;
+  if (!entry)
+    return std::move(entry).error();
   caf::scoped_actor self{sys_};
-  if (auto out = ask_status(self, std::get<pool_entry>(entry).handle))
-    return out;
-  forget(pool);
-  return std::nullopt;
+  auto out = ask_status(self, entry->handle, pool);
+  if (!out)
+    forget(pool);
+  return out;
 }
 
 } // namespace snakepit

@@ -17,54 +17,56 @@
 
 namespace snakepit {
 
-std::variant<std::unique_ptr<host>, std::string>
-host::start(host_config cfg, host_options opts) {
-  auto rt = snakepit::runtime::create(cfg);
-  if (auto* err = std::get_if<std::string>(&rt))
-    return *err;
+result<std::unique_ptr<host>> host::start(host_config cfg,
+                                          host_options opts) {
+  auto env = bootstrap(cfg);
+  if (!env)
+    return std::move(env).error();
   std::unique_ptr<host> h{new host};
   h->cfg_ = std::move(cfg);
-  h->rt_ = std::get<std::shared_ptr<snakepit::runtime>>(rt);
-  h->sys_cfg_ = std::make_unique<caf::actor_system_config>();
-  register_types(*h->sys_cfg_);
-  tune_for_latency(*h->sys_cfg_);
-  h->sys_ = std::make_unique<caf::actor_system>(*h->sys_cfg_);
+  h->env_ = std::move(*env);
+  h->rt_ = h->env_->runtime();
+  auto& sys = h->env_->system();
   // The exporters subscribe before the pools start, so they see every
   // worker start. On an error, `h`'s destructor undoes what was started.
-  const auto& tel = h->cfg_.telemetry;
+  const auto& tel = h->config().telemetry;
   if (tel.prometheus && opts.serving) {
     if (tel.prometheus_port < 0
         || tel.prometheus_port > std::numeric_limits<uint16_t>::max())
-      return "cannot start telemetry: telemetry.prometheus_port: must be "
-             "between 0 and 65535 (got "
-             + std::to_string(tel.prometheus_port) + ")";
+      return make_failure(
+        error_code::invalid_arguments,
+        "cannot start telemetry: telemetry.prometheus_port: must be "
+        "between 0 and 65535 (got "
+          + std::to_string(tel.prometheus_port) + ")");
     telemetry::prometheus_options where;
     where.address = tel.prometheus_address;
     where.port = static_cast<uint16_t>(tel.prometheus_port);
     where.allow_remote = tel.prometheus_allow_remote;
-    auto started = telemetry::prometheus_endpoint::start(*h->sys_, where);
+    auto started = telemetry::prometheus_endpoint::start(sys, where);
     if (!started)
-      return "cannot start telemetry: " + started.error;
+      return make_failure(error_code::internal,
+                          "cannot start telemetry: " + started.error);
     h->metrics_ = std::move(started.endpoint);
     spdlog::info("serving Prometheus metrics on {}", h->metrics_->url());
   }
   if (tel.log_events)
-    h->event_log_ = telemetry::spawn_log_subscriber(*h->sys_);
-  h->root_ = spawn_host(*h->sys_, h->cfg_, h->rt_);
+    h->event_log_ = telemetry::spawn_log_subscriber(sys);
+  h->root_ = spawn_host(sys, h->config(), h->runtime());
   h->client_ = std::make_unique<snakepit::client>(
-    *h->sys_, h->root_, h->cfg_.pools.front().name);
+    sys, h->root_, h->config().pools.front().name);
   if (!opts.serving)
-    return h;
+    return result<std::unique_ptr<host>>{std::move(h)};
   std::vector<std::string> pools;
-  for (const auto& pool : h->cfg_.pools)
+  for (const auto& pool : h->config().pools)
     pools.push_back(pool.name);
   auto admin = admin::admin_endpoint::start(
-    admin::admin_socket_path(h->rt_->env()->run_path),
+    admin::admin_socket_path(h->runtime()->env()->run_path),
     make_admin_handler(*h->client_, std::move(pools)));
   if (auto* err = std::get_if<std::string>(&admin))
-    return "cannot start the admin endpoint: " + *err;
+    return make_failure(error_code::internal,
+                        "cannot start the admin endpoint: " + *err);
   h->admin_ = std::move(std::get<std::unique_ptr<admin::admin_endpoint>>(admin));
-  return h;
+  return result<std::unique_ptr<host>>{std::move(h)};
 }
 
 host::~host() {
@@ -73,7 +75,7 @@ host::~host() {
 
 std::vector<pool_snapshot> host::await_ready() {
   std::vector<pool_snapshot> out;
-  for (const auto& pool : cfg_.pools) {
+  for (const auto& pool : config().pools) {
     // Workers start in waves of `startup_concurrency`, each wave bounded by
     // the start-up timeout; restarts may add a few more waves.
     auto waves = (pool.size + pool.startup_concurrency - 1)
@@ -94,14 +96,14 @@ std::vector<pool_snapshot> host::await_ready() {
 }
 
 void host::stop() {
-  if (!sys_)
+  if (!env_)
     return;
   // No admin request may reach the tree while it stops.
   admin_.reset();
   if (root_) {
     // Wait for the tree to be down first, so that the exporters still see
     // its last events (replies to calls cut short by the shutdown).
-    caf::scoped_actor self{*sys_};
+    caf::scoped_actor self{system()};
     self->monitor(root_);
     caf::anon_send_exit(root_, caf::exit_reason::user_shutdown);
     self->receive([](const caf::down_msg&) {});
@@ -116,10 +118,9 @@ void host::stop() {
   }
   // Calls still running on other threads get their replies (shutting_down
   // at worst) before the client goes.
-  sys_->await_all_actors_done();
+  system().await_all_actors_done();
   client_.reset();
-  sys_.reset();
-  rt_->shutdown();
+  env_.reset();
 }
 
 } // namespace snakepit

@@ -18,18 +18,20 @@ constexpr std::chrono::seconds final_grace{2};
 
 } // namespace
 
-std::variant<std::shared_ptr<runtime>, std::string>
-runtime::create(const host_config& cfg) {
+result<std::shared_ptr<runtime>> runtime::create(const host_config& cfg) {
   auto python = process::find_python_path(cfg.python_path);
   if (!python)
-    return "cannot find the snakepit_bridge package: set python_path or "
-           + std::string{process::python_path_variable};
+    return make_failure(
+      error_code::invalid_arguments,
+      "cannot find the snakepit_bridge package: set python_path or "
+        + std::string{process::python_path_variable});
   spdlog::debug("snakepit_bridge package: {} (from {})", python->path,
                 to_string(python->origin));
   auto base = cfg.run_dir.empty() ? process::default_run_base() : cfg.run_dir;
   auto dir = process::run_directory::create(base);
   if (auto* err = std::get_if<std::string>(&dir))
-    return "cannot prepare run directory: " + *err;
+    return make_failure(error_code::invalid_arguments,
+                        "cannot prepare run directory: " + *err);
   std::shared_ptr<runtime> rt{new runtime};
   rt->run_dir_ = std::make_unique<process::run_directory>(
     std::move(std::get<process::run_directory>(dir)));
@@ -41,7 +43,7 @@ runtime::create(const host_config& cfg) {
   env->run_path = rt->run_dir_->path();
   env->python_path = python->path;
   rt->env_ = std::move(env);
-  return rt;
+  return result<std::shared_ptr<runtime>>{std::move(rt)};
 }
 
 runtime::~runtime() {

@@ -76,14 +76,16 @@ snakepit::execute_reply run(caf::scoped_actor& self, const caf::actor& pool,
   req.command = command;
   req.args_json = args_json;
   snakepit::execute_reply out;
-  out.error = snakepit::make_failure(snakepit::error_code::internal,
-                                     "no reply");
   self->request(pool, caf::infinite, snakepit::execute_atom::value, req)
     .receive([&](snakepit::execute_reply& reply) { out = std::move(reply); },
-             [&](caf::error& err) { out.error.message = caf::to_string(err); });
+             [&](caf::error& err) {
+               out = snakepit::make_failure(snakepit::error_code::internal,
+                                            "no reply: "
+                                              + caf::to_string(err));
+             });
   std::cout << command << " " << args_json << " -> "
-            << (out.ok() ? out.result_json
-                         : "error: " + snakepit::describe(out.error))
+            << (out.ok() ? out->result_json
+                         : "error: " + snakepit::describe(out))
             << std::endl;
   return out;
 }
@@ -116,17 +118,15 @@ int main() {
   // Warnings only: the crash below is logged as one.
   spdlog::set_level(spdlog::level::warn);
 
-  caf::actor_system_config cfg;
-  snakepit::register_types(cfg);
-  snakepit::tune_for_latency(cfg);
-  caf::actor_system sys{cfg};
-
-  auto created = snakepit::runtime::create(snakepit::default_config());
-  if (auto* err = std::get_if<std::string>(&created)) {
-    std::cerr << *err << '\n';
+  // The actor system, prepared for Snakepit, and the runtime its pools
+  // need (launcher, run directory).
+  auto env = snakepit::bootstrap(snakepit::default_config());
+  if (!env) {
+    std::cerr << snakepit::describe(env.error()) << '\n';
     return 1;
   }
-  auto rt = std::get<std::shared_ptr<snakepit::runtime>>(created);
+  auto& sys = (*env)->system();
+  const auto& rt = (*env)->runtime();
 
   // Child 1: the pool. `start` runs again on every restart.
   snakepit::pool_config pool_cfg;
@@ -183,13 +183,12 @@ int main() {
       // worker_crashed, and the pool's own worker supervisor starts a new
       // worker in its place.
       auto crashed = run(self, pool, "crash", R"({"code": 3})");
-      ok &= crashed.error.code == snakepit::error_code::worker_crashed;
-      if (await_replaced(self, pool, crashed.worker)) {
-        std::cout << "worker " << crashed.worker << " was replaced"
-                  << std::endl;
+      ok &= crashed.code() == snakepit::error_code::worker_crashed;
+      auto victim = crashed ? std::string{} : crashed.error().worker;
+      if (!victim.empty() && await_replaced(self, pool, victim)) {
+        std::cout << "worker " << victim << " was replaced" << std::endl;
       } else {
-        std::cout << "worker " << crashed.worker << " was not replaced"
-                  << std::endl;
+        std::cout << "worker " << victim << " was not replaced" << std::endl;
         ok = false;
       }
       ok &= run(self, pool, "echo", R"({"still": "alive"})").ok();
@@ -201,7 +200,6 @@ int main() {
   // pool stops its Python workers, and everything quits.
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
-  rt->shutdown();
   std::cout << "supervisor stopped" << std::endl;
   return ok ? 0 : 1;
 }

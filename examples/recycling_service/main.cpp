@@ -45,11 +45,11 @@ int main() {
   pool.lifecycle_interval = 200ms; // how often the limits are checked
 
   auto started = snakepit::host::start(cfg);
-  if (auto* err = std::get_if<std::string>(&started)) {
-    std::cerr << *err << '\n';
+  if (!started) {
+    std::cerr << started.error().message << '\n';
     return 1;
   }
-  auto& host = *std::get<std::unique_ptr<snakepit::host>>(started);
+  auto& host = **started;
 
   // 2. Print each recycle. The callback runs on a CAF thread: keep it short.
   std::atomic<int> recycles{0};
@@ -79,7 +79,7 @@ int main() {
                                            R"({"ms": 5})");
         if (!reply.ok()) {
           ++failed;
-          std::cerr << snakepit::describe(reply.error) << '\n';
+          std::cerr << snakepit::describe(reply) << '\n';
         }
       }
     });
@@ -91,8 +91,8 @@ int main() {
   auto before = recycles.load();
   auto first = host.client().status("default")->workers.front().id;
   auto ack = host.client().recycle("default", first);
-  if (auto* f = std::get_if<snakepit::failure>(&ack)) {
-    std::cerr << "manual recycle: " << f->message << '\n';
+  if (!ack) {
+    std::cerr << "manual recycle: " << snakepit::describe(ack.error()) << '\n';
     return 1;
   }
   std::cout << "asked to recycle " << first << std::endl;

@@ -54,11 +54,11 @@ void send_job(service_ptr self, const job& j) {
     .then([self, j](snakepit::execute_reply& reply) {
       if (reply.ok())
         caf::aout(self) << j.command << " " << j.args_json << " -> "
-                        << reply.result_json << "   (worker " << reply.worker
-                        << ", " << reply.run_us << " us)" << std::endl;
+                        << reply->result_json << "   (worker " << reply->worker
+                        << ", " << reply->run_us << " us)" << std::endl;
       else
         caf::aout(self) << j.command << " " << j.args_json
-                        << " -> error: " << snakepit::describe(reply.error)
+                        << " -> error: " << snakepit::describe(reply)
                         << std::endl;
       if (reply.ok() != j.should_succeed)
         *self->state.exit_code = 1;
@@ -122,29 +122,22 @@ int main() {
   // Keep the output to our own prints; "info" shows workers starting.
   spdlog::set_level(spdlog::level::warn);
 
-  // 1. The actor system, with Snakepit's message types registered.
-  caf::actor_system_config cfg;
-  snakepit::register_types(cfg);
-  snakepit::tune_for_latency(cfg);
-  caf::actor_system sys{cfg};
-
-  // 2. The runtime: the process launcher and the private run directory for
-  //    the workers' sockets, shared by every pool of this process.
-  auto created = snakepit::runtime::create(snakepit::default_config());
-  if (auto* err = std::get_if<std::string>(&created)) {
-    std::cerr << *err << '\n';
+  // 1. The actor system, prepared for Snakepit, and the runtime: the
+  //    process launcher and the private run directory for the workers'
+  //    sockets, shared by every pool of this process.
+  auto env = snakepit::bootstrap(snakepit::default_config());
+  if (!env) {
+    std::cerr << snakepit::describe(env.error()) << '\n';
     return 1;
   }
-  auto rt = std::get<std::shared_ptr<snakepit::runtime>>(created);
 
-  // 3. Our service, which owns the pool.
+  // 2. Our service, which owns the pool.
   auto exit_code = std::make_shared<std::atomic<int>>(0);
-  sys.spawn(service, rt, exit_code);
+  (*env)->system().spawn(service, (*env)->runtime(), exit_code);
 
-  // 4. Wait until the service and its pool have stopped, then release the
-  //    runtime (it stops any process still running).
-  sys.await_all_actors_done();
-  rt->shutdown();
+  // 3. Wait until the service and its pool have stopped; the environment
+  //    then releases the runtime (it stops any process still running).
+  (*env)->system().await_all_actors_done();
   std::cout << "service done" << std::endl;
   return *exit_code;
 }

@@ -79,11 +79,11 @@ int main() {
 
   // 1. A host on the bundled defaults: its own actor system, one pool.
   auto started = snakepit::host::start(snakepit::default_config());
-  if (auto* err = std::get_if<std::string>(&started)) {
-    std::cerr << *err << '\n';
+  if (!started) {
+    std::cerr << started.error().message << '\n';
     return 1;
   }
-  auto& host = *std::get<std::unique_ptr<snakepit::host>>(started);
+  auto& host = **started;
 
   // 2. Our subscriber, in the host's actor system (events reach only
   //    subscribers of the publisher's system). The workers take a few

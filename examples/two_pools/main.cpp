@@ -99,9 +99,8 @@ int main() {
 
   snakepit::host_config cfg;
   cfg.pools = {cpu, io};
-  if (auto problems = snakepit::validate(cfg); !problems.empty()) {
-    for (const auto& p : problems)
-      std::cerr << snakepit::to_string(p) << '\n';
+  if (auto valid = snakepit::validate(cfg); !valid) {
+    std::cerr << valid.error().message << '\n';
     return 1;
   }
 
@@ -109,11 +108,11 @@ int main() {
   //    await_ready waits until every worker of every pool is up (or a pool
   //    failed) and returns the pools' status in config order.
   auto started = snakepit::host::start(cfg);
-  if (auto* err = std::get_if<std::string>(&started)) {
-    std::cerr << *err << '\n';
+  if (!started) {
+    std::cerr << started.error().message << '\n';
     return 1;
   }
-  auto& host = *std::get<std::unique_ptr<snakepit::host>>(started);
+  auto& host = **started;
   std::map<std::string, int> pid; // worker id -> pid, both pools
   for (const auto& s : host.await_ready()) {
     if (!s.all_ready()) {
@@ -142,14 +141,14 @@ int main() {
   for (auto& f : burns) {
     auto reply = f.get();
     if (!reply.ok()) {
-      std::cout << "  error: " << snakepit::describe(reply.error) << '\n';
+      std::cout << "  error: " << snakepit::describe(reply) << '\n';
       ++failures;
       continue;
     }
-    std::cout << "  served by " << reply.worker << " (pid "
-              << pid[reply.worker] << "): "
-              << json_field(reply.result_json, "iterations")
-              << " loop iterations in " << reply.run_us / 1000 << " ms\n";
+    std::cout << "  served by " << reply->worker << " (pid "
+              << pid[reply->worker] << "): "
+              << json_field(reply->result_json, "iterations")
+              << " loop iterations in " << reply->run_us / 1000 << " ms\n";
   }
 
   // 4. A burst to the "io" pool: eight 100 ms sleeps sent at once. The
@@ -174,25 +173,25 @@ int main() {
   double first = 0;
   for (const auto& r : replies)
     if (r.ok()) {
-      auto t = std::atof(json_field(r.result_json, "started").c_str());
+      auto t = std::atof(json_field(r->result_json, "started").c_str());
       first = first == 0 ? t : std::min(first, t);
     }
   for (size_t i = 0; i < replies.size(); ++i) {
     const auto& r = replies[i];
     if (!r.ok()) {
       std::cout << "  call " << i + 1
-                << ": error: " << snakepit::describe(r.error) << '\n';
+                << ": error: " << snakepit::describe(r) << '\n';
       ++failures;
       continue;
     }
     auto started_ms =
-      (std::atof(json_field(r.result_json, "started").c_str()) - first)
+      (std::atof(json_field(r->result_json, "started").c_str()) - first)
       * 1000;
-    std::cout << "  call " << i + 1 << ": " << r.worker << " (pid "
-              << pid[r.worker] << "), thread "
-              << json_field(r.result_json, "thread") << ", started at +"
+    std::cout << "  call " << i + 1 << ": " << r->worker << " (pid "
+              << pid[r->worker] << "), thread "
+              << json_field(r->result_json, "thread") << ", started at +"
               << static_cast<int>(started_ms) << " ms, waited "
-              << r.queue_us / 1000 << " ms in the queue\n";
+              << r->queue_us / 1000 << " ms in the queue\n";
   }
   std::cout << "  " << burst << " sleeps of 100 ms took "
             << static_cast<int>(burst_ms) << " ms on 1 process x 4 threads\n";

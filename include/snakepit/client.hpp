@@ -9,13 +9,12 @@
 #include <chrono>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include <snakepit/interfaces.hpp>
 #include <snakepit/requests.hpp>
+#include <snakepit/result.hpp>
 #include <snakepit/snapshots.hpp>
 
 namespace snakepit {
@@ -30,43 +29,44 @@ public:
 
   /// Runs one request and waits for its one reply. Never throws; a missing
   /// pool gives `pool_not_found`, a pool name that cannot be one (not
-  /// UTF-8, too long, control characters) `invalid_arguments`.
+  /// UTF-8, too long, control characters) `invalid_arguments`, no reply in
+  /// time `internal`.
   execute_reply execute(execute_request req);
 
   /// Convenience overload.
   execute_reply execute(const std::string& pool, const std::string& command,
                         const std::string& args_json = "{}");
 
-  /// Waits until every worker of `pool` is ready or the pool failed; nullopt
-  /// if there is no such pool or `timeout` passed first.
-  std::optional<pool_snapshot> await_ready(const std::string& pool,
-                                         std::chrono::milliseconds timeout);
+  /// Waits until every worker of `pool` is ready or the pool failed (a
+  /// failed pool is a snapshot, with `failed` set). Failures:
+  /// `pool_not_found`, `invalid_arguments` (not a pool name),
+  /// `request_timeout` (`timeout` passed first).
+  result<pool_snapshot> await_ready(const std::string& pool,
+                                  std::chrono::milliseconds timeout);
 
-  /// The snapshot of `pool` as the pool keeps it (the "inspect only"
-  /// fields of <snakepit/snapshots.hpp> are zero); nullopt if there is no
-  /// such pool.
-  std::optional<pool_snapshot> status(const std::string& pool);
+  /// Current status of `pool`. Failures: `pool_not_found`,
+  /// `invalid_arguments`, `internal` (no answer).
+  result<pool_snapshot> status(const std::string& pool);
 
   /// The snapshot of `pool` with every field filled, the lifecycle actor's
   /// measurements too (CPU, memory growth, utilization over time). Cheap
   /// enough to call every second. Failures: `pool_not_found`, `internal`
   /// (no answer).
-  std::variant<pool_snapshot, failure> inspect(const std::string& pool);
+  result<pool_snapshot> inspect(const std::string& pool);
 
   /// Recycles worker `worker_id` of `pool` (empty: every worker of it),
   /// make-before-break, and returns at once with the workers scheduled.
   /// Failures: `pool_not_found`, `invalid_arguments` (no such worker),
   /// `pool_failed`, `shutting_down`.
-  std::variant<recycle_ack, failure> recycle(const std::string& pool,
-                                             const std::string& worker_id
-                                             = {});
+  result<recycle_ack> recycle(const std::string& pool,
+                              const std::string& worker_id = {});
 
   /// Restarts `pool` if it has failed: all its workers start again at
   /// once, with a fresh restart budget (see `restart_ack`); a pool that
   /// has not failed is left alone (`restarted` false). Returns at once,
   /// before the workers are ready (see `await_ready`). Failures:
   /// `pool_not_found`, `shutting_down`.
-  std::variant<restart_ack, failure> restart(const std::string& pool);
+  result<restart_ack> restart(const std::string& pool);
 
 private:
   /// A pool's handle and the deadlines that bound a wait for its reply.
@@ -78,7 +78,7 @@ private:
 
   /// Looks a pool up (cached); `pool_not_found` if the host has no such
   /// pool, `invalid_arguments` if `name` cannot be a pool name.
-  std::variant<pool_entry, failure> find_pool(const std::string& name);
+  result<pool_entry> find_pool(const std::string& name);
 
   /// Forgets a cached pool whose handle went stale.
   void forget(const std::string& name);

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include <snakepit/result.hpp>
+
 namespace snakepit {
 
 /// How a pool runs Python: one process per worker, or one process per worker
@@ -176,49 +178,21 @@ struct host_config {
 /// The bundled defaults: one pool "default", every field at its default.
 host_config default_config();
 
-/// One problem with a configuration: which key, what is wrong with it.
-struct config_error {
-  /// Dotted path of the key, e.g. "pools[1].queue_timeout" (pools counted
-  /// from 0); empty for problems of the whole file (syntax errors).
-  std::string key;
-  /// What is wrong, in words a user can act on.
-  std::string problem;
-  /// File name (or other source name); empty for configs built in code.
-  std::string source;
-  /// Line in `source` where the key appears; 0 when unknown.
-  int line = 0;
-};
+/// Checks `cfg` against the rules of docs/configuration.md. Fails with
+/// `invalid_arguments` whose message lists every problem, one per line, as
+/// `<source>:<line>: <key>: <problem>` (source and line empty for configs
+/// built in code), e.g. `pools[1].queue_timeout: must be positive`.
+result<void> validate(const host_config& cfg);
 
-/// "source:line: key: problem", leaving out the parts that are empty, e.g.
-/// `snakepit.toml:12: pools[1].queue_timeout: "5x" is not a duration (use
-/// e.g. "500ms", "30s", "1h")`.
-std::string to_string(const config_error& e);
-
-/// Every problem of `cfg`, in pool order; empty when `cfg` is usable.
-std::vector<config_error> validate(const host_config& cfg);
-
-/// Outcome of reading a configuration: either a valid config, or every
-/// problem found (never both, never neither).
-struct config_result {
-  /// The configuration; set only when `errors` is empty.
-  std::optional<host_config> config;
-  /// All problems found, ordered by line.
-  std::vector<config_error> errors;
-
-  /// True when `config` holds a valid configuration.
-  bool ok() const {
-    return config.has_value();
-  }
-};
-
-/// Parses and validates TOML text; `source_name` labels the errors.
+/// Parses and validates TOML text; `source_name` labels the problems.
 /// Keys not given keep their defaults; a file without pools gets the
-/// default pool.
-config_result parse_config(std::string_view toml_text,
-                           std::string source_name);
+/// default pool. Fails with `invalid_arguments` listing **all** problems
+/// found, ordered by line, one per line (see `validate`).
+result<host_config> parse_config(std::string_view toml_text,
+                                 std::string source_name);
 
-/// Reads and parses the file at `path`; an unreadable file is an error
-/// naming the path.
-config_result load_config_file(const std::string& path);
+/// Reads and parses the file at `path` (see `parse_config`); an unreadable
+/// file is a problem naming the path.
+result<host_config> load_config_file(const std::string& path);
 
 } // namespace snakepit

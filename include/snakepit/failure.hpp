@@ -1,8 +1,9 @@
 #pragma once
 
-/// Errors as values: every reply of a pool is either a JSON result or a
-/// `failure` carrying one of these categories, a message and, when the error
-/// came from Python, the exception type and traceback.
+/// Errors as values: every fallible call answers a `result<T>`
+/// (<snakepit/result.hpp>), a value or a `failure` carrying one of these
+/// categories, a message and, when the error came from Python, the
+/// exception type and traceback.
 
 #include <cstdint>
 #include <optional>
@@ -55,11 +56,21 @@ struct failure {
   std::string python_type;
   /// Python traceback, or the last lines of a dead worker's output.
   std::string traceback;
+  /// For a pool's reply to a request: the worker that had the call
+  /// ("default/w2") when one did (Python error, timeout, crash); empty
+  /// otherwise.
+  std::string worker;
+  /// For a pool's reply to a request: time spent in the pool's queue
+  /// (e.g. the whole wait of a `queue_timeout`), microseconds; else 0.
+  int64_t queue_us = 0;
+  /// For a pool's reply to a request: time from dispatch to a worker until
+  /// the failure, microseconds; 0 when no worker had it.
+  int64_t run_us = 0;
 };
 
 /// Builds a failure without Python details.
 inline failure make_failure(error_code code, std::string message) {
-  return failure{code, std::move(message), {}, {}};
+  return failure{code, std::move(message), {}, {}, {}, 0, 0};
 }
 
 /// One-paragraph human rendering: "category: message" followed by the

@@ -6,7 +6,8 @@
 /// client; stopped in the right order.
 ///
 ///   auto started = snakepit::host::start(snakepit::default_config());
-///   auto& h = *std::get<std::unique_ptr<snakepit::host>>(started);
+///   if (!started) { /* describe(started.error()) says why */ }
+///   auto& h = **started;
 ///   h.await_ready();
 ///   auto reply = h.client().execute("default", "add", R"({"a":1,"b":2})");
 
@@ -15,11 +16,12 @@
 
 #include <memory>
 #include <string>
-#include <variant>
 #include <vector>
 
+#include <snakepit/bootstrap.hpp>
 #include <snakepit/client.hpp>
 #include <snakepit/config.hpp>
+#include <snakepit/result.hpp>
 #include <snakepit/runtime.hpp>
 #include <snakepit/snapshots.hpp>
 
@@ -49,12 +51,13 @@ public:
   /// Starts every pool of `cfg` in a new actor system, after the exporters
   /// of `cfg.telemetry` (so they see the first workers start), and serves
   /// the admin socket (`<run dir>/admin.sock`, see host/admin_service.hpp)
-  /// (both only when `opts.serving`). Returns an error text if the runtime
-  /// cannot be created (e.g. an unsafe run directory), the Prometheus
-  /// endpoint cannot start (e.g. its port is in use: the text names the
-  /// address and port) or the admin socket cannot be created.
-  static std::variant<std::unique_ptr<host>, std::string>
-  start(host_config cfg, host_options opts = {});
+  /// (both only when `opts.serving`). Fails if the runtime cannot be
+  /// created (`invalid_arguments`, e.g. an unsafe run directory), the
+  /// Prometheus endpoint cannot start (`internal`, e.g. its port is in use:
+  /// the message names the address and port; `invalid_arguments` for a
+  /// port out of range) or the admin socket cannot be created (`internal`).
+  static result<std::unique_ptr<host>> start(host_config cfg,
+                                             host_options opts = {});
 
   ~host();
 
@@ -72,7 +75,7 @@ public:
 
   /// The actor system the pools run in, for actors of one's own.
   caf::actor_system& system() {
-    return *sys_;
+    return env_->system();
   }
 
   /// The root supervisor (answers `(lookup_atom, pool name)`).
@@ -106,8 +109,9 @@ private:
   host() = default;
 
   host_config cfg_;
-  std::unique_ptr<caf::actor_system_config> sys_cfg_;
-  std::unique_ptr<caf::actor_system> sys_;
+  /// The actor system and the runtime, from `bootstrap`; gone once stopped.
+  std::unique_ptr<environment> env_;
+  /// The runtime, still readable (shut down) once stopped.
   std::shared_ptr<snakepit::runtime> rt_;
   host_actor root_;
   std::unique_ptr<snakepit::client> client_;

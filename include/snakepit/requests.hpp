@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <snakepit/failure.hpp>
+#include <snakepit/result.hpp>
 
 namespace snakepit {
 
@@ -35,24 +36,22 @@ struct execute_request {
   bool idempotent = false;
 };
 
-/// The one reply every request gets: a JSON result or a failure.
-struct execute_reply {
-  /// JSON text of the result; empty on failure.
+/// What a successful request yields.
+struct execute_output {
+  /// JSON text of the result.
   std::string result_json;
-  /// `error.code == error_code::none` on success.
-  failure error;
-  /// The worker that served the request ("default/w2"), empty if none did.
+  /// The worker that served the request ("default/w2").
   std::string worker;
   /// Time spent waiting in the pool's queue, microseconds.
   int64_t queue_us = 0;
   /// Time from dispatch to a worker until its reply, microseconds.
   int64_t run_us = 0;
-
-  /// True when the request succeeded.
-  bool ok() const {
-    return error.code == error_code::none;
-  }
 };
+
+/// The one reply every request gets: its output, or a failure whose
+/// `worker`, `queue_us` and `run_us` tell the same as the output's, as far
+/// as they are known (no worker for a refused or queue-timed-out request).
+using execute_reply = result<execute_output>;
 
 /// What a manual recycle set in motion: the workers that will be replaced,
 /// one after the other within the pool's `max_concurrent_recycles`. The
@@ -75,13 +74,6 @@ struct restart_ack {
   std::string previous_failure;
 };
 
-/// Inspects a failure.
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, failure& x) {
-  return f(caf::meta::type_name("failure"), x.code, x.message, x.python_type,
-           x.traceback);
-}
-
 /// Inspects an execute_request.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execute_request& x) {
@@ -89,11 +81,11 @@ typename Inspector::result_type inspect(Inspector& f, execute_request& x) {
            x.args_json, x.timeout, x.session_id, x.idempotent);
 }
 
-/// Inspects an execute_reply.
+/// Inspects an execute_output.
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, execute_reply& x) {
-  return f(caf::meta::type_name("execute_reply"), x.result_json, x.error,
-           x.worker, x.queue_us, x.run_us);
+typename Inspector::result_type inspect(Inspector& f, execute_output& x) {
+  return f(caf::meta::type_name("execute_output"), x.result_json, x.worker,
+           x.queue_us, x.run_us);
 }
 
 /// Inspects recycle_ack.

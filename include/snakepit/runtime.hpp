@@ -7,9 +7,9 @@
 
 #include <memory>
 #include <string>
-#include <variant>
 
 #include <snakepit/config.hpp>
+#include <snakepit/result.hpp>
 
 namespace snakepit {
 
@@ -31,10 +31,10 @@ public:
   /// SNAKEPIT_PYTHON_PATH, else beside the executable: see
   /// process/python_location.hpp), creates the run directory under
   /// `cfg.run_dir` (or the default base), reaping orphans of crashed
-  /// earlier runs there, and starts the launcher. Returns an error text on
-  /// failure (e.g. an unsafe run_dir).
-  static std::variant<std::shared_ptr<runtime>, std::string>
-  create(const host_config& cfg);
+  /// earlier runs there, and starts the launcher. Fails with
+  /// `invalid_arguments` when the package is not found or the run
+  /// directory cannot be used (e.g. an unsafe run_dir).
+  static result<std::shared_ptr<runtime>> create(const host_config& cfg);
 
   ~runtime();
 

@@ -4,18 +4,19 @@
 ///
 /// The one header a user includes. Outside actors, `snakepit::host` starts
 /// every pool of a config and gives blocking calls (see host.hpp). Inside an
-/// actor system:
+/// actor system (see bootstrap.hpp):
 ///
-///   caf::actor_system_config cfg;
-///   snakepit::register_types(cfg);
-///   caf::actor_system sys{cfg};
-///   auto rt = snakepit::runtime::create(host_cfg);       // launcher + run dir
-///   auto root = snakepit::spawn_host(sys, host_cfg, rt);  // root supervisor
+///   auto env = snakepit::bootstrap(host_cfg);  // actor system + runtime
+///   if (!env) { /* describe(env.error()) */ }
+///   auto& sys = (*env)->system();
+///   auto root = snakepit::spawn_host(sys, host_cfg, (*env)->runtime());
 ///   snakepit::client c{sys, root};
-///   auto reply = c.execute({"default", "add", R"({"a":1,"b":2})"});
+///   auto reply = c.execute("default", "add", R"({"a":1,"b":2})");
+///   if (reply) use(reply->result_json);
 ///
-/// or, inside one's own actor, `snakepit::spawn_pool(self, pool_cfg, rt->env())`
-/// for a pool linked to (and stopped with) that actor.
+/// or, inside one's own actor, `snakepit::spawn_pool(self, pool_cfg,
+/// rt->env())` for a pool linked to (and stopped with) that actor. Every
+/// call that can fail answers a `result<T>` (result.hpp).
 
 #include <caf/fwd.hpp>
 
@@ -24,12 +25,14 @@
 #include <variant>
 
 #include <snakepit/atoms.hpp>
+#include <snakepit/bootstrap.hpp>
 #include <snakepit/client.hpp>
 #include <snakepit/config.hpp>
 #include <snakepit/errors.hpp>
 #include <snakepit/host.hpp>
 #include <snakepit/pool.hpp>
 #include <snakepit/requests.hpp>
+#include <snakepit/result.hpp>
 #include <snakepit/runtime.hpp>
 #include <snakepit/snapshots.hpp>
 #include <snakepit/supervision.hpp>
@@ -38,7 +41,8 @@
 namespace snakepit {
 
 /// Registers Snakepit's message types and error category with a CAF
-/// configuration. Call before creating the actor system.
+/// configuration. Call before creating the actor system (`prepare` does,
+/// with the telemetry types and `tune_for_latency`).
 void register_types(caf::actor_system_config& cfg);
 
 /// Sets CAF's scheduler to the `sharing` policy, which wakes an idle
@@ -46,7 +50,7 @@ void register_types(caf::actor_system_config& cfg);
 /// completions, blocking clients). CAF 0.17's default work-stealing policy
 /// lets idle threads sleep in ~50-120 us steps, which adds up to that much to
 /// every pool call; see docs/performance.md for the measurements.
-/// `snakepit::host` applies it; call it on your own configuration too.
+/// `prepare` (and so `bootstrap` and `snakepit::host`) applies it.
 void tune_for_latency(caf::actor_system_config& cfg);
 
 /// Spawns the root supervisor of a host: one child per configured pool

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include <snakepit/failure.hpp>
-#include <snakepit/requests.hpp> // inspect(failure&)
+#include <snakepit/result.hpp> // inspect(failure&)
 
 namespace snakepit {
 

@@ -30,10 +30,10 @@ inline bool contains(const std::string& haystack, const std::string& needle) {
 
 /// The parsed result of a reply that must have succeeded.
 inline nlohmann::json result_of(const execute_reply& reply) {
-  INFO("reply error: " << describe(reply.error));
+  INFO("reply error: " << describe(reply));
   REQUIRE(reply.ok());
-  REQUIRE_FALSE(reply.result_json.empty());
-  return nlohmann::json::parse(reply.result_json);
+  REQUIRE_FALSE(reply->result_json.empty());
+  return nlohmann::json::parse(reply->result_json);
 }
 
 /// A request for `pool` (empty: the host's first pool).
@@ -74,7 +74,7 @@ struct span {
 inline span span_of(const execute_reply& reply) {
   auto r = result_of(reply);
   span s;
-  s.worker = reply.worker;
+  s.worker = reply->worker;
   s.started = r.at("started").get<double>();
   s.ended = r.at("ended").get<double>();
   if (r.contains("thread"))

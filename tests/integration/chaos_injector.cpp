@@ -142,7 +142,7 @@ std::vector<int> chaos_injector::stopped_alive() {
 
 fault_tally chaos_injector::finish() {
   for (auto& reply : crashes_)
-    ++tally_.crash_replies[reply.get().error.code];
+    ++tally_.crash_replies[reply.get().code()];
   crashes_.clear();
   watch_stopped();
   return tally_;

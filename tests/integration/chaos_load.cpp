@@ -77,24 +77,24 @@ void on_reply(caller_ptr self, const execute_reply& reply) {
     if (!st.pending) {
       ++t.duplicates;
       note_problem(t, st.label + ": a reply with no request in flight ("
-                        + (reply.ok() ? reply.result_json
-                                      : to_string(reply.error.code))
+                        + (reply.ok() ? reply->result_json
+                                      : to_string(reply.code()))
                         + ")");
       return;
     }
     ++t.answered;
     --t.in_flight;
     if (!reply.ok()) {
-      ++t.errors[reply.error.code];
+      ++t.errors[reply.code()];
     } else {
-      auto doc = nlohmann::json::parse(reply.result_json, nullptr, false);
+      auto doc = nlohmann::json::parse(reply->result_json, nullptr, false);
       bool same = doc.is_object() && doc.contains("token")
                   && doc["token"] == *st.pending;
       if (same) {
         ++t.ok;
       } else {
         ++t.mismatched;
-        note_problem(t, *st.pending + " answered with " + reply.result_json);
+        note_problem(t, *st.pending + " answered with " + reply->result_json);
       }
     }
   }

@@ -62,10 +62,10 @@ pool_snapshot expect_failed_pool(host_fixture& host) {
   auto t1 = steady_clock::now();
   auto reply = host.exec("ping");
   CHECK(since(t1) < 2000ms);
-  CHECK(reply.error.code == error_code::pool_failed);
-  CHECK(reply.error.message == st.failed.message);
-  CHECK(reply.error.python_type == st.failed.python_type);
-  CHECK(reply.error.traceback == st.failed.traceback);
+  CHECK(reply.code() == error_code::pool_failed);
+  CHECK(reply.error().message == st.failed.message);
+  CHECK(reply.error().python_type == st.failed.python_type);
+  CHECK(reply.error().traceback == st.failed.traceback);
   // And so does a later status.
   auto again = host.status();
   CHECK(again.failed.code == error_code::pool_failed);
@@ -90,11 +90,10 @@ TEST_CASE("crash: the caller gets worker_crashed and the pool refills",
   auto t0 = steady_clock::now();
   auto reply = host.exec("crash", R"({"code":7})");
   CHECK(since(t0) < 5000ms);
-  INFO("crash reply: " << describe(reply.error));
-  CHECK(reply.error.code == error_code::worker_crashed);
-  CHECK(reply.result_json.empty());
-  REQUIRE(old_pids.count(reply.worker) == 1);
-  int crashed_pid = old_pids[reply.worker];
+  INFO("crash reply: " << describe(reply));
+  CHECK(reply.code() == error_code::worker_crashed);
+  REQUIRE(old_pids.count(reply.error().worker) == 1);
+  int crashed_pid = old_pids[reply.error().worker];
   // (What the message says: see the next test.)
   CHECK(eventually([&] { return process_gone(crashed_pid); }));
 
@@ -104,7 +103,7 @@ TEST_CASE("crash: the caller gets worker_crashed and the pool refills",
     [&] {
       auto st = host.status();
       return st.all_ready() && st.ready == 2
-             && pids_by_worker(st).count(reply.worker) == 0;
+             && pids_by_worker(st).count(reply.error().worker) == 0;
     },
     patience);
   REQUIRE(refilled);
@@ -141,17 +140,17 @@ TEST_CASE("crash: the reply names the exit code and carries the output tail",
   for (int round = 0; round < 3; ++round) {
     INFO("round " << round);
     auto reply = host.exec("crash", R"({"code":7})");
-    INFO("crash reply: " << describe(reply.error));
-    CHECK(reply.error.code == error_code::worker_crashed);
-    CHECK(contains(reply.error.message, "exited with code 7"));
-    CHECK(contains(reply.error.message, reply.worker));
-    CHECK(contains(reply.error.traceback, "snakepit_bridge["));
-    CHECK(contains(reply.error.traceback, "starting adapter="));
+    INFO("crash reply: " << describe(reply));
+    CHECK(reply.code() == error_code::worker_crashed);
+    CHECK(contains(reply.error().message, "exited with code 7"));
+    CHECK(contains(reply.error().message, reply.error().worker));
+    CHECK(contains(reply.error().traceback, "snakepit_bridge["));
+    CHECK(contains(reply.error().traceback, "starting adapter="));
     REQUIRE(eventually(
       [&] {
         auto st = host.status();
         return st.all_ready() && st.workers.size() == 1
-               && st.workers[0].id != reply.worker;
+               && st.workers[0].id != reply.error().worker;
       },
       patience));
   }
@@ -175,21 +174,21 @@ TEST_CASE("saturation: a full queue refuses the next request at once",
   auto t0 = steady_clock::now();
   auto refused = host.exec("ping");
   auto took = since(t0);
-  INFO("refused reply: " << describe(refused.error));
-  CHECK(refused.error.code == error_code::pool_saturated);
-  CHECK(contains(refused.error.message, "queue is full"));
+  INFO("refused reply: " << describe(refused));
+  CHECK(refused.code() == error_code::pool_saturated);
+  CHECK(contains(refused.error().message, "queue is full"));
   CHECK(took < 500ms);
-  CHECK(refused.worker.empty());
+  CHECK(refused.error().worker.empty());
   // Refused before the sleeping call ended.
   CHECK(busy.wait_for(0ms) == std::future_status::timeout);
 
   auto first = busy.get();
   CHECK(first.ok());
   auto second = waiting.get();
-  INFO("queued reply: " << describe(second.error));
+  INFO("queued reply: " << describe(second));
   REQUIRE(second.ok());
-  CHECK(second.result_json == "2");
-  CHECK(second.queue_us >= 1000000);
+  CHECK(second->result_json == "2");
+  CHECK(second->queue_us >= 1000000);
   auto st = host.status();
   CHECK(st.queue_depth == 0);
   CHECK(st.busy_slots == 0);
@@ -210,9 +209,9 @@ TEST_CASE("queue timeout: a request waiting longer than queue_timeout fails",
   auto t0 = steady_clock::now();
   auto late = host.exec("ping");
   auto took = since(t0);
-  INFO("late reply: " << describe(late.error));
-  CHECK(late.error.code == error_code::queue_timeout);
-  CHECK(contains(late.error.message, "200 ms"));
+  INFO("late reply: " << describe(late));
+  CHECK(late.code() == error_code::queue_timeout);
+  CHECK(contains(late.error().message, "200 ms"));
   CHECK(took >= 180ms);
   CHECK(took < 1200ms);
   CHECK(busy.wait_for(0ms) == std::future_status::timeout);
@@ -245,10 +244,10 @@ TEST_CASE("request timeout: per request and per pool and the pool answers after"
   auto t0 = steady_clock::now();
   auto reply = host.client().execute(req);
   auto took = since(t0);
-  INFO("reply: " << describe(reply.error));
-  CHECK(reply.error.code == error_code::request_timeout);
-  CHECK(contains(reply.error.message, "300 ms"));
-  CHECK(reply.worker == "default/w1");
+  INFO("reply: " << describe(reply));
+  CHECK(reply.code() == error_code::request_timeout);
+  CHECK(contains(reply.error().message, "300 ms"));
+  CHECK(reply.error().worker == "default/w1");
   CHECK(took >= 280ms);
   CHECK(took < 2500ms);
 
@@ -256,15 +255,15 @@ TEST_CASE("request timeout: per request and per pool and the pool answers after"
   auto t1 = steady_clock::now();
   auto pool_default = host.client().execute("short", "sleep", R"({"ms":2000})");
   auto took1 = since(t1);
-  INFO("short pool reply: " << describe(pool_default.error));
-  CHECK(pool_default.error.code == error_code::request_timeout);
-  CHECK(contains(pool_default.error.message, "400 ms"));
+  INFO("short pool reply: " << describe(pool_default));
+  CHECK(pool_default.code() == error_code::request_timeout);
+  CHECK(contains(pool_default.error().message, "400 ms"));
   CHECK(took1 >= 380ms);
   CHECK(took1 < 1800ms);
 
   // Both pools still answer (possibly once their sleeps have ended).
   auto ping = host.client().execute("default", "ping");
-  INFO("ping: " << describe(ping.error));
+  INFO("ping: " << describe(ping));
   CHECK(ping.ok());
   execute_request slow_ok;
   slow_ok.pool = "short";
@@ -272,8 +271,8 @@ TEST_CASE("request timeout: per request and per pool and the pool answers after"
   slow_ok.args_json = R"({"a":1,"b":2})";
   slow_ok.timeout = 10000ms;
   auto add = host.client().execute(slow_ok);
-  INFO("add: " << describe(add.error));
-  CHECK(add.result_json == "3");
+  INFO("add: " << describe(add));
+  CHECK(add->result_json == "3");
   CHECK(host.status("default").busy_slots == 0);
   CHECK(host.status("short").busy_slots == 0);
 }

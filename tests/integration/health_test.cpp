@@ -51,7 +51,7 @@ TEST_CASE("health: a worker stopped with SIGSTOP fails its health checks "
     15000ms));
   CHECK(eventually([&] { return process_gone(pid); }, 5000ms));
   auto info = host.exec("worker_info");
-  INFO(describe(info.error));
+  INFO(describe(info));
   CHECK(info.ok());
   CHECK(result_of(info)["pid"] != pid);
   CHECK_FALSE(log.matching({"health check failed (1 of 2 misses)"}).empty());
@@ -84,7 +84,7 @@ TEST_CASE("health: a worker busy with a long call still passes its health "
 
   // About ten health checks fall inside this call; one miss would kill it.
   auto reply = host.exec("sleep", sleep_args(1200));
-  INFO(describe(reply.error));
+  INFO(describe(reply));
   CHECK(reply.ok());
   CHECK(host.status().workers.at(0).info.pid == pid);
   CHECK(log.matching({"health check failed"}).empty());
@@ -122,9 +122,9 @@ TEST_CASE("health: the caller of a call on a SIGSTOPped worker is answered "
   auto reply = call.get();
   auto took = std::chrono::duration_cast<milliseconds>(
     std::chrono::steady_clock::now() - stopped_at);
-  INFO("reply after " << took.count() << " ms: " << describe(reply.error));
-  CHECK(reply.error.code == error_code::worker_crashed);
-  CHECK(contains(reply.error.message, "unhealthy"));
+  INFO("reply after " << took.count() << " ms: " << describe(reply));
+  CHECK(reply.code() == error_code::worker_crashed);
+  CHECK(contains(reply.error().message, "unhealthy"));
   CHECK(took < detection + slack);
 
   CHECK(eventually([&] { return process_gone(pid); }, 5000ms));

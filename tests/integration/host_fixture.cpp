@@ -94,12 +94,12 @@ captured_log::matching(std::initializer_list<std::string_view> needles) const {
 // -- host_fixture -------------------------------------------------------------
 
 host_fixture::host_fixture(host_config cfg) : cfg_(std::move(cfg)) {
-  if (auto errors = validate(cfg_); !errors.empty())
-    throw std::runtime_error("invalid test config: " + to_string(errors[0]));
+  if (auto valid = validate(cfg_); !valid)
+    throw std::runtime_error("invalid test config: " + valid.error().message);
   auto rt = runtime::create(cfg_);
-  if (auto* err = std::get_if<std::string>(&rt))
-    throw std::runtime_error("runtime::create failed: " + *err);
-  rt_ = std::get<std::shared_ptr<runtime>>(rt);
+  if (!rt)
+    throw std::runtime_error("runtime::create failed: " + rt.error().message);
+  rt_ = *rt;
   run_id_ = rt_->env()->run_id;
   run_path_ = rt_->env()->run_path;
   sys_cfg_ = std::make_unique<caf::actor_system_config>();

@@ -25,9 +25,9 @@ TEST_CASE("hung call: a timed-out call keeps its slot until Python finishes "
   auto t0 = steady_clock::now();
   auto timed_out = host.client().execute(
     make_request("default", "sleep", sleep_args(1500), 200ms));
-  INFO("timed out: " << describe(timed_out.error));
-  REQUIRE(timed_out.error.code == error_code::request_timeout);
-  CHECK(timed_out.worker == "default/w1");
+  INFO("timed out: " << describe(timed_out));
+  REQUIRE(timed_out.code() == error_code::request_timeout);
+  CHECK(timed_out.error().worker == "default/w1");
 
   // Sent at once, served only when the sleep has ended in Python (which
   // began after t0): the slot was not handed out while Python ran the
@@ -35,14 +35,14 @@ TEST_CASE("hung call: a timed-out call keeps its slot until Python finishes "
   // earlier would have been refused, not served.)
   auto info = host.exec("worker_info");
   auto waited = steady_clock::now() - t0;
-  INFO("worker_info: " << describe(info.error) << ", waited "
+  INFO("worker_info: " << describe(info) << ", waited "
                        << std::chrono::duration_cast<milliseconds>(waited)
                             .count()
-                       << " ms, queued " << info.queue_us << " us");
+                       << " ms, queued " << info->queue_us << " us");
   CHECK(result_of(info)["pid"] == pid);
-  CHECK(info.worker == "default/w1");
+  CHECK(info->worker == "default/w1");
   CHECK(waited >= 1500ms);
-  CHECK(info.queue_us > 0);
+  CHECK(info->queue_us > 0);
 
   auto after = host.status();
   REQUIRE(after.workers.size() == 1);
@@ -69,16 +69,16 @@ TEST_CASE("hung call: a call that outlives hung_call_grace gets its worker "
 
   auto timed_out = host.client().execute(
     make_request("hung", "sleep", sleep_args(10000), 200ms));
-  INFO("timed out: " << describe(timed_out.error));
-  REQUIRE(timed_out.error.code == error_code::request_timeout);
+  INFO("timed out: " << describe(timed_out));
+  REQUIRE(timed_out.code() == error_code::request_timeout);
 
   // Queued behind the hung call; served by the replacement worker, within
   // the queue timeout, i.e. long before the sleep would have ended.
   auto info = host.exec("worker_info");
-  INFO("worker_info: " << describe(info.error));
+  INFO("worker_info: " << describe(info));
   auto r = result_of(info);
   CHECK(r["pid"] != pid);
-  CHECK(info.worker == "hung/w2");
+  CHECK(info->worker == "hung/w2");
   CHECK(process_gone(pid));
 
   auto after = host.status();

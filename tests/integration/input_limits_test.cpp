@@ -61,15 +61,15 @@ TEST_CASE("deep JSON is refused on the host and the host keeps serving",
   // recursive serializer); 10,000 came back from Python as `internal`.
   for (std::size_t depth : {100000u, 10000u, 128u}) {
     auto reply = host.exec("echo", nested_args(depth));
-    INFO("depth " << depth << ": " << describe(reply.error));
-    CHECK(reply.error.code == error_code::invalid_arguments);
-    CHECK(contains(reply.error.message, "max_json_depth"));
-    CHECK(reply.error.message.size() < 400);
-    CHECK(reply.worker.empty());
+    INFO("depth " << depth << ": " << describe(reply));
+    CHECK(reply.code() == error_code::invalid_arguments);
+    CHECK(contains(reply.error().message, "max_json_depth"));
+    CHECK(reply.error().message.size() < 400);
+    CHECK(reply.error().worker.empty());
   }
   // The arguments object is level 1: 127 levels inside it are fine.
   auto deepest = host.exec("echo", nested_args(127));
-  INFO(describe(deepest.error));
+  INFO(describe(deepest));
   CHECK(deepest.ok());
   check_serving(host);
 }
@@ -83,11 +83,11 @@ TEST_CASE("JSON within the limit but beyond Python's recursion is the "
   host_fixture host{cfg};
   REQUIRE(host.await_ready().all_ready());
   auto reply = host.exec("echo", nested_args(3000));
-  INFO(describe(reply.error));
-  CHECK(reply.error.code == error_code::invalid_arguments);
-  CHECK(reply.error.python_type == "RecursionError");
-  CHECK(contains(reply.error.message, "recursion limit"));
-  CHECK(reply.worker == "default/w1");
+  INFO(describe(reply));
+  CHECK(reply.code() == error_code::invalid_arguments);
+  CHECK(reply.error().python_type == "RecursionError");
+  CHECK(contains(reply.error().message, "recursion limit"));
+  CHECK(reply.error().worker == "default/w1");
   check_serving(host);
 }
 
@@ -98,20 +98,20 @@ TEST_CASE("bad names are invalid_arguments naming the field",
   REQUIRE(host.await_ready().all_ready());
   // Once `internal` ("gRPC error 13: Exception deserializing request!").
   auto bad_utf8 = host.exec("ec\xff\xfeho");
-  CHECK(bad_utf8.error.code == error_code::invalid_arguments);
-  CHECK(contains(bad_utf8.error.message, "command is not valid UTF-8"));
-  CHECK(contains(bad_utf8.error.message, R"("ec\xff\xfeho")"));
+  CHECK(bad_utf8.code() == error_code::invalid_arguments);
+  CHECK(contains(bad_utf8.error().message, "command is not valid UTF-8"));
+  CHECK(contains(bad_utf8.error().message, R"("ec\xff\xfeho")"));
   auto long_name = host.exec(std::string(100000, 'x'));
-  CHECK(long_name.error.code == error_code::invalid_arguments);
-  CHECK(long_name.error.message.size() < 400);
+  CHECK(long_name.code() == error_code::invalid_arguments);
+  CHECK(long_name.error().message.size() < 400);
   auto session = make_request("", "ping");
   session.session_id = "s\xc0\xaf";
   auto bad_session = host.client().execute(session);
-  CHECK(bad_session.error.code == error_code::invalid_arguments);
-  CHECK(contains(bad_session.error.message, "session_id"));
+  CHECK(bad_session.code() == error_code::invalid_arguments);
+  CHECK(contains(bad_session.error().message, "session_id"));
   auto bad_pool = host.client().execute("de\nfault", "ping");
-  CHECK(bad_pool.error.code == error_code::invalid_arguments);
-  CHECK(contains(bad_pool.error.message, "pool contains a control"));
+  CHECK(bad_pool.code() == error_code::invalid_arguments);
+  CHECK(contains(bad_pool.error().message, "pool contains a control"));
   check_serving(host);
 }
 
@@ -122,20 +122,20 @@ TEST_CASE("large invalid or oversized arguments get short errors",
   REQUIRE(host.await_ready().all_ready());
   // 5 MB of invalid JSON once gave a 5,242,911-byte message.
   auto invalid = host.exec("echo", long_string_args(5 << 20, ", "));
-  CHECK(invalid.error.code == error_code::invalid_arguments);
-  CHECK(contains(invalid.error.message, "not valid JSON"));
-  CHECK(invalid.error.message.size() < 400);
+  CHECK(invalid.code() == error_code::invalid_arguments);
+  CHECK(contains(invalid.error().message, "not valid JSON"));
+  CHECK(invalid.error().message.size() < 400);
   // Valid but larger than gRPC's 4 MiB message limit: refused before it
   // is sent, with the sizes (once `internal`, from the transport).
   auto oversized = host.exec("echo", long_string_args(5 << 20));
-  INFO(describe(oversized.error));
-  CHECK(oversized.error.code == error_code::invalid_arguments);
-  CHECK(contains(oversized.error.message, "more than max_request_bytes "
+  INFO(describe(oversized));
+  CHECK(oversized.code() == error_code::invalid_arguments);
+  CHECK(contains(oversized.error().message, "more than max_request_bytes "
                                           "(4194304)"));
-  CHECK(oversized.worker.empty());
+  CHECK(oversized.error().worker.empty());
   // Just below the limit, it goes through.
   auto fits = host.exec("echo", long_string_args((4 << 20) - 1024));
-  INFO(describe(fits.error));
+  INFO(describe(fits));
   CHECK(fits.ok());
   check_serving(host);
 }
@@ -153,11 +153,11 @@ TEST_CASE("a large request does not hold up the pool's other requests",
     host, pool, make_request("", "echo", long_string_args(50 << 20, ", ")),
     make_request("", "ping"));
   REQUIRE(replies.size() == 2);
-  INFO("first: " << describe(replies[0].error) << replies[0].result_json);
+  INFO("first: " << describe(replies[0]) << replies[0]->result_json);
   // The ping, sent second, is answered first.
   CHECK(replies[0].ok());
-  CHECK(replies[0].result_json == "\"pong\"");
-  CHECK(replies[1].error.code == error_code::invalid_arguments);
+  CHECK(replies[0]->result_json == "\"pong\"");
+  CHECK(replies[1].code() == error_code::invalid_arguments);
 }
 
 TEST_CASE("requests being checked are bounded by queue_size",
@@ -174,9 +174,9 @@ TEST_CASE("requests being checked are bounded by queue_size",
     host, pool, make_request("", "echo", long_string_args(50 << 20, ", ")),
     make_request("", "echo", long_string_args(8192)));
   REQUIRE(replies.size() == 2);
-  CHECK(replies[0].error.code == error_code::pool_saturated);
-  CHECK(contains(replies[0].error.message, "is checking 1 large requests"));
-  CHECK(replies[1].error.code == error_code::invalid_arguments);
+  CHECK(replies[0].code() == error_code::pool_saturated);
+  CHECK(contains(replies[0].error().message, "is checking 1 large requests"));
+  CHECK(replies[1].code() == error_code::invalid_arguments);
   // Once checked, the place is free again.
   CHECK(host.exec("echo", long_string_args(8192)).ok());
 }
@@ -190,11 +190,11 @@ TEST_CASE("an unknown pool is pool_not_found on every path",
   CHECK_THROWS_WITH(host.pool_handle("no_such_pool"),
                     Catch::StartsWith("pool_not_found: "));
   auto reply = host.client().execute("no_such_pool", "ping");
-  CHECK(reply.error.code == error_code::pool_not_found);
-  CHECK(contains(reply.error.message, "no pool named 'no_such_pool'"));
+  CHECK(reply.code() == error_code::pool_not_found);
+  CHECK(contains(reply.error().message, "no pool named 'no_such_pool'"));
   auto inspected = host.client().inspect("no_such_pool");
-  REQUIRE(std::holds_alternative<failure>(inspected));
-  CHECK(std::get<failure>(inspected).code == error_code::pool_not_found);
+  REQUIRE(!inspected);
+  CHECK(inspected.code() == error_code::pool_not_found);
 }
 
 TEST_CASE("a request naming another pool than its receiver is refused",
@@ -214,8 +214,8 @@ TEST_CASE("a request naming another pool than its receiver is refused",
   };
   // It ran on "default" before.
   auto other = ask("b");
-  CHECK(other.error.code == error_code::invalid_arguments);
-  CHECK(other.error.message
+  CHECK(other.code() == error_code::invalid_arguments);
+  CHECK(other.error().message
         == "request names pool b but was sent to pool default");
   CHECK(ask("").ok());
   CHECK(ask("default").ok());

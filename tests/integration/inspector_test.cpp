@@ -17,8 +17,8 @@ constexpr double mib = 1024.0 * 1024.0;
 
 pool_snapshot inspect(host_fixture& host) {
   auto result = host.client().inspect("default");
-  REQUIRE(std::holds_alternative<pool_snapshot>(result));
-  return std::get<pool_snapshot>(result);
+  REQUIRE(result.ok());
+  return *result;
 }
 
 const worker_snapshot& worker_named(const pool_snapshot& p,
@@ -60,7 +60,7 @@ TEST_CASE("inspector: a live pool's slots, states, counts and measurements",
 
   // Known load: one call holds a slot; the states and counts follow.
   REQUIRE(host.exec("add", R"({"a": 1, "b": 2})").ok());
-  REQUIRE(host.exec("fail").error.code == error_code::python_error);
+  REQUIRE(host.exec("fail").code() == error_code::python_error);
   auto slow = exec_async(host, make_request("", "sleep", sleep_args(1500)));
   REQUIRE(eventually([&] { return host.status().busy_slots == 1; }));
   auto busy = inspect(host);
@@ -85,12 +85,12 @@ TEST_CASE("inspector: a live pool's slots, states, counts and measurements",
     before[w.id] = w.memory.pss_bytes;
   auto reply = host.exec("allocate", R"({"mb": 120})");
   REQUIRE(reply.ok());
-  REQUIRE(before.count(reply.worker) == 1);
+  REQUIRE(before.count(reply->worker) == 1);
   REQUIRE(eventually([&] {
-    auto w = worker_named(inspect(host), reply.worker);
-    return w.memory.pss_bytes > before[reply.worker] + 100 * mib;
+    auto w = worker_named(inspect(host), reply->worker);
+    return w.memory.pss_bytes > before[reply->worker] + 100 * mib;
   }));
-  auto grown = worker_named(inspect(host), reply.worker);
+  auto grown = worker_named(inspect(host), reply->worker);
   CHECK(grown.memory.uss_bytes > 100 * mib);
   CHECK(grown.memory.rss_bytes >= grown.memory.pss_bytes);
   CHECK(grown.memory_baseline_bytes > 0);
@@ -106,11 +106,10 @@ TEST_CASE("inspector: a live pool's slots, states, counts and measurements",
   CHECK(burn.get().ok());
 
   // Forced recycles are counted by reason, and a crash by its own.
-  REQUIRE(std::holds_alternative<recycle_ack>(
-    host.client().recycle("default", reply.worker)));
+  REQUIRE(host.client().recycle("default", reply->worker).ok());
   REQUIRE(eventually([&] { return inspect(host).recycles.count("manual"); },
                      patience));
-  CHECK(host.exec("crash").error.code == error_code::worker_crashed);
+  CHECK(host.exec("crash").code() == error_code::worker_crashed);
   REQUIRE(eventually([&] {
     auto p = inspect(host);
     return p.recycles.count("crashed") > 0 && p.ready == 2;
@@ -136,7 +135,7 @@ TEST_CASE("inspector: recommendations follow from the measured figures",
   REQUIRE(eventually([&] { return host.status().busy_slots == 1; }));
   auto queued = exec_async(host, make_request("", "sleep", sleep_args(10)));
   REQUIRE(eventually([&] { return host.status().queue_depth == 1; }));
-  CHECK(host.exec("ping").error.code == error_code::pool_saturated);
+  CHECK(host.exec("ping").code() == error_code::pool_saturated);
   // 40 samples, 2 s: nearly all of them taken while the slot was busy.
   REQUIRE(eventually([&] { return inspect(host).window_samples >= 40; }));
   auto p = inspect(host);

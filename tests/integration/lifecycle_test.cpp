@@ -143,10 +143,10 @@ TEST_CASE("shutdown: a call in flight gets its reply and then everything stops",
   host.stop();
   REQUIRE(inflight.wait_for(0ms) == std::future_status::ready);
   auto reply = inflight.get();
-  INFO("in-flight reply: " << describe(reply.error));
+  INFO("in-flight reply: " << describe(reply));
   // The worker's grace lets the call finish; at worst it is cut short as
   // part of the shutdown. Either way the caller hears exactly that.
-  CHECK((reply.ok() || reply.error.code == error_code::shutting_down));
+  CHECK((reply.ok() || reply.code() == error_code::shutting_down));
   CHECK(process_gone(worker));
   CHECK_FALSE(path_exists(host.run_path()));
 }
@@ -174,7 +174,7 @@ TEST_CASE("shutdown: a call in flight may take the pool's shutdown_timeout, "
   auto took = since(t0);
   auto reply = inflight.get();
   INFO("stop took " << took.count() << " ms; reply: "
-                    << describe(reply.error));
+                    << describe(reply));
   // Answered by Python (the gRPC reply reaches the pool before the news
   // that the process, which waited for that reply to leave, has exited).
   CHECK(reply.ok());
@@ -202,9 +202,9 @@ TEST_CASE("shutdown: a call dispatched as the host stops is not reported as "
                        1ms));
     host.stop();
     auto reply = inflight.get();
-    auto key = to_string(reply.error.code);
-    if (reply.error.code == error_code::worker_crashed)
-      key += " (" + reply.error.message + ")";
+    auto key = to_string(reply.code());
+    if (reply.code() == error_code::worker_crashed)
+      key += " (" + reply.error().message + ")";
     ++outcomes[key];
   }
   std::string summary;
@@ -287,12 +287,12 @@ TEST_CASE("helper: one-worker host crashes and stops with a call in flight",
   REQUIRE(host.await_ready().all_ready());
   for (int round = 0; round < 2; ++round) {
     auto reply = host.exec("crash", R"({"code":7})");
-    CHECK(reply.error.code == error_code::worker_crashed);
+    CHECK(reply.code() == error_code::worker_crashed);
     REQUIRE(eventually(
       [&] {
         auto st = host.status();
         return st.all_ready() && st.workers.size() == 1
-               && st.workers[0].id != reply.worker;
+               && st.workers[0].id != reply.error().worker;
       },
       patience));
   }

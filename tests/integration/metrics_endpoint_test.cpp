@@ -28,17 +28,16 @@ namespace {
 /// Starts a host or fails the test with the error text.
 std::unique_ptr<host> start_host(host_config cfg) {
   auto started = host::start(std::move(cfg));
-  if (auto* err = std::get_if<std::string>(&started))
-    FAIL("host::start failed: " << *err);
-  return std::move(std::get<std::unique_ptr<host>>(started));
+  if (!started)
+    FAIL("host::start failed: " << started.error().message);
+  return std::move(*started);
 }
 
 /// The error text of a host start that must fail.
 std::string start_error(host_config cfg) {
   auto started = host::start(std::move(cfg));
-  auto* err = std::get_if<std::string>(&started);
-  REQUIRE(err != nullptr);
-  return *err;
+  REQUIRE(!started);
+  return started.error().message;
 }
 
 exposition::document scrape(uint16_t port) {
@@ -83,7 +82,7 @@ TEST_CASE("metrics endpoint: a host with prometheus = true serves the "
   for (int i = 0; i < 3; ++i)
     REQUIRE(h->client().execute("default", "add", R"({"a": 1, "b": 2})").ok());
   REQUIRE(h->client().execute("default", "fail", R"({"message": "x"})")
-            .error.code
+            .code()
           == error_code::python_error);
   REQUIRE(h->client().execute("default", "echo", R"({"x": 1})").ok());
   // Each reply was published (and applied by the endpoint's sink) before

@@ -92,8 +92,8 @@ TEST_CASE("routing: queued requests from one sender are served in FIFO order",
     self->receive(
       [&](execute_reply& reply) {
         if (!reply.ok())
-          problems.push_back(describe(reply.error));
-        order.push_back(reply.result_json);
+          problems.push_back(describe(reply));
+        order.push_back(reply->result_json);
       },
       caf::after(std::chrono::seconds{30}) >>
         [&] { problems.push_back("no reply within 30 s"); });
@@ -158,14 +158,14 @@ TEST_CASE("pools: each pool of a host keeps its size and serves while "
   for (const auto& w : a.workers)
     a_pids.insert(w.info.pid);
   auto on_a = host.client().execute("a", "worker_info");
-  CHECK(on_a.worker.rfind("a/", 0) == 0);
   CHECK(a_pids.count(result_of(on_a)["pid"].get<int>()) == 1);
+  CHECK(on_a->worker.rfind("a/", 0) == 0);
   auto on_b = host.client().execute("b", "worker_info");
-  CHECK(on_b.worker.rfind("b/", 0) == 0);
   CHECK(result_of(on_b)["pid"] == b.workers.at(0).info.pid);
+  CHECK(on_b->worker.rfind("b/", 0) == 0);
   auto nowhere = host.client().execute("nosuch", "ping");
-  CHECK(nowhere.error.code == error_code::pool_not_found);
-  CHECK(contains(nowhere.error.message, "nosuch"));
+  CHECK(nowhere.code() == error_code::pool_not_found);
+  CHECK(contains(nowhere.error().message, "nosuch"));
 
   // Saturate c: its worker busy, its one queue place taken.
   auto blocker = exec_async(host, make_request("c", "sleep", sleep_args(1500)));
@@ -175,15 +175,15 @@ TEST_CASE("pools: each pool of a host keeps its size and serves while "
   REQUIRE(eventually([&] { return host.status("c").queue_depth == 1; },
                      5000ms, 1ms));
   auto refused = host.client().execute("c", "ping");
-  INFO("refused: " << describe(refused.error));
-  CHECK(refused.error.code == error_code::pool_saturated);
+  INFO("refused: " << describe(refused));
+  CHECK(refused.code() == error_code::pool_saturated);
 
   // Meanwhile a and b serve, and bad answers with its failure.
   auto on_a2 = host.client().execute("a", "sleep", sleep_args(20));
   auto on_b2 = host.client().execute("b", "sleep", sleep_args(20));
   auto on_bad = host.client().execute("bad", "ping");
-  CHECK(on_bad.error.code == error_code::pool_failed);
-  CHECK(on_bad.error.message == failed.failed.message);
+  CHECK(on_bad.code() == error_code::pool_failed);
+  CHECK(on_bad.error().message == failed.failed.message);
 
   auto c_span = span_of(blocker.get());
   auto a_span = span_of(on_a2);
@@ -198,8 +198,8 @@ TEST_CASE("pools: each pool of a host keeps its size and serves while "
   CHECK(b_span.ended < c_span.ended);
 
   auto late = queued.get();
-  INFO("queued on c: " << describe(late.error));
-  CHECK(late.result_json == "3");
+  INFO("queued on c: " << describe(late));
+  CHECK(late->result_json == "3");
   // The other pools' status is untouched by c and bad.
   CHECK(host.status("a").all_ready());
   CHECK(host.status("b").all_ready());

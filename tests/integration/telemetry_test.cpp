@@ -26,7 +26,7 @@ TEST_CASE("telemetry: a subscriber receives the pool's events with their "
 
   // request.executed, success and failure; capacity_reached (1 slot).
   REQUIRE(host.exec("add", R"({"a": 1, "b": 2})").ok());
-  REQUIRE(host.exec("fail", R"({"message": "x"})").error.code
+  REQUIRE(host.exec("fail", R"({"message": "x"})").code()
           == error_code::python_error);
   REQUIRE(eventually(
     [&] { return received.of<tel::request_executed>().size() >= 2; },
@@ -48,7 +48,7 @@ TEST_CASE("telemetry: a subscriber receives the pool's events with their "
   auto waiting = std::async(std::launch::async,
                             [&] { return host.exec("sleep", sleep_args(10)); });
   REQUIRE(eventually([&] { return host.status().queue_depth == 1; }, 5000ms));
-  CHECK(host.exec("ping").error.code == error_code::pool_saturated);
+  CHECK(host.exec("ping").code() == error_code::pool_saturated);
   CHECK(running.get().ok());
   auto queued = waiting.get();
   CHECK(queued.ok());
@@ -67,7 +67,7 @@ TEST_CASE("telemetry: a subscriber receives the pool's events with their "
   CHECK(queued_reported);
 
   // worker.recycled (crashed), then worker.started of the replacement.
-  CHECK(host.exec("crash", R"({"code": 3})").error.code
+  CHECK(host.exec("crash", R"({"code": 3})").code()
         == error_code::worker_crashed);
   auto replacement_started = [&] {
     for (const auto& ev : received.of<tel::worker_started>())

@@ -66,15 +66,15 @@ TEST_CASE("thread safety: an adapter declaring __thread_safe__ = False fails "
   CHECK(contains(st.failed.message, unsafe_adapter));
   CHECK(st.ready == 0);
   auto refused = host.client().execute("thr", "ping");
-  CHECK(refused.error.code == error_code::pool_failed);
-  CHECK(refused.error.python_type == "ThreadSafetyError");
+  CHECK(refused.code() == error_code::pool_failed);
+  CHECK(refused.error().python_type == "ThreadSafetyError");
 
   // The same adapter, one call at a time, is fine.
   auto proc = host.await_ready("proc");
   REQUIRE(proc.all_ready());
   auto ping = host.client().execute("proc", "ping");
   CHECK(result_of(ping) == "pong");
-  CHECK(ping.worker == "proc/w1");
+  CHECK(ping->worker == "proc/w1");
 }
 
 TEST_CASE("thread safety: with thread_safety_checks the host log reports "
@@ -104,7 +104,7 @@ TEST_CASE("thread safety: with thread_safety_checks the host log reports "
   for (auto& f : calls) {
     auto reply = f.get();
     auto r = result_of(reply);
-    INFO(reply.worker << ": " << reply.result_json);
+    INFO(reply->worker << ": " << reply->result_json);
     CHECK(r["seen"] == 0);
     CHECK(r["value"] == 1);
   }
@@ -177,7 +177,7 @@ TEST_CASE("thread profile: the GIL warning comes once per thread pool, "
   }
   // A replacement worker does not warn again either.
   auto crash = host.client().execute("t2", "crash", R"({"code":9})");
-  CHECK(crash.error.code == error_code::worker_crashed);
+  CHECK(crash.code() == error_code::worker_crashed);
   REQUIRE(eventually(
     [&] {
       auto st = host.status("t2");

@@ -11,13 +11,13 @@ std::optional<host_config> prepare(const std::string& config_path,
                                    const std::string& log_level) {
   std::optional<host_config> cfg = default_config();
   if (!config_path.empty()) {
-    auto result = load_config_file(config_path);
-    for (const auto& err : result.errors)
-      std::cerr << to_string(err) << '\n';
-    cfg = std::move(result.config);
+    auto loaded = load_config_file(config_path);
+    if (!loaded) {
+      std::cerr << loaded.error().message << '\n';
+      return std::nullopt;
+    }
+    cfg = std::move(*loaded);
   }
-  if (!cfg)
-    return std::nullopt;
   const auto& level = log_level.empty() ? cfg->log_level : log_level;
   auto lvl = spdlog::level::from_str(level);
   if (lvl == spdlog::level::off && level != "off") {

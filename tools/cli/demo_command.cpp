@@ -63,13 +63,13 @@ tally run_batch(snakepit::client& c, const std::string& pool,
       if (!reply.ok()) {
         ++t.failed;
         std::cerr << "unexpected failure of " << j.command << ": "
-                  << describe(reply.error);
+                  << describe(reply);
         continue;
       }
       ++t.ok;
-      ++t.per_worker[reply.worker];
+      ++t.per_worker[reply->worker];
       t.samples.emplace(j.command, j.command + " " + j.args + " -> "
-                                     + reply.result_json.substr(0, 100));
+                                     + reply->result_json.substr(0, 100));
     }
   return t;
 }
@@ -82,11 +82,11 @@ int demo_command(const common_options& opts, int requests) {
     return 2;
   // Short-lived: no admin socket, no metrics endpoint (host_options).
   auto started = snakepit::host::start(*cfg, host_options{false});
-  if (auto* err = std::get_if<std::string>(&started)) {
-    std::cerr << *err << '\n';
+  if (!started) {
+    std::cerr << started.error().message << '\n';
     return 2;
   }
-  auto& host = *std::get<std::unique_ptr<snakepit::host>>(started);
+  auto& host = **started;
   auto t0 = std::chrono::steady_clock::now();
   auto status = host.await_ready();
   auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -109,12 +109,15 @@ int demo_command(const common_options& opts, int requests) {
   // A failing tool comes back as a structured Python error.
   auto err = host.client().execute(pool.name, "fail",
                                    R"({"message": "demo failure"})");
-  std::cout << "  fail -> " << to_string(err.error.code) << ": "
-            << err.error.message << " (" << err.error.python_type
-            << ", traceback of "
-            << std::count(err.error.traceback.begin(),
-                          err.error.traceback.end(), '\n')
-            << " lines)\n";
+  if (err.ok()) {
+    std::cout << "  fail -> unexpectedly succeeded\n";
+  } else {
+    const auto& f = err.error();
+    std::cout << "  fail -> " << to_string(f.code) << ": " << f.message
+              << " (" << f.python_type << ", traceback of "
+              << std::count(f.traceback.begin(), f.traceback.end(), '\n')
+              << " lines)\n";
+  }
 
   std::cout << result.ok << " requests succeeded, " << result.failed
             << " failed, in " << secs << " s (" << result.ok / secs
@@ -124,7 +127,7 @@ int demo_command(const common_options& opts, int requests) {
     std::cout << "  " << worker << " served " << n << '\n';
   host.stop();
   std::cout << "pool stopped; all worker processes reaped\n";
-  bool ok = result.failed == 0 && err.error.code == error_code::python_error;
+  bool ok = result.failed == 0 && err.code() == error_code::python_error;
   return ok ? 0 : 1;
 }
 

@@ -52,11 +52,11 @@ int exec_command(const common_options& opts, const exec_options& exec) {
   req.pool = cfg->pools.front().name;
   // Short-lived: no admin socket, no metrics endpoint (host_options).
   auto started = snakepit::host::start(*cfg, host_options{false});
-  if (auto* err = std::get_if<std::string>(&started)) {
-    std::cerr << *err << '\n';
+  if (!started) {
+    std::cerr << started.error().message << '\n';
     return 2;
   }
-  auto& host = *std::get<std::unique_ptr<snakepit::host>>(started);
+  auto& host = **started;
   auto status = host.await_ready();
   if (status.front().failed.code != error_code::none) {
     std::cerr << describe(status.front().failed) << '\n';
@@ -65,9 +65,9 @@ int exec_command(const common_options& opts, const exec_options& exec) {
   auto reply = host.client().execute(std::move(req));
   // Answer first, then stop the pool (which takes a few milliseconds).
   if (reply.ok())
-    std::cout << reply.result_json << std::endl;
+    std::cout << reply->result_json << std::endl;
   else
-    std::cerr << describe(reply.error) << std::endl;
+    std::cerr << describe(reply) << std::endl;
   host.stop();
   return reply.ok() ? 0 : 1;
 }

@@ -22,11 +22,11 @@ int run_command(const common_options& opts) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   auto started = snakepit::host::start(*cfg);
-  if (auto* err = std::get_if<std::string>(&started)) {
-    std::cerr << *err << '\n';
+  if (!started) {
+    std::cerr << started.error().message << '\n';
     return 2;
   }
-  auto& host = *std::get<std::unique_ptr<snakepit::host>>(started);
+  auto& host = **started;
   int failed = 0;
   for (const auto& status : host.await_ready()) {
     if (status.failed.code != error_code::none)

@@ -57,10 +57,10 @@ TEST_CASE("a worker that stops answering pings is killed after "
   CHECK(f.launcher().stop_asked("p/w1"));
   CHECK(f.events().back() == "kill p/w1");
   const auto& reply = f.reply(held);
-  CHECK(reply.error.code == error_code::worker_crashed);
-  CHECK_THAT(reply.error.message,
+  CHECK(reply.code() == error_code::worker_crashed);
+  CHECK_THAT(reply.error().message,
              Catch::Contains("is unhealthy: 3 health checks in a row failed"));
-  CHECK(reply.worker == "p/w1");
+  CHECK(reply.error().worker == "p/w1");
   // A new worker takes its place.
   CHECK(f.launcher().exit_stopped() == 1);
   f.settle();

@@ -45,16 +45,16 @@ TEST_CASE("a pool whose restart budget is spent answers pool_failed with the "
   // ... and the second one fails the pool.
   fail_next_start(f);
   const auto& reply = f.reply(queued);
-  CHECK(reply.error.code == error_code::pool_failed);
-  CHECK_THAT(reply.error.message, Catch::StartsWith("pool p failed"));
-  CHECK_THAT(reply.error.message, Catch::Contains("No module named 'fake'"));
-  CHECK(reply.error.python_type == "ModuleNotFoundError");
-  CHECK_THAT(reply.error.traceback, Catch::Contains("Traceback"));
+  CHECK(reply.code() == error_code::pool_failed);
+  CHECK_THAT(reply.error().message, Catch::StartsWith("pool p failed"));
+  CHECK_THAT(reply.error().message, Catch::Contains("No module named 'fake'"));
+  CHECK(reply.error().python_type == "ModuleNotFoundError");
+  CHECK_THAT(reply.error().traceback, Catch::Contains("Traceback"));
   // From now on every request is answered at once with the same cause,
   // and no worker is started in a loop.
   auto later = f.send(make_request("work"));
-  CHECK(f.reply(later).error.code == error_code::pool_failed);
-  CHECK(f.reply(later).error.message == reply.error.message);
+  CHECK(f.reply(later).code() == error_code::pool_failed);
+  CHECK(f.reply(later).error().message == reply.error().message);
   CHECK(f.status().failed.code == error_code::pool_failed);
   f.wait(1min);
   CHECK(f.launcher().waiting().empty());
@@ -105,7 +105,7 @@ TEST_CASE("stopping a pool answers each request in flight exactly once",
   auto queued = f.send(make_request("work"));
   f.stop_pool();
   // The queue is answered at once; the workers are asked to stop.
-  CHECK(f.reply(queued).error.code == error_code::shutting_down);
+  CHECK(f.reply(queued).code() == error_code::shutting_down);
   CHECK(f.launcher().stop_asked("p/w1"));
   CHECK(f.launcher().stop_asked("p/w2"));
   CHECK(f.unanswered() == 2);
@@ -117,7 +117,7 @@ TEST_CASE("stopping a pool answers each request in flight exactly once",
   // ... and the other is still running when the processes are gone.
   CHECK(f.launcher().exit_stopped() == 2);
   f.settle();
-  CHECK(f.reply(cut_off).error.code == error_code::shutting_down);
+  CHECK(f.reply(cut_off).code() == error_code::shutting_down);
   REQUIRE(f.client().pool_exit.has_value());
   CHECK(*f.client().pool_exit == caf::exit_reason::user_shutdown);
   // A callback after the pool is gone changes nothing.

@@ -39,7 +39,7 @@ void finish_and_retire_w1(pool_fixture& f, int req) {
   f.channel("p/w1").succeed(f.only_call("p/w1"), "1");
   f.settle();
   CHECK(f.reply(req).ok());
-  CHECK(f.reply(req).worker == "p/w1");
+  CHECK(f.reply(req)->worker == "p/w1");
   CHECK(f.launcher().stop_asked("p/w1"));
   CHECK(f.launcher().exit_stopped() == 1);
   f.settle();
@@ -79,7 +79,7 @@ TEST_CASE("a recycled worker is retired only after its replacement is ready",
   CHECK(f.inspection().recycles.at("manual") == 1);
   f.channel("p/w2").succeed(f.only_call("p/w2"), "2");
   f.settle();
-  CHECK(f.reply(after).worker == "p/w2");
+  CHECK(f.reply(after)->worker == "p/w2");
 }
 
 TEST_CASE("a draining worker still busy at its drain deadline is killed",
@@ -97,8 +97,8 @@ TEST_CASE("a draining worker still busy at its drain deadline is killed",
   f.wait(1ms);
   CHECK(f.launcher().stop_asked("p/w1"));
   CHECK(f.events().back() == "kill p/w1");
-  CHECK(f.reply(stuck).error.code == error_code::worker_crashed);
-  CHECK_THAT(f.reply(stuck).error.message,
+  CHECK(f.reply(stuck).code() == error_code::worker_crashed);
+  CHECK_THAT(f.reply(stuck).error().message,
              Catch::Contains("did not finish within drain_timeout (2000 ms)"));
   f.launcher().exit_stopped();
   f.settle();

@@ -37,7 +37,7 @@ TEST_CASE("requests go to the worker with the fewest busy slots",
   // p/w2 is the least loaded once its call ends: it gets the next one.
   f.channel("p/w2").succeed(f.only_call("p/w2"), "2");
   f.settle();
-  CHECK(f.reply(2).worker == "p/w2");
+  CHECK(f.reply(2)->worker == "p/w2");
   f.send(make_request("work"));
   CHECK(load(f, ids) == std::vector<size_t>{1, 1, 1});
   // Equal loads: the worker picked least recently goes first (w1, w3,
@@ -61,8 +61,8 @@ TEST_CASE("requests go to the worker with the fewest busy slots",
       f.channel(id).succeed(call, "\"" + id + "\"");
   f.settle();
   CHECK(f.unanswered() == 0);
-  CHECK(f.reply(waiting).worker == "p/w3");
-  CHECK(f.reply(waiting).result_json == "\"p/w3\"");
+  CHECK(f.reply(waiting)->worker == "p/w3");
+  CHECK(f.reply(waiting)->result_json == "\"p/w3\"");
   CHECK(f.status().busy_slots == 0);
 }
 
@@ -78,10 +78,10 @@ TEST_CASE("a full queue refuses at once with pool_saturated",
   CHECK(f.status().queue_depth == 2);
   CHECK(f.unanswered() == 3);
   auto refused = f.send(make_request("work"));
-  CHECK(f.reply(refused).error.code == error_code::pool_saturated);
-  CHECK_THAT(f.reply(refused).error.message,
+  CHECK(f.reply(refused).code() == error_code::pool_saturated);
+  CHECK_THAT(f.reply(refused).error().message,
              Catch::Contains("queue is full (2 waiting)"));
-  CHECK(f.reply(refused).worker.empty());
+  CHECK(f.reply(refused).error().worker.empty());
   CHECK(f.inspection().saturated == 1);
   // A slot frees: the oldest waiting request runs, and one more fits.
   f.channel("p/w1").succeed(f.only_call("p/w1"), "1");
@@ -111,15 +111,15 @@ TEST_CASE("a queued request gets queue_timeout when its deadline passes",
   f.wait(299ms);
   CHECK(f.unanswered() == 3);
   f.wait(1ms);
-  CHECK(f.reply(early).error.code == error_code::queue_timeout);
-  CHECK_THAT(f.reply(early).error.message,
+  CHECK(f.reply(early).code() == error_code::queue_timeout);
+  CHECK_THAT(f.reply(early).error().message,
              Catch::Contains("no worker of pool p became free within 500 ms"));
-  CHECK(f.reply(early).queue_us == 500'000);
+  CHECK(f.reply(early).error().queue_us == 500'000);
   CHECK(f.replies(late).empty());
   f.wait(199ms);
   CHECK(f.replies(late).empty());
   f.wait(1ms);
-  CHECK(f.reply(late).error.code == error_code::queue_timeout);
+  CHECK(f.reply(late).code() == error_code::queue_timeout);
   CHECK(f.status().queue_depth == 0);
   // The call that held the slot was never affected.
   CHECK(f.replies(running).empty());

@@ -50,8 +50,8 @@ TEST_CASE("a worker not ready within startup_timeout is killed, a failed "
   // ... and the second fails the pool, with the cause.
   time_out_next_start(f, cfg.startup_timeout);
   const auto& reply = f.reply(queued);
-  CHECK(reply.error.code == error_code::pool_failed);
-  CHECK_THAT(reply.error.message,
+  CHECK(reply.code() == error_code::pool_failed);
+  CHECK_THAT(reply.error().message,
              Catch::Contains("worker p/w2 did not become ready within "
                              "1000 ms"));
   CHECK(f.status().failed.code == error_code::pool_failed);
@@ -85,7 +85,7 @@ TEST_CASE("a call still running hung_call_grace after its deadline gets its "
   f.wait(2s);
   f.channel("p/w1").expire(call);
   f.settle();
-  CHECK(f.reply(hung).error.code == error_code::request_timeout);
+  CHECK(f.reply(hung).code() == error_code::request_timeout);
   // Python still runs it: its slot stays busy, the next request waits.
   auto next = f.send(make_request("work"));
   CHECK(f.status().queue_depth == 1);
@@ -114,7 +114,7 @@ TEST_CASE("a call still running hung_call_grace after its deadline gets its "
   f.start_workers();
   f.channel("p/w2").succeed(f.only_call("p/w2"), "2");
   f.settle();
-  CHECK(f.reply(next).worker == "p/w2");
+  CHECK(f.reply(next)->worker == "p/w2");
   CHECK(f.replies(hung).size() == 1);
   CHECK(f.inspection().recycles.at("timeout") == 1);
 }

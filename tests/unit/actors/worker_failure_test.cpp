@@ -44,12 +44,12 @@ TEST_CASE("a worker dying mid-call gives one reply, with the worker's account",
   f.launcher().exit("p/w1", killed("Fatal Python error: Segmentation fault"));
   f.settle();
   const auto& reply = f.reply(victim);
-  CHECK(reply.error.code == error_code::worker_crashed);
-  CHECK_THAT(reply.error.message,
+  CHECK(reply.code() == error_code::worker_crashed);
+  CHECK_THAT(reply.error().message,
              Catch::Contains("worker p/w1 (pid " + std::to_string(pid)
                              + ") killed by signal 9 (SIGKILL)"));
-  CHECK_THAT(reply.error.traceback, Catch::Contains("Segmentation fault"));
-  CHECK(reply.worker == "p/w1");
+  CHECK_THAT(reply.error().traceback, Catch::Contains("Segmentation fault"));
+  CHECK(reply.error().worker == "p/w1");
   // The wait for the report ends later and answers nothing more.
   f.wait(3s);
   CHECK(f.replies(victim).size() == 1);
@@ -61,7 +61,7 @@ TEST_CASE("a worker dying mid-call gives one reply, with the worker's account",
   f.channel("p/w3").succeed(f.only_call("p/w3"), "3");
   f.channel("p/w2").succeed(f.only_call("p/w2"), "2");
   f.settle();
-  CHECK(f.reply(next).worker == "p/w3");
+  CHECK(f.reply(next)->worker == "p/w3");
   CHECK(f.reply(bystander).ok());
   CHECK(f.inspection().requests_answered == 3);
 }
@@ -74,7 +74,7 @@ TEST_CASE("a worker's report before gRPC's gives one reply too",
   auto call = f.only_call("p/w1");
   f.launcher().exit("p/w1", killed(""));
   f.settle();
-  CHECK(f.reply(victim).error.code == error_code::worker_crashed);
+  CHECK(f.reply(victim).code() == error_code::worker_crashed);
   // gRPC's callback comes after the worker has gone: nothing more.
   f.channel("p/w1").fail(call, connection_lost());
   f.wait(3s);
@@ -93,8 +93,8 @@ TEST_CASE("an idempotent call runs once more on another worker",
   f.channel("p/w2").succeed(f.only_call("p/w2"), "\"again\"");
   f.settle();
   CHECK(f.reply(tag).ok());
-  CHECK(f.reply(tag).worker == "p/w2");
-  CHECK(f.reply(tag).result_json == "\"again\"");
+  CHECK(f.reply(tag)->worker == "p/w2");
+  CHECK(f.reply(tag)->result_json == "\"again\"");
 }
 
 TEST_CASE("a call abandoned at its deadline keeps its slot until it ends",
@@ -110,7 +110,7 @@ TEST_CASE("a call abandoned at its deadline keeps its slot until it ends",
                          make_failure(error_code::request_timeout,
                                       "no reply within 30000 ms"));
   f.settle();
-  CHECK(f.reply(slow).error.code == error_code::request_timeout);
+  CHECK(f.reply(slow).code() == error_code::request_timeout);
   // Python may still run it: the slot stays busy and the next request
   // waits.
   CHECK(f.status().busy_slots == 1);

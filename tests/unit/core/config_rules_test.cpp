@@ -3,6 +3,8 @@
 
 #include <snakepit/config.hpp>
 
+#include "core/config_check.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -13,7 +15,7 @@ namespace {
 
 // Parses a config holding one pool with the given extra lines.
 std::vector<config_error> pool_errors(const std::string& lines) {
-  auto r = parse_config("[[pools]]\n" + lines + "\n", "t.toml");
+  auto r = read_config("[[pools]]\n" + lines + "\n", "t.toml");
   return r.errors;
 }
 
@@ -118,14 +120,14 @@ TEST_CASE("rule: python is not empty", "[config][rules]") {
 }
 
 TEST_CASE("rule: pool names are unique", "[config][rules]") {
-  auto r = parse_config("[[pools]]\nname = \"a\"\n"
+  auto r = read_config("[[pools]]\nname = \"a\"\n"
                         "[[pools]]\nname = \"b\"\n"
                         "[[pools]]\nname = \"a\"\n",
                         "t.toml");
   check_one_error(r.errors, "pools[2].name",
                   "duplicate pool name \"a\" (also used by pools[0])");
   // Two pools that both leave the name out are both "default".
-  r = parse_config("[[pools]]\n[[pools]]\n", "t.toml");
+  r = read_config("[[pools]]\n[[pools]]\n", "t.toml");
   check_one_error(r.errors, "pools[1].name", "duplicate");
 }
 
@@ -178,7 +180,7 @@ TEST_CASE("rule: max_request_bytes is at least 1024", "[config][rules]") {
                   "pools[0].max_request_bytes", "at least 1024 (got 1000)");
   check_one_error(pool_errors("max_request_bytes = \"4MB\""),
                   "pools[0].max_request_bytes", "expected an integer");
-  auto parsed = parse_config("[[pools]]\nmax_request_bytes = 67108864\n"
+  auto parsed = read_config("[[pools]]\nmax_request_bytes = 67108864\n"
                              "max_json_depth = 64\n",
                              "t.toml");
   REQUIRE(parsed.ok());
@@ -197,7 +199,7 @@ TEST_CASE("rule: threads_per_worker needs the thread profile",
 TEST_CASE("rule: thread_safety_checks is a boolean", "[config][rules]") {
   check_one_error(pool_errors("thread_safety_checks = \"yes\""),
                   "pools[0].thread_safety_checks", "true or false");
-  auto r = parse_config("[[pools]]\nprofile = \"thread\"\n"
+  auto r = read_config("[[pools]]\nprofile = \"thread\"\n"
                         "thread_safety_checks = true\n", "t.toml");
   REQUIRE(r.ok());
   CHECK(r.config->pools[0].thread_safety_checks);
@@ -229,24 +231,24 @@ TEST_CASE("rule: adapter_args is an array of strings", "[config][rules]") {
 }
 
 TEST_CASE("rule: log_level is a known level", "[config][rules]") {
-  auto r = parse_config("log_level = \"verbose\"\n", "t.toml");
+  auto r = read_config("log_level = \"verbose\"\n", "t.toml");
   check_one_error(r.errors, "log_level",
                   "\"verbose\" is not one of trace, debug, info, warn, "
                   "error, off");
   for (auto level : {"trace", "debug", "info", "warn", "error", "off"})
-    CHECK(parse_config("log_level = \"" + std::string{level} + "\"\n", "t")
+    CHECK(read_config("log_level = \"" + std::string{level} + "\"\n", "t")
             .ok());
 }
 
 TEST_CASE("rule: python_path is not empty", "[config][rules]") {
-  auto r = parse_config("python_path = \"\"\n", "t.toml");
+  auto r = read_config("python_path = \"\"\n", "t.toml");
   check_one_error(r.errors, "python_path", "must not be empty");
 }
 
 TEST_CASE("rule: unknown keys are errors", "[config][rules]") {
   check_one_error(pool_errors("workers = 3"), "pools[0].workers",
                   "unknown key");
-  auto r = parse_config("verbose = true\n", "t.toml");
+  auto r = read_config("verbose = true\n", "t.toml");
   check_one_error(r.errors, "verbose", "unknown key");
 }
 
@@ -299,15 +301,15 @@ namespace {
 
 // Parses a config holding a [telemetry] table with the given lines.
 std::vector<config_error> telemetry_errors(const std::string& lines) {
-  return parse_config("[telemetry]\n" + lines + "\n", "t.toml").errors;
+  return read_config("[telemetry]\n" + lines + "\n", "t.toml").errors;
 }
 
 } // namespace
 
 TEST_CASE("rule: telemetry is a table", "[config][rules]") {
-  check_one_error(parse_config("telemetry = true\n", "t.toml").errors,
+  check_one_error(read_config("telemetry = true\n", "t.toml").errors,
                   "telemetry", "expected a table ([telemetry]), got a boolean");
-  check_one_error(parse_config("[[telemetry]]\n", "t.toml").errors,
+  check_one_error(read_config("[[telemetry]]\n", "t.toml").errors,
                   "telemetry", "expected a table ([telemetry]), got an array");
   check_one_error(telemetry_errors("prometeus = true"), "telemetry.prometeus",
                   "unknown key; did you mean \"prometheus\"?");
@@ -338,7 +340,8 @@ TEST_CASE("rule: prometheus_port is 0 to 65535", "[config][rules]") {
                   "expected an integer, got a string");
   host_config cfg = default_config();
   cfg.telemetry.prometheus_port = 70000;
-  check_one_error(validate(cfg), "telemetry.prometheus_port", "(got 70000)");
+  check_one_error(check_config(cfg), "telemetry.prometheus_port",
+                  "(got 70000)");
 }
 
 TEST_CASE("rule: prometheus_address is an IP address", "[config][rules]") {
@@ -377,6 +380,6 @@ TEST_CASE("rule: a remote prometheus_address needs prometheus_allow_remote",
   // Checked whether or not the endpoint is switched on.
   host_config cfg = default_config();
   cfg.telemetry.prometheus_address = "0.0.0.0";
-  check_one_error(validate(cfg), "telemetry.prometheus_address",
+  check_one_error(check_config(cfg), "telemetry.prometheus_address",
                   "not a loopback address");
 }

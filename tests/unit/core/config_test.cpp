@@ -1,5 +1,7 @@
 #include <snakepit/config.hpp>
 
+#include "core/config_check.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace snakepit;
@@ -70,7 +72,7 @@ std::string all_errors(const config_result& r) {
 } // namespace
 
 TEST_CASE("examples/default.toml is exactly default_config()", "[config]") {
-  auto r = load_config_file(SNAKEPIT_SOURCE_DIR "/examples/default.toml");
+  auto r = read_config_file(SNAKEPIT_SOURCE_DIR "/examples/default.toml");
   INFO(all_errors(r));
   REQUIRE(r.ok());
   check_same(*r.config, default_config());
@@ -78,7 +80,7 @@ TEST_CASE("examples/default.toml is exactly default_config()", "[config]") {
 
 TEST_CASE("default_config is valid and has one default pool", "[config]") {
   auto cfg = default_config();
-  CHECK(validate(cfg).empty());
+  CHECK(check_config(cfg).empty());
   REQUIRE(cfg.pools.size() == 1);
   CHECK(cfg.pools[0].name == "default");
   CHECK(cfg.pools[0].profile == worker_profile::process);
@@ -95,7 +97,7 @@ TEST_CASE("telemetry exporters are off by default", "[config]") {
   CHECK_FALSE(cfg.telemetry.prometheus_allow_remote);
   CHECK_FALSE(cfg.telemetry.log_events);
   // A [telemetry] table leaves the keys it does not name at their defaults.
-  auto r = parse_config("[telemetry]\nprometheus = true\n", "t.toml");
+  auto r = read_config("[telemetry]\nprometheus = true\n", "t.toml");
   REQUIRE(r.ok());
   auto expected = telemetry_config{};
   expected.prometheus = true;
@@ -105,7 +107,7 @@ TEST_CASE("telemetry exporters are off by default", "[config]") {
 TEST_CASE("a file without pools gets the default pool", "[config]") {
   for (auto text : {"", "log_level = \"debug\"", "pools = []"}) {
     INFO(text);
-    auto r = parse_config(text, "t.toml");
+    auto r = read_config(text, "t.toml");
     REQUIRE(r.ok());
     REQUIRE(r.config->pools.size() == 1);
     check_same_pool(r.config->pools[0], pool_config{});
@@ -113,7 +115,7 @@ TEST_CASE("a file without pools gets the default pool", "[config]") {
 }
 
 TEST_CASE("every key is read", "[config]") {
-  auto r = parse_config(R"(
+  auto r = read_config(R"(
 run_dir = "/tmp/sp"
 python_path = "/opt/py"
 log_level = "debug"
@@ -205,7 +207,7 @@ name = "second"
 }
 
 TEST_CASE("all errors are collected, ordered by line", "[config]") {
-  auto r = parse_config(R"([[pools]]
+  auto r = read_config(R"([[pools]]
 name = "a"
 size = 0
 queue_timeout = "5x"
@@ -233,7 +235,7 @@ profile = "threads"
 }
 
 TEST_CASE("unknown keys suggest the closest known key", "[config]") {
-  auto r = parse_config("log_levle = \"info\"\n"
+  auto r = read_config("log_levle = \"info\"\n"
                         "pool = []\n"
                         "[telemetry]\n"
                         "prometheus_prot = 9000\n"
@@ -258,7 +260,7 @@ TEST_CASE("unknown keys suggest the closest known key", "[config]") {
 }
 
 TEST_CASE("wrong types name the expected type", "[config]") {
-  auto r = parse_config("log_level = 3\n"
+  auto r = read_config("log_level = 3\n"
                         "[[pools]]\n"
                         "size = \"2\"\n"
                         "queue_timeout = 5\n"
@@ -278,18 +280,18 @@ TEST_CASE("wrong types name the expected type", "[config]") {
 }
 
 TEST_CASE("pools must be an array of tables", "[config]") {
-  auto r = parse_config("[pools]\nname = \"x\"\n", "t.toml");
+  auto r = read_config("[pools]\nname = \"x\"\n", "t.toml");
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].key == "pools");
   CHECK(r.errors[0].problem
         == "expected an array of tables ([[pools]]), got a table");
-  r = parse_config("pools = [1]\n", "t.toml");
+  r = read_config("pools = [1]\n", "t.toml");
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].key == "pools[0]");
 }
 
 TEST_CASE("a syntax error names the line", "[config]") {
-  auto r = parse_config("log_level = \"info\"\nsize = = 2\n", "bad.toml");
+  auto r = read_config("log_level = \"info\"\nsize = = 2\n", "bad.toml");
   REQUIRE_FALSE(r.ok());
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].source == "bad.toml");
@@ -299,13 +301,13 @@ TEST_CASE("a syntax error names the line", "[config]") {
 }
 
 TEST_CASE("an unreadable file is an error naming the path", "[config]") {
-  auto r = load_config_file("/nonexistent/snakepit.toml");
+  auto r = read_config_file("/nonexistent/snakepit.toml");
   REQUIRE_FALSE(r.ok());
   REQUIRE(r.errors.size() == 1);
   CHECK(to_string(r.errors[0])
         == "/nonexistent/snakepit.toml: cannot read file: No such file or "
            "directory");
-  r = load_config_file(SNAKEPIT_SOURCE_DIR "/examples");
+  r = read_config_file(SNAKEPIT_SOURCE_DIR "/examples");
   REQUIRE_FALSE(r.ok());
   CHECK(r.errors[0].source == SNAKEPIT_SOURCE_DIR "/examples");
 }
@@ -320,7 +322,7 @@ TEST_CASE("config_error to_string leaves out empty parts", "[config]") {
 TEST_CASE("validate checks configs built in code", "[config]") {
   host_config cfg;
   cfg.log_level = "loud";
-  auto errors = validate(cfg);
+  auto errors = check_config(cfg);
   REQUIRE(errors.size() == 2);
   CHECK(errors[0].key == "pools");
   CHECK(errors[1].key == "log_level");
@@ -329,7 +331,7 @@ TEST_CASE("validate checks configs built in code", "[config]") {
   cfg = default_config();
   cfg.pools[0].restart_backoff = milliseconds{-1};
   cfg.pools[0].startup_timeout = milliseconds::max();
-  errors = validate(cfg);
+  errors = check_config(cfg);
   REQUIRE(errors.size() == 2);
   CHECK(errors[0].key == "pools[0].startup_timeout");
   CHECK(errors[0].problem == "must be finite");
@@ -346,7 +348,7 @@ TEST_CASE("worker_profile names round-trip", "[config]") {
 
 TEST_CASE("examples/recycling.toml is valid and sets every recycling limit",
           "[config]") {
-  auto r = load_config_file(SNAKEPIT_SOURCE_DIR "/examples/recycling.toml");
+  auto r = read_config_file(SNAKEPIT_SOURCE_DIR "/examples/recycling.toml");
   INFO(all_errors(r));
   REQUIRE(r.ok());
   const auto& pool = r.config->pools.at(0);
@@ -354,4 +356,33 @@ TEST_CASE("examples/recycling.toml is valid and sets every recycling limit",
   CHECK(pool.worker_ttl == std::chrono::hours{1});
   CHECK(pool.memory_threshold_mb == 300);
   CHECK(r.config->telemetry.log_events);
+}
+
+TEST_CASE("the public calls answer a result listing every problem",
+          "[config]") {
+  const char* text = "[[pools]]\nsize = 0\nsise = 3\n";
+  auto detailed = read_config(text, "s.toml");
+  REQUIRE(detailed.errors.size() == 2);
+  auto r = parse_config(text, "s.toml");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.code() == error_code::invalid_arguments);
+  CHECK(r.error().message
+        == to_string(detailed.errors[0]) + "\n"
+             + to_string(detailed.errors[1]));
+
+  auto file = load_config_file(SNAKEPIT_SOURCE_DIR "/examples/default.toml");
+  REQUIRE(file.ok());
+  CHECK(file->pools.size() == 1);
+  CHECK(validate(*file).ok());
+  CHECK(load_config_file("/nonexistent/s.toml").code()
+        == error_code::invalid_arguments);
+
+  host_config broken = *file;
+  broken.pools.clear();
+  broken.log_level = "loud";
+  auto valid = validate(broken);
+  REQUIRE_FALSE(valid.ok());
+  CHECK(valid.error().message
+        == "pools: at least one pool is required\nlog_level: \"loud\" is not "
+           "one of trace, debug, info, warn, error, off");
 }

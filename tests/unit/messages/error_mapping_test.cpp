@@ -30,8 +30,10 @@ TEST_CASE("every error code has a stable name that reads back",
 
 TEST_CASE("describe renders category, message, type and traceback",
           "[errors]") {
-  failure f{error_code::python_error, "boom", "RuntimeError",
-            "Traceback (most recent call last):\n  ...\nRuntimeError: boom\n"};
+  auto f = make_failure(error_code::python_error, "boom");
+  f.python_type = "RuntimeError";
+  f.traceback
+    = "Traceback (most recent call last):\n  ...\nRuntimeError: boom\n";
   auto text = describe(f);
   CHECK(text.rfind("python_error: boom (RuntimeError)\nTraceback", 0) == 0);
   CHECK(text.back() != '\n');
@@ -40,8 +42,9 @@ TEST_CASE("describe renders category, message, type and traceback",
 }
 
 TEST_CASE("a failure survives the trip through caf::error", "[errors]") {
-  failure f{error_code::pool_failed, "cannot import", "ImportError",
-            "Traceback ...\nImportError: x"};
+  auto f = make_failure(error_code::pool_failed, "cannot import");
+  f.python_type = "ImportError";
+  f.traceback = "Traceback ...\nImportError: x";
   auto back = from_caf_error(to_caf_error(f));
   CHECK(back.code == f.code);
   CHECK(back.message == f.message);
