@@ -22,6 +22,7 @@ unset SNAKEPIT_PYTHON_PATH
 
 tmp=$(mktemp -d /tmp/snakepit-consumer.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+trap 'echo "consumer-test: FAILED: line $LINENO exited with $?" >&2' ERR
 fail() {
   echo "consumer-test: FAILED: $*" >&2
   exit 1
@@ -120,9 +121,11 @@ for binary in "$unpacked"/usr/lib/*/libsnakepit.so.* \
   for needed in $(objdump -p "$binary" | awk '/NEEDED/ {print $2}'); do
     [[ $needed == libsnakepit.so* ]] && continue
     # "name => path (address)", or "path (address)" for the loader.
+    # (awk reads all of it: an early exit would fail the pipe.)
     path=$(ldd "$binary" | awk -v n="$needed" '
-      $1 == n { print $3; exit }
-      { k = split($1, part, "/"); if (k > 1 && part[k] == n) { print $1; exit } }')
+      found { next }
+      $1 == n { print $3; found = 1; next }
+      { k = split($1, part, "/"); if (k > 1 && part[k] == n) { print $1; found = 1 } }')
     [ -n "$path" ] || fail "$(basename "$binary") needs $needed: not found"
     owner=$(dpkg -S "$path" 2>/dev/null \
               || dpkg -S "$(realpath "$path")" 2>/dev/null \
