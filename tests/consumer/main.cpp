@@ -44,10 +44,15 @@ using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 
 /// What the service saw; the verdict is read by main.
 struct service_state {
+  /// The pool, a child of the service.
   caf::actor pool;
+  /// worker.started events of the pool.
   int workers_started = 0;
+  /// The reply arrived (and was checked).
   bool replied = false;
+  /// Its request.executed event arrived (and was checked).
   bool executed_event = false;
+  /// 0 while every check passed.
   std::shared_ptr<std::atomic<int>> exit_code;
 
   static inline const char* name = "consumer.service";
@@ -79,6 +84,7 @@ void finish_when_complete(service_ptr self) {
   }
 }
 
+/// Sends the one request and checks its reply.
 void run_request(service_ptr self) {
   snakepit::execute_request req;
   req.command = command;
@@ -101,6 +107,8 @@ void run_request(service_ptr self) {
       });
 }
 
+/// The user's service: owns the pool, listens to its telemetry, runs the
+/// request once the workers are ready.
 caf::behavior service(service_ptr self, std::shared_ptr<snakepit::runtime> rt,
                       std::shared_ptr<std::atomic<int>> exit_code) {
   self->state.exit_code = std::move(exit_code);
