@@ -144,9 +144,10 @@ finding check_python(const python_facts& facts,
                                    : python_path;
     f.advice = "The host puts " + dir
                + " on the workers' PYTHONPATH (the config key python_path, "
-                 "else SNAKEPIT_PYTHON_PATH, else ../share/snakepit/python "
-                 "beside the executable): it must be the directory holding "
-                 "snakepit_bridge, e.g. <build>/share/snakepit/python or "
+                 "else SNAKEPIT_PYTHON_PATH, else share/snakepit/python "
+                 "relative to libsnakepit.so): it must be the directory "
+                 "holding snakepit_bridge, e.g. "
+                 "<build>/share/snakepit/python or "
                  "<prefix>/share/snakepit/python.";
     return f;
   }

@@ -3,11 +3,12 @@
 /// Where a host finds the snakepit_bridge package that it puts on its
 /// workers' PYTHONPATH, with no source-tree path compiled in. In order: the
 /// config key `python_path`, the environment variable SNAKEPIT_PYTHON_PATH,
-/// then `../share/snakepit/python` from the directory of the running
-/// executable. That last one is where the build stages the package
-/// (`<build>/bin`, `<build>/tests` beside `<build>/share`) and where an
-/// install puts it (`<prefix>/bin` beside `<prefix>/share`), so both find it
-/// without configuration and an install can be moved as a whole.
+/// then the package directory relative to the directory of libsnakepit.so
+/// itself (e.g. `../share/snakepit/python` from `lib/`), computed by CMake
+/// from the install layout. The build tree is laid out as an install
+/// (`<build>/lib`, `<build>/share`), so the build, an install and a moved
+/// install all find it without configuration, whatever program links the
+/// library.
 
 #include <optional>
 #include <string>
@@ -20,10 +21,10 @@ namespace snakepit::process {
 inline constexpr std::string_view python_path_variable
   = "SNAKEPIT_PYTHON_PATH";
 
-/// The package directory relative to the running executable's directory
-/// (CMake's SNAKEPIT_PYTHON_DATA_DIR, one level up).
-inline constexpr std::string_view python_dir_beside_executable
-  = "../share/snakepit/python";
+/// The package directory relative to the directory holding libsnakepit.so,
+/// as this build lays them out (CMake's SNAKEPIT_PYTHON_DIR_FROM_LIBRARY),
+/// e.g. `../share/snakepit/python`.
+std::string_view python_dir_from_library();
 
 /// Which source named the package directory.
 enum class python_path_origin {
@@ -31,8 +32,8 @@ enum class python_path_origin {
   config,
   /// The environment variable SNAKEPIT_PYTHON_PATH.
   environment,
-  /// The default beside the running executable.
-  executable,
+  /// The default relative to libsnakepit.so.
+  library,
 };
 
 /// Words for logs and diagnostics, e.g. "the environment variable
@@ -45,20 +46,26 @@ struct python_location {
   /// The directory, as configured or lexically normal.
   std::string path;
   /// Who named it.
-  python_path_origin origin = python_path_origin::executable;
+  python_path_origin origin = python_path_origin::library;
 };
 
 /// The first of: `configured` (the config key, when set); `variable` (the
 /// value of SNAKEPIT_PYTHON_PATH, empty meaning unset); the directory of
-/// `executable` (an absolute path) joined with
-/// `python_dir_beside_executable`. nullopt when none applies. Pure: the
-/// caller reads the environment and the executable's path.
+/// `library` (an absolute path to the library file) joined with
+/// `relative_dir`. nullopt when none applies. Pure: the caller reads the
+/// environment and where the library is.
 std::optional<python_location>
 resolve_python_path(const std::optional<std::string>& configured,
-                    std::string_view variable, std::string_view executable);
+                    std::string_view variable, std::string_view library,
+                    std::string_view relative_dir);
 
-/// `resolve_python_path` with this process's SNAKEPIT_PYTHON_PATH and
-/// executable (`/proc/self/exe`).
+/// The absolute path of the file that holds this code (libsnakepit.so),
+/// symlinks resolved, as the dynamic loader reports it; nullopt if it
+/// cannot tell.
+std::optional<std::string> library_file();
+
+/// `resolve_python_path` with this process's SNAKEPIT_PYTHON_PATH,
+/// `library_file()` and `python_dir_from_library()`.
 std::optional<python_location>
 find_python_path(const std::optional<std::string>& configured);
 

@@ -25,6 +25,7 @@ cmake -S . -B "$build" "${generator[@]}" \
   -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
   -DCMAKE_CXX_FLAGS="$sanitizers $ignorelist -fno-omit-frame-pointer" \
   -DCMAKE_EXE_LINKER_FLAGS="$sanitizers" \
+  -DCMAKE_SHARED_LINKER_FLAGS="$sanitizers" \
   -DSNAKEPIT_BUILD_EXAMPLES=OFF -DSNAKEPIT_BUILD_BENCH=OFF >/dev/null
 
 unit_targets=(admin_test test_actors test_core diagnostics_test test_messages

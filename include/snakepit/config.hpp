@@ -166,8 +166,8 @@ struct host_config {
   /// Directory for sockets and ready files; empty means the default base.
   std::string run_dir;
   /// Directory holding the snakepit_bridge package (put on PYTHONPATH).
-  /// Unset: SNAKEPIT_PYTHON_PATH, else `../share/snakepit/python` from the
-  /// running executable (process/python_location.hpp).
+  /// Unset: SNAKEPIT_PYTHON_PATH, else `share/snakepit/python` under the
+  /// prefix libsnakepit.so is installed in (process/python_location.hpp).
   std::optional<std::string> python_path;
   /// One of trace, debug, info, warn, error, off.
   std::string log_level = "info";

@@ -28,7 +28,7 @@ class run_directory;
 class runtime {
 public:
   /// Finds the snakepit_bridge package (`cfg.python_path`, else
-  /// SNAKEPIT_PYTHON_PATH, else beside the executable: see
+  /// SNAKEPIT_PYTHON_PATH, else beside the library: see
   /// process/python_location.hpp), creates the run directory under
   /// `cfg.run_dir` (or the default base), reaping orphans of crashed
   /// earlier runs there, and starts the launcher. Fails with
