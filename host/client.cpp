@@ -18,19 +18,31 @@ constexpr std::chrono::seconds reply_margin{30};
 /// Bound on administrative requests (lookup, status).
 constexpr std::chrono::seconds admin_timeout{10};
 
-/// Asks `pool` for its status; `internal` when it does not answer.
-result<pool_snapshot> ask_status(caf::scoped_actor& self,
-                               const pool_actor& pool,
-                               const std::string& name) {
-  result<pool_snapshot> out;
-  self->request(pool, admin_timeout, status_atom::value)
-    .receive([&](pool_snapshot& s) { out = std::move(s); },
-             [&](caf::error& err) {
-               out = make_failure(error_code::internal,
-                                  "no status from pool " + name + ": "
-                                    + caf::to_string(err));
-             });
+/// Sends `xs...` to `pool` and waits up to `timeout` for its `Reply`; an
+/// error (no answer in time included) becomes `on_error(err)`.
+template <class Reply, class OnError, class... Ts>
+result<Reply> ask(caf::actor_system& sys, const pool_actor& pool,
+                  std::chrono::milliseconds timeout, OnError on_error,
+                  Ts&&... xs) {
+  result<Reply> out;
+  caf::scoped_actor self{sys};
+  self->request(pool, timeout, std::forward<Ts>(xs)...)
+    .receive([&](Reply& r) { out = std::move(r); },
+             [&](caf::error& err) { out = on_error(err); });
   return out;
+}
+
+/// Asks `pool` for its status; `internal` when it does not answer.
+result<pool_snapshot> ask_status(caf::actor_system& sys,
+                                 const pool_actor& pool,
+                                 const std::string& name) {
+  return ask<pool_snapshot>(
+    sys, pool, admin_timeout,
+    [&](const caf::error& err) {
+      return make_failure(error_code::internal, "no status from pool " + name
+                                                  + ": " + caf::to_string(err));
+    },
+    status_atom::value);
 }
 
 } // namespace
@@ -64,7 +76,7 @@ result<client::pool_entry> client::find_pool(const std::string& name) {
              });
   if (!found)
     return not_found;
-  auto status = ask_status(self, found, name);
+  auto status = ask_status(sys_, found, name);
   if (!status)
     return not_found;
   pool_entry entry{found, std::chrono::milliseconds{status->queue_timeout_ms},
@@ -117,34 +129,30 @@ result<pool_snapshot> client::await_ready(const std::string& pool,
   auto entry = find_pool(pool);
   if (!entry)
     return std::move(entry).error();
-  result<pool_snapshot> out;
-  caf::scoped_actor self{sys_};
-  self->request(entry->handle, timeout, await_ready_atom::value)
-    .receive([&](pool_snapshot& s) { out = std::move(s); },
-             [&](caf::error& err) {
-               out = make_failure(error_code::request_timeout,
-                                  "pool " + pool + " not ready within "
-                                    + std::to_string(timeout.count())
-                                    + " ms: " + caf::to_string(err));
-             });
-  return out;
+  return ask<pool_snapshot>(
+    sys_, entry->handle, timeout,
+    [&](const caf::error& err) {
+      return make_failure(error_code::request_timeout,
+                          "pool " + pool + " not ready within "
+                            + std::to_string(timeout.count())
+                            + " ms: " + caf::to_string(err));
+    },
+    await_ready_atom::value);
 }
 
 result<pool_snapshot> client::inspect(const std::string& pool) {
   auto entry = find_pool(pool);
   if (!entry)
     return std::move(entry).error();
-  result<pool_snapshot> out;
-  caf::scoped_actor self{sys_};
-  self->request(entry->handle, admin_timeout, inspect_atom::value)
-    .receive([&](pool_snapshot& p) { out = std::move(p); },
-             [&](caf::error& err) {
-               forget(pool);
-               out = make_failure(error_code::internal,
-                                  "no inspection from pool " + pool + ": "
-                                    + caf::to_string(err));
-             });
-  return out;
+  return ask<pool_snapshot>(
+    sys_, entry->handle, admin_timeout,
+    [&](const caf::error& err) {
+      forget(pool);
+      return make_failure(error_code::internal, "no inspection from pool "
+                                                  + pool + ": "
+                                                  + caf::to_string(err));
+    },
+    inspect_atom::value);
 }
 
 result<recycle_ack> client::recycle(const std::string& pool,
@@ -152,32 +160,23 @@ result<recycle_ack> client::recycle(const std::string& pool,
   auto entry = find_pool(pool);
   if (!entry)
     return std::move(entry).error();
-  result<recycle_ack> out;
-  caf::scoped_actor self{sys_};
-  self->request(entry->handle, admin_timeout, recycle_atom::value, worker_id)
-    .receive([&](recycle_ack& ack) { out = std::move(ack); },
-             [&](caf::error& err) { out = from_caf_error(err); });
-  return out;
+  return ask<recycle_ack>(sys_, entry->handle, admin_timeout, from_caf_error,
+                          recycle_atom::value, worker_id);
 }
 
 result<restart_ack> client::restart(const std::string& pool) {
   auto entry = find_pool(pool);
   if (!entry)
     return std::move(entry).error();
-  result<restart_ack> out;
-  caf::scoped_actor self{sys_};
-  self->request(entry->handle, admin_timeout, restart_atom::value)
-    .receive([&](restart_ack& ack) { out = std::move(ack); },
-             [&](caf::error& err) { out = from_caf_error(err); });
-  return out;
+  return ask<restart_ack>(sys_, entry->handle, admin_timeout, from_caf_error,
+                          restart_atom::value);
 }
 
 result<pool_snapshot> client::status(const std::string& pool) {
   auto entry = find_pool(pool);
   if (!entry)
     return std::move(entry).error();
-  caf::scoped_actor self{sys_};
-  auto out = ask_status(self, entry->handle, pool);
+  auto out = ask_status(sys_, entry->handle, pool);
   if (!out)
     forget(pool);
   return out;
