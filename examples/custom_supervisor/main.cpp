@@ -135,7 +135,9 @@ int main() {
   snakepit::child_spec pool_child;
   pool_child.id = "workers";
   pool_child.start = [pool_cfg, env = rt->env()](caf::local_actor* sup) {
-    return caf::actor_cast<caf::actor>(snakepit::spawn_pool(sup, pool_cfg, env));
+    // A supervisor takes any child: it holds the pool untyped.
+    auto pool = snakepit::spawn_pool(sup, pool_cfg, env);
+    return caf::actor_cast<caf::actor>(pool);
   };
   // Give the pool time to stop its workers gracefully before it is killed.
   pool_child.shutdown_timeout = pool_cfg.shutdown_timeout + 5s;

@@ -138,8 +138,8 @@ void add(load_tally& sum, const load_tally& t) {
 
 } // namespace
 
-chaos_load::chaos_load(caf::actor_system& sys, snakepit::pool_actor pool, int callers,
-                       std::chrono::milliseconds watchdog)
+chaos_load::chaos_load(caf::actor_system& sys, snakepit::pool_actor pool,
+                       int callers, std::chrono::milliseconds watchdog)
   : stopping_(std::make_shared<std::atomic<bool>>(false)) {
   for (int i = 0; i < callers; ++i) {
     auto rec = std::make_shared<record>();
