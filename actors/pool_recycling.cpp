@@ -8,7 +8,8 @@
 #include <snakepit/telemetry/bus.hpp>
 #include <snakepit/telemetry/events.hpp>
 
-#include "actors/pool_requests.hpp"
+#include "actors/pool_members.hpp"
+#include "actors/lifecycle_actor.hpp"
 #include "messages/atoms.hpp"
 
 namespace snakepit::detail {
@@ -22,7 +23,7 @@ double seconds_since(pool_ptr self, clock_type::time_point t) {
 }
 
 void report_ended(pool_ptr self, uint64_t key, bool completed) {
-  if (auto& lc = self->state.lifecycle)
+  if (auto& lc = self->state.recycling.lifecycle)
     self->send(lc, recycle_ended{key, completed});
 }
 
@@ -30,11 +31,11 @@ void report_ended(pool_ptr self, uint64_t key, bool completed) {
 void cancel_recycle(pool_ptr self, const std::string& slot, uint64_t key,
                     const std::string& why) {
   auto& st = self->state;
-  auto j = st.recycles.find(slot);
-  if (j == st.recycles.end() || j->second.old_key != key
+  auto j = st.recycling.jobs.find(slot);
+  if (j == st.recycling.jobs.end() || j->second.old_key != key
       || j->second.draining)
     return;
-  st.recycles.erase(j);
+  st.recycling.jobs.erase(j);
   spdlog::warn("pool {}: recycle of worker key {} abandoned: {}", st.cfg.name,
                key, why);
   report_ended(self, key, false);
@@ -44,10 +45,9 @@ void cancel_recycle(pool_ptr self, const std::string& slot, uint64_t key,
 void retire(pool_ptr self, uint64_t key, bool forced) {
   auto& st = self->state;
   auto w = st.workers.find(key);
-  auto j = st.recycles.find(w->second.slot);
+  auto j = st.recycling.jobs.find(w->second.slot);
   auto reason = j->second.reason;
-  st.recycles.erase(j);
-  ++st.replaced[to_string(reason)];
+  st.recycling.jobs.erase(j);
   auto& entry = w->second;
   const auto& facts = entry.snapshot;
   spdlog::info("pool {}: {} recycled ({}) after {} requests, {:.1f} s up, "
@@ -56,13 +56,7 @@ void retire(pool_ptr self, uint64_t key, bool forced) {
                facts.requests_dispatched, seconds_since(self, entry.ready_at),
                facts.memory.pss_bytes / mib,
                forced ? "; killed with calls still running" : "");
-  if (telemetry::has_subscribers(
-        telemetry::topic::of<telemetry::worker_recycled>()))
-    telemetry::publish(self, telemetry::make_worker_recycled(
-                               st.cfg.name, facts.id, reason,
-                               now_of(self) - entry.ready_at,
-                               static_cast<uint64_t>(facts.requests_dispatched),
-                               facts.memory.pss_bytes));
+  note_recycled(self, entry, reason);
   auto handle = entry.handle;
   auto why = make_failure(error_code::worker_crashed,
                           "worker " + facts.id + " was recycled ("
@@ -82,8 +76,8 @@ const recycle_job* draining_job(const pool_state& st, uint64_t key) {
   auto w = st.workers.find(key);
   if (w == st.workers.end())
     return nullptr;
-  auto j = st.recycles.find(w->second.slot);
-  if (j == st.recycles.end() || !j->second.draining
+  auto j = st.recycling.jobs.find(w->second.slot);
+  if (j == st.recycling.jobs.end() || !j->second.draining
       || j->second.old_key != key)
     return nullptr;
   return &j->second;
@@ -96,7 +90,7 @@ bool draining(const pool_state& st, uint64_t key) {
 }
 
 int live_workers(const pool_state& st) {
-  auto drains = std::count_if(st.recycles.begin(), st.recycles.end(),
+  auto drains = std::count_if(st.recycling.jobs.begin(), st.recycling.jobs.end(),
                               [](const auto& kv) {
                                 return kv.second.draining;
                               });
@@ -109,16 +103,16 @@ int starting_workers(const pool_state& st) {
 
 bool begin_recycle(pool_ptr self, uint64_t key, recycle_reason reason) {
   auto& st = self->state;
-  if (st.stopping || st.failed.code != error_code::none || !st.supervisor)
+  if (st.stopping || st.supervision.failed.code != error_code::none || !st.supervision.supervisor)
     return false;
   auto w = st.workers.find(key);
-  if (w == st.workers.end() || st.recycles.count(w->second.slot) > 0)
+  if (w == st.workers.end() || st.recycling.jobs.count(w->second.slot) > 0)
     return false;
   auto slot = w->second.slot;
-  st.recycles.emplace(slot, recycle_job{key, reason, false});
+  st.recycling.jobs.emplace(slot, recycle_job{key, reason, false});
   spdlog::info("pool {}: recycling {} ({}); starting its replacement",
                st.cfg.name, w->second.snapshot.id, to_string(reason));
-  self->request(st.supervisor, caf::infinite, replace_child_atom::value, slot)
+  self->request(st.supervision.supervisor, caf::infinite, replace_child_atom::value, slot)
     .then(
       [self, slot, key](const caf::actor& fresh) {
         if (!fresh)
@@ -133,19 +127,19 @@ bool begin_recycle(pool_ptr self, uint64_t key, recycle_reason reason) {
 
 void on_replacement_ready(pool_ptr self, const std::string& slot) {
   auto& st = self->state;
-  auto j = st.recycles.find(slot);
-  if (j == st.recycles.end() || j->second.draining)
+  auto j = st.recycling.jobs.find(slot);
+  if (j == st.recycling.jobs.end() || j->second.draining)
     return;
   auto old_key = j->second.old_key;
   if (st.workers.count(old_key) == 0) {
     // The old worker went away (crashed) before its replacement was ready.
-    st.recycles.erase(j);
+    st.recycling.jobs.erase(j);
     report_ended(self, old_key, true);
     return;
   }
   j->second.draining = true;
-  st.slots.set_accepting(old_key, false);
-  if (st.slots.busy(old_key) == 0) {
+  close_slots(self, old_key);
+  if (st.calls.slots.busy(old_key) == 0) {
     retire(self, old_key, false);
     return;
   }
@@ -154,14 +148,14 @@ void on_replacement_ready(pool_ptr self, const std::string& slot) {
 
 void retire_if_drained(pool_ptr self, uint64_t key) {
   auto& st = self->state;
-  if (draining(st, key) && st.slots.busy(key) == 0)
+  if (draining(st, key) && st.calls.slots.busy(key) == 0)
     retire(self, key, false);
 }
 
 void on_drain_deadline(pool_ptr self, uint64_t key) {
   auto& st = self->state;
   if (draining(st, key))
-    retire(self, key, st.slots.busy(key) > 0);
+    retire(self, key, st.calls.slots.busy(key) > 0);
 }
 
 void forget_recycle_of(pool_ptr self, uint64_t key) {
@@ -169,10 +163,10 @@ void forget_recycle_of(pool_ptr self, uint64_t key) {
   auto w = st.workers.find(key);
   if (w == st.workers.end())
     return;
-  auto j = st.recycles.find(w->second.slot);
-  if (j != st.recycles.end() && j->second.old_key == key
+  auto j = st.recycling.jobs.find(w->second.slot);
+  if (j != st.recycling.jobs.end() && j->second.old_key == key
       && j->second.draining) {
-    st.recycles.erase(j);
+    st.recycling.jobs.erase(j);
     report_ended(self, key, true);
   }
 }
@@ -180,9 +174,9 @@ void forget_recycle_of(pool_ptr self, uint64_t key) {
 caf::result<recycle_ack> on_manual_recycle(pool_ptr self,
                                            const std::string& worker_id) {
   auto& st = self->state;
-  if (st.failed.code != error_code::none)
-    return to_caf_error(st.failed);
-  if (st.stopping || !st.lifecycle)
+  if (st.supervision.failed.code != error_code::none)
+    return to_caf_error(st.supervision.failed);
+  if (st.stopping || !st.recycling.lifecycle)
     return to_caf_error(make_failure(error_code::shutting_down,
                                      "pool " + st.cfg.name + " is stopping"));
   manual_recycle order;
@@ -209,7 +203,7 @@ caf::result<recycle_ack> on_manual_recycle(pool_ptr self,
         + (list.empty() ? "none ready" : list) + ")"));
   }
   std::sort(ack.workers.begin(), ack.workers.end());
-  self->send(st.lifecycle, std::move(order));
+  self->send(st.recycling.lifecycle, std::move(order));
   return ack;
 }
 
@@ -218,6 +212,37 @@ void on_memory_samples(pool_ptr self, const memory_samples& m) {
   for (const auto& s : m.samples)
     if (auto w = st.workers.find(s.key); w != st.workers.end())
       w->second.snapshot.memory = s.memory;
+}
+
+void note_recycled(pool_ptr self, const worker_entry& w,
+                   recycle_reason reason) {
+  auto& st = self->state;
+  ++st.recycling.replaced[to_string(reason)];
+  if (telemetry::has_subscribers(
+        telemetry::topic::of<telemetry::worker_recycled>()))
+    telemetry::publish(self, telemetry::make_worker_recycled(
+                               st.cfg.name, w.snapshot.id, reason,
+                               now_of(self) - w.ready_at,
+                               static_cast<uint64_t>(
+                                 w.snapshot.requests_dispatched),
+                               w.snapshot.memory.pss_bytes));
+}
+
+void on_health_check_missed(pool_ptr self) {
+  ++self->state.recycling.health_failures;
+}
+
+void start_lifecycle(pool_ptr self) {
+  auto& st = self->state;
+  st.recycling.lifecycle = spawn_lifecycle(self, st.cfg);
+}
+
+void stop_lifecycle(pool_ptr self) {
+  auto& lifecycle = self->state.recycling.lifecycle;
+  if (!lifecycle)
+    return;
+  self->send_exit(lifecycle, caf::exit_reason::user_shutdown);
+  lifecycle = nullptr;
 }
 
 } // namespace snakepit::detail

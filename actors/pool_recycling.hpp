@@ -39,6 +39,20 @@ caf::result<recycle_ack> on_manual_recycle(pool_ptr self,
 /// Stores the lifecycle actor's memory samples.
 void on_memory_samples(pool_ptr self, const memory_samples& m);
 
+/// Worker `w` was replaced for `reason`: counted for the inspector and
+/// published as `worker.recycled`.
+void note_recycled(pool_ptr self, const worker_entry& w,
+                   recycle_reason reason);
+
+/// The lifecycle actor reports a missed health check.
+void on_health_check_missed(pool_ptr self);
+
+/// Spawns the pool's lifecycle actor.
+void start_lifecycle(pool_ptr self);
+
+/// Stops the lifecycle actor (the pool stops); no recycle starts after.
+void stop_lifecycle(pool_ptr self);
+
 /// True when worker `key` is draining (being recycled, replacement ready).
 bool draining(const pool_state& st, uint64_t key);
 

@@ -17,10 +17,10 @@ namespace {
 /// Keeps one timer armed for the earliest queue deadline.
 void arm_queue_timer(pool_ptr self) {
   auto& st = self->state;
-  auto next = st.queue->next_deadline();
-  if (!next || (st.tick_at && *st.tick_at <= *next))
+  auto next = st.calls.queue->next_deadline();
+  if (!next || (st.calls.tick_at && *st.calls.tick_at <= *next))
     return;
-  st.tick_at = *next;
+  st.calls.tick_at = *next;
   auto delay = std::max(clock_type::duration::zero(), *next - now_of(self));
   self->delayed_send(self, delay, tick_atom::value);
 }
@@ -31,32 +31,32 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
   auto& st = self->state;
   auto& w = st.workers.at(key);
   ++w.snapshot.requests_dispatched;
-  ++st.requests_dispatched;
-  auto call_id = st.next_call_id++;
+  ++st.calls.dispatched;
+  auto call_id = st.calls.next_call_id++;
   std::optional<execute_request> retry;
   call_bytes_ptr retry_call_bytes;
   if (req.idempotent) {
     retry = req;
     retry_call_bytes = call;
   }
-  st.inflight.emplace(call_id,
+  st.calls.inflight.emplace(call_id,
                       inflight_call{std::move(rp), req.command, key,
                                     w.snapshot.id, now_of(self), queue_us,
                                     std::nullopt, std::move(retry),
                                     std::move(retry_call_bytes)});
-  if (st.slots.free_slots() == 0
+  if (st.calls.slots.free_slots() == 0
       && telemetry::has_subscribers(
         telemetry::topic::of<telemetry::pool_capacity_reached>())) {
     // A saturated pool takes its last slot on nearly every dispatch: report
     // it at most once per capacity_report_gap.
     auto now = now_of(self);
-    if (!st.capacity_reported_at
-        || now - *st.capacity_reported_at >= capacity_report_gap) {
-      st.capacity_reported_at = now;
+    if (!st.calls.capacity_reported_at
+        || now - *st.calls.capacity_reported_at >= capacity_report_gap) {
+      st.calls.capacity_reported_at = now;
       telemetry::publish(self, telemetry::make_capacity_reached(
                                  st.cfg.name, w.snapshot.id,
-                                 st.slots.total_slots(),
-                                 st.slots.busy_slots()));
+                                 st.calls.slots.total_slots(),
+                                 st.calls.slots.busy_slots()));
     }
   }
   self->send(w.handle, dispatch{call_id, std::move(req), std::move(call)});
@@ -66,16 +66,16 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
 void finish_call(pool_ptr self, uint64_t call_id, std::string result_json,
                  failure error) {
   auto& st = self->state;
-  auto i = st.inflight.find(call_id);
+  auto i = st.calls.inflight.find(call_id);
   auto call = std::move(i->second);
-  st.inflight.erase(i);
+  st.calls.inflight.erase(i);
   if (error.code == error_code::request_timeout) {
     // Python may still run it: keep the slot until the worker says it ended.
-    st.abandoned.emplace(call_id, call.worker_key);
+    st.calls.abandoned.emplace(call_id, call.worker_key);
     if (auto w = st.workers.find(call.worker_key); w != st.workers.end())
       self->send(w->second.handle, call_abandoned{call_id});
   } else {
-    st.slots.release(call.worker_key);
+    st.calls.slots.release(call.worker_key);
   }
   auto worker_key = call.worker_key;
   auto run_us = micros_between(call.dispatched, now_of(self));
@@ -105,7 +105,7 @@ void retry_call(pool_ptr self, inflight_call call, const failure& why) {
                st.cfg.name, req.command, why.message);
   auto now = now_of(self);
   auto arrived = call.dispatched - std::chrono::microseconds{call.queue_us};
-  st.queue->push_front(queued_request{std::move(call.promise), std::move(req),
+  st.calls.queue->push_front(queued_request{std::move(call.promise), std::move(req),
                                       std::move(call.retry_call_bytes),
                                       arrived},
                        deadline_after(now, st.cfg.queue_timeout));
@@ -117,10 +117,10 @@ void retry_call(pool_ptr self, inflight_call call, const failure& why) {
 
 void answer(pool_ptr self, reply_promise& rp, const std::string& command,
             execute_reply reply) {
-  auto& counts = self->state;
-  ++counts.requests_answered;
+  auto& calls = self->state.calls;
+  ++calls.answered;
   if (!reply.ok())
-    ++counts.errors[to_string(reply.code())];
+    ++calls.errors[to_string(reply.code())];
   if (telemetry::has_subscribers(
         telemetry::topic::of<telemetry::request_executed>())) {
     auto& st = self->state;
@@ -149,12 +149,12 @@ void answer_failure(pool_ptr self, reply_promise& rp,
 /// Moves queued requests onto free slots, oldest first.
 void pump(pool_ptr self) {
   auto& st = self->state;
-  while (!st.queue->empty() && st.slots.free_slots() > 0) {
+  while (!st.calls.queue->empty() && st.calls.slots.free_slots() > 0) {
     auto now = now_of(self);
-    auto key = st.slots.acquire(now);
+    auto key = st.calls.slots.acquire(now);
     if (!key)
       break;
-    auto item = st.queue->pop();
+    auto item = st.calls.queue->pop();
     send_to_worker(self, std::move(item->promise), std::move(item->request),
                    std::move(item->call_bytes), *key,
                    micros_between(item->enqueued, now));
@@ -167,8 +167,8 @@ namespace {
 bool refuse_if_closed(pool_ptr self, reply_promise& rp,
                       const std::string& command) {
   auto& st = self->state;
-  if (st.failed.code != error_code::none) {
-    answer_failure(self, rp, command, st.failed);
+  if (st.supervision.failed.code != error_code::none) {
+    answer_failure(self, rp, command, st.supervision.failed);
     return true;
   }
   if (st.stopping) {
@@ -184,14 +184,14 @@ bool refuse_if_closed(pool_ptr self, reply_promise& rp,
 void refuse_saturated(pool_ptr self, reply_promise& rp,
                       const std::string& command, const std::string& why) {
   auto& st = self->state;
-  ++st.saturated;
+  ++st.calls.saturated;
   if (telemetry::has_subscribers(
         telemetry::topic::of<telemetry::pool_saturated>()))
     telemetry::publish(self, telemetry::make_pool_saturated(
-                               st.cfg.name, st.queue->size(),
-                               st.queue->capacity(),
+                               st.cfg.name, st.calls.queue->size(),
+                               st.calls.queue->capacity(),
                                static_cast<int>(st.workers.size()),
-                               st.slots.busy_slots()));
+                               st.calls.slots.busy_slots()));
   answer_failure(self, rp, command,
                  make_failure(error_code::pool_saturated,
                               "pool " + st.cfg.name + " " + why));
@@ -205,18 +205,18 @@ void admit(pool_ptr self, reply_promise& rp, execute_request req,
   if (refuse_if_closed(self, rp, req.command))
     return;
   auto now = now_of(self);
-  if (st.queue->empty())
-    if (auto key = st.slots.acquire(now)) {
+  if (st.calls.queue->empty())
+    if (auto key = st.calls.slots.acquire(now)) {
       send_to_worker(self, rp, std::move(req), std::move(call), *key, 0);
       return;
     }
-  if (st.queue->full()) {
+  if (st.calls.queue->full()) {
     refuse_saturated(self, rp, req.command,
                      "queue is full ("
-                       + std::to_string(st.queue->capacity()) + " waiting)");
+                       + std::to_string(st.calls.queue->capacity()) + " waiting)");
     return;
   }
-  st.queue->push(queued_request{rp, std::move(req), std::move(call), now},
+  st.calls.queue->push(queued_request{rp, std::move(req), std::move(call), now},
                  now + st.cfg.queue_timeout);
   arm_queue_timer(self);
 }
@@ -225,11 +225,11 @@ void admit(pool_ptr self, reply_promise& rp, execute_request req,
 /// nullopt if it was answered already (when the pool stopped).
 std::optional<pending_check> take_check(pool_ptr self, uint64_t check_id) {
   auto& st = self->state;
-  auto i = st.checking.find(check_id);
-  if (i == st.checking.end())
+  auto i = st.calls.checking.find(check_id);
+  if (i == st.calls.checking.end())
     return std::nullopt;
   auto pending = std::move(i->second);
-  st.checking.erase(i);
+  st.calls.checking.erase(i);
   return pending;
 }
 
@@ -252,8 +252,8 @@ void on_arguments_checked(pool_ptr self, uint64_t check_id,
 /// goes on with other requests meanwhile.
 void check_off_path(pool_ptr self, reply_promise& rp, execute_request& req) {
   auto& st = self->state;
-  auto check_id = st.next_check_id++;
-  st.checking.emplace(check_id, pending_check{rp, req.command});
+  auto check_id = st.calls.next_check_id++;
+  st.calls.checking.emplace(check_id, pending_check{rp, req.command});
   auto checker = spawn_argument_checker(self, req.args_json.size(), st.cfg);
   self->request(checker, caf::infinite, check_args_atom::value, std::move(req))
     .then(
@@ -284,9 +284,9 @@ reply_promise on_execute(pool_ptr self, execute_request& req) {
     return rp;
   if (req.args_json.size() > inline_check_bytes) {
     // Requests being checked are bounded like those waiting in the queue.
-    if (st.checking.size() >= st.queue->capacity())
+    if (st.calls.checking.size() >= st.calls.queue->capacity())
       refuse_saturated(self, rp, req.command,
-                       "is checking " + std::to_string(st.checking.size())
+                       "is checking " + std::to_string(st.calls.checking.size())
                          + " large requests (queue_size)");
     else
       check_off_path(self, rp, req);
@@ -306,8 +306,8 @@ reply_promise on_execute(pool_ptr self, execute_request& req) {
 /// A worker's gRPC callback reported the end of a call.
 void on_call_done(pool_ptr self, call_done& done) {
   auto& st = self->state;
-  auto i = st.inflight.find(done.call_id);
-  if (i == st.inflight.end() || i->second.connection_lost)
+  auto i = st.calls.inflight.find(done.call_id);
+  if (i == st.calls.inflight.end() || i->second.connection_lost)
     return; // already answered, or waiting for its worker's crash report
   if (done.error.code == error_code::worker_crashed) {
     if (st.stopping) {
@@ -328,27 +328,24 @@ void on_call_done(pool_ptr self, call_done& done) {
               std::move(done.error));
 }
 
-/// Removes a worker; its calls in flight meet `fate`.
-void drop_worker(pool_ptr self, uint64_t key, const failure& why,
-                 call_fate fate) {
-  auto& st = self->state;
-  forget_recycle_of(self, key);
-  st.slots.remove(key);
-  st.workers.erase(key);
-  for (auto i = st.abandoned.begin(); i != st.abandoned.end();)
-    i = i->second == key ? st.abandoned.erase(i) : std::next(i);
-  std::vector<inflight_call> calls;
-  for (auto i = st.inflight.begin(); i != st.inflight.end();) {
+void settle_calls_of(pool_ptr self, uint64_t key, const failure& why,
+                     call_fate fate) {
+  auto& calls = self->state.calls;
+  calls.slots.remove(key);
+  for (auto i = calls.abandoned.begin(); i != calls.abandoned.end();)
+    i = i->second == key ? calls.abandoned.erase(i) : std::next(i);
+  std::vector<inflight_call> ended;
+  for (auto i = calls.inflight.begin(); i != calls.inflight.end();) {
     if (i->second.worker_key == key) {
-      calls.push_back(std::move(i->second));
-      i = st.inflight.erase(i);
+      ended.push_back(std::move(i->second));
+      i = calls.inflight.erase(i);
     } else {
       ++i;
     }
   }
-  for (auto& call : calls) {
+  for (auto& call : ended) {
     if (fate == call_fate::strand)
-      st.stranded.push_back(std::move(call));
+      calls.stranded.push_back(std::move(call));
     else if (fate == call_fate::retry_idempotent && call.retry)
       retry_call(self, std::move(call), why);
     else
@@ -359,8 +356,8 @@ void drop_worker(pool_ptr self, uint64_t key, const failure& why,
 
 void answer_stranded(pool_ptr self, const failure& why) {
   auto& st = self->state;
-  auto calls = std::move(st.stranded);
-  st.stranded.clear();
+  auto calls = std::move(st.calls.stranded);
+  st.calls.stranded.clear();
   for (auto& call : calls) {
     auto f = why;
     f.message += " (the call was running on worker " + call.worker_id + ")";
@@ -371,8 +368,8 @@ void answer_stranded(pool_ptr self, const failure& why) {
 
 void on_lost_call_timeout(pool_ptr self, uint64_t call_id) {
   auto& st = self->state;
-  auto i = st.inflight.find(call_id);
-  if (i == st.inflight.end() || !i->second.connection_lost)
+  auto i = st.calls.inflight.find(call_id);
+  if (i == st.calls.inflight.end() || !i->second.connection_lost)
     return; // the worker's report came first
   auto why = std::move(*i->second.connection_lost);
   finish_call(self, call_id, {}, std::move(why));
@@ -380,8 +377,8 @@ void on_lost_call_timeout(pool_ptr self, uint64_t call_id) {
 
 void on_abandoned_call_ended(pool_ptr self, const abandoned_call_ended& ev) {
   auto& st = self->state;
-  if (st.abandoned.erase(ev.call_id) > 0) {
-    st.slots.release(ev.worker_key);
+  if (st.calls.abandoned.erase(ev.call_id) > 0) {
+    st.calls.slots.release(ev.worker_key);
     retire_if_drained(self, ev.worker_key);
     pump(self);
   }
@@ -389,9 +386,9 @@ void on_abandoned_call_ended(pool_ptr self, const abandoned_call_ended& ev) {
 
 void on_queue_tick(pool_ptr self) {
   auto& st = self->state;
-  st.tick_at.reset();
+  st.calls.tick_at.reset();
   auto now = now_of(self);
-  for (auto& item : st.queue->expire(now))
+  for (auto& item : st.calls.queue->expire(now))
     answer_failure(self, item.promise, item.request.command,
                    make_failure(error_code::queue_timeout,
                                 "no worker of pool " + st.cfg.name
@@ -401,6 +398,38 @@ void on_queue_tick(pool_ptr self) {
                                   + " ms"),
                    {}, micros_between(item.enqueued, now));
   arm_queue_timer(self);
+}
+
+void start_request_path(pool_ptr self) {
+  self->state.calls.queue.emplace(self->state.cfg.queue_size);
+}
+
+void open_slots(pool_ptr self, uint64_t key, int count) {
+  self->state.calls.slots.add(key, count);
+}
+
+void close_slots(pool_ptr self, uint64_t key) {
+  self->state.calls.slots.set_accepting(key, false);
+}
+
+void fail_queued(pool_ptr self, const failure& why) {
+  for (auto& item : self->state.calls.queue->drain())
+    answer_failure(self, item.promise, item.request.command, why);
+}
+
+void fail_checking(pool_ptr self, const failure& why) {
+  auto& checking = self->state.calls.checking;
+  for (auto& [id, pending] : checking)
+    answer_failure(self, pending.promise, pending.command, why);
+  checking.clear();
+}
+
+void fail_inflight(pool_ptr self, const failure& why) {
+  auto& inflight = self->state.calls.inflight;
+  for (auto& [id, call] : inflight)
+    answer_failure(self, call.promise, call.command, why, call.worker_id,
+                   call.queue_us);
+  inflight.clear();
 }
 
 } // namespace snakepit::detail

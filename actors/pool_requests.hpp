@@ -49,11 +49,31 @@ enum class call_fate {
   strand,
 };
 
-/// Removes a worker; its calls in flight meet `fate` (failing with `why`).
-void drop_worker(pool_ptr self, uint64_t key, const failure& why,
-                 call_fate fate = call_fate::fail);
+/// Worker `key` leaves the pool: its slots go, and its calls in flight
+/// meet `fate` (failing with `why`).
+void settle_calls_of(pool_ptr self, uint64_t key, const failure& why,
+                     call_fate fate);
 
 /// Answers every stranded call with `why`, naming the worker it ran on.
 void answer_stranded(pool_ptr self, const failure& why);
+
+/// Makes the queue, sized by the configuration; once, at start.
+void start_request_path(pool_ptr self);
+
+/// Worker `key` is ready with `count` slots: routing may use them.
+void open_slots(pool_ptr self, uint64_t key, int count);
+
+/// Worker `key` takes no new requests (it is draining); its busy slots
+/// finish.
+void close_slots(pool_ptr self, uint64_t key);
+
+/// Answers every queued request with `why`.
+void fail_queued(pool_ptr self, const failure& why);
+
+/// Answers every request whose arguments are being checked with `why`.
+void fail_checking(pool_ptr self, const failure& why);
+
+/// Answers every call in flight with `why`, naming its worker.
+void fail_inflight(pool_ptr self, const failure& why);
 
 } // namespace snakepit::detail

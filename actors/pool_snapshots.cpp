@@ -17,7 +17,7 @@ worker_snapshot snapshot_of(const pool_state& st, uint64_t key,
                             const worker_entry& w,
                             clock_type::time_point now) {
   auto out = w.snapshot;
-  out.busy = st.slots.busy(key);
+  out.busy = st.calls.slots.busy(key);
   out.draining = draining(st, key);
   out.uptime_seconds = seconds_since(w.ready_at, now);
   return out;
@@ -45,26 +45,26 @@ pool_snapshot make_pool_snapshot(pool_ptr self) {
             });
   p.ready = live_workers(st);
   p.starting = starting_workers(st);
-  p.total_slots = st.slots.total_slots();
-  p.busy_slots = st.slots.busy_slots();
-  p.free_slots = st.slots.free_slots();
+  p.total_slots = st.calls.slots.total_slots();
+  p.busy_slots = st.calls.slots.busy_slots();
+  p.free_slots = st.calls.slots.free_slots();
   p.utilization = p.total_slots > 0
                     ? static_cast<double>(p.busy_slots) / p.total_slots
                     : 0;
-  p.queue_depth = st.queue->size();
-  p.queue_size = st.queue->capacity();
+  p.queue_depth = st.calls.queue->size();
+  p.queue_size = st.calls.queue->capacity();
   p.queue_timeout_ms = cfg.queue_timeout.count();
   p.request_timeout_ms = cfg.request_timeout.count();
-  p.requests_dispatched = st.requests_dispatched;
-  p.requests_answered = st.requests_answered;
-  p.saturated = st.saturated;
-  p.errors = st.errors;
-  p.recycles = st.replaced;
-  p.health_check_failures = st.health_failures;
+  p.requests_dispatched = st.calls.dispatched;
+  p.requests_answered = st.calls.answered;
+  p.saturated = st.calls.saturated;
+  p.errors = st.calls.errors;
+  p.recycles = st.recycling.replaced;
+  p.health_check_failures = st.recycling.health_failures;
   p.memory_threshold_mb = cfg.memory_threshold_mb.value_or(0);
   p.worker_max_requests = cfg.worker_max_requests.value_or(0);
   p.uptime_seconds = seconds_since(st.started_at, now);
-  p.failed = st.failed;
+  p.failed = st.supervision.failed;
   p.stopping = st.stopping;
   return p;
 }

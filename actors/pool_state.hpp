@@ -1,8 +1,11 @@
 #pragma once
 
-/// Internal to the pool actor: its state and the types it keeps, shared by
-/// pool_actor.cpp (membership, readiness, failure, stop) and
-/// pool_requests.cpp (the request path).
+/// Internal to the pool actor: its state and the types it keeps. The state
+/// is split by concern, each part written by one file: the request path
+/// (pool_requests.cpp), the workers (pool_members.cpp), supervision and
+/// recovery (pool_supervision.cpp), recycling (pool_recycling.cpp) and
+/// starting (pool_startup.cpp); pool_actor.cpp wires the handlers and
+/// stops the pool.
 
 #include <caf/all.hpp>
 
@@ -107,9 +110,40 @@ struct recycle_job {
   bool draining = false;
 };
 
-struct pool_state {
-  pool_config cfg;
-  std::shared_ptr<const worker_environment> env;
+/// The request path: slots, queue, calls in flight and the counts of
+/// requests. Written only by pool_requests.cpp; the other parts read it and
+/// act on it through that file's functions.
+struct request_book {
+  /// Every ready worker's slots; routing takes the least-loaded free one.
+  slot_table slots;
+  std::optional<request_queue<queued_request>> queue;
+  std::unordered_map<uint64_t, inflight_call> inflight;
+  /// Calls answered with request_timeout that may still run in Python,
+  /// by call id, with their worker: their slots stay busy.
+  std::unordered_map<uint64_t, uint64_t> abandoned;
+  uint64_t next_call_id = 1;
+  /// Large requests whose arguments are being checked off the pool's path
+  /// (actors/argument_checker.hpp), by check id.
+  std::unordered_map<uint64_t, pending_check> checking;
+  uint64_t next_check_id = 1;
+  /// Calls whose worker was stopped by its supervisor giving up: answered
+  /// with the pool's failure once the supervisor's escalation arrives.
+  std::vector<inflight_call> stranded;
+  /// When the queue timer is due; unset when none is armed.
+  std::optional<clock_type::time_point> tick_at;
+  /// When `pool.capacity_reached` was last published.
+  std::optional<clock_type::time_point> capacity_reported_at;
+  /// For the inspector: requests handed to a worker, requests answered,
+  /// failed ones by category, refusals for a full queue.
+  int64_t dispatched = 0;
+  int64_t answered = 0;
+  std::map<std::string, int64_t> errors;
+  int64_t saturated = 0;
+};
+
+/// The worker supervisor, the pool's failure and its recovery. Written
+/// only by pool_supervision.cpp.
+struct supervision_book {
   /// The worker supervisor; null once it is gone (the pool failed or
   /// stops).
   caf::actor supervisor;
@@ -119,9 +153,10 @@ struct pool_state {
   /// Worker keys, never reused within the pool (across restarts too).
   std::shared_ptr<std::atomic<uint64_t>> next_worker_key
     = std::make_shared<std::atomic<uint64_t>>(0);
-  /// Calls whose worker was stopped by its supervisor giving up: answered
-  /// with the pool's failure once the supervisor's escalation arrives.
-  std::vector<inflight_call> stranded;
+  /// Why the pool failed; code `none` while it has not.
+  failure failed;
+  /// When the pool last failed.
+  clock_type::time_point failed_at;
   /// Delays between the recovery probes of a failed pool.
   std::optional<recovery_backoff> recovery;
   /// The recovery probe under way (a worker outside the supervisor), and
@@ -131,47 +166,51 @@ struct pool_state {
   /// Recovery timers carry the round they were set in; a recovery or a
   /// manual restart starts a new round, so older timers are ignored.
   uint64_t recovery_round = 0;
-  /// When the pool last failed.
-  clock_type::time_point failed_at;
-  slot_table slots;
-  std::optional<request_queue<queued_request>> queue;
-  std::unordered_map<uint64_t, inflight_call> inflight;
-  std::unordered_map<uint64_t, worker_entry> workers;
-  /// Calls answered with request_timeout that may still run in Python,
-  /// by call id, with their worker: their slots stay busy.
-  std::unordered_map<uint64_t, uint64_t> abandoned;
-  uint64_t next_call_id = 1;
-  /// Large requests whose arguments are being checked off the pool's path
-  /// (actors/argument_checker.hpp), by check id.
-  std::unordered_map<uint64_t, pending_check> checking;
-  uint64_t next_check_id = 1;
-  /// Requests handed to a worker since the pool started.
-  int64_t requests_dispatched = 0;
-  /// Start permits: workers starting now, and those waiting to.
-  std::unordered_set<caf::actor_addr> permit_holders;
-  std::deque<std::pair<caf::actor_addr, caf::typed_response_promise<bool>>>
-    permit_waiters;
-  std::vector<caf::typed_response_promise<pool_snapshot>> ready_waiters;
-  failure failed;
-  bool stopping = false;
-  /// The thread-profile-on-a-GIL-build warning was given.
-  bool gil_warned = false;
-  std::optional<clock_type::time_point> tick_at;
-  /// When `pool.capacity_reached` was last published.
-  std::optional<clock_type::time_point> capacity_reported_at;
+};
+
+/// Make-before-break recycling and what the lifecycle actor reports.
+/// Written only by pool_recycling.cpp.
+struct recycle_book {
   /// Decides recycles, samples memory, publishes snapshots.
   caf::actor lifecycle;
   /// Recycles under way, by slot.
-  std::unordered_map<std::string, recycle_job> recycles;
-  /// For the inspector: when the pool started, requests answered, failed
-  /// ones by category, refusals for a full queue, replaced workers by
-  /// reason, missed health checks.
-  clock_type::time_point started_at;
-  int64_t requests_answered = 0;
-  std::map<std::string, int64_t> errors;
-  int64_t saturated = 0;
+  std::unordered_map<std::string, recycle_job> jobs;
+  /// For the inspector: replaced workers by reason, missed health checks.
   std::map<std::string, int64_t> replaced;
   int64_t health_failures = 0;
+};
+
+/// Starting workers: the start permits that bound how many start at once,
+/// and the callers waiting for the pool to be ready. Written only by
+/// pool_startup.cpp.
+struct startup_book {
+  /// Workers starting now.
+  std::unordered_set<caf::actor_addr> permit_holders;
+  /// Workers waiting to start, in the order they asked.
+  std::deque<std::pair<caf::actor_addr, caf::typed_response_promise<bool>>>
+    permit_waiters;
+  std::vector<caf::typed_response_promise<pool_snapshot>> ready_waiters;
+  /// The thread-profile-on-a-GIL-build warning was given.
+  bool gil_warned = false;
+};
+
+/// The pool actor's state, one part per concern. Each part has one file
+/// that writes it (named on the part); pool_actor.cpp holds what is set at
+/// start and the stop.
+struct pool_state {
+  pool_config cfg;
+  std::shared_ptr<const worker_environment> env;
+  clock_type::time_point started_at;
+  /// Set once: the pool takes no more requests and stops its workers.
+  bool stopping = false;
+  /// The ready workers, by key. pool_members.cpp adds and removes them; a
+  /// worker's counters in its snapshot are kept by the part that counts
+  /// them (dispatches: requests; memory: recycling).
+  std::unordered_map<uint64_t, worker_entry> workers;
+  request_book calls;
+  supervision_book supervision;
+  recycle_book recycling;
+  startup_book startup;
 
   static inline const char* name = "snakepit.pool";
 };

@@ -15,6 +15,17 @@
 
 namespace snakepit::detail {
 
+/// An exit or down message from `source`: true when it came from a worker
+/// supervisor of the pool (then handled: after a stop the pool quits,
+/// otherwise it fails and begins its recovery). A supervisor that gives up
+/// sends both; the second is only recognised.
+bool on_supervisor_notice(pool_ptr self, const caf::actor_addr& source,
+                          const caf::error& reason);
+
+/// The pool is back to full strength: a later failure starts its recovery
+/// backoff over (a pool that fails again before this keeps backing off).
+void note_full_strength(pool_ptr self);
+
 /// Spawns the worker supervisor with the pool's full size and a fresh
 /// restart budget, and monitors it.
 void start_workers(pool_ptr self);
