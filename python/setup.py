@@ -32,6 +32,8 @@ from setuptools.command.build_py import build_py
 ROOT = Path(__file__).resolve().parent.parent
 CMAKE_LISTS = ROOT / "CMakeLists.txt"
 PROTO = ROOT / "proto" / "bridge.proto"
+#: The native transport's envelope: messages only, no gRPC service.
+NATIVE_PROTO = ROOT / "proto" / "native.proto"
 PACKAGE = "snakepit_bridge"
 
 
@@ -54,10 +56,10 @@ def tool(variable: str, name: str, package: str) -> str:
 
 
 def generate_stubs(build_lib: Path) -> None:
-    """Writes ``_proto/bridge_pb2.py``, ``bridge_pb2_grpc.py`` and
-    ``__init__.py`` under ``build_lib/snakepit_bridge``. The proto is staged
-    as ``snakepit_bridge/_proto/bridge.proto`` so the generated imports are
-    absolute package imports."""
+    """Writes ``_proto/bridge_pb2.py``, ``bridge_pb2_grpc.py``,
+    ``native_pb2.py`` and ``__init__.py`` under ``build_lib/snakepit_bridge``.
+    The protos are staged under ``snakepit_bridge/_proto/`` so the generated
+    imports are absolute package imports."""
     protoc = tool("PROTOC", "protoc", "protobuf-compiler")
     plugin = tool("GRPC_PYTHON_PLUGIN", "grpc_python_plugin",
                   "protobuf-compiler-grpc")
@@ -65,10 +67,22 @@ def generate_stubs(build_lib: Path) -> None:
         staged = Path(stage) / PACKAGE / "_proto" / "bridge.proto"
         staged.parent.mkdir(parents=True)
         shutil.copyfile(PROTO, staged)
+        # native.proto imports "bridge.proto": staged with the import
+        # rewritten to the package path, like bridge.proto itself.
+        native = staged.with_name("native.proto")
+        native.write_text(
+            NATIVE_PROTO.read_text(encoding="utf-8").replace(
+                'import "bridge.proto";',
+                f'import "{PACKAGE}/_proto/bridge.proto";'),
+            encoding="utf-8")
         subprocess.run(
             [protoc, f"--proto_path={stage}", f"--python_out={build_lib}",
              f"--grpc_python_out={build_lib}",
              f"--plugin=protoc-gen-grpc_python={plugin}", str(staged)],
+            check=True)
+        subprocess.run(
+            [protoc, f"--proto_path={stage}", f"--python_out={build_lib}",
+             str(native)],
             check=True)
     (build_lib / PACKAGE / "_proto" / "__init__.py").write_text(
         '"""Generated gRPC and protobuf stubs of proto/bridge.proto."""\n',
