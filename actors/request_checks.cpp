@@ -34,13 +34,18 @@ std::variant<std::string, failure> prepare_call(const execute_request& req,
     req.command, std::move(std::get<json_arguments>(prepared)),
     req.session_id);
   auto size = bytes.size() + bridge::call_id_bytes;
-  if (size > cfg.max_request_bytes)
+  if (size > cfg.request_byte_limit())
     return make_failure(
       error_code::invalid_arguments,
       "request is " + std::to_string(size) + " bytes encoded ("
         + std::to_string(req.args_json.size())
-        + " bytes of arguments), more than max_request_bytes ("
-        + std::to_string(cfg.max_request_bytes) + ") of pool " + cfg.name);
+        + " bytes of arguments), more than "
+        + (cfg.max_request_bytes
+             ? "max_request_bytes (" + std::to_string(*cfg.max_request_bytes)
+                 + ")"
+             : "max_message_mb (" + std::to_string(cfg.max_message_mb)
+                 + " MiB)")
+        + " of pool " + cfg.name);
   return bytes;
 }
 

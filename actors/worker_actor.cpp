@@ -95,7 +95,11 @@ process::launch_spec make_launch_spec(const worker_state& st) {
                "--max-json-depth",
                std::to_string(cfg.max_json_depth),
                "--max-request-bytes",
-               std::to_string(cfg.max_request_bytes),
+               std::to_string(cfg.request_byte_limit()),
+               "--max-message-bytes",
+               std::to_string(cfg.max_message_bytes()),
+               "--transport",
+               to_string(cfg.transport),
                // After SIGTERM Python waits for its calls in flight up to
                // this long and leaves once they are answered; the launcher
                // kills it after the same grace in any case.
@@ -176,6 +180,22 @@ void launch(worker_ptr self) {
 
 void start_health_checks(worker_ptr self);
 
+/// The channel to the worker's process at `address`; a broken connection
+/// comes back as a `connection_broken` message. Null for an address of
+/// no transport the host has.
+std::shared_ptr<bridge::channel> connect(worker_ptr self,
+                                         const std::string& address) {
+  auto& st = self->state;
+  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
+  bridge::endpoint where{address, st.spec.pool.max_message_bytes(),
+                         [weak](std::string why) {
+                           if (auto strong = caf::actor_cast<caf::actor>(weak))
+                             caf::anon_send(strong,
+                                            connection_broken{std::move(why)});
+                         }};
+  return st.spec.env->connect(where);
+}
+
 /// Checks the ready file; true once the worker is ready or has failed.
 bool check_ready_file(worker_ptr self) {
   auto& st = self->state;
@@ -187,7 +207,17 @@ bool check_ready_file(worker_ptr self) {
     fail(self, handshake->error, true);
     return true;
   }
-  st.channel = st.spec.env->connect(handshake->address);
+  st.channel = connect(self, handshake->address);
+  if (!st.channel) {
+    fail(self,
+         make_failure(error_code::internal,
+                      "worker " + st.spec.id + " reports address "
+                        + handshake->address + ", of no transport the host "
+                        "has (expected "
+                        + to_string(st.spec.pool.transport) + ")"),
+         false);
+    return true;
+  }
   st.current = phase::ready;
   auto info = handshake->info;
   info.slots = slots_of(st.spec.pool);
@@ -481,6 +511,18 @@ caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
       fail(self, make_failure(error_code::pool_failed, ev.error), false);
     },
     [self](process_exited& ev) { on_process_exited(self, ev); },
+    [self](connection_broken& ev) {
+      auto& st = self->state;
+      if (st.current != phase::ready)
+        return;
+      // The process may still run: it is stopped, and the pool replaces
+      // the worker like one that crashed.
+      fail(self,
+           make_failure(error_code::worker_crashed,
+                        "worker " + st.spec.id + ": connection to its "
+                          "process broke: " + ev.reason),
+           false);
+    },
     [self](tick_atom) { on_tick(self); },
     [self](dispatch& d) { on_dispatch(self, d); },
     [self](call_abandoned& msg) {

@@ -13,20 +13,22 @@
 
 namespace snakepit {
 
-/// Opens the channel to a ready worker at the address its ready file names
-/// ("unix:/abs/path.sock"). Must not block (connection is lazy).
+/// Opens the channel to a ready worker at the endpoint its ready file names;
+/// null when the address is of no transport the host has. Must not block
+/// (connection is lazy).
 using channel_factory = std::function<std::shared_ptr<bridge::channel>(
-  const std::string& address)>;
+  const bridge::endpoint& where)>;
 
 /// Shared, read-only context of the workers of one host.
 struct worker_environment {
   /// Starts and stops the Python processes (one long-lived thread). The
   /// seam for actor unit tests, which put a fake launcher here.
   std::shared_ptr<process::launcher> launcher;
-  /// Connects a worker to its Python process once it is ready: gRPC in the
-  /// product; actor unit tests put a factory of fake channels here
+  /// Connects a worker to its Python process once it is ready: the native
+  /// transport or gRPC by the address's scheme in the product (see
+  /// runtime.cpp); actor unit tests put a factory of fake channels here
   /// (tests/unit/actors), so that no Python runs.
-  channel_factory connect = bridge::make_grpc_channel;
+  channel_factory connect;
   /// Id of this host's run; on every worker's command line so that a later
   /// run can reap orphans of this one.
   std::string run_id;

@@ -1,9 +1,12 @@
 #pragma once
 
-/// The host's view of one Python worker's gRPC service. An interface so that
-/// actor tests can substitute a fake; `make_grpc_channel` is the real one.
+/// The host's view of one Python worker: its calls, pings and probes. An
+/// interface with two real implementations, gRPC (`make_grpc_channel`) and
+/// the native transport (bridge/native_channel.hpp); actor tests substitute
+/// a fake.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,6 +47,22 @@ struct worker_activity {
 /// Completion of a describe probe.
 using describe_callback = std::function<void(worker_activity)>;
 
+/// Called at most once, on another thread, when a channel's connection
+/// breaks for good (the peer closed it, or sent a frame that breaks the
+/// protocol); the text says why. Must not block.
+using broken_callback = std::function<void(std::string)>;
+
+/// What a channel to a ready worker is made from.
+struct endpoint {
+  /// The address the worker's ready file names: "unix:/abs/path.sock"
+  /// (gRPC) or "native:/abs/path.sock" (the native transport).
+  std::string address;
+  /// The largest message either way (the pool's `max_message_mb`).
+  std::size_t max_message_bytes = 0;
+  /// Told when the connection breaks (see `broken_callback`).
+  broken_callback on_broken;
+};
+
 /// A connection to one worker. Calls never block the caller.
 class channel {
 public:
@@ -71,8 +90,10 @@ public:
 /// each time the last worker channel goes away. The runtime holds one.
 std::shared_ptr<void> make_grpc_guard();
 
-/// Connects to a worker at `address` ("unix:/abs/path.sock"). Connection is
+/// Connects over gRPC to a worker at `address` ("unix:/abs/path.sock"),
+/// taking messages of up to `max_message_bytes` either way. Connection is
 /// lazy: nothing blocks here.
-std::shared_ptr<channel> make_grpc_channel(const std::string& address);
+std::shared_ptr<channel> make_grpc_channel(const std::string& address,
+                                           std::size_t max_message_bytes);
 
 } // namespace snakepit::bridge

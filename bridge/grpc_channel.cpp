@@ -4,9 +4,13 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 
+#include <algorithm>
 #include <array>
+#include <limits>
 #include <chrono>
 #include <mutex>
+
+#include <snakepit/config.hpp>
 
 #include "bridge/json_values.hpp"
 #include "bridge/worker_replies.hpp"
@@ -58,11 +62,23 @@ failure from_status(const grpc::Status& status,
   }
 }
 
+/// Channel arguments taking messages of up to `max_bytes` either way
+/// (gRPC's own default takes 4 MiB in).
+grpc::ChannelArguments message_limits(std::size_t max_bytes) {
+  grpc::ChannelArguments args;
+  auto limit = static_cast<int>(
+    std::min<std::size_t>(max_bytes, std::numeric_limits<int>::max()));
+  args.SetMaxReceiveMessageSize(limit);
+  args.SetMaxSendMessageSize(limit);
+  return args;
+}
+
 class grpc_channel final : public channel {
 public:
-  explicit grpc_channel(const std::string& address)
-    : channel_(grpc::CreateChannel(address,
-                                   grpc::InsecureChannelCredentials())),
+  grpc_channel(const std::string& address, std::size_t max_message_bytes)
+    : channel_(grpc::CreateCustomChannel(
+      address, grpc::InsecureChannelCredentials(),
+      message_limits(max_message_bytes))),
       stub_(pb::BridgeService::NewStub(channel_)), generic_(channel_) {
   }
 
@@ -151,7 +167,7 @@ std::shared_ptr<void> make_grpc_guard() {
   // A channel holds a reference to the callback queue from its first
   // callback call on: make one (it fails at once, nothing listens there).
   auto guard = std::make_shared<grpc_channel>(
-    "unix:/nonexistent/snakepit-grpc-guard");
+    "unix:/nonexistent/snakepit-grpc-guard", mib_bytes);
   guard->ping(std::chrono::milliseconds{1}, [](const std::string&) {});
   return guard;
 }
@@ -193,9 +209,10 @@ void pin_callback_queue() {
 
 } // namespace
 
-std::shared_ptr<channel> make_grpc_channel(const std::string& address) {
+std::shared_ptr<channel> make_grpc_channel(const std::string& address,
+                                           std::size_t max_message_bytes) {
   pin_callback_queue();
-  return std::make_shared<grpc_channel>(address);
+  return std::make_shared<grpc_channel>(address, max_message_bytes);
 }
 
 } // namespace snakepit::bridge

@@ -21,6 +21,8 @@ constexpr int max_threads_per_worker = 256;
 constexpr int max_json_depth_limit = 10000;
 /// Room for a command, a session id and the framing of a few arguments.
 constexpr long long min_request_bytes = 1024;
+/// The frame length is 32 bits: a message stays below 4 GiB.
+constexpr int max_message_mb_limit = 4095;
 constexpr int max_port = 65535;
 
 constexpr std::array<std::string_view, 6> log_levels{
@@ -124,6 +126,9 @@ void validate_pool(checker& check, const pool_config& pool,
   if (pool.profile != worker_profile::process
       && pool.profile != worker_profile::thread)
     check.fail(prefix + "profile", "must be \"process\" or \"thread\"");
+  if (pool.transport != worker_transport::native
+      && pool.transport != worker_transport::grpc)
+    check.fail(prefix + "transport", "must be \"native\" or \"grpc\"");
   check.at_least(prefix + "size", pool.size, 1);
   if (!is_adapter_path(pool.adapter))
     check.fail(prefix + "adapter",
@@ -196,9 +201,18 @@ void validate_pool(checker& check, const pool_config& pool,
                 max_threads_per_worker);
   check.between(prefix + "max_json_depth", pool.max_json_depth, 1,
                 max_json_depth_limit);
-  check.at_least(prefix + "max_request_bytes",
-                 static_cast<long long>(pool.max_request_bytes),
-                 min_request_bytes);
+  check.between(prefix + "max_message_mb", pool.max_message_mb, 1,
+                max_message_mb_limit);
+  if (pool.max_request_bytes) {
+    check.at_least(prefix + "max_request_bytes",
+                   static_cast<long long>(*pool.max_request_bytes),
+                   min_request_bytes);
+    if (pool.max_message_mb >= 1
+        && *pool.max_request_bytes > pool.max_message_bytes())
+      check.fail(prefix + "max_request_bytes",
+                 "is more than max_message_mb allows ("
+                   + std::to_string(pool.max_message_bytes()) + " bytes)");
+  }
 }
 
 enum class address_kind { invalid, loopback, other };
@@ -255,6 +269,19 @@ void validate_telemetry(checker& check, const telemetry_config& tel) {
 
 std::string to_string(worker_profile profile) {
   return profile == worker_profile::thread ? "thread" : "process";
+}
+
+std::string to_string(worker_transport transport) {
+  return transport == worker_transport::grpc ? "grpc" : "native";
+}
+
+std::optional<worker_transport> worker_transport_from_string(
+  std::string_view s) {
+  if (s == "native")
+    return worker_transport::native;
+  if (s == "grpc")
+    return worker_transport::grpc;
+  return std::nullopt;
 }
 
 std::string default_python() {

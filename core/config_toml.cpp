@@ -59,7 +59,7 @@ constexpr std::array<string_key<pool_config>, 3> pool_string_keys{{
   {"python", &pool_config::python},
 }};
 
-constexpr std::array<int_key<pool_config>, 7> pool_int_keys{{
+constexpr std::array<int_key<pool_config>, 8> pool_int_keys{{
   {"size", &pool_config::size},
   {"health_check_max_misses", &pool_config::health_check_max_misses},
   {"startup_concurrency", &pool_config::startup_concurrency},
@@ -67,6 +67,7 @@ constexpr std::array<int_key<pool_config>, 7> pool_int_keys{{
   {"threads_per_worker", &pool_config::threads_per_worker},
   {"max_concurrent_recycles", &pool_config::max_concurrent_recycles},
   {"max_json_depth", &pool_config::max_json_depth},
+  {"max_message_mb", &pool_config::max_message_mb},
 }};
 
 constexpr std::array<duration_key<pool_config>, 15> pool_duration_keys{{
@@ -91,9 +92,10 @@ constexpr std::array<bool_key<pool_config>, 1> pool_bool_keys{{
   {"thread_safety_checks", &pool_config::thread_safety_checks},
 }};
 
-constexpr std::array<std::string_view, 8> pool_other_keys{
-  {"profile", "adapter_args", "env", "queue_size", "worker_max_requests",
-   "memory_threshold_mb", "recycle_jitter", "max_request_bytes"}};
+constexpr std::array<std::string_view, 9> pool_other_keys{
+  {"profile", "transport", "adapter_args", "env", "queue_size",
+   "worker_max_requests", "memory_threshold_mb", "recycle_jitter",
+   "max_request_bytes"}};
 
 // The telemetry keys ([telemetry]).
 
@@ -313,6 +315,8 @@ private:
       return true;
     if (name == "profile")
       read_profile(key, node, pool.profile);
+    else if (name == "transport")
+      read_transport(key, node, pool.transport);
     else if (name == "adapter_args")
       read_args(key, node, pool.adapter_args);
     else if (name == "env")
@@ -320,7 +324,7 @@ private:
     else if (name == "queue_size")
       read_size(key, node, pool.queue_size);
     else if (name == "max_request_bytes")
-      read_size(key, node, pool.max_request_bytes);
+      read_optional_size(key, node, pool.max_request_bytes);
     else if (name == "worker_max_requests")
       read_count_limit(key, node, pool.worker_max_requests);
     else if (name == "memory_threshold_mb")
@@ -425,6 +429,15 @@ private:
       out = static_cast<size_t>(*value);
   }
 
+  // Sets `out` only when the value is a valid size.
+  void read_optional_size(const std::string& key, const toml::node& node,
+                          std::optional<size_t>& out) {
+    size_t size = 0;
+    read_size(key, node, size);
+    if (size > 0)
+      out = size;
+  }
+
   // Nullopt when `node` is not a string; true for "infinity"; false (and
   // reported) for any other string.
   std::optional<bool> read_infinity(const std::string& key,
@@ -502,6 +515,17 @@ private:
       out = *profile;
     else
       fail(key, node, "\"" + *text + "\" is not \"process\" or \"thread\"");
+  }
+
+  void read_transport(const std::string& key, const toml::node& node,
+                      worker_transport& out) {
+    auto text = node.value_exact<std::string>();
+    if (!text)
+      wrong_type(key, node, "a string");
+    else if (auto transport = worker_transport_from_string(*text))
+      out = *transport;
+    else
+      fail(key, node, "\"" + *text + "\" is not \"native\" or \"grpc\"");
   }
 
   void read_args(const std::string& key, const toml::node& node,

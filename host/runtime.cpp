@@ -16,6 +16,9 @@ namespace {
 /// actors normally stopped them already).
 constexpr std::chrono::seconds final_grace{2};
 
+/// Address scheme of a worker serving gRPC.
+constexpr const char* grpc_scheme = "unix:";
+
 } // namespace
 
 result<std::shared_ptr<runtime>> runtime::create(const host_config& cfg) {
@@ -39,6 +42,13 @@ result<std::shared_ptr<runtime>> runtime::create(const host_config& cfg) {
   rt->host_ = std::make_shared<process::process_host>();
   auto env = std::make_shared<worker_environment>();
   env->launcher = rt->host_;
+  env->connect = [](const bridge::endpoint& where)
+    -> std::shared_ptr<bridge::channel> {
+    if (where.address.rfind(grpc_scheme, 0) == 0)
+      return bridge::make_grpc_channel(where.address,
+                                       where.max_message_bytes);
+    return nullptr;
+  };
   env->run_id = rt->run_dir_->run_id();
   env->run_path = rt->run_dir_->path();
   env->python_path = python->path;

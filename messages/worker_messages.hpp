@@ -100,6 +100,12 @@ struct process_spawn_failed {
   std::string error;
 };
 
+/// The connection to a ready worker's process broke for good (its channel
+/// said why): the worker is given up and its process stopped.
+struct connection_broken {
+  std::string reason;
+};
+
 /// The process of a worker has exited and been reaped.
 struct process_exited {
   uint64_t process = 0;
@@ -179,6 +185,12 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f,
                                         process_spawn_failed& x) {
   return f(caf::meta::type_name("process_spawn_failed"), x.error);
+}
+
+/// Inspects connection_broken.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connection_broken& x) {
+  return f(caf::meta::type_name("connection_broken"), x.reason);
 }
 
 /// Inspects process_exited.

@@ -34,6 +34,27 @@ std::string to_string(worker_profile profile);
 /// Inverse of `to_string(worker_profile)`; nullopt for any other name.
 std::optional<worker_profile> worker_profile_from_string(std::string_view s);
 
+/// How the host talks to a pool's workers.
+enum class worker_transport {
+  /// Length-prefixed Protobuf frames on one Unix-socket connection per
+  /// worker; the worker needs only Protobuf (no grpcio), so it runs on any
+  /// CPython, free-threaded included.
+  native,
+  /// gRPC on the worker's Unix socket (Snakepit's BridgeService), for
+  /// compatibility.
+  grpc,
+};
+
+/// "native" or "grpc".
+std::string to_string(worker_transport transport);
+
+/// Inverse of `to_string(worker_transport)`; nullopt for any other name.
+std::optional<worker_transport> worker_transport_from_string(
+  std::string_view s);
+
+/// Bytes in a MiB, the unit of `max_message_mb`.
+inline constexpr std::size_t mib_bytes = 1024 * 1024;
+
 /// The interpreter that runs workers unless a pool names another: chosen
 /// when the library was built (CMake's SNAKEPIT_DEFAULT_PYTHON, normally
 /// /usr/bin/python3).
@@ -46,6 +67,8 @@ struct pool_config {
   std::string name = "default";
   /// Process or thread workers.
   worker_profile profile = worker_profile::process;
+  /// The wire between the host and the workers.
+  worker_transport transport = worker_transport::grpc;
   /// Number of worker processes.
   int size = 2;
   /// Python adapter class as "package.module.Class".
@@ -127,11 +150,25 @@ struct pool_config {
   /// arguments (`{}` is 1); deeper ones get `invalid_arguments` before
   /// anything parses them, on the host and in the worker (1-10000).
   int max_json_depth = 128;
+  /// Largest message either way between the host and a worker, in MiB
+  /// (1-4095), on both transports: a larger request gets
+  /// `invalid_arguments` before it is sent, a larger result a
+  /// `python_error` (MessageTooLarge) from the worker, which keeps serving.
+  int max_message_mb = 64;
   /// Largest request as sent to a worker, in bytes (arguments, command,
-  /// session id and their framing); larger ones get `invalid_arguments`.
-  /// The default is gRPC's own message limit; the worker is told to accept
-  /// this much.
-  std::size_t max_request_bytes = 4 * 1024 * 1024;
+  /// session id and their framing), when lower than `max_message_mb`;
+  /// larger ones get `invalid_arguments`. Unset: `max_message_mb`.
+  std::optional<std::size_t> max_request_bytes;
+
+  /// `max_message_mb` in bytes.
+  std::size_t max_message_bytes() const {
+    return static_cast<std::size_t>(max_message_mb) * mib_bytes;
+  }
+  /// The largest request accepted: `max_request_bytes` if set, else
+  /// `max_message_bytes()`.
+  std::size_t request_byte_limit() const {
+    return max_request_bytes.value_or(max_message_bytes());
+  }
 
   /// True when any recycling limit (TTL, requests, memory) is set.
   bool recycles() const {

@@ -118,20 +118,22 @@ TEST_CASE("bad names are invalid_arguments naming the field",
 TEST_CASE("large invalid or oversized arguments get short errors",
           "[integration][input]") {
   temp_dir tmp;
-  host_fixture host{make_config(tmp / "run", 1)};
+  auto cfg = make_config(tmp / "run", 1);
+  cfg.pools[0].max_message_mb = 4;
+  host_fixture host{cfg};
   REQUIRE(host.await_ready().all_ready());
   // 5 MB of invalid JSON once gave a 5,242,911-byte message.
   auto invalid = host.exec("echo", long_string_args(5 << 20, ", "));
   CHECK(invalid.code() == error_code::invalid_arguments);
   CHECK(contains(invalid.error().message, "not valid JSON"));
   CHECK(invalid.error().message.size() < 400);
-  // Valid but larger than gRPC's 4 MiB message limit: refused before it
-  // is sent, with the sizes (once `internal`, from the transport).
+  // Valid but larger than the pool's 4 MiB message limit: refused before
+  // it is sent, with the sizes (once `internal`, from the transport).
   auto oversized = host.exec("echo", long_string_args(5 << 20));
   INFO(describe(oversized));
   CHECK(oversized.code() == error_code::invalid_arguments);
-  CHECK(contains(oversized.error().message, "more than max_request_bytes "
-                                          "(4194304)"));
+  CHECK(contains(oversized.error().message, "more than max_message_mb "
+                                          "(4 MiB)"));
   CHECK(oversized.error().worker.empty());
   // Just below the limit, it goes through.
   auto fits = host.exec("echo", long_string_args((4 << 20) - 1024));

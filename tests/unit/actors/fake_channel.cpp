@@ -88,8 +88,9 @@ fake_network::fake_network(event_log log)
 }
 
 channel_factory fake_network::factory() {
-  return [weak = std::weak_ptr<shared>{shared_}](const std::string& address)
-           -> std::shared_ptr<bridge::channel> {
+  return [weak = std::weak_ptr<shared>{shared_}](
+           const bridge::endpoint& where) -> std::shared_ptr<bridge::channel> {
+    const auto& address = where.address;
     auto net = weak.lock();
     REQUIRE(net);
     REQUIRE(address.rfind(address_prefix, 0) == 0);

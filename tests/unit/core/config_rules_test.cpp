@@ -175,17 +175,52 @@ TEST_CASE("rule: max_json_depth is 1 to 10000", "[config][rules]") {
   CHECK(pool_errors("max_json_depth = 1").empty());
 }
 
-TEST_CASE("rule: max_request_bytes is at least 1024", "[config][rules]") {
+TEST_CASE("rule: max_request_bytes is 1024 to max_message_mb",
+          "[config][rules]") {
   check_one_error(pool_errors("max_request_bytes = 1000"),
                   "pools[0].max_request_bytes", "at least 1024 (got 1000)");
   check_one_error(pool_errors("max_request_bytes = \"4MB\""),
                   "pools[0].max_request_bytes", "expected an integer");
+  check_one_error(pool_errors("max_message_mb = 2\nmax_request_bytes = "
+                              "2097153"),
+                  "pools[0].max_request_bytes",
+                  "more than max_message_mb allows (2097152 bytes)");
   auto parsed = read_config("[[pools]]\nmax_request_bytes = 67108864\n"
                              "max_json_depth = 64\n",
                              "t.toml");
   REQUIRE(parsed.ok());
   CHECK(parsed.config->pools[0].max_request_bytes == 64u << 20);
+  CHECK(parsed.config->pools[0].request_byte_limit() == 64u << 20);
   CHECK(parsed.config->pools[0].max_json_depth == 64);
+}
+
+TEST_CASE("rule: max_message_mb is 1 to 4095 and bounds requests by "
+          "default",
+          "[config][rules]") {
+  check_one_error(pool_errors("max_message_mb = 0"),
+                  "pools[0].max_message_mb", "between 1 and 4095 (got 0)");
+  check_one_error(pool_errors("max_message_mb = 4096"),
+                  "pools[0].max_message_mb", "(got 4096)");
+  auto parsed = read_config("[[pools]]\nmax_message_mb = 8\n", "t.toml");
+  REQUIRE(parsed.ok());
+  const auto& pool = parsed.config->pools[0];
+  CHECK(pool.max_message_bytes() == 8u << 20);
+  CHECK_FALSE(pool.max_request_bytes.has_value());
+  CHECK(pool.request_byte_limit() == 8u << 20);
+}
+
+TEST_CASE("rule: transport is native or grpc", "[config][rules]") {
+  check_one_error(pool_errors("transport = \"tcp\""), "pools[0].transport",
+                  "\"tcp\" is not \"native\" or \"grpc\"");
+  check_one_error(pool_errors("transport = 1"), "pools[0].transport",
+                  "expected a string");
+  for (auto name : {"native", "grpc"}) {
+    auto parsed = read_config(std::string{"[[pools]]\ntransport = \""} + name
+                                + "\"\n",
+                              "t.toml");
+    REQUIRE(parsed.ok());
+    CHECK(to_string(parsed.config->pools[0].transport) == name);
+  }
 }
 
 TEST_CASE("rule: threads_per_worker needs the thread profile",
