@@ -5,6 +5,7 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <stdexcept>
 
@@ -28,6 +29,15 @@ host_config make_config(const std::string& run_base, int size) {
   pool.restart_backoff = std::chrono::milliseconds{50};
   pool.restart_backoff_max = std::chrono::milliseconds{200};
   pool.env["PYTHONPATH"] = test_adapters_dir();
+  // ctest runs the suite once per transport (tests/CMakeLists.txt).
+  if (const char* name = std::getenv("SNAKEPIT_TEST_TRANSPORT")) {
+    auto transport = worker_transport_from_string(name);
+    if (!transport)
+      throw std::invalid_argument(
+        std::string{"SNAKEPIT_TEST_TRANSPORT is not native or grpc: "}
+        + name);
+    pool.transport = *transport;
+  }
   return cfg;
 }
 
