@@ -10,11 +10,8 @@ import pytest
 from google.protobuf import any_pb2
 
 from snakepit_bridge.errors import ToolFailure
-from snakepit_bridge.server import (
-    JSON_TYPE_URL,
-    decode_parameters,
-    prepare_socket_path,
-)
+from snakepit_bridge.socket_path import prepare_socket_path
+from snakepit_bridge.tool_call import JSON_TYPE_URL, decode_parameters
 
 
 def packed(raw: bytes) -> any_pb2.Any:

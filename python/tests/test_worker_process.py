@@ -18,7 +18,7 @@ import pytest
 
 from snakepit_bridge._proto import bridge_pb2
 from snakepit_bridge.interpreter import interpreter_facts
-from snakepit_bridge.server import JSON_TYPE_URL
+from snakepit_bridge.tool_call import JSON_TYPE_URL
 from worker_harness import SHOWCASE, Worker, worker_command, worker_env
 
 Spawn = Callable[..., Worker]
