@@ -55,6 +55,15 @@ def decode_parameters(parameters: Any,
     return arguments
 
 
+def context_of(request: Any) -> ToolContext:
+    """The ``ToolContext`` of an ``ExecuteToolRequest``."""
+    return ToolContext(
+        session_id=request.session_id,
+        metadata=dict(request.metadata),
+        binary_parameters=dict(request.binary_parameters),
+        tool_name=request.tool_name)
+
+
 def fill_failure(response: Any, failure: ToolFailure) -> None:
     """Makes ``response`` an unsuccessful one carrying ``failure``."""
     response.success = False
@@ -78,18 +87,15 @@ def execute_request(adapter: object, request: Any,
     started = time.perf_counter_ns()
     try:
         arguments = decode_parameters(request.parameters, max_json_depth)
-        context = ToolContext(
-            session_id=request.session_id,
-            metadata=dict(request.metadata),
-            binary_parameters=dict(request.binary_parameters),
-            tool_name=request.tool_name)
-        encoded = run_tool(adapter, request.tool_name, arguments, context)
+        encoded = run_tool(adapter, request.tool_name, arguments,
+                           lambda: context_of(request))
     except ToolFailure as failure:
         fill_failure(response, failure)
     else:
         response.success = True
-        response.result.type_url = JSON_TYPE_URL
-        response.result.value = encoded.encode()
+        result = response.result  # one wrapper: each access makes one
+        result.type_url = JSON_TYPE_URL
+        result.value = encoded.encode()
     elapsed_us = (time.perf_counter_ns() - started) // 1000
     response.execution_time_us = elapsed_us
     response.execution_time_ms = elapsed_us // 1000
