@@ -10,8 +10,10 @@ Sequential calls, one at a time, over a unix socket, in alternating rounds:
   the reader hands it to a tool thread, which decodes, dispatches, encodes
   and writes the result.
 
-Then the per-call steps of ``execute`` measured in-process, without
-sockets. Prints median and 90th percentile in µs. Not a test: figures vary
+Prints median and 90th percentile round trip in µs, and the server
+process's CPU time per call (from ``/proc/<pid>/task/*/schedstat``, so
+other load on the machine does not count). Then the per-call steps of
+``execute`` measured in-process, without sockets. Not a test: figures vary
 with the machine's load. Run with the built package on the path::
 
   PYTHONPATH=build/share/snakepit/python /usr/bin/python3 \\
@@ -96,10 +98,21 @@ def timed_calls(sock: socket.socket, envelope: Any, calls: int) -> list[float]:
     return samples
 
 
-def summary(samples: list[float]) -> str:
+def cpu_ns(pid: int) -> int:
+    """CPU time so far of every thread of process ``pid``, in ns."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+            total += int(stat.read().split()[0])
+    return total
+
+
+def summary(samples: list[float], server_ns: int) -> str:
     ordered = sorted(samples)
     p90 = ordered[int(len(ordered) * 0.9)]
-    return f"median {statistics.median(ordered):7.1f} µs   p90 {p90:7.1f} µs"
+    return (f"median {statistics.median(ordered):7.1f} µs   "
+            f"p90 {p90:7.1f} µs   server CPU "
+            f"{server_ns / len(samples) / 1000:6.1f} µs/call")
 
 
 def steps(calls: int) -> dict[str, float]:
@@ -155,20 +168,24 @@ def main() -> None:
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
         bare, worker = connect(bare_path), connect(worker_path)
-        runs = {"bare": (bare, ping_envelope()),
-                "ping": (worker, ping_envelope()),
-                "execute": (worker, execute_envelope())}
+        bare_pid, worker_pid = (process.pid for process in processes)
+        runs = {"bare": (bare, ping_envelope(), bare_pid),
+                "ping": (worker, ping_envelope(), worker_pid),
+                "execute": (worker, execute_envelope(), worker_pid)}
         samples: dict[str, list[float]] = {name: [] for name in runs}
-        for name, (sock, envelope) in runs.items():
+        server_ns = dict.fromkeys(runs, 0)
+        for name, (sock, envelope, _) in runs.items():
             timed_calls(sock, envelope, 500)  # warm-up
         for _ in range(args.rounds):
-            for name, (sock, envelope) in runs.items():
+            for name, (sock, envelope, pid) in runs.items():
+                before = cpu_ns(pid)
                 samples[name] += timed_calls(sock, envelope,
                                              args.calls // args.rounds)
+                server_ns[name] += cpu_ns(pid) - before
         print(f"sequential round trips, Python client, "
               f"{args.calls} calls each, pid {os.getpid()}")
         for name, values in samples.items():
-            print(f"  {name:8} {summary(values)}")
+            print(f"  {name:8} {summary(values, server_ns[name])}")
         print("in-process steps of execute (thread CPU time, best of 5):")
         for name, micros in steps(args.calls).items():
             print(f"  {micros:7.2f} µs  {name}")
