@@ -3,9 +3,9 @@
 Startup: load the adapter, bind the unix socket, write the ready file; then
 serve until SIGTERM/SIGINT. ``--transport`` picks the protocol on the
 socket: ``grpc`` (BridgeService, needs grpcio) or ``native`` (framed
-Protobuf, ``native_server``; needs protobuf only and never imports grpc). Exit codes: 0 after a signal, 1 when the parent
-process died, 2 on a usage error, 3 when startup failed (the ready file then
-says why).
+Protobuf, ``native_server``; needs protobuf only and never imports grpc).
+Exit codes: 0 after a signal, 1 when the parent process died, 2 on a usage
+error, 3 when startup failed (the ready file then says why).
 
 Thread profile (``--max-workers N > 1``): an adapter declaring
 ``__thread_safe__ = False`` fails at stage "init" (``ThreadSafetyError``); an
@@ -225,14 +225,14 @@ def _start_transport(args: argparse.Namespace, adapter: object) -> Any:
     """The started server of ``args.transport``: it has ``address`` and
     ``stop(grace)``. Imported here, so that the native transport never
     loads grpc and a failing import is reported at stage "bind"."""
+    from snakepit_bridge.tool_call import ServedAdapter
+    served = ServedAdapter(adapter, args.adapter, args.max_workers,
+                           args.max_json_depth, args.max_message_bytes)
     if args.transport == "native":
         from snakepit_bridge.native_server import start_native_server
-        return start_native_server(adapter, args.adapter, args.socket,
-                                   args.max_workers, log, args.max_json_depth,
-                                   args.max_message_bytes)
+        return start_native_server(served, args.socket, log)
     from snakepit_bridge.server import start_server
-    return start_server(adapter, args.adapter, args.socket, args.max_workers,
-                        args.max_json_depth, args.max_message_bytes)
+    return start_server(served, args.socket)
 
 
 def _serve(args: argparse.Namespace, stop: StopRequest) -> int:

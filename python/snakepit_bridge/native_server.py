@@ -24,23 +24,16 @@ import threading
 import time
 from typing import Any, Callable
 
-from snakepit_bridge._proto import bridge_pb2
 from snakepit_bridge._proto.native_pb2 import Envelope
-from snakepit_bridge.dispatch import adapter_tools
 from snakepit_bridge.frames import (
     FrameReader,
     ProtocolError,
     encode,
     frame_of,
 )
-from snakepit_bridge.interpreter import interpreter_facts
-from snakepit_bridge.json_limits import (
-    DEFAULT_MAX_JSON_DEPTH,
-    DEFAULT_MAX_MESSAGE_BYTES,
-)
 from snakepit_bridge.native_connection import Call, Connection, error_envelope
 from snakepit_bridge.socket_path import prepare_socket_path, remove_socket_file
-from snakepit_bridge.tool_call import execute_request, oversized_result
+from snakepit_bridge.tool_call import ServedAdapter
 
 #: Prefix of the native transport's address in the ready file; the host
 #: picks its channel by it (gRPC's is ``unix:``).
@@ -57,18 +50,11 @@ INTERNAL = "internal"
 class NativeServer:
     """Serves one adapter on a unix socket; ``stop`` ends it."""
 
-    def __init__(self, adapter: Any, adapter_name: str, max_workers: int,
-                 log: Callable[[str], None],
-                 max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
-                 max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
-        if max_workers < 1:
-            raise ValueError("max_workers must be at least 1")
-        self._adapter = adapter
-        self._adapter_name = adapter_name
-        self._max_workers = max_workers
+    def __init__(self, served: ServedAdapter,
+                 log: Callable[[str], None]) -> None:
+        self._served = served
+        self._max_workers = served.max_workers
         self._log = log
-        self._max_json_depth = max_json_depth
-        self._max_message_bytes = max_message_bytes
         self._listener: socket.socket | None = None
         #: The socket file; "" until ``start``.
         self.path = ""
@@ -153,7 +139,7 @@ class NativeServer:
     def _read(self, connection: Connection) -> None:
         """The connection's reader thread: one request at a time, until the
         end of the stream or a protocol error."""
-        reader = FrameReader(connection.sock, self._max_message_bytes)
+        reader = FrameReader(connection.sock, self._served.max_message_bytes)
         handlers = {
             "execute": self._on_execute, "ping": _on_ping,
             "describe": self._on_describe, "cancel": self._on_cancel}
@@ -187,8 +173,7 @@ class NativeServer:
             if self._stopping:
                 refusal = (SHUTTING_DOWN, "the worker is stopping")
             elif self._busy >= self._max_workers:
-                refusal = (POOL_SATURATED, "worker busy: all "
-                           f"{self._max_workers} tool slots in use")
+                refusal = (POOL_SATURATED, self._served.saturated())
             elif (connection, call_id) in self._active:
                 refusal = (INTERNAL, f"call id {call_id} is already in "
                            "flight on this connection")
@@ -206,13 +191,8 @@ class NativeServer:
     def _on_describe(self, connection: Connection, envelope: Any) -> None:
         with self._lock:
             active = [str(call_id) for _, call_id in self._active]
-            busy = self._busy
-        connection.send(Envelope(call_id=envelope.call_id, info=(
-            bridge_pb2.WorkerInfo(
-                **interpreter_facts(), adapter=self._adapter_name,
-                tools=adapter_tools(self._adapter),
-                max_workers=self._max_workers, busy_slots=busy,
-                active_calls=active))))
+        connection.send(Envelope(call_id=envelope.call_id,
+                                 info=self._served.worker_info(active)))
 
     def _on_cancel(self, connection: Connection, envelope: Any) -> None:
         with self._lock:
@@ -243,13 +223,13 @@ class NativeServer:
         its place, or an ``internal`` error if the worker itself failed."""
         try:
             reply = Envelope(call_id=call.call_id)
-            execute_request(self._adapter, call.request,
-                            self._max_json_depth, reply.result)
+            self._served.execute(call.request, reply.result)
             body = reply.SerializeToString()
-            if len(body) > self._max_message_bytes:
-                body = Envelope(call_id=call.call_id, result=oversized_result(
-                    len(body), self._max_message_bytes,
-                    reply.result.execution_time_us)).SerializeToString()
+            if len(body) > self._served.max_message_bytes:
+                body = Envelope(call_id=call.call_id, result=(
+                    self._served.too_large(
+                        len(body), reply.result.execution_time_us))
+                ).SerializeToString()
             return frame_of(body)
         except Exception as exc:  # noqa: BLE001 - the slot must come back
             # run_tool turns the tool's errors into values: this is the
@@ -281,13 +261,10 @@ def _close(listener: socket.socket) -> None:
     listener.close()
 
 
-def start_native_server(adapter: Any, adapter_name: str, socket_path: str,
-                        max_workers: int, log: Callable[[str], None],
-                        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
-                        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
-                        ) -> NativeServer:
-    """A started ``NativeServer`` on ``socket_path`` (never TCP)."""
-    server = NativeServer(adapter, adapter_name, max_workers, log,
-                          max_json_depth, max_message_bytes)
+def start_native_server(served: ServedAdapter, socket_path: str,
+                        log: Callable[[str], None]) -> NativeServer:
+    """A started ``NativeServer`` on ``socket_path`` (never TCP); protocol
+    errors are reported through ``log``."""
+    server = NativeServer(served, log)
     server.start(socket_path)
     return server

@@ -29,14 +29,9 @@ from typing import Any
 import grpc
 
 from snakepit_bridge._proto import bridge_pb2, bridge_pb2_grpc
-from snakepit_bridge.dispatch import adapter_tools
-from snakepit_bridge.interpreter import interpreter_facts
-from snakepit_bridge.json_limits import (
-    DEFAULT_MAX_JSON_DEPTH,
-    DEFAULT_MAX_MESSAGE_BYTES,
-)
+from snakepit_bridge.json_limits import DEFAULT_MAX_MESSAGE_BYTES
 from snakepit_bridge.socket_path import prepare_socket_path, remove_socket_file
-from snakepit_bridge.tool_call import execute_request, oversized_result
+from snakepit_bridge.tool_call import ServedAdapter
 
 #: Metadata key under which the host names each call (see active_calls).
 CALL_ID_KEY = "snakepit.call_id"
@@ -45,17 +40,9 @@ CALL_ID_KEY = "snakepit.call_id"
 class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
     """Serves one adapter: Ping, ExecuteTool (bounded) and DescribeWorker."""
 
-    def __init__(self, adapter: Any, adapter_name: str, max_workers: int,
-                 max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
-                 max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
-        if max_workers < 1:
-            raise ValueError("max_workers must be at least 1")
-        self._max_json_depth = max_json_depth
-        self._max_message_bytes = max_message_bytes
-        self._adapter = adapter
-        self._adapter_name = adapter_name
-        self._max_workers = max_workers
-        self._slots = threading.BoundedSemaphore(max_workers)
+    def __init__(self, served: ServedAdapter) -> None:
+        self._served = served
+        self._slots = threading.BoundedSemaphore(served.max_workers)
         self._lock = threading.Lock()
         self._active: dict[int, str] = {}
         # Tool calls whose RPC has not ended (answer sent, or the caller
@@ -74,17 +61,13 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
         running now (so the host knows when an abandoned call has ended)."""
         with self._lock:
             active = list(self._active.values())
-        return bridge_pb2.WorkerInfo(
-            **interpreter_facts(), adapter=self._adapter_name,
-            tools=adapter_tools(self._adapter), max_workers=self._max_workers,
-            busy_slots=len(active), active_calls=active)
+        return self._served.worker_info(active)
 
     def ExecuteTool(self, request: Any, context: grpc.ServicerContext) -> Any:
         """Runs one tool in a free slot; failures come back as ToolError values."""
         if not self._slots.acquire(blocking=False):
-            context.abort(
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"worker busy: all {self._max_workers} tool slots in use")
+            context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                          self._served.saturated())
         self._track_until_ended(context)
         token = object()
         with self._lock:
@@ -122,11 +105,10 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
             self._calls_ended.notify_all()
 
     def _execute(self, request: Any) -> Any:
-        response = execute_request(self._adapter, request, self._max_json_depth)
+        response = self._served.execute(request)
         size = response.ByteSize()
-        if size > self._max_message_bytes:
-            return oversized_result(size, self._max_message_bytes,
-                                    response.execution_time_us)
+        if size > self._served.max_message_bytes:
+            return self._served.too_large(size, response.execution_time_us)
         return response
 
 
@@ -173,10 +155,7 @@ class RunningServer:
         return still_open
 
 
-def start_server(adapter: Any, adapter_name: str, socket_path: str,
-                 max_workers: int, max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
-                 max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
-                 ) -> RunningServer:
+def start_server(served: ServedAdapter, socket_path: str) -> RunningServer:
     """Binds ``unix:<socket_path>`` (never TCP) and starts serving. Raises on
     any bind failure.
 
@@ -184,11 +163,11 @@ def start_server(adapter: Any, adapter_name: str, socket_path: str,
     path = prepare_socket_path(socket_path)
     address = f"unix:{path}"
     server = grpc.server(
-        ThreadPoolExecutor(max_workers=max_workers + 1,
+        ThreadPoolExecutor(max_workers=served.max_workers + 1,
                            thread_name_prefix="snakepit-rpc"),
-        options=server_options(max_workers, max_message_bytes))
-    servicer = BridgeServicer(adapter, adapter_name, max_workers,
-                              max_json_depth, max_message_bytes)
+        options=server_options(served.max_workers,
+                               served.max_message_bytes))
+    servicer = BridgeServicer(served)
     bridge_pb2_grpc.add_BridgeServiceServicer_to_server(servicer, server)
     if server.add_insecure_port(address) == 0:
         raise RuntimeError(f"failed to bind to address {address}")

@@ -1,5 +1,6 @@
-"""One ``ExecuteToolRequest`` to its ``ExecuteToolResponse``, for both
-transports (gRPC's ``server.py`` and ``native_server.py``).
+"""One ``ExecuteToolRequest`` to its ``ExecuteToolResponse``, and the
+served adapter with its limits: what both transports share (gRPC's
+``server.py`` and ``native_server.py``).
 
 Imports protobuf only, never grpc, so that the native transport runs on
 interpreters without grpcio.
@@ -10,13 +11,19 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from snakepit_bridge._proto import bridge_pb2
 from snakepit_bridge.adapter import ToolContext
-from snakepit_bridge.dispatch import run_tool
+from snakepit_bridge.dispatch import adapter_tools, run_tool
 from snakepit_bridge.errors import INVALID_ARGUMENTS, PYTHON_ERROR, ToolFailure
-from snakepit_bridge.json_limits import DEFAULT_MAX_JSON_DEPTH, nesting_overflow
+from snakepit_bridge.interpreter import interpreter_facts
+from snakepit_bridge.json_limits import (
+    DEFAULT_MAX_JSON_DEPTH,
+    DEFAULT_MAX_MESSAGE_BYTES,
+    nesting_overflow,
+)
 
 #: type_url of every Any on the wire; its value holds raw JSON bytes.
 JSON_TYPE_URL = "type.googleapis.com/google.protobuf.StringValue"
@@ -24,8 +31,8 @@ JSON_TYPE_URL = "type.googleapis.com/google.protobuf.StringValue"
 MIB = 1024 * 1024
 
 
-def decode_parameters(parameters: Any,
-                      max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> dict[str, Any]:
+def decode_parameters(parameters: Any, max_depth: int = DEFAULT_MAX_JSON_DEPTH,
+                      ) -> dict[str, Any]:
     """Decodes the request's ``map<string, Any>`` of JSON bytes into a dict.
 
     Raises ``ToolFailure`` (``invalid_arguments``) naming the first bad key:
@@ -114,3 +121,44 @@ def oversized_result(size: int, limit: int, elapsed_us: int) -> Any:
     response.execution_time_us = elapsed_us
     response.execution_time_ms = elapsed_us // 1000
     return response
+
+
+@dataclass(frozen=True)
+class ServedAdapter:
+    """The adapter a worker serves and the limits it serves it with."""
+
+    adapter: Any
+    #: The adapter's ``package.module.Class``, reported by describe.
+    name: str
+    #: Tool calls that may run at once (the thread profile's slots).
+    max_workers: int
+    #: Deepest nesting of an argument's JSON (``max_json_depth``).
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+    #: Largest message taken or sent, in bytes (``max_message_mb``).
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+
+    def __post_init__(self) -> None:
+        if self.max_workers < 1:
+            raise ValueError("max_workers must be at least 1")
+
+    def execute(self, request: Any, response: Any = None) -> Any:
+        """``execute_request`` on this adapter with its JSON limit."""
+        return execute_request(self.adapter, request, self.max_json_depth,
+                               response)
+
+    def too_large(self, size: int, elapsed_us: int) -> Any:
+        """The ``MessageTooLarge`` response for a result of ``size`` bytes
+        above ``max_message_bytes``."""
+        return oversized_result(size, self.max_message_bytes, elapsed_us)
+
+    def saturated(self) -> str:
+        """Why a call finding every slot taken is refused."""
+        return f"worker busy: all {self.max_workers} tool slots in use"
+
+    def worker_info(self, active_calls: list[str]) -> Any:
+        """The ``WorkerInfo`` of describe: interpreter facts, adapter,
+        tools, slots, and the ids of the ``active_calls`` running now."""
+        return bridge_pb2.WorkerInfo(
+            **interpreter_facts(), adapter=self.name,
+            tools=adapter_tools(self.adapter), max_workers=self.max_workers,
+            busy_slots=len(active_calls), active_calls=active_calls)

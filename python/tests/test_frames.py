@@ -59,7 +59,8 @@ def sample_envelopes() -> list[Any]:
 
 def read_all(chunks: Iterable[bytes], initial_bytes: int = 64 * 1024,
              limit: int = LIMIT) -> list[Any]:
-    reader = FrameReader(ScriptedSocket(chunks), limit, initial_bytes)  # type: ignore[arg-type]
+    sock: Any = ScriptedSocket(chunks)
+    reader = FrameReader(sock, limit, initial_bytes)
     return list(reader.envelopes())
 
 

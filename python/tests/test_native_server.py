@@ -13,12 +13,14 @@ import pytest
 from native_client import NativeClient, describe, execute, ping, result_of
 from snakepit_bridge.adapters.showcase import ShowcaseAdapter
 from snakepit_bridge.native_server import NativeServer, start_native_server
+from snakepit_bridge.tool_call import ServedAdapter
 
 
 def serve(path: Path, max_workers: int = 1) -> tuple[NativeServer, list[str]]:
     logged: list[str] = []
-    server = start_native_server(ShowcaseAdapter(), "showcase", str(path),
-                                 max_workers, logged.append)
+    server = start_native_server(
+        ServedAdapter(ShowcaseAdapter(), "showcase", max_workers), str(path),
+        logged.append)
     return server, logged
 
 

@@ -21,7 +21,7 @@ from snakepit_bridge._proto import bridge_pb2
 from snakepit_bridge.adapters.showcase import ShowcaseAdapter
 from snakepit_bridge.host_warnings import WARNING_PREFIX
 from snakepit_bridge.server import server_options, start_server
-from snakepit_bridge.tool_call import JSON_TYPE_URL
+from snakepit_bridge.tool_call import JSON_TYPE_URL, ServedAdapter
 from worker_harness import Worker
 
 Spawn = Callable[..., Worker]
@@ -226,8 +226,8 @@ def test_start_server_passes_the_options(monkeypatch: pytest.MonkeyPatch,
         return real_server(thread_pool, *args, **kwargs)
 
     monkeypatch.setattr(server_module.grpc, "server", spy)
-    running = start_server(ShowcaseAdapter(), "showcase",
-                           str(short_tmp / "s.sock"), 3)
+    running = start_server(ServedAdapter(ShowcaseAdapter(), "showcase", 3),
+                           str(short_tmp / "s.sock"))
     try:
         assert seen == {"options": [("grpc.max_concurrent_streams", 4),
                                     ("grpc.max_receive_message_length",

@@ -104,7 +104,8 @@ class Worker:
     def native(self) -> NativeClient:
         """A new native-transport connection to the worker's address (from
         the ready file); closed with the worker."""
-        client = NativeClient(json.loads(self.ready_file.read_text())["address"])
+        address = json.loads(self.ready_file.read_text())["address"]
+        client = NativeClient(address)
         self._clients.append(client)
         return client
 

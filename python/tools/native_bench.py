@@ -156,7 +156,8 @@ def main() -> None:
         return
 
     directory = Path(tempfile.mkdtemp(prefix="nbench-", dir="/tmp"))
-    bare_path, worker_path = str(directory / "b.sock"), str(directory / "w.sock")
+    bare_path = str(directory / "b.sock")
+    worker_path = str(directory / "w.sock")
     processes = [
         subprocess.Popen([sys.executable, __file__, "--serve-bare", bare_path],
                          stdout=subprocess.DEVNULL),
