@@ -121,7 +121,7 @@ def wait_for_busy_slots(client: NativeClient, busy: int) -> Any:
 def test_replies_come_in_the_order_calls_finish(spawn_worker: Spawn) -> None:
     worker = spawn_worker(max_workers=2, flags=NATIVE)
     client = worker.native()
-    client.send(execute(1, "sleep", ms=1000), execute(2, "sleep", ms=300))
+    client.send(execute(1, "sleep", ms=2000), execute(2, "sleep", ms=1000))
     # While both run, ping and describe are answered by the reader thread.
     assert client.call(ping(3, "busy?")).pong.message == "busy?"
     info = wait_for_busy_slots(client, 2)
@@ -151,7 +151,7 @@ def test_a_call_beyond_the_slots_is_refused_at_once(
 
 def test_a_cancelled_running_call_still_answers(spawn_worker: Spawn) -> None:
     client = spawn_worker(flags=NATIVE).native()
-    client.send(execute(9, "sleep", ms=200))
+    client.send(execute(9, "sleep", ms=1000))
     wait_for_busy_slots(client, 1)
     # The host's cancel of an unknown call is ignored too.
     client.send(cancel(9), cancel(99))
