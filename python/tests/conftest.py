@@ -36,8 +36,9 @@ def short_tmp() -> Iterator[Path]:
 def spawn_worker(short_tmp: Path) -> Iterator[Callable[..., Worker]]:
     """Starts workers (``spawn_worker(adapter=..., wait=True, flags=(...))``)
     of the package in ``package_dir`` (default: the one under test), with
-    ``first_on_path`` ahead of it on PYTHONPATH; every one is killed at
-    teardown. Their stdout and stderr go to one log."""
+    ``first_on_path`` ahead of it on PYTHONPATH and ``environment`` added to
+    the environment; every one is killed at teardown. Their stdout and
+    stderr go to one log."""
     workers: list[Worker] = []
 
     def spawn(adapter: str = SHOWCASE, max_workers: int = 1,
@@ -45,14 +46,16 @@ def spawn_worker(short_tmp: Path) -> Iterator[Callable[..., Worker]]:
               socket: Path | None = None,
               flags: tuple[str, ...] = (),
               package_dir: Path = PACKAGE_DIR,
-              first_on_path: tuple[Path, ...] = ()) -> Worker:
+              first_on_path: tuple[Path, ...] = (),
+              environment: dict[str, str] | None = None) -> Worker:
         log_path = short_tmp / f"worker{len(workers)}.log"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
                 worker_command(short_tmp, adapter, max_workers, adapter_args,
                                socket, flags),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env=worker_env(package_dir, first_on_path), cwd=short_tmp)
+                env={**worker_env(package_dir, first_on_path),
+                     **(environment or {})}, cwd=short_tmp)
         worker = Worker(short_tmp, proc, log_path)
         workers.append(worker)
         if wait:

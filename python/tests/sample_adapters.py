@@ -52,7 +52,15 @@ class FallbackOnlyAdapter:
 
 
 class SizedAdapter(BaseAdapter):
-    """Results of a chosen size, for the message limits."""
+    """Results of a chosen size, for the message limits; and which protobuf
+    implementation the worker runs on."""
+
+    @tool
+    def protobuf(self) -> str:
+        """``"upb"``, ``"cpp"`` or ``"python"``."""
+        from google.protobuf.internal import api_implementation
+
+        return str(api_implementation.Type())
 
     @tool
     def text(self, size: int) -> str:

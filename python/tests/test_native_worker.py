@@ -188,6 +188,21 @@ def test_a_result_over_the_limit_is_message_too_large(
                                               size=MIB - 200)))) == MIB - 200
 
 
+def test_pure_python_protobuf_serves_everything(spawn_worker: Spawn) -> None:
+    """The C extension cannot load on a free-threaded interpreter: the
+    native transport must work on protobuf's pure-Python implementation."""
+    worker = spawn_worker(adapter=SIZED, flags=NATIVE, environment={
+        "PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION": "python"})
+    client = worker.native()
+    assert result_of(client.call(execute(1, "protobuf"))) == "python"
+    assert client.call(ping(2, "p")).pong.message == "p"
+    assert client.call(describe(3)).info.adapter == SIZED
+    assert len(result_of(client.call(execute(4, "text", size=8 * MIB)))) \
+        == 8 * MIB
+    client.send(Envelope(call_id=5))
+    assert client.receive(5).error.category == "internal"
+
+
 def protocol_error_closes_only_that_connection(worker: Worker, sent: bytes,
                                                logged: str) -> None:
     healthy = worker.native()
