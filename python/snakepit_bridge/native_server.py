@@ -58,16 +58,14 @@ class NativeServer:
         self._listener: socket.socket | None = None
         #: The socket file; "" until ``start``.
         self.path = ""
-        # Guards the counters, _stopping, _connections and _active.
+        # Guards _active, _unanswered, _stopping and _connections.
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
-        # Calls holding a tool slot; calls whose reply is not written yet
-        # (what a stop waits for).
-        self._busy = 0
-        self._unanswered = 0
         # The calls holding a tool slot, by connection and call id; those
         # of a closed connection stay until they finish.
         self._active: dict[tuple[Connection, int], Call] = {}
+        # Calls whose reply is not written yet: what a stop waits for.
+        self._unanswered = 0
         self._stopping = False
         self._connections: set[Connection] = set()
         self._calls: queue.SimpleQueue[Call | None] = queue.SimpleQueue()
@@ -172,14 +170,13 @@ class NativeServer:
         with self._lock:
             if self._stopping:
                 refusal = (SHUTTING_DOWN, "the worker is stopping")
-            elif self._busy >= self._max_workers:
+            elif len(self._active) >= self._max_workers:
                 refusal = (POOL_SATURATED, self._served.saturated())
             elif (connection, call_id) in self._active:
                 refusal = (INTERNAL, f"call id {call_id} is already in "
                            "flight on this connection")
             else:
                 refusal = None
-                self._busy += 1
                 self._unanswered += 1
                 call = Call(connection, call_id, envelope.execute)
                 self._active[connection, call_id] = call
@@ -210,7 +207,6 @@ class NativeServer:
             # next call on receipt must find it free.
             with self._lock:
                 del self._active[call.connection, call.call_id]
-                self._busy -= 1
             if frame is not None:
                 call.connection.write(frame)
             with self._lock:
