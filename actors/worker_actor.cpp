@@ -94,8 +94,6 @@ process::launch_spec make_launch_spec(const worker_state& st) {
                std::to_string(slots_of(cfg)),
                "--max-json-depth",
                std::to_string(cfg.max_json_depth),
-               "--max-request-bytes",
-               std::to_string(cfg.request_byte_limit()),
                "--max-message-bytes",
                std::to_string(cfg.max_message_bytes()),
                "--transport",

@@ -1,7 +1,8 @@
 """snakepit_bridge: the Python worker side of Snakepit for C++.
 
-A worker process serves one adapter over gRPC on a unix socket; see
-``README.md`` next to this package for the adapter API and the CLI.
+A worker process serves one adapter on a unix socket, over the native
+framed transport or gRPC; see ``README.md`` next to this package for the
+adapter API and the CLI.
 
 ``_version`` and ``_proto`` are written by the build (setup.py), not kept
 in the source tree: import the package from the build's staged copy

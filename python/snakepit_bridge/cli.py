@@ -1,9 +1,11 @@
 """Command line of a worker process (``python -m snakepit_bridge``).
 
 Startup: load the adapter, bind the unix socket, write the ready file; then
-serve until SIGTERM/SIGINT. Exit codes: 0 after a signal, 1 when the parent
-process died, 2 on a usage error, 3 when startup failed (the ready file then
-says why).
+serve until SIGTERM/SIGINT. ``--transport`` picks the protocol on the
+socket: ``grpc`` (BridgeService, needs grpcio) or ``native`` (framed
+Protobuf, ``native_server``; needs protobuf only and never imports grpc).
+Exit codes: 0 after a signal, 1 when the parent process died, 2 on a usage
+error, 3 when startup failed (the ready file then says why).
 
 Thread profile (``--max-workers N > 1``): an adapter declaring
 ``__thread_safe__ = False`` fails at stage "init" (``ThreadSafetyError``); an
@@ -16,6 +18,7 @@ as ``snakepit-warning: `` lines and into the ready file's ``warnings``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 import os
 import signal
@@ -29,7 +32,7 @@ from snakepit_bridge.dispatch import adapter_tools
 from snakepit_bridge.host_warnings import emit_warning
 from snakepit_bridge.json_limits import (
     DEFAULT_MAX_JSON_DEPTH,
-    DEFAULT_MAX_REQUEST_BYTES,
+    DEFAULT_MAX_MESSAGE_BYTES,
 )
 from snakepit_bridge.loader import instantiate, resolve_adapter_class
 from snakepit_bridge.ready_file import (
@@ -49,6 +52,10 @@ EXIT_STARTUP_FAILED = 3
 SHUTDOWN_GRACE_S = 2.0
 #: How often the parent watcher looks at getppid().
 PARENT_POLL_S = 0.5
+#: Values of ``--transport``: framed Protobuf, or gRPC's BridgeService.
+TRANSPORTS = ("native", "grpc")
+#: Default of ``--transport`` (the host passes its pool's choice).
+DEFAULT_TRANSPORT = "grpc"
 
 
 def log(message: str) -> None:
@@ -85,8 +92,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     own, adapter_args = split_argv(argv)
     parser = argparse.ArgumentParser(
         prog="python -m snakepit_bridge",
-        description="Snakepit Python worker: serves one adapter over gRPC "
-                    "on a unix socket.",
+        description="Snakepit Python worker: serves one adapter on a unix "
+                    "socket, over gRPC or the native framed transport.",
         epilog="Arguments after a literal -- go to the adapter's on_start.")
     parser.add_argument("--adapter", required=True, metavar="PACKAGE.MODULE.CLASS")
     parser.add_argument("--socket", required=True, metavar="PATH",
@@ -101,10 +108,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         default=DEFAULT_MAX_JSON_DEPTH, metavar="N",
                         help="deepest nesting of arguments accepted "
                              f"(default {DEFAULT_MAX_JSON_DEPTH})")
-    parser.add_argument("--max-request-bytes", type=_positive_int,
-                        default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
-                        help="largest request accepted, in bytes "
-                             f"(default {DEFAULT_MAX_REQUEST_BYTES})")
+    parser.add_argument("--transport", choices=TRANSPORTS,
+                        default=DEFAULT_TRANSPORT,
+                        help="protocol on the socket (default %(default)s)")
+    parser.add_argument("--max-message-bytes", type=_positive_int,
+                        default=DEFAULT_MAX_MESSAGE_BYTES, metavar="N",
+                        help="largest message received or sent, in bytes "
+                             f"(default {DEFAULT_MAX_MESSAGE_BYTES}); a "
+                             "larger result fails as MessageTooLarge")
     parser.add_argument("--shutdown-grace", type=_non_negative_seconds,
                         default=SHUTDOWN_GRACE_S, metavar="SECONDS",
                         help="after SIGTERM, wait at most this long for the "
@@ -170,18 +181,28 @@ def _startup_failed(ready_file: str, stage: str, exc: BaseException) -> int:
 
 
 class InterpreterUnusable(RuntimeError):
-    """The interpreter running the worker cannot import grpc."""
+    """The interpreter running the worker lacks what its transport needs."""
 
 
-def _check_interpreter() -> None:
-    """Fails early, in words the host can show, when grpc is missing."""
+#: What each transport imports: (module, Debian package, pip name).
+_TRANSPORT_NEEDS = {
+    "native": ("google.protobuf", "python3-protobuf", "protobuf"),
+    "grpc": ("grpc", "python3-grpcio", "grpcio"),
+}
+
+
+def _check_interpreter(transport: str) -> None:
+    """Fails early, in words the host can show, when the module the
+    transport needs is missing (the native transport never imports grpc)."""
+    module, debian, pip_name = _TRANSPORT_NEEDS[transport]
     try:
-        import grpc  # noqa: F401
+        importlib.import_module(module)
     except ImportError as exc:
         raise InterpreterUnusable(
-            f"interpreter {sys.executable} cannot import grpc ({exc}); "
-            "install python3-grpcio for it, or set the pool's python to an "
-            "interpreter that has grpcio (e.g. /usr/bin/python3)") from exc
+            f"interpreter {sys.executable} cannot import {module} ({exc}), "
+            f"which the {transport} transport needs; install {debian} for "
+            f"it, or set the pool's python to an interpreter that has "
+            f"{pip_name} (e.g. /usr/bin/python3)") from exc
 
 
 def _install_checker(adapter: object) -> None:
@@ -192,12 +213,26 @@ def _install_checker(adapter: object) -> None:
     log(f"thread-safety checks on; watching: {', '.join(watched) or '(nothing)'}")
 
 
+def _start_transport(args: argparse.Namespace, adapter: object) -> Any:
+    """The started server of ``args.transport``: it has ``address`` and
+    ``stop(grace)``. Imported here, so that the native transport never
+    loads grpc and a failing import is reported at stage "bind"."""
+    from snakepit_bridge.tool_call import ServedAdapter
+    served = ServedAdapter(adapter, args.adapter, args.max_workers,
+                           args.max_json_depth, args.max_message_bytes)
+    if args.transport == "native":
+        from snakepit_bridge.native_server import start_native_server
+        return start_native_server(served, args.socket, log)
+    from snakepit_bridge.server import start_server
+    return start_server(served, args.socket)
+
+
 def _serve(args: argparse.Namespace, stop: StopRequest) -> int:
     try:
-        _check_interpreter()
+        _check_interpreter(args.transport)
     except InterpreterUnusable as exc:
         return _startup_failed(args.ready_file, "interpreter", exc)
-    # Modules loaded before the adapter (grpc's among them) are not the
+    # Modules loaded before the adapter (the transport's) are not the
     # adapter's doing: the compatibility check leaves them out.
     preloaded = set(sys.modules)
     try:
@@ -217,12 +252,7 @@ def _serve(args: argparse.Namespace, stop: StopRequest) -> int:
     for warning in warnings:
         emit_warning(warning)
     try:
-        # Imported here so that an interpreter without grpc still reports
-        # its failure through the ready file (stage "bind").
-        from snakepit_bridge.server import start_server
-        running = start_server(adapter, args.adapter, args.socket,
-                               args.max_workers, args.max_json_depth,
-                               args.max_request_bytes)
+        running = _start_transport(args, adapter)
     except (Exception, SystemExit) as exc:
         return _startup_failed(args.ready_file, "bind", exc)
 

@@ -6,10 +6,11 @@ decodes the request, calls ``run_tool`` and encodes the outcome.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import traceback
-from typing import Any, Callable
+from typing import Any, Callable, Union
 
 from snakepit_bridge.adapter import ToolContext, discover_tools
 from snakepit_bridge.errors import (
@@ -25,6 +26,14 @@ from snakepit_bridge.thread_safety import ThreadSafeAdapter
 #: Parameter name through which a tool asks for its ``ToolContext``.
 CONTEXT_PARAM = "context"
 
+#: ``json.dumps(result, allow_nan=False)`` without building an encoder per
+#: call, as ``dumps`` does when given any option.
+_JSON_ENCODER = json.JSONEncoder(allow_nan=False)
+
+#: A call's context, or a function building it: a tool that does not take
+#: the context never pays for it.
+ContextSource = Union[ToolContext, Callable[[], ToolContext]]
+
 
 def adapter_tools(adapter: object) -> list[str]:
     """Command names of ``adapter``: its ``tools()`` when it has one."""
@@ -35,14 +44,16 @@ def adapter_tools(adapter: object) -> list[str]:
 
 
 def run_tool(adapter: object, tool_name: str, arguments: dict[str, Any],
-             context: ToolContext) -> str:
+             context: ContextSource) -> str:
     """Calls ``tool_name`` with ``arguments`` and returns the result as JSON text.
 
     Raises ``ToolFailure`` with category ``unknown_command`` (no such tool),
     ``invalid_arguments`` (arguments do not fit the signature) or
     ``python_error`` (the tool raised, or returned something JSON cannot hold).
     A ``ThreadSafeAdapter`` sees the call in ``active_requests()`` while it
-    runs and counts it in ``request_count``.
+    runs and counts it in ``request_count``. ``context`` is the call's
+    ``ToolContext``, or a function building it, called only for a tool that
+    takes it (and for an ``execute_tool`` fallback).
     """
     if isinstance(adapter, ThreadSafeAdapter):
         with adapter.track_request(tool_name):
@@ -53,7 +64,7 @@ def run_tool(adapter: object, tool_name: str, arguments: dict[str, Any],
 
 
 def _dispatch(adapter: object, tool_name: str, arguments: dict[str, Any],
-              context: ToolContext) -> Any:
+              context: ContextSource) -> Any:
     attr = discover_tools(type(adapter)).get(tool_name)
     if attr is not None:
         return _call_method(getattr(adapter, attr), tool_name, arguments, context)
@@ -71,7 +82,7 @@ def encode_result(tool_name: str, result: Any) -> str:
     (``RecursionError``).
     """
     try:
-        return json.dumps(result, allow_nan=False)
+        return _JSON_ENCODER.encode(result)
     except (TypeError, ValueError, RecursionError) as exc:
         raise ToolFailure(
             PYTHON_ERROR, "TypeError",
@@ -80,32 +91,55 @@ def encode_result(tool_name: str, result: Any) -> str:
 
 
 def _call_method(method: Callable[..., Any], tool_name: str,
-                 arguments: dict[str, Any], context: ToolContext) -> Any:
-    kwargs = dict(arguments)
-    signature = inspect.signature(method)
-    wants_context = _accepts_context(signature)
+                 arguments: dict[str, Any], context: ContextSource) -> Any:
+    """Calls ``method`` with ``arguments``. Arguments that do not fit its
+    signature are ``invalid_arguments``; other errors are ``python_error``.
+
+    The signature is checked only when the call raises ``TypeError`` (a
+    call whose arguments do not fit raises it before the body runs): binding
+    every call first cost most of the dispatch time."""
+    signature, wants_context = _signature_of(method)
     if wants_context:
-        if CONTEXT_PARAM in kwargs:
+        if CONTEXT_PARAM in arguments:
             raise ToolFailure(
                 INVALID_ARGUMENTS, "TypeError",
                 f"tool {tool_name!r}: argument {CONTEXT_PARAM!r} is reserved "
                 "for the call context")
-        kwargs[CONTEXT_PARAM] = context
+        arguments = {**arguments, CONTEXT_PARAM: _built(context)}
     try:
-        signature.bind(**kwargs)
+        return method(**arguments)
     except TypeError as exc:
-        raise ToolFailure(INVALID_ARGUMENTS, "TypeError",
-                          f"tool {tool_name!r}: {exc}") from exc
-    try:
-        return method(**kwargs)
+        try:
+            signature.bind(**arguments)
+        except TypeError as mismatch:
+            raise ToolFailure(INVALID_ARGUMENTS, "TypeError",
+                              f"tool {tool_name!r}: {mismatch}") from exc
+        raise _python_error(exc) from exc
     except (Exception, SystemExit) as exc:
         raise _python_error(exc) from exc
 
 
-def _call_fallback(adapter: object, fallback: Callable[..., Any], tool_name: str,
-                   arguments: dict[str, Any], context: ToolContext) -> Any:
+@functools.lru_cache(maxsize=1024)
+def _cached_signature(method: Callable[..., Any]) -> tuple[inspect.Signature,
+                                                           bool]:
+    signature = inspect.signature(method)
+    return signature, _accepts_context(signature)
+
+
+def _signature_of(method: Callable[..., Any]) -> tuple[inspect.Signature,
+                                                       bool]:
+    """``method``'s signature and whether it takes the context, computed
+    once per method (bound methods of one object are equal and hash alike)."""
     try:
-        return fallback(tool_name, arguments, context)
+        return _cached_signature(method)
+    except TypeError:  # an unhashable callable
+        return _cached_signature.__wrapped__(method)
+
+
+def _call_fallback(adapter: object, fallback: Callable[..., Any], tool_name: str,
+                   arguments: dict[str, Any], context: ContextSource) -> Any:
+    try:
+        return fallback(tool_name, arguments, _built(context))
     except UnknownToolError as exc:
         raise _unknown(adapter, tool_name, str(exc)) from exc
     except InvalidArgumentsError as exc:
@@ -114,6 +148,10 @@ def _call_fallback(adapter: object, fallback: Callable[..., Any], tool_name: str
                           _format_traceback(exc)) from exc
     except (Exception, SystemExit) as exc:
         raise _python_error(exc) from exc
+
+
+def _built(context: ContextSource) -> ToolContext:
+    return context() if callable(context) else context
 
 
 def _accepts_context(signature: inspect.Signature) -> bool:

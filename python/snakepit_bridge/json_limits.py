@@ -1,4 +1,5 @@
-"""Bounds on the JSON a worker receives, checked before ``json.loads``.
+"""Bounds on what a worker receives: the nesting of JSON, checked before
+``json.loads``, and the size of messages.
 
 ``json.loads`` recurses once per level of nesting: deep enough input raises
 ``RecursionError`` (or exhausts the stack of a thread with a raised recursion
@@ -16,9 +17,9 @@ import re
 #: default ``max_json_depth``.
 DEFAULT_MAX_JSON_DEPTH = 128
 
-#: Largest request the worker accepts, in bytes: gRPC's default message
-#: limit and the host's default ``max_request_bytes``.
-DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024
+#: Largest message either transport sends or receives, in bytes: the host's
+#: default ``max_message_mb`` (64), passed as ``--max-message-bytes``.
+DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 #: A whole string (escapes included) or one bracket. Strings are matched as
 #: one token so that brackets inside them do not count.

@@ -20,10 +20,6 @@ does not do at once: every stop took the full grace.
 
 from __future__ import annotations
 
-import json
-import os
-import stat
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,69 +29,20 @@ from typing import Any
 import grpc
 
 from snakepit_bridge._proto import bridge_pb2, bridge_pb2_grpc
-from snakepit_bridge.adapter import ToolContext
-from snakepit_bridge.dispatch import adapter_tools, run_tool
-from snakepit_bridge.errors import INVALID_ARGUMENTS, ToolFailure
-from snakepit_bridge.interpreter import interpreter_facts
-from snakepit_bridge.json_limits import (
-    DEFAULT_MAX_JSON_DEPTH,
-    DEFAULT_MAX_REQUEST_BYTES,
-    nesting_overflow,
-)
-
-#: type_url of every Any on the wire; its value holds raw JSON bytes.
-JSON_TYPE_URL = "type.googleapis.com/google.protobuf.StringValue"
+from snakepit_bridge.json_limits import DEFAULT_MAX_MESSAGE_BYTES
+from snakepit_bridge.socket_path import prepare_socket_path, remove_socket_file
+from snakepit_bridge.tool_call import ServedAdapter
 
 #: Metadata key under which the host names each call (see active_calls).
 CALL_ID_KEY = "snakepit.call_id"
-
-#: Longest unix socket path the kernel takes (sun_path is 108 bytes with NUL).
-MAX_SOCKET_PATH = 107
-
-
-def decode_parameters(parameters: Any,
-                      max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> dict[str, Any]:
-    """Decodes the request's ``map<string, Any>`` of JSON bytes into a dict.
-
-    Raises ``ToolFailure`` (``invalid_arguments``) naming the first bad key:
-    not JSON, nested deeper than ``max_depth`` (checked before parsing), or
-    too deep for this interpreter's recursion limit.
-    """
-    arguments: dict[str, Any] = {}
-    for key, packed in parameters.items():
-        # A value is nested one level below the arguments object.
-        overflow = nesting_overflow(packed.value, max_depth - 1)
-        if overflow is not None:
-            raise ToolFailure(
-                INVALID_ARGUMENTS, "ValueError",
-                f"parameter {key!r} nests deeper than {max_depth} levels "
-                f"(max_json_depth) at byte {overflow} of its value")
-        try:
-            arguments[key] = json.loads(packed.value)
-        except RecursionError as exc:
-            raise ToolFailure(
-                INVALID_ARGUMENTS, type(exc).__name__,
-                f"parameter {key!r} nests too deeply for the worker's "
-                f"Python (recursion limit {sys.getrecursionlimit()})") from exc
-        except ValueError as exc:
-            raise ToolFailure(
-                INVALID_ARGUMENTS, type(exc).__name__,
-                f"parameter {key!r} is not valid JSON: {exc}") from exc
-    return arguments
 
 
 class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
     """Serves one adapter: Ping, ExecuteTool (bounded) and DescribeWorker."""
 
-    def __init__(self, adapter: Any, adapter_name: str, max_workers: int,
-                 max_json_depth: int = DEFAULT_MAX_JSON_DEPTH) -> None:
-        if max_workers < 1:
-            raise ValueError("max_workers must be at least 1")
-        self._max_json_depth = max_json_depth
-        self._adapter = adapter
-        self._adapter_name = adapter_name
-        self._max_workers = max_workers
-        self._slots = threading.BoundedSemaphore(max_workers)
+    def __init__(self, served: ServedAdapter) -> None:
+        self._served = served
+        self._slots = threading.BoundedSemaphore(served.max_workers)
         self._lock = threading.Lock()
         self._active: dict[int, str] = {}
         # Tool calls whose RPC has not ended (answer sent, or the caller
@@ -114,17 +61,13 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
         running now (so the host knows when an abandoned call has ended)."""
         with self._lock:
             active = list(self._active.values())
-        return bridge_pb2.WorkerInfo(
-            **interpreter_facts(), adapter=self._adapter_name,
-            tools=adapter_tools(self._adapter), max_workers=self._max_workers,
-            busy_slots=len(active), active_calls=active)
+        return self._served.worker_info(active)
 
     def ExecuteTool(self, request: Any, context: grpc.ServicerContext) -> Any:
         """Runs one tool in a free slot; failures come back as ToolError values."""
         if not self._slots.acquire(blocking=False):
-            context.abort(
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"worker busy: all {self._max_workers} tool slots in use")
+            context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                          self._served.saturated())
         self._track_until_ended(context)
         token = object()
         with self._lock:
@@ -162,65 +105,25 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
             self._calls_ended.notify_all()
 
     def _execute(self, request: Any) -> Any:
-        started = time.perf_counter_ns()
-        try:
-            arguments = decode_parameters(request.parameters,
-                                          self._max_json_depth)
-            tool_context = ToolContext(
-                session_id=request.session_id,
-                metadata=dict(request.metadata),
-                binary_parameters=dict(request.binary_parameters),
-                tool_name=request.tool_name)
-            encoded = run_tool(self._adapter, request.tool_name, arguments,
-                               tool_context)
-        except ToolFailure as failure:
-            response = bridge_pb2.ExecuteToolResponse(
-                success=False, error_message=failure.summary,
-                error=bridge_pb2.ToolError(
-                    category=failure.category, type=failure.type,
-                    message=failure.message, traceback=failure.traceback))
-        else:
-            response = bridge_pb2.ExecuteToolResponse(success=True)
-            response.result.type_url = JSON_TYPE_URL
-            response.result.value = encoded.encode()
-        elapsed_us = (time.perf_counter_ns() - started) // 1000
-        response.execution_time_us = elapsed_us
-        response.execution_time_ms = elapsed_us // 1000
+        response = self._served.execute(request)
+        size = response.ByteSize()
+        if size > self._served.max_message_bytes:
+            return self._served.too_large(size, response.execution_time_us)
         return response
 
 
-def prepare_socket_path(socket_path: str) -> str:
-    """Absolute form of ``socket_path`` with any stale socket file removed.
-
-    Refuses paths the kernel cannot bind (too long) and paths that hold
-    anything but a socket, which the worker must not delete.
-    """
-    path = os.path.abspath(socket_path)
-    if len(path.encode()) > MAX_SOCKET_PATH:
-        raise ValueError(
-            f"socket path is {len(path.encode())} bytes, the limit is "
-            f"{MAX_SOCKET_PATH}: {path}")
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return path
-    if not stat.S_ISSOCK(mode):
-        raise FileExistsError(f"{path} exists and is not a socket")
-    os.unlink(path)
-    return path
-
-
 def server_options(max_workers: int,
-                   max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+                   max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
                    ) -> list[tuple[str, Any]]:
     """Channel options of the worker's server: at most ``max_workers + 1``
     concurrent streams per connection (the tool slots plus a health check),
-    and requests of up to ``max_request_bytes`` (the host refuses larger
-    ones before sending them)."""
+    and messages of up to ``max_message_bytes`` both ways (a larger result
+    is replaced by a ``MessageTooLarge`` error before it is sent)."""
     if max_workers < 1:
         raise ValueError("max_workers must be at least 1")
     return [("grpc.max_concurrent_streams", max_workers + 1),
-            ("grpc.max_receive_message_length", max_request_bytes)]
+            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_send_message_length", max_message_bytes)]
 
 
 #: How long after the shutdown grace gRPC cancels the calls still running.
@@ -248,19 +151,11 @@ class RunningServer:
         could be counted as answered."""
         self.server.stop(grace + CANCEL_MARGIN_S)
         still_open = self.servicer.wait_for_open_calls(grace)
-        path = self.address.removeprefix("unix:")
-        try:
-            if stat.S_ISSOCK(os.lstat(path).st_mode):
-                os.unlink(path)
-        except FileNotFoundError:
-            pass
+        remove_socket_file(self.address.removeprefix("unix:"))
         return still_open
 
 
-def start_server(adapter: Any, adapter_name: str, socket_path: str,
-                 max_workers: int, max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
-                 max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-                 ) -> RunningServer:
+def start_server(served: ServedAdapter, socket_path: str) -> RunningServer:
     """Binds ``unix:<socket_path>`` (never TCP) and starts serving. Raises on
     any bind failure.
 
@@ -268,11 +163,11 @@ def start_server(adapter: Any, adapter_name: str, socket_path: str,
     path = prepare_socket_path(socket_path)
     address = f"unix:{path}"
     server = grpc.server(
-        ThreadPoolExecutor(max_workers=max_workers + 1,
+        ThreadPoolExecutor(max_workers=served.max_workers + 1,
                            thread_name_prefix="snakepit-rpc"),
-        options=server_options(max_workers, max_request_bytes))
-    servicer = BridgeServicer(adapter, adapter_name, max_workers,
-                              max_json_depth)
+        options=server_options(served.max_workers,
+                               served.max_message_bytes))
+    servicer = BridgeServicer(served)
     bridge_pb2_grpc.add_BridgeServiceServicer_to_server(servicer, server)
     if server.add_insecure_port(address) == 0:
         raise RuntimeError(f"failed to bind to address {address}")

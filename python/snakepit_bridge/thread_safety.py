@@ -28,9 +28,8 @@ import inspect
 import threading
 import time
 import traceback
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, ContextManager, TypeVar
 
 from snakepit_bridge.adapter import BaseAdapter, discover_tools
 
@@ -144,7 +143,9 @@ class _TrackingState:
     locks: dict[str, threading.RLock] = field(default_factory=dict)
     guard: threading.Lock = field(default_factory=threading.Lock)
     local: threading.local = field(default_factory=threading.local)
-    active: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: The tracked calls running now: (tool, thread, wall-clock start).
+    active: dict[int, tuple[str, threading.Thread, float]] = field(
+        default_factory=dict)
     count: int = 0
 
 
@@ -218,29 +219,41 @@ class ThreadSafeAdapter(BaseAdapter):
         "thread_id", "started"}`` (``started`` is wall-clock seconds)."""
         state = self._thread_state()
         with state.guard:
-            calls = [dict(call) for call in state.active.values()]
+            running = list(state.active.values())
+        calls = [{"tool": tool, "thread": thread.name,
+                  "thread_id": thread.ident, "started": started}
+                 for tool, thread, started in running]
         return sorted(calls, key=lambda call: call["started"])
 
-    @contextmanager
-    def track_request(self, tool_name: str) -> Iterator[None]:
+    def track_request(self, tool_name: str) -> ContextManager[None]:
         """Counts a call and lists it in ``active_requests`` while it runs.
 
         The worker wraps every tool call in this; call it yourself for work
         that does not come through a tool call.
         """
-        state = self._thread_state()
-        token = object()
-        current = threading.current_thread()
-        entry = {"tool": tool_name, "thread": current.name,
-                 "thread_id": threading.get_ident(), "started": time.time()}
+        return _RequestTracking(self._thread_state(), tool_name)
+
+
+class _RequestTracking:
+    """``track_request``'s context manager: a class, not a generator, and
+    the entry a tuple, since the worker enters one per call."""
+
+    __slots__ = ("_state", "_entry")
+
+    def __init__(self, state: _TrackingState, tool_name: str) -> None:
+        self._state = state
+        self._entry = (tool_name, threading.current_thread(), time.time())
+
+    def __enter__(self) -> None:
+        state = self._state
         with state.guard:
             state.count += 1
-            state.active[id(token)] = entry
-        try:
-            yield
-        finally:
-            with state.guard:
-                del state.active[id(token)]
+            state.active[id(self)] = self._entry
+
+    def __exit__(self, *exc_info: object) -> None:
+        state = self._state
+        with state.guard:
+            del state.active[id(self)]
 
 
 @dataclass(frozen=True)

@@ -35,22 +35,27 @@ def short_tmp() -> Iterator[Path]:
 @pytest.fixture
 def spawn_worker(short_tmp: Path) -> Iterator[Callable[..., Worker]]:
     """Starts workers (``spawn_worker(adapter=..., wait=True, flags=(...))``)
-    of the package in ``package_dir`` (default: the one under test); every
-    one is killed at teardown. Their stdout and stderr go to one log."""
+    of the package in ``package_dir`` (default: the one under test), with
+    ``first_on_path`` ahead of it on PYTHONPATH and ``environment`` added to
+    the environment; every one is killed at teardown. Their stdout and
+    stderr go to one log."""
     workers: list[Worker] = []
 
     def spawn(adapter: str = SHOWCASE, max_workers: int = 1,
               adapter_args: tuple[str, ...] = (), wait: bool = True,
               socket: Path | None = None,
               flags: tuple[str, ...] = (),
-              package_dir: Path = PACKAGE_DIR) -> Worker:
+              package_dir: Path = PACKAGE_DIR,
+              first_on_path: tuple[Path, ...] = (),
+              environment: dict[str, str] | None = None) -> Worker:
         log_path = short_tmp / f"worker{len(workers)}.log"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
                 worker_command(short_tmp, adapter, max_workers, adapter_args,
                                socket, flags),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env=worker_env(package_dir), cwd=short_tmp)
+                env={**worker_env(package_dir, first_on_path),
+                     **(environment or {})}, cwd=short_tmp)
         worker = Worker(short_tmp, proc, log_path)
         workers.append(worker)
         if wait:

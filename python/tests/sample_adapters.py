@@ -49,3 +49,20 @@ class FallbackOnlyAdapter:
         if set(arguments) != {"x"}:
             raise InvalidArgumentsError("double takes exactly one argument, x")
         return arguments["x"] * 2
+
+
+class SizedAdapter(BaseAdapter):
+    """Results of a chosen size, for the message limits; and which protobuf
+    implementation the worker runs on."""
+
+    @tool
+    def protobuf(self) -> str:
+        """``"upb"``, ``"cpp"`` or ``"python"``."""
+        from google.protobuf.internal import api_implementation
+
+        return str(api_implementation.Type())
+
+    @tool
+    def text(self, size: int) -> str:
+        """A string of ``size`` "x" characters (``size + 2`` bytes of JSON)."""
+        return "x" * size

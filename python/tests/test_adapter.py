@@ -167,6 +167,24 @@ def test_context_is_injected_only_into_tools_that_ask_for_it() -> None:
     assert call(Calculator(), "kwargs_only", context=1) == {"context": 1}
 
 
+def test_a_context_factory_runs_only_for_tools_that_take_the_context() -> None:
+    built: list[str] = []
+
+    def factory() -> ToolContext:
+        built.append("built")
+        return ToolContext(session_id="lazy", tool_name="with_context")
+
+    assert json.loads(run_tool(Calculator(), "add", {"a": 1, "b": 2},
+                               factory)) == 3
+    assert built == []
+    assert json.loads(run_tool(Calculator(), "with_context", {"x": 1},
+                               factory))["session"] == "lazy"
+    assert built == ["built"]
+    assert json.loads(run_tool(WithFallback(), "dynamic", {"q": 1},
+                               factory))
+    assert built == ["built", "built"]
+
+
 def test_context_argument_from_the_caller_is_refused() -> None:
     error = failure(Calculator(), "with_context", x=1, context="forged")
     assert error.category == "invalid_arguments" and "reserved" in error.message

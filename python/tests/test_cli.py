@@ -110,21 +110,42 @@ def test_interpreter_facts() -> None:
         assert facts["gil_enabled"] is True
 
 
+def refuse_import(monkeypatch: pytest.MonkeyPatch, refused: str) -> None:
+    """Makes ``import refused`` fail as if the module were not installed."""
+    monkeypatch.setitem(sys.modules, refused, None)
+
+
 def test_an_interpreter_without_grpc_is_named_in_the_error(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
-
     from snakepit_bridge import cli
 
-    real_import = builtins.__import__
-
-    def no_grpc(name: str, *args: object, **kwargs: object) -> object:
-        if name == "grpc":
-            raise ModuleNotFoundError("No module named 'grpc'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_grpc)
+    refuse_import(monkeypatch, "grpc")
     with pytest.raises(cli.InterpreterUnusable) as info:
-        cli._check_interpreter()
+        cli._check_interpreter("grpc")
     assert sys.executable in str(info.value)
     assert "python3-grpcio" in str(info.value)
+    assert "grpc transport" in str(info.value)
+    cli._check_interpreter("native")
+
+
+def test_the_native_transport_needs_only_protobuf(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from snakepit_bridge import cli
+
+    refuse_import(monkeypatch, "google.protobuf")
+    with pytest.raises(cli.InterpreterUnusable) as info:
+        cli._check_interpreter("native")
+    assert "python3-protobuf" in str(info.value)
+    assert "native transport" in str(info.value)
+
+
+def test_transport_and_message_limit_flags() -> None:
+    args = parse_args(REQUIRED)
+    assert (args.transport, args.max_message_bytes) == ("grpc", 64 << 20)
+    args = parse_args(REQUIRED + ["--transport", "native",
+                                  "--max-message-bytes", "1048576"])
+    assert (args.transport, args.max_message_bytes) == ("native", 1 << 20)
+    with pytest.raises(SystemExit):
+        parse_args(REQUIRED + ["--transport", "zmq"])
+    with pytest.raises(SystemExit):
+        parse_args(REQUIRED + ["--max-message-bytes", "0"])

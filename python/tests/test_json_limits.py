@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from google.protobuf import any_pb2
 
-from snakepit_bridge import server as server_module
+from snakepit_bridge import tool_call
 from snakepit_bridge.cli import parse_args
 from snakepit_bridge.dispatch import encode_result
 from snakepit_bridge.errors import ToolFailure
 from snakepit_bridge.json_limits import DEFAULT_MAX_JSON_DEPTH, nesting_overflow
-from snakepit_bridge.server import JSON_TYPE_URL, decode_parameters
+from snakepit_bridge.tool_call import JSON_TYPE_URL, decode_parameters
 
 
 def packed(raw: bytes) -> any_pb2.Any:
@@ -52,7 +52,7 @@ def test_deep_values_are_refused_before_json_loads(
     def no_parse(raw: Any) -> Any:
         raise AssertionError("json.loads ran on input it should have refused")
 
-    monkeypatch.setattr(server_module.json, "loads", no_parse)
+    monkeypatch.setattr(tool_call.json, "loads", no_parse)
     with pytest.raises(ToolFailure) as info:
         decode_parameters({"deep": packed(nested(100_000))})
     assert info.value.category == "invalid_arguments"
@@ -95,10 +95,10 @@ def test_the_worker_takes_its_limits_from_the_command_line() -> None:
             "--snakepit-run-id", "x"]
     args = parse_args(base)
     assert args.max_json_depth == DEFAULT_MAX_JSON_DEPTH
-    assert args.max_request_bytes == 4 * 1024 * 1024
+    assert args.max_message_bytes == 64 * 1024 * 1024
     args = parse_args(base + ["--max-json-depth", "7",
-                              "--max-request-bytes", "1000000"])
-    assert (args.max_json_depth, args.max_request_bytes) == (7, 1_000_000)
+                              "--max-message-bytes", "1000000"])
+    assert (args.max_json_depth, args.max_message_bytes) == (7, 1_000_000)
 
 
 def test_messages_that_quote_a_large_input_are_cut() -> None:

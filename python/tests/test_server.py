@@ -10,10 +10,11 @@ import pytest
 from google.protobuf import any_pb2
 
 from snakepit_bridge.errors import ToolFailure
-from snakepit_bridge.server import (
+from snakepit_bridge.socket_path import prepare_socket_path
+from snakepit_bridge.tool_call import (
     JSON_TYPE_URL,
+    ServedAdapter,
     decode_parameters,
-    prepare_socket_path,
 )
 
 
@@ -94,7 +95,7 @@ def test_describe_worker_lists_the_calls_running_now() -> None:
     from snakepit_bridge.adapters.showcase import ShowcaseAdapter
     from snakepit_bridge.server import CALL_ID_KEY, BridgeServicer
 
-    servicer = BridgeServicer(ShowcaseAdapter(), "showcase", max_workers=2)
+    servicer = BridgeServicer(ServedAdapter(ShowcaseAdapter(), "showcase", 2))
     request = bridge_pb2.ExecuteToolRequest(tool_name="sleep")
     request.parameters["ms"].CopyFrom(packed(b"300"))
     request.metadata[CALL_ID_KEY] = "42"
@@ -128,7 +129,7 @@ def test_a_call_stays_open_until_its_rpc_has_ended() -> None:
     from snakepit_bridge.adapters.showcase import ShowcaseAdapter
     from snakepit_bridge.server import BridgeServicer
 
-    servicer = BridgeServicer(ShowcaseAdapter(), "showcase", max_workers=2)
+    servicer = BridgeServicer(ServedAdapter(ShowcaseAdapter(), "showcase", 2))
     first, second = FakeContext(), FakeContext()
     assert servicer.ExecuteTool(ping_request(), first).success
     assert servicer.ExecuteTool(ping_request(), second).success
@@ -143,6 +144,6 @@ def test_a_call_whose_rpc_already_ended_is_not_open() -> None:
     from snakepit_bridge.adapters.showcase import ShowcaseAdapter
     from snakepit_bridge.server import BridgeServicer
 
-    servicer = BridgeServicer(ShowcaseAdapter(), "showcase", max_workers=1)
+    servicer = BridgeServicer(ServedAdapter(ShowcaseAdapter(), "showcase", 1))
     assert servicer.ExecuteTool(ping_request(), FakeContext(ended=True)).success
     assert servicer.wait_for_open_calls(0) == 0

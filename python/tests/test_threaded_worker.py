@@ -20,7 +20,8 @@ from snakepit_bridge import server as server_module
 from snakepit_bridge._proto import bridge_pb2
 from snakepit_bridge.adapters.showcase import ShowcaseAdapter
 from snakepit_bridge.host_warnings import WARNING_PREFIX
-from snakepit_bridge.server import JSON_TYPE_URL, server_options, start_server
+from snakepit_bridge.server import server_options, start_server
+from snakepit_bridge.tool_call import JSON_TYPE_URL, ServedAdapter
 from worker_harness import Worker
 
 Spawn = Callable[..., Worker]
@@ -205,11 +206,13 @@ def test_server_options_limit_streams_to_slots_plus_one() -> None:
         server_options(0)
 
 
-def test_server_options_take_requests_up_to_the_hosts_limit() -> None:
-    assert server_options(1)[1] == ("grpc.max_receive_message_length",
-                                    4 * 1024 * 1024)
-    assert server_options(1, 64 << 20)[1] == (
-        "grpc.max_receive_message_length", 64 << 20)
+def test_server_options_take_messages_up_to_the_limit_both_ways() -> None:
+    assert server_options(1)[1:] == [
+        ("grpc.max_receive_message_length", 64 << 20),
+        ("grpc.max_send_message_length", 64 << 20)]
+    assert server_options(1, 8 << 20)[1:] == [
+        ("grpc.max_receive_message_length", 8 << 20),
+        ("grpc.max_send_message_length", 8 << 20)]
 
 
 def test_start_server_passes_the_options(monkeypatch: pytest.MonkeyPatch,
@@ -223,12 +226,14 @@ def test_start_server_passes_the_options(monkeypatch: pytest.MonkeyPatch,
         return real_server(thread_pool, *args, **kwargs)
 
     monkeypatch.setattr(server_module.grpc, "server", spy)
-    running = start_server(ShowcaseAdapter(), "showcase",
-                           str(short_tmp / "s.sock"), 3)
+    running = start_server(ServedAdapter(ShowcaseAdapter(), "showcase", 3),
+                           str(short_tmp / "s.sock"))
     try:
         assert seen == {"options": [("grpc.max_concurrent_streams", 4),
                                     ("grpc.max_receive_message_length",
-                                     4 * 1024 * 1024)],
+                                     64 << 20),
+                                    ("grpc.max_send_message_length",
+                                     64 << 20)],
                         "threads": 4}
         with grpc.insecure_channel(running.address) as channel:
             from snakepit_bridge._proto import bridge_pb2_grpc

@@ -18,7 +18,7 @@ import pytest
 
 from snakepit_bridge._proto import bridge_pb2
 from snakepit_bridge.interpreter import interpreter_facts
-from snakepit_bridge.server import JSON_TYPE_URL
+from snakepit_bridge.tool_call import JSON_TYPE_URL
 from worker_harness import SHOWCASE, Worker, worker_command, worker_env
 
 Spawn = Callable[..., Worker]
@@ -375,3 +375,34 @@ def test_worker_exits_when_its_parent_dies(short_tmp: Path) -> None:
             except (ProcessLookupError, ChildProcessError):
                 pass
         libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+
+
+
+def test_grpc_carries_8_mb_arguments_and_results(spawn_worker: Spawn) -> None:
+    """gRPC's 4 MiB default refused this ("Received message larger than
+    max"); the worker now takes and sends up to --max-message-bytes."""
+    from snakepit_bridge._proto import bridge_pb2_grpc
+
+    worker = spawn_worker()
+    address = json.loads(worker.ready_file.read_text())["address"]
+    text = "abcdefgh" * (8 * 1024 * 1024 // 8)
+    limits = [("grpc.max_receive_message_length", 64 << 20),
+              ("grpc.max_send_message_length", 64 << 20)]
+    with grpc.insecure_channel(address, options=limits) as channel:
+        stub = bridge_pb2_grpc.BridgeServiceStub(channel)
+        assert result_of(stub.ExecuteTool(request("echo", x=text),
+                                          timeout=30)) == {"x": text}
+
+
+def test_grpc_result_over_the_limit_is_message_too_large(
+        spawn_worker: Spawn) -> None:
+    stub = spawn_worker(adapter="sample_adapters.SizedAdapter",
+                        flags=("--max-message-bytes", str(1 << 20))).stub()
+    failed = stub.ExecuteTool(request("text", size=2 << 20), timeout=10)
+    assert not failed.success
+    assert (failed.error.category, failed.error.type) == (
+        "python_error", "MessageTooLarge")
+    assert "1 MiB" in failed.error.message
+    assert "max_message_mb" in failed.error.message
+    assert result_of(stub.ExecuteTool(request("text", size=10),
+                                      timeout=5)) == "x" * 10

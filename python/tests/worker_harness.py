@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import snakepit_bridge
+from native_client import NativeClient
 
 #: The source tree's python/ directory (tools, tests; not importable alone:
 #: the build stages the runnable package).
@@ -29,11 +30,13 @@ SHOWCASE = "snakepit_bridge.adapters.showcase.ShowcaseAdapter"
 READY_TIMEOUT_S = 10.0
 
 
-def worker_env(package_dir: Path = PACKAGE_DIR) -> dict[str, str]:
+def worker_env(package_dir: Path = PACKAGE_DIR,
+               first_on_path: tuple[Path, ...] = ()) -> dict[str, str]:
     """Environment of a worker: the package in ``package_dir`` and the test
-    adapters importable."""
+    adapters importable, after the directories ``first_on_path``."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(package_dir), str(TESTS_DIR)])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [*map(str, first_on_path), str(package_dir), str(TESTS_DIR)])
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
@@ -59,7 +62,8 @@ def worker_command(directory: Path, adapter: str, max_workers: int = 1,
 
 
 class Worker:
-    """A worker process started by a test, with its files and a gRPC stub."""
+    """A worker process started by a test, with its files, a gRPC stub and
+    native clients."""
 
     def __init__(self, directory: Path, proc: subprocess.Popen[bytes],
                  log_path: Path) -> None:
@@ -68,6 +72,7 @@ class Worker:
         self.log_path = log_path
         self.ready_file = directory / "ready.json"
         self._channel: Any = None
+        self._clients: list[NativeClient] = []
 
     def wait_ready_file(self, timeout: float = READY_TIMEOUT_S) -> dict[str, Any]:
         """The ready file's JSON once it appears; fails if it never does."""
@@ -96,10 +101,20 @@ class Worker:
             self._channel = grpc.insecure_channel(address)
         return bridge_pb2_grpc.BridgeServiceStub(self._channel)
 
+    def native(self) -> NativeClient:
+        """A new native-transport connection to the worker's address (from
+        the ready file); closed with the worker."""
+        address = json.loads(self.ready_file.read_text())["address"]
+        client = NativeClient(address)
+        self._clients.append(client)
+        return client
+
     def close(self) -> None:
-        """Kills the process if it still runs and closes the channel."""
+        """Kills the process if it still runs and closes the connections."""
         if self._channel is not None:
             self._channel.close()
+        for client in self._clients:
+            client.close()
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(timeout=10)

@@ -1,0 +1,266 @@
+"""The native side of the worker: framed Protobuf (``proto/native.proto``)
+on a unix socket, with the standard library and protobuf only, so that it
+runs on any CPython, free-threaded ones included (grpcio needs the GIL).
+
+Threads: one accepts connections (the host keeps one; later ones are served
+the same way, each on its own); one reader per connection decodes frames,
+answers ``ping`` and ``describe`` itself and hands each ``execute`` through
+a queue to ``max_workers`` tool threads, started once. An ``execute`` that
+finds every slot taken is refused at once (``pool_saturated``): the host
+never sends more than ``max_workers``, so this only guards against a host
+bug. Replies are written whole under the connection's lock
+(``native_connection``), results in the order they finish.
+
+A frame the reader cannot take (too long, not an Envelope, cut off by the
+end of the stream) is a protocol error: it is logged and that connection
+is closed; its calls still running finish, their replies are dropped.
+"""
+
+from __future__ import annotations
+
+import queue
+import socket
+import threading
+import time
+from typing import Any, Callable
+
+from snakepit_bridge._proto.native_pb2 import Envelope
+from snakepit_bridge.frames import (
+    FrameReader,
+    ProtocolError,
+    encode,
+    frame_of,
+)
+from snakepit_bridge.native_connection import Call, Connection, error_envelope
+from snakepit_bridge.socket_path import prepare_socket_path, remove_socket_file
+from snakepit_bridge.tool_call import ServedAdapter
+
+#: Prefix of the native transport's address in the ready file; the host
+#: picks its channel by it (gRPC's is ``unix:``).
+ADDRESS_PREFIX = "native:"
+#: Connections the listening socket queues before they are accepted.
+BACKLOG = 16
+
+#: FrameError categories the worker answers with.
+POOL_SATURATED = "pool_saturated"
+SHUTTING_DOWN = "shutting_down"
+INTERNAL = "internal"
+
+
+class NativeServer:
+    """Serves one adapter on a unix socket; ``stop`` ends it."""
+
+    def __init__(self, served: ServedAdapter,
+                 log: Callable[[str], None]) -> None:
+        self._served = served
+        self._max_workers = served.max_workers
+        self._log = log
+        self._listener: socket.socket | None = None
+        #: The socket file; "" until ``start``.
+        self.path = ""
+        # Guards _active, _unanswered, _stopping and _connections.
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        # The calls holding a tool slot, by connection and call id; those
+        # of a closed connection stay until they finish.
+        self._active: dict[tuple[Connection, int], Call] = {}
+        # Calls whose reply is not written yet: what a stop waits for.
+        self._unanswered = 0
+        self._stopping = False
+        self._connections: set[Connection] = set()
+        self._calls: queue.SimpleQueue[Call | None] = queue.SimpleQueue()
+
+    @property
+    def address(self) -> str:
+        """``native:<absolute socket path>``, for the ready file."""
+        return ADDRESS_PREFIX + self.path
+
+    def start(self, socket_path: str) -> None:
+        """Binds ``socket_path`` (a stale socket file is replaced), starts
+        the tool threads and accepts connections. Raises on bind failure."""
+        self.path = prepare_socket_path(socket_path)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(self.path)
+            listener.listen(BACKLOG)
+        except OSError:
+            listener.close()
+            raise
+        self._listener = listener
+        for index in range(self._max_workers):
+            _daemon(self._serve_calls, f"snakepit-tool_{index}")
+        _daemon(self._accept, "snakepit-accept")
+
+    def stop(self, grace: float) -> int:
+        """Refuses new calls (``shutting_down``), waits up to ``grace``
+        seconds for the running ones to be answered, then closes the
+        listening socket and every connection and removes the socket file.
+        Returns how many calls were still running (abandoned)."""
+        deadline = time.monotonic() + grace
+        with self._idle:
+            self._stopping = True
+            while self._unanswered:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._idle.wait(left)
+            still_running = self._unanswered
+            connections = list(self._connections)
+        if self._listener is not None:
+            _close(self._listener)
+        for connection in connections:
+            connection.close()
+        for _ in range(self._max_workers):
+            self._calls.put(None)
+        if self.path:
+            remove_socket_file(self.path)
+        return still_running
+
+    # Connections ---------------------------------------------------------
+
+    def _accept(self) -> None:
+        listener = self._listener
+        assert listener is not None
+        while True:
+            try:
+                sock, _ = listener.accept()
+            except OSError:
+                return  # closed by stop()
+            connection = Connection(sock)
+            with self._lock:
+                if self._stopping:
+                    connection.close()
+                    continue
+                self._connections.add(connection)
+            _daemon(self._read, "snakepit-reader", connection)
+
+    def _read(self, connection: Connection) -> None:
+        """The connection's reader thread: one request at a time, until the
+        end of the stream or a protocol error."""
+        reader = FrameReader(connection.sock, self._served.max_message_bytes)
+        handlers = {
+            "execute": self._on_execute, "ping": _on_ping,
+            "describe": self._on_describe, "cancel": self._on_cancel}
+        try:
+            for envelope in reader.envelopes():
+                kind = envelope.WhichOneof("body")
+                handler = handlers.get(kind)  # type: ignore[arg-type]
+                if handler is None:
+                    connection.send_error(
+                        envelope.call_id, INTERNAL,
+                        f"the worker does not serve {kind!r} envelopes"
+                        if kind else
+                        "the worker does not serve empty envelopes")
+                else:
+                    handler(connection, envelope)
+        except ProtocolError as exc:
+            self._log(f"native connection closed on a protocol error: "
+                      f"{type(exc).__name__}: {exc}")
+        except OSError:
+            pass  # closed by stop(), or reset by the host
+        finally:
+            connection.close()
+            with self._lock:
+                self._connections.discard(connection)
+
+    # Requests (on the reader thread) ----------------------------------------
+
+    def _on_execute(self, connection: Connection, envelope: Any) -> None:
+        call_id = envelope.call_id
+        with self._lock:
+            if self._stopping:
+                refusal = (SHUTTING_DOWN, "the worker is stopping")
+            elif len(self._active) >= self._max_workers:
+                refusal = (POOL_SATURATED, self._served.saturated())
+            elif (connection, call_id) in self._active:
+                refusal = (INTERNAL, f"call id {call_id} is already in "
+                           "flight on this connection")
+            else:
+                refusal = None
+                self._unanswered += 1
+                call = Call(connection, call_id, envelope.execute)
+                self._active[connection, call_id] = call
+        if refusal is None:
+            self._calls.put(call)
+        else:
+            connection.send_error(call_id, *refusal)
+
+    def _on_describe(self, connection: Connection, envelope: Any) -> None:
+        with self._lock:
+            active = [str(call_id) for _, call_id in self._active]
+        connection.send(Envelope(call_id=envelope.call_id,
+                                 info=self._served.worker_info(active)))
+
+    def _on_cancel(self, connection: Connection, envelope: Any) -> None:
+        with self._lock:
+            call = self._active.get((connection, envelope.call_id))
+        if call is not None:
+            call.cancelled = True
+
+    # Tool threads -------------------------------------------------------
+
+    def _serve_calls(self) -> None:
+        take = self._calls.get
+        while (call := take()) is not None:
+            frame = None if call.cancelled else self._reply_frame(call)
+            # The slot is free before the reply leaves: a host sending its
+            # next call on receipt must find it free.
+            with self._lock:
+                del self._active[call.connection, call.call_id]
+            if frame is not None:
+                call.connection.write(frame)
+            with self._lock:
+                self._unanswered -= 1
+                if self._stopping:
+                    self._idle.notify_all()
+
+    def _reply_frame(self, call: Call) -> bytes:
+        """The frame answering ``call``: its result, ``MessageTooLarge`` in
+        its place, or an ``internal`` error if the worker itself failed."""
+        try:
+            reply = Envelope(call_id=call.call_id)
+            self._served.execute(call.request, reply.result)
+            body = reply.SerializeToString()
+            if len(body) > self._served.max_message_bytes:
+                body = Envelope(call_id=call.call_id, result=(
+                    self._served.too_large(
+                        len(body), reply.result.execution_time_us))
+                ).SerializeToString()
+            return frame_of(body)
+        except Exception as exc:  # noqa: BLE001 - the slot must come back
+            # run_tool turns the tool's errors into values: this is the
+            # worker's own failure (e.g. MemoryError while encoding).
+            self._log(f"call {call.call_id} failed: "
+                      f"{type(exc).__name__}: {exc}")
+            return encode(error_envelope(
+                call.call_id, INTERNAL,
+                f"the worker failed to answer: {type(exc).__name__}: {exc}"))
+
+
+def _on_ping(connection: Connection, envelope: Any) -> None:
+    reply = Envelope(call_id=envelope.call_id)
+    reply.pong.message = envelope.ping.message
+    reply.pong.server_time.GetCurrentTime()
+    connection.send(reply)
+
+
+def _daemon(target: Callable[..., None], name: str, *args: Any) -> None:
+    threading.Thread(target=target, name=name, args=args, daemon=True).start()
+
+
+def _close(listener: socket.socket) -> None:
+    # shutdown() wakes the thread blocked in accept(); close() alone does not.
+    try:
+        listener.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    listener.close()
+
+
+def start_native_server(served: ServedAdapter, socket_path: str,
+                        log: Callable[[str], None]) -> NativeServer:
+    """A started ``NativeServer`` on ``socket_path`` (never TCP); protocol
+    errors are reported through ``log``."""
+    server = NativeServer(served, log)
+    server.start(socket_path)
+    return server

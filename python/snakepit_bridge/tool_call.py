@@ -1,0 +1,164 @@
+"""One ``ExecuteToolRequest`` to its ``ExecuteToolResponse``, and the
+served adapter with its limits: what both transports share (gRPC's
+``server.py`` and ``native_server.py``).
+
+Imports protobuf only, never grpc, so that the native transport runs on
+interpreters without grpcio.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from snakepit_bridge._proto import bridge_pb2
+from snakepit_bridge.adapter import ToolContext
+from snakepit_bridge.dispatch import adapter_tools, run_tool
+from snakepit_bridge.errors import INVALID_ARGUMENTS, PYTHON_ERROR, ToolFailure
+from snakepit_bridge.interpreter import interpreter_facts
+from snakepit_bridge.json_limits import (
+    DEFAULT_MAX_JSON_DEPTH,
+    DEFAULT_MAX_MESSAGE_BYTES,
+    nesting_overflow,
+)
+
+#: type_url of every Any on the wire; its value holds raw JSON bytes.
+JSON_TYPE_URL = "type.googleapis.com/google.protobuf.StringValue"
+
+MIB = 1024 * 1024
+
+
+def decode_parameters(parameters: Any, max_depth: int = DEFAULT_MAX_JSON_DEPTH,
+                      ) -> dict[str, Any]:
+    """Decodes the request's ``map<string, Any>`` of JSON bytes into a dict.
+
+    Raises ``ToolFailure`` (``invalid_arguments``) naming the first bad key:
+    not JSON, nested deeper than ``max_depth`` (checked before parsing), or
+    too deep for this interpreter's recursion limit.
+    """
+    arguments: dict[str, Any] = {}
+    for key, packed in parameters.items():
+        # A value is nested one level below the arguments object.
+        overflow = nesting_overflow(packed.value, max_depth - 1)
+        if overflow is not None:
+            raise ToolFailure(
+                INVALID_ARGUMENTS, "ValueError",
+                f"parameter {key!r} nests deeper than {max_depth} levels "
+                f"(max_json_depth) at byte {overflow} of its value")
+        try:
+            arguments[key] = json.loads(packed.value)
+        except RecursionError as exc:
+            raise ToolFailure(
+                INVALID_ARGUMENTS, type(exc).__name__,
+                f"parameter {key!r} nests too deeply for the worker's "
+                f"Python (recursion limit {sys.getrecursionlimit()})") from exc
+        except ValueError as exc:
+            raise ToolFailure(
+                INVALID_ARGUMENTS, type(exc).__name__,
+                f"parameter {key!r} is not valid JSON: {exc}") from exc
+    return arguments
+
+
+def context_of(request: Any) -> ToolContext:
+    """The ``ToolContext`` of an ``ExecuteToolRequest``."""
+    return ToolContext(
+        session_id=request.session_id,
+        metadata=dict(request.metadata),
+        binary_parameters=dict(request.binary_parameters),
+        tool_name=request.tool_name)
+
+
+def fill_failure(response: Any, failure: ToolFailure) -> None:
+    """Makes ``response`` an unsuccessful one carrying ``failure``."""
+    response.success = False
+    response.error_message = failure.summary
+    error = response.error
+    error.category = failure.category
+    error.type = failure.type
+    error.message = failure.message
+    error.traceback = failure.traceback
+
+
+def execute_request(adapter: object, request: Any,
+                    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
+                    response: Any = None) -> Any:
+    """Runs ``request`` on ``adapter`` and returns its response: ``response``
+    (an empty ``ExecuteToolResponse`` to fill, e.g. inside an envelope, so
+    that a large result is not copied) or a new one. Failures come back as
+    ToolError values; ``execution_time_us`` counts argument decoding too."""
+    if response is None:
+        response = bridge_pb2.ExecuteToolResponse()
+    started = time.perf_counter_ns()
+    try:
+        arguments = decode_parameters(request.parameters, max_json_depth)
+        encoded = run_tool(adapter, request.tool_name, arguments,
+                           lambda: context_of(request))
+    except ToolFailure as failure:
+        fill_failure(response, failure)
+    else:
+        response.success = True
+        result = response.result  # one wrapper: each access makes one
+        result.type_url = JSON_TYPE_URL
+        result.value = encoded.encode()
+    elapsed_us = (time.perf_counter_ns() - started) // 1000
+    response.execution_time_us = elapsed_us
+    response.execution_time_ms = elapsed_us // 1000
+    return response
+
+
+def oversized_result(size: int, limit: int, elapsed_us: int) -> Any:
+    """The ``python_error``/``MessageTooLarge`` response that replaces a
+    result of ``size`` bytes over the ``limit``: the worker keeps serving."""
+    response = bridge_pb2.ExecuteToolResponse()
+    fill_failure(response, ToolFailure(
+        PYTHON_ERROR, "MessageTooLarge",
+        f"the result is {size} bytes, more than the {limit / MIB:g} MiB "
+        f"limit on messages ({limit} bytes); raise the pool's "
+        "max_message_mb or return less"))
+    response.execution_time_us = elapsed_us
+    response.execution_time_ms = elapsed_us // 1000
+    return response
+
+
+@dataclass(frozen=True)
+class ServedAdapter:
+    """The adapter a worker serves and the limits it serves it with."""
+
+    adapter: Any
+    #: The adapter's ``package.module.Class``, reported by describe.
+    name: str
+    #: Tool calls that may run at once (the thread profile's slots).
+    max_workers: int
+    #: Deepest nesting of an argument's JSON (``max_json_depth``).
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+    #: Largest message taken or sent, in bytes (``max_message_mb``).
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+
+    def __post_init__(self) -> None:
+        if self.max_workers < 1:
+            raise ValueError("max_workers must be at least 1")
+
+    def execute(self, request: Any, response: Any = None) -> Any:
+        """``execute_request`` on this adapter with its JSON limit."""
+        return execute_request(self.adapter, request, self.max_json_depth,
+                               response)
+
+    def too_large(self, size: int, elapsed_us: int) -> Any:
+        """The ``MessageTooLarge`` response for a result of ``size`` bytes
+        above ``max_message_bytes``."""
+        return oversized_result(size, self.max_message_bytes, elapsed_us)
+
+    def saturated(self) -> str:
+        """Why a call finding every slot taken is refused."""
+        return f"worker busy: all {self.max_workers} tool slots in use"
+
+    def worker_info(self, active_calls: list[str]) -> Any:
+        """The ``WorkerInfo`` of describe: interpreter facts, adapter,
+        tools, slots, and the ids of the ``active_calls`` running now."""
+        return bridge_pb2.WorkerInfo(
+            **interpreter_facts(), adapter=self.name,
+            tools=adapter_tools(self.adapter), max_workers=self.max_workers,
+            busy_slots=len(active_calls), active_calls=active_calls)
