@@ -4,6 +4,8 @@
 #include "bridge/native_connection.hpp"
 #include "native.pb.h"
 
+#include <pthread.h>
+
 namespace snakepit::bridge {
 
 namespace {
@@ -65,6 +67,23 @@ private:
 };
 
 } // namespace
+
+native_io::native_io() : core_(std::make_shared<core>()) {
+  thread_ = std::thread([core = core_] {
+    pthread_setname_np(pthread_self(), "sp-native");
+    core->context.run();
+  });
+}
+
+native_io::~native_io() {
+  core_->keep_running.reset();
+  // Dropped inside a completion on the I/O thread: joining would wait for
+  // this very thread. It ends by itself once its last work is done.
+  if (thread_.get_id() == std::this_thread::get_id())
+    thread_.detach();
+  else
+    thread_.join();
+}
 
 std::shared_ptr<native_io> make_native_io() {
   return std::make_shared<native_io>();

@@ -9,7 +9,6 @@
 #include <system_error>
 #include <vector>
 
-#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -82,23 +81,6 @@ std::string system_error_text(int error) {
 }
 
 } // namespace
-
-native_io::native_io() : core_(std::make_shared<core>()) {
-  thread_ = std::thread([core = core_] {
-    pthread_setname_np(pthread_self(), "snakepit-io");
-    core->context.run();
-  });
-}
-
-native_io::~native_io() {
-  core_->keep_running.reset();
-  // Dropped inside a completion on the I/O thread: joining would wait for
-  // this very thread. It ends by itself once its last work is done.
-  if (thread_.get_id() == std::this_thread::get_id())
-    thread_.detach();
-  else
-    thread_.join();
-}
 
 native_connection::native_connection(std::shared_ptr<native_io> io,
                                      std::string socket_path,

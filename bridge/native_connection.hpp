@@ -27,6 +27,8 @@ namespace snakepit::bridge {
 
 class Envelope;
 
+/// The I/O thread: runs `context()` until the last reference goes (see
+/// native_channel.hpp).
 class native_io {
 public:
   native_io();
