@@ -355,7 +355,8 @@ void native_connection::deliver(Envelope& envelope) {
   auto& done = call->done;
   switch (envelope.body_case()) {
     case Envelope::kResult:
-      std::get<tool_callback>(done)(from_execute_response(envelope.result()));
+      std::get<tool_callback>(done)(
+        from_execute_response(std::move(*envelope.mutable_result())));
       break;
     case Envelope::kPong:
       std::get<ping_callback>(done)(std::string{});

@@ -89,11 +89,16 @@ TEST_CASE("a call without a reply times out and is cancelled",
   frame_server server;
   auto ch = make_native_channel(make_native_io(), server.path(), max_bytes,
                                 nullptr);
+  // The long call arms the deadline timer first: the short ones must
+  // re-arm it earlier.
+  completion<tool_result> long_call;
+  ch->execute(10, call_of("long"), 30s, long_call.callback());
   completion<tool_result> call;
   ch->execute(11, call_of("hang"), 50ms, call.callback());
   completion<std::string> pinged;
   ch->ping(50ms, pinged.callback());
   REQUIRE(server.accept());
+  CHECK(receive(server).call_id() == 10);
   CHECK(receive(server).call_id() == 11);
   CHECK(receive(server).has_ping());
 
@@ -111,6 +116,24 @@ TEST_CASE("a call without a reply times out and is cancelled",
   ch->execute(12, call_of("next"), 30s, next.callback());
   REQUIRE(server.send(echo_reply(receive(server))));
   CHECK(next.get().result_json == "\"next\"");
+  CHECK(long_call.future.wait_for(0s) == std::future_status::timeout);
+}
+
+TEST_CASE("a call id already in flight is refused", "[native_channel]") {
+  frame_server server;
+  auto ch = make_native_channel(make_native_io(), server.path(), max_bytes,
+                                nullptr);
+  completion<tool_result> first;
+  ch->execute(5, call_of("a"), 30s, first.callback());
+  completion<tool_result> second;
+  ch->execute(5, call_of("b"), 30s, second.callback());
+  auto refused = second.get();
+  CHECK(refused.error.code == error_code::internal);
+  CHECK(refused.error.message == "call id 5 is already in flight on this "
+                                 "worker");
+  REQUIRE(server.accept());
+  REQUIRE(server.send(echo_reply(receive(server))));
+  CHECK(first.get().result_json == "\"a\"");
 }
 
 TEST_CASE("a frame error fails only its own call, with its category",
