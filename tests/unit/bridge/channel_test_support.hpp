@@ -11,6 +11,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bridge/native_channel.hpp"
 #include "frame_server.hpp"
@@ -53,6 +54,19 @@ struct broken_probe {
   }
 };
 
+/// The bound on messages in these tests.
+inline constexpr std::size_t test_max_bytes = 64 << 20;
+
+/// A worker's end and a channel to it with `test_max_bytes`, watched by
+/// `broken`.
+struct channel_fixture {
+  frame_server server;
+  broken_probe broken;
+  std::shared_ptr<bridge::channel> ch
+    = bridge::make_native_channel(bridge::make_native_io(), server.path(),
+                                  test_max_bytes, broken.callback());
+};
+
 /// An encoded call of `tool` with an argument of `arg_bytes` bytes (none
 /// when 0).
 inline std::shared_ptr<const std::string> call_of(const std::string& tool,
@@ -63,6 +77,16 @@ inline std::shared_ptr<const std::string> call_of(const std::string& tool,
     (*request.mutable_parameters())["data"].set_value(
       std::string(arg_bytes, 'a'));
   return std::make_shared<const std::string>(request.SerializeAsString());
+}
+
+/// Executes `n` calls of tool "t" with ids 1 to `n`; their completions.
+inline std::vector<completion<bridge::tool_result>>
+execute_calls(bridge::channel& ch, uint64_t n) {
+  std::vector<completion<bridge::tool_result>> calls(n);
+  for (uint64_t id = 1; id <= n; ++id)
+    ch.execute(id, call_of("t"), std::chrono::seconds{30},
+               calls[id - 1].callback());
+  return calls;
 }
 
 /// The next envelope the server gets; fails the test when none comes.

@@ -18,19 +18,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::size_t max_bytes = 64 << 20;
-
 /// Two calls pending when `end_connection` runs; both must fail with
 /// `worker_crashed`, `on_broken` must run once, a later call must fail too.
-void check_connection_end(frame_server& server,
+void check_connection_end(channel_fixture& f,
                           const std::function<void()>& end_connection,
                           const std::string& reason_part) {
-  broken_probe broken;
-  auto ch = make_native_channel(make_native_io(), server.path(), max_bytes,
-                                broken.callback());
-  std::vector<completion<tool_result>> calls(2);
-  for (uint64_t id = 1; id <= 2; ++id)
-    ch->execute(id, call_of("t"), 30s, calls[id - 1].callback());
+  auto& [server, broken, ch] = f;
+  auto calls = execute_calls(*ch, 2);
   REQUIRE(server.accept());
   receive(server);
   receive(server);
@@ -54,32 +48,30 @@ void check_connection_end(frame_server& server,
 
 } // namespace
 
-TEST_CASE("the worker hanging up fails the pending calls",
-          "[native_channel]") {
-  frame_server server;
-  check_connection_end(server, [&] { server.hang_up(); },
+TEST_CASE_METHOD(channel_fixture,
+                 "the worker hanging up fails the pending calls",
+                 "[native_channel]") {
+  check_connection_end(*this, [&] { server.hang_up(); },
                        "the worker closed the connection");
 }
 
-TEST_CASE("garbage from the worker ends the connection",
-          "[native_channel]") {
+TEST_CASE_METHOD(channel_fixture,
+                 "garbage from the worker ends the connection",
+                 "[native_channel]") {
   SECTION("an envelope that does not parse") {
-    frame_server server;
     check_connection_end(
-      server,
+      *this,
       [&] { REQUIRE(server.send_bytes(std::string{"\0\0\0\x02\xff\xff", 6})); },
       "protocol error: a frame of 2 bytes that is no Envelope");
   }
   SECTION("a length over the bound") {
-    frame_server server;
     check_connection_end(
-      server, [&] { REQUIRE(server.send_bytes("\x7f\xff\xff\xff")); },
+      *this, [&] { REQUIRE(server.send_bytes("\x7f\xff\xff\xff")); },
       "over the limit of 67108864 bytes");
   }
   SECTION("a truncated frame") {
-    frame_server server;
     check_connection_end(
-      server,
+      *this,
       [&] {
         REQUIRE(server.send_bytes(std::string{"\0\0\0\x09\x08", 5}));
         server.hang_up();
@@ -92,7 +84,7 @@ TEST_CASE("nothing listening fails calls at once", "[native_channel]") {
   broken_probe broken;
   auto ch = make_native_channel(make_native_io(),
                                 "/tmp/snakepit-native-test-nobody.sock",
-                                max_bytes, broken.callback());
+                                test_max_bytes, broken.callback());
   completion<tool_result> call;
   ch->execute(1, call_of("t"), 30s, call.callback());
   auto result = call.get();
@@ -101,11 +93,9 @@ TEST_CASE("nothing listening fails calls at once", "[native_channel]") {
   CHECK_THAT(broken.first.get(), Catch::Contains("cannot connect"));
 }
 
-TEST_CASE("32 MB go both ways, and a call over the bound fails at once",
-          "[native_channel]") {
-  frame_server server;
-  auto ch = make_native_channel(make_native_io(), server.path(), max_bytes,
-                                nullptr);
+TEST_CASE_METHOD(channel_fixture,
+                 "32 MB go both ways, and a call over the bound fails at once",
+                 "[native_channel]") {
   constexpr std::size_t size = 32 << 20;
   completion<tool_result> call;
   ch->execute(1, call_of("big", size), 30s, call.callback());
@@ -124,21 +114,16 @@ TEST_CASE("32 MB go both ways, and a call over the bound fails at once",
   CHECK(result.result_json.size() == size + 2);
 
   completion<tool_result> too_big;
-  ch->execute(2, call_of("big", max_bytes), 30s, too_big.callback());
+  ch->execute(2, call_of("big", test_max_bytes), 30s, too_big.callback());
   auto refused = too_big.get();
   CHECK(refused.error.code == error_code::invalid_arguments);
   CHECK_THAT(refused.error.message, Catch::Contains("max_message_mb"));
 }
 
-TEST_CASE("destroying the channel completes each pending call once",
-          "[native_channel]") {
-  frame_server server;
-  broken_probe broken;
-  auto ch = make_native_channel(make_native_io(), server.path(), max_bytes,
-                                broken.callback());
-  std::vector<completion<tool_result>> calls(3);
-  for (uint64_t id = 1; id <= 3; ++id)
-    ch->execute(id, call_of("t"), 30s, calls[id - 1].callback());
+TEST_CASE_METHOD(channel_fixture,
+                 "destroying the channel completes each pending call once",
+                 "[native_channel]") {
+  auto calls = execute_calls(*ch, 3);
   completion<worker_activity> described;
   ch->describe(30s, described.callback());
   REQUIRE(server.accept());
@@ -161,7 +146,7 @@ TEST_CASE("the last references may go inside a completion",
   completion<bool> released;
   {
     auto io = make_native_io();
-    auto ch = make_native_channel(io, server.path(), max_bytes, nullptr);
+    auto ch = make_native_channel(io, server.path(), test_max_bytes, nullptr);
     auto* raw = ch.get();
     // The callback holds the only references once this scope ends: they
     // are dropped on the I/O thread, inside the completion.
@@ -179,10 +164,9 @@ TEST_CASE("the last references may go inside a completion",
   CHECK_FALSE(server.receive());
 }
 
-TEST_CASE("many callers share one connection", "[native_channel]") {
-  frame_server server;
-  auto ch = make_native_channel(make_native_io(), server.path(), max_bytes,
-                                nullptr);
+TEST_CASE_METHOD(channel_fixture,
+                 "many callers share one connection",
+                 "[native_channel]") {
   std::atomic<bool> served{true};
   std::thread worker{[&] {
     if (!server.accept()) {

@@ -18,8 +18,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::size_t max_bytes = 64 << 20;
-
 Envelope result_for(uint64_t call_id, const std::string& json) {
   Envelope reply;
   reply.set_call_id(call_id);
@@ -30,11 +28,9 @@ Envelope result_for(uint64_t call_id, const std::string& json) {
 
 } // namespace
 
-TEST_CASE("replies of concurrent calls come back out of order",
-          "[native_channel]") {
-  frame_server server;
-  auto ch = make_native_channel(make_native_io(), server.path(), max_bytes,
-                                nullptr);
+TEST_CASE_METHOD(channel_fixture,
+                 "replies of concurrent calls come back out of order",
+                 "[native_channel]") {
   std::vector<completion<tool_result>> calls(3);
   for (uint64_t id = 1; id <= 3; ++id)
     ch->execute(id, call_of("t" + std::to_string(id)), 30s,
@@ -70,11 +66,9 @@ TEST_CASE("replies of concurrent calls come back out of order",
   CHECK(activity.active_calls == std::vector<uint64_t>{2});
 }
 
-TEST_CASE("a reply written a byte at a time arrives whole",
-          "[native_channel]") {
-  frame_server server;
-  auto ch = make_native_channel(make_native_io(), server.path(), max_bytes,
-                                nullptr);
+TEST_CASE_METHOD(channel_fixture,
+                 "a reply written a byte at a time arrives whole",
+                 "[native_channel]") {
   completion<tool_result> call;
   ch->execute(5, call_of("slow"), 30s, call.callback());
   REQUIRE(server.accept());
@@ -84,11 +78,9 @@ TEST_CASE("a reply written a byte at a time arrives whole",
   CHECK(call.get().result_json == "[1,2,3]");
 }
 
-TEST_CASE("a call without a reply times out and is cancelled",
-          "[native_channel]") {
-  frame_server server;
-  auto ch = make_native_channel(make_native_io(), server.path(), max_bytes,
-                                nullptr);
+TEST_CASE_METHOD(channel_fixture,
+                 "a call without a reply times out and is cancelled",
+                 "[native_channel]") {
   // The long call arms the deadline timer first: the short ones must
   // re-arm it earlier.
   completion<tool_result> long_call;
@@ -119,10 +111,9 @@ TEST_CASE("a call without a reply times out and is cancelled",
   CHECK(long_call.future.wait_for(0s) == std::future_status::timeout);
 }
 
-TEST_CASE("a call id already in flight is refused", "[native_channel]") {
-  frame_server server;
-  auto ch = make_native_channel(make_native_io(), server.path(), max_bytes,
-                                nullptr);
+TEST_CASE_METHOD(channel_fixture,
+                 "a call id already in flight is refused",
+                 "[native_channel]") {
   completion<tool_result> first;
   ch->execute(5, call_of("a"), 30s, first.callback());
   completion<tool_result> second;
@@ -136,14 +127,10 @@ TEST_CASE("a call id already in flight is refused", "[native_channel]") {
   CHECK(first.get().result_json == "\"a\"");
 }
 
-TEST_CASE("a frame error fails only its own call, with its category",
-          "[native_channel]") {
-  frame_server server;
-  auto ch = make_native_channel(make_native_io(), server.path(), max_bytes,
-                                nullptr);
-  std::vector<completion<tool_result>> calls(3);
-  for (uint64_t id = 1; id <= 3; ++id)
-    ch->execute(id, call_of("t"), 30s, calls[id - 1].callback());
+TEST_CASE_METHOD(channel_fixture,
+                 "a frame error fails only its own call, with its category",
+                 "[native_channel]") {
+  auto calls = execute_calls(*ch, 3);
   REQUIRE(server.accept());
   const char* categories[] = {"pool_saturated", "none", "bogus"};
   for (uint64_t id = 1; id <= 3; ++id) {
