@@ -38,8 +38,8 @@ using broken_callback = std::function<void(std::string)>;
 
 /// A channel to the worker listening on `socket_path`. Returns at once: the
 /// connection is made on the I/O thread, and calls issued before it is up
-/// wait in the write queue. A frame over `max_message_bytes` from the
-/// worker is a protocol error; a call whose request is over it fails at
+/// wait in the write queue. A frame over `max_message_bytes` (at most
+/// 2 GiB - 1) from the worker is a protocol error; a call whose request is over it fails at
 /// once with `invalid_arguments`. When the connection ends, every call
 /// pending gets `worker_crashed` ("worker connection lost: <why>"), and so
 /// does every later call. Destroying the channel closes the connection;

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <optional>
 #include <system_error>
@@ -88,7 +89,8 @@ native_connection::native_connection(std::shared_ptr<native_io> io,
                                      broken_callback on_broken)
   : io_(std::move(io)), socket_(io_->context()),
     socket_path_(std::move(socket_path)),
-    max_message_bytes_(max_message_bytes), decoder_(max_message_bytes),
+    max_message_bytes_(std::min(max_message_bytes, frame_max_envelope_bytes)),
+    decoder_(max_message_bytes_),
     timer_(io_->context()), on_broken_(std::move(on_broken)) {
   // nop
 }

@@ -97,7 +97,8 @@ public:
   /// A fresh id for a ping or describe: the high bit set.
   uint64_t next_probe_id();
 
-  /// The bound on an envelope, either way.
+  /// The bound on an envelope, either way (at most
+  /// `frame_max_envelope_bytes`).
   std::size_t max_message_bytes() const {
     return max_message_bytes_;
   }
