@@ -108,7 +108,7 @@ public:
                                             "worker")});
           return;
         }
-        done(from_execute_response(resp));
+        done(from_execute_response(std::move(resp)));
       });
   }
 

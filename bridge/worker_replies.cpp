@@ -20,11 +20,11 @@ error_code from_category(const std::string& category) {
 
 } // namespace
 
-tool_result from_execute_response(const ExecuteToolResponse& resp) {
+tool_result from_execute_response(ExecuteToolResponse resp) {
   tool_result out;
   out.python_us = resp.execution_time_us();
   if (resp.success()) {
-    out.result_json = resp.result().value();
+    out.result_json = std::move(*resp.mutable_result()->mutable_value());
     if (out.result_json.empty())
       out.result_json = "null";
     return out;

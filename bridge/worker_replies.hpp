@@ -14,8 +14,9 @@ class WorkerInfo;
 /// The outcome of a tool call from the worker's ExecuteTool reply. A failed
 /// call always carries an error code: the worker's category when it is one
 /// a worker may report (python_error, unknown_command, invalid_arguments),
-/// else python_error.
-tool_result from_execute_response(const ExecuteToolResponse& resp);
+/// else python_error. Takes the reply: moved in, the result's bytes are
+/// moved out of it, not copied (a result may be many megabytes).
+tool_result from_execute_response(ExecuteToolResponse resp);
 
 /// What the worker is doing, from its DescribeWorker reply. Call ids that
 /// are not decimal numbers match no call of the host and are left out.

@@ -6,7 +6,8 @@
 # private business.
 set(snakepit_parts
   snakepit_core snakepit_process snakepit_proto_messages snakepit_proto
-  snakepit_wire snakepit_bridge snakepit_telemetry snakepit_admin_protocol
+  snakepit_wire snakepit_bridge snakepit_native snakepit_telemetry
+  snakepit_admin_protocol
   snakepit_admin snakepit_handshake snakepit_host snakepit_diagnostics)
 
 add_library(snakepit SHARED)

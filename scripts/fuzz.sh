@@ -16,7 +16,7 @@ bash scripts/bootstrap.sh
 build=build-fuzz
 seconds=${FUZZ_SECONDS:-30}
 harnesses=(fuzz_config fuzz_json_args fuzz_admin_protocol fuzz_ready_file
-           fuzz_worker_replies)
+           fuzz_worker_replies fuzz_frame_decoder)
 if [ $# -gt 0 ]; then harnesses=("$@"); fi
 
 generator=()
