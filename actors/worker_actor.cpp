@@ -37,6 +37,10 @@ constexpr auto probe_interval = 50ms;
 /// Deadline of one probe.
 constexpr auto probe_timeout = 1s;
 
+/// How long a worker whose connection broke waits for its process's exit
+/// (which names the exit code and output) before it stops the process.
+constexpr auto exit_report_wait = 1s;
+
 /// No process, in the cleanup slot.
 constexpr uint64_t no_process = UINT64_MAX;
 
@@ -124,7 +128,9 @@ process::launch_spec make_launch_spec(const worker_state& st) {
 void stop(worker_ptr self, caf::error reason, bool graceful) {
   auto& st = self->state;
   st.quit_reason = std::move(reason);
-  st.channel.reset();
+  // The channel stays until the actor quits: a graceful stop lets the calls
+  // in flight finish, and the native transport fails the calls still
+  // pending on a channel when it goes.
   if (st.spawn_pending) {
     // The launcher has the process but has not said so yet: wait for
     // process_started (which kills it) or process_spawn_failed.
@@ -512,9 +518,14 @@ caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
     [self](connection_broken& ev) {
       auto& st = self->state;
       if (st.current != phase::ready)
+        return; // the process's exit came first and said why
+      if (!ev.waited) {
+        ev.waited = true;
+        self->delayed_send(self, exit_report_wait, std::move(ev));
         return;
-      // The process may still run: it is stopped, and the pool replaces
-      // the worker like one that crashed.
+      }
+      // The process still runs after breaking the protocol: it is
+      // stopped, and the pool replaces the worker like one that crashed.
       fail(self,
            make_failure(error_code::worker_crashed,
                         "worker " + st.spec.id + ": connection to its "

@@ -30,17 +30,14 @@ class native_io;
 /// Starts an I/O thread.
 std::shared_ptr<native_io> make_native_io();
 
-/// Called at most once, on the I/O thread, when the connection ends for
-/// any reason other than the channel's destruction (the peer closed it,
-/// it could not be made, a protocol error: oversized, truncated or garbage
-/// frame); the text says why. It must not block.
-using broken_callback = std::function<void(std::string)>;
-
 /// A channel to the worker listening on `socket_path`. Returns at once: the
 /// connection is made on the I/O thread, and calls issued before it is up
 /// wait in the write queue. A frame over `max_message_bytes` (at most
-/// 2 GiB - 1) from the worker is a protocol error; a call whose request is over it fails at
-/// once with `invalid_arguments`. When the connection ends, every call
+/// 2 GiB - 1) from the worker is a protocol error; a call whose request is
+/// over it fails at once with `invalid_arguments`. `on_broken` runs on the
+/// I/O thread when the connection ends for any reason other than the
+/// channel's destruction (the peer closed it, it could not be made, a
+/// protocol error: oversized, truncated or garbage frame). When the connection ends, every call
 /// pending gets `worker_crashed` ("worker connection lost: <why>"), and so
 /// does every later call. Destroying the channel closes the connection;
 /// calls still pending then get `worker_crashed` ("channel closed").

@@ -21,8 +21,9 @@ constexpr int max_threads_per_worker = 256;
 constexpr int max_json_depth_limit = 10000;
 /// Room for a command, a session id and the framing of a few arguments.
 constexpr long long min_request_bytes = 1024;
-/// The frame length is 32 bits: a message stays below 4 GiB.
-constexpr int max_message_mb_limit = 4095;
+/// gRPC's limits are ints and the native transport bounds frames the same
+/// way: a message stays below 2 GiB.
+constexpr int max_message_mb_limit = 2047;
 constexpr int max_port = 65535;
 
 constexpr std::array<std::string_view, 6> log_levels{

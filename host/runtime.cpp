@@ -2,11 +2,14 @@
 
 #include "actors/worker_environment.hpp"
 #include "bridge/channel.hpp"
+#include "bridge/native_channel.hpp"
 #include "process/process_host.hpp"
 #include "process/python_location.hpp"
 #include "process/run_directory.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <string_view>
 
 namespace snakepit {
 
@@ -16,8 +19,29 @@ namespace {
 /// actors normally stopped them already).
 constexpr std::chrono::seconds final_grace{2};
 
-/// Address scheme of a worker serving gRPC.
-constexpr const char* grpc_scheme = "unix:";
+/// Address scheme of a worker serving gRPC ("unix:/abs/path.sock").
+constexpr std::string_view grpc_scheme = "unix:";
+
+/// Address scheme of a worker serving the native transport
+/// ("native:/abs/path.sock").
+constexpr std::string_view native_scheme = "native:";
+
+/// Opens a worker's channel by its address's scheme; the native ones share
+/// the I/O thread `io`.
+channel_factory connector(std::shared_ptr<bridge::native_io> io) {
+  return [io = std::move(io)](const bridge::endpoint& where)
+           -> std::shared_ptr<bridge::channel> {
+    std::string_view address = where.address;
+    if (address.substr(0, grpc_scheme.size()) == grpc_scheme)
+      return bridge::make_grpc_channel(where.address,
+                                       where.max_message_bytes);
+    if (address.substr(0, native_scheme.size()) == native_scheme)
+      return bridge::make_native_channel(
+        io, std::string{address.substr(native_scheme.size())},
+        where.max_message_bytes, where.on_broken);
+    return nullptr;
+  };
+}
 
 } // namespace
 
@@ -42,13 +66,7 @@ result<std::shared_ptr<runtime>> runtime::create(const host_config& cfg) {
   rt->host_ = std::make_shared<process::process_host>();
   auto env = std::make_shared<worker_environment>();
   env->launcher = rt->host_;
-  env->connect = [](const bridge::endpoint& where)
-    -> std::shared_ptr<bridge::channel> {
-    if (where.address.rfind(grpc_scheme, 0) == 0)
-      return bridge::make_grpc_channel(where.address,
-                                       where.max_message_bytes);
-    return nullptr;
-  };
+  env->connect = connector(bridge::make_native_io());
   env->run_id = rt->run_dir_->run_id();
   env->run_path = rt->run_dir_->path();
   env->python_path = python->path;

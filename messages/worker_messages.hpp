@@ -101,9 +101,13 @@ struct process_spawn_failed {
 };
 
 /// The connection to a ready worker's process broke for good (its channel
-/// said why): the worker is given up and its process stopped.
+/// said why). Usually the process is dying, and its exit (code, output)
+/// says more: the worker waits for it a moment (`waited` false: the
+/// channel's report; true: the same, once the wait is over), then gives up
+/// on a process that still runs and stops it.
 struct connection_broken {
   std::string reason;
+  bool waited = false;
 };
 
 /// The process of a worker has exited and been reaped.
@@ -190,7 +194,7 @@ typename Inspector::result_type inspect(Inspector& f,
 /// Inspects connection_broken.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, connection_broken& x) {
-  return f(caf::meta::type_name("connection_broken"), x.reason);
+  return f(caf::meta::type_name("connection_broken"), x.reason, x.waited);
 }
 
 /// Inspects process_exited.

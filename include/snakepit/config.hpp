@@ -151,7 +151,7 @@ struct pool_config {
   /// anything parses them, on the host and in the worker (1-10000).
   int max_json_depth = 128;
   /// Largest message either way between the host and a worker, in MiB
-  /// (1-4095), on both transports: a larger request gets
+  /// (1-2047), on both transports: a larger request gets
   /// `invalid_arguments` before it is sent, a larger result a
   /// `python_error` (MessageTooLarge) from the worker, which keeps serving.
   int max_message_mb = 64;

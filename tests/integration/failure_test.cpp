@@ -325,7 +325,8 @@ TEST_CASE("startup failure: a missing interpreter fails the pool naming it",
                  "/nonexistent/python3"));
 }
 
-TEST_CASE("startup failure: an interpreter without grpc fails the pool",
+TEST_CASE("startup failure: an interpreter without the transport's "
+          "package (grpc, protobuf) fails the pool",
           "[integration][startup]") {
   const std::string shim = "/root/.pyenv/shims/python3";
   if (!path_exists(shim)) {
@@ -340,5 +341,9 @@ TEST_CASE("startup failure: an interpreter without grpc fails the pool",
   cfg.pools[0].restart_backoff = 50ms;
   host_fixture host{cfg};
   auto st = expect_failed_pool(host);
-  CHECK(contains(st.failed.message + "\n" + st.failed.traceback, "grpc"));
+  // The pyenv interpreter has neither.
+  auto needed = cfg.pools[0].transport == worker_transport::grpc
+                  ? "cannot import grpc"
+                  : "cannot import google.protobuf";
+  CHECK(contains(st.failed.message + "\n" + st.failed.traceback, needed));
 }

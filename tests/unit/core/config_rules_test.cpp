@@ -194,13 +194,13 @@ TEST_CASE("rule: max_request_bytes is 1024 to max_message_mb",
   CHECK(parsed.config->pools[0].max_json_depth == 64);
 }
 
-TEST_CASE("rule: max_message_mb is 1 to 4095 and bounds requests by "
+TEST_CASE("rule: max_message_mb is 1 to 2047 and bounds requests by "
           "default",
           "[config][rules]") {
   check_one_error(pool_errors("max_message_mb = 0"),
-                  "pools[0].max_message_mb", "between 1 and 4095 (got 0)");
-  check_one_error(pool_errors("max_message_mb = 4096"),
-                  "pools[0].max_message_mb", "(got 4096)");
+                  "pools[0].max_message_mb", "between 1 and 2047 (got 0)");
+  check_one_error(pool_errors("max_message_mb = 2048"),
+                  "pools[0].max_message_mb", "(got 2048)");
   auto parsed = read_config("[[pools]]\nmax_message_mb = 8\n", "t.toml");
   REQUIRE(parsed.ok());
   const auto& pool = parsed.config->pools[0];
