@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Snakepit needs, and only those that are missing.
 # Runs as root (or through sudo when available). Safe to run repeatedly.
+# With package names as arguments, installs those instead of the list.
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,7 @@ packages=(
   python3-setuptools python3-wheel python3-pip
   clang-14 libclang-rt-14-dev llvm-14
 )
+if [ $# -gt 0 ]; then packages=("$@"); fi
 
 missing=()
 for p in "${packages[@]}"; do
