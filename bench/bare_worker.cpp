@@ -45,7 +45,7 @@ bare_worker::start(const std::string& python, const std::string& python_dir,
   if (!socket || !ready)
     return "bad socket path: " + socket.error + ready.error;
 
-  // The same command line and environment a 1-worker pool uses.
+  // The same command line and environment a 1-worker gRPC pool uses.
   process::launch_spec spec;
   spec.executable = python;
   spec.tag = "bench/bare";
@@ -54,7 +54,8 @@ bare_worker::start(const std::string& python, const std::string& python_dir,
                "--socket",    socket.path,
                "--ready-file", ready.path,
                "--snakepit-run-id", w->dir_->run_id(),
-               "--max-workers", "1"};
+               "--max-workers", "1",
+               "--transport", "grpc"};
   spec.env = {{"PYTHONPATH", python_dir},
               {"PYTHONUNBUFFERED", "1"},
               {"PYTHONDONTWRITEBYTECODE", "1"}};

@@ -68,7 +68,7 @@ struct pool_config {
   /// Process or thread workers.
   worker_profile profile = worker_profile::process;
   /// The wire between the host and the workers.
-  worker_transport transport = worker_transport::grpc;
+  worker_transport transport = worker_transport::native;
   /// Number of worker processes.
   int size = 2;
   /// Python adapter class as "package.module.Class".

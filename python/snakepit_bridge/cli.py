@@ -55,7 +55,7 @@ PARENT_POLL_S = 0.5
 #: Values of ``--transport``: framed Protobuf, or gRPC's BridgeService.
 TRANSPORTS = ("native", "grpc")
 #: Default of ``--transport`` (the host passes its pool's choice).
-DEFAULT_TRANSPORT = "grpc"
+DEFAULT_TRANSPORT = "native"
 
 
 def log(message: str) -> None:

@@ -141,10 +141,10 @@ def test_the_native_transport_needs_only_protobuf(
 
 def test_transport_and_message_limit_flags() -> None:
     args = parse_args(REQUIRED)
-    assert (args.transport, args.max_message_bytes) == ("grpc", 64 << 20)
-    args = parse_args(REQUIRED + ["--transport", "native",
+    assert (args.transport, args.max_message_bytes) == ("native", 64 << 20)
+    args = parse_args(REQUIRED + ["--transport", "grpc",
                                   "--max-message-bytes", "1048576"])
-    assert (args.transport, args.max_message_bytes) == ("native", 1 << 20)
+    assert (args.transport, args.max_message_bytes) == ("grpc", 1 << 20)
     with pytest.raises(SystemExit):
         parse_args(REQUIRED + ["--transport", "zmq"])
     with pytest.raises(SystemExit):

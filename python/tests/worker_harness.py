@@ -46,7 +46,9 @@ def worker_command(directory: Path, adapter: str, max_workers: int = 1,
                    socket: Path | None = None,
                    flags: tuple[str, ...] = ()) -> list[str]:
     """The command line the host uses to start a worker; ``flags`` are added
-    before the adapter args (e.g. ``("--thread-safety-checks",)``)."""
+    before the adapter args (e.g. ``("--thread-safety-checks",)``). The
+    worker serves gRPC (``Worker.stub``) unless ``flags`` name another
+    transport (``("--transport", "native")``: the last one given wins)."""
     command = [
         sys.executable, "-m", "snakepit_bridge",
         "--adapter", adapter,
@@ -54,6 +56,7 @@ def worker_command(directory: Path, adapter: str, max_workers: int = 1,
         "--ready-file", str(directory / "ready.json"),
         "--snakepit-run-id", "pytest-run",
         "--max-workers", str(max_workers),
+        "--transport", "grpc",
         *flags,
     ]
     if adapter_args:
