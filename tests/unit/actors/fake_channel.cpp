@@ -82,6 +82,18 @@ void fake_channel::answer_probe(std::vector<uint64_t> active) {
   done(std::move(a));
 }
 
+fake_channel::fake_channel(bridge::broken_callback on_broken)
+  : on_broken_(std::move(on_broken)) {
+}
+
+void fake_channel::break_connection(const std::string& why) {
+  for (auto id : running())
+    fail(id, make_failure(error_code::worker_crashed,
+                          "worker connection lost: " + why));
+  if (on_broken_)
+    on_broken_(why);
+}
+
 fake_network::fake_network(event_log log)
   : shared_(std::make_shared<shared>()) {
   shared_->log = std::move(log);
@@ -96,7 +108,7 @@ channel_factory fake_network::factory() {
     REQUIRE(address.rfind(address_prefix, 0) == 0);
     auto id = address.substr(address_prefix.size());
     net->log->push_back("connect " + id);
-    auto ch = std::make_shared<fake_channel>();
+    auto ch = std::make_shared<fake_channel>(where.on_broken);
     net->channels[id] = ch;
     return ch;
   };

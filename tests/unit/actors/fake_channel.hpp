@@ -22,6 +22,9 @@ namespace snakepit::testing {
 /// The channel to one fake worker (see the file comment).
 class fake_channel final : public bridge::channel {
 public:
+  /// A channel that reports a broken connection through `on_broken`.
+  explicit fake_channel(bridge::broken_callback on_broken);
+
   void execute(uint64_t call_id, std::shared_ptr<const std::string> call_bytes,
                std::chrono::milliseconds timeout,
                bridge::tool_callback done) override;
@@ -71,7 +74,14 @@ public:
   /// Python.
   void answer_probe(std::vector<uint64_t> active);
 
+  /// Breaks the connection as the native transport does (the peer closed
+  /// it, or sent a frame that breaks the protocol): every call running
+  /// fails with `worker_crashed` ("worker connection lost: <why>"), then
+  /// the worker actor is told.
+  void break_connection(const std::string& why);
+
 private:
+  bridge::broken_callback on_broken_;
   void end(uint64_t call_id, bridge::tool_result result);
 
   struct call {

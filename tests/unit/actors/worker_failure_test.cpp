@@ -141,3 +141,52 @@ TEST_CASE("a call abandoned at its deadline keeps its slot until it ends",
   f.wait(1s);
   CHECK(f.channel("p/w1").probes_waiting() == 0);
 }
+
+TEST_CASE("a broken connection to a live process: the worker waits a "
+          "moment for an exit, then stops the process and is replaced",
+          "[actors][crash][native]") {
+  pool_fixture f{test_pool(1)};
+  f.start_workers();
+  auto victim = f.send(make_request("work"));
+  // A garbage frame from a process that keeps running.
+  f.channel("p/w1").break_connection("protocol error: no Envelope");
+  f.settle();
+  CHECK(f.replies(victim).empty());
+  f.wait(990ms);
+  CHECK_FALSE(f.launcher().stop_asked("p/w1"));
+  CHECK(f.replies(victim).empty());
+  f.wait(20ms);
+  CHECK(f.launcher().stop_asked("p/w1"));
+  const auto& reply = f.reply(victim);
+  CHECK(reply.code() == error_code::worker_crashed);
+  CHECK_THAT(reply.error().message,
+             Catch::Contains("connection to its process broke: protocol "
+                             "error: no Envelope"));
+  CHECK(f.launcher().exit_stopped() == 1);
+  f.settle();
+  // Its slot gets a new worker, which serves.
+  CHECK(f.launcher().waiting() == std::vector<std::string>{"p/w2"});
+  f.start_workers();
+  auto next = f.send(make_request("work"));
+  f.channel("p/w2").succeed(f.only_call("p/w2"), "2");
+  f.settle();
+  CHECK(f.reply(next).ok());
+}
+
+TEST_CASE("a connection broken by a dying process: its exit is the account",
+          "[actors][crash][native]") {
+  pool_fixture f{test_pool(1)};
+  f.start_workers();
+  auto victim = f.send(make_request("work"));
+  f.channel("p/w1").break_connection("the worker closed the connection");
+  f.launcher().exit("p/w1", killed("Fatal Python error: Aborted"));
+  f.settle();
+  const auto& reply = f.reply(victim);
+  CHECK(reply.code() == error_code::worker_crashed);
+  CHECK_THAT(reply.error().message, Catch::Contains("killed by signal 9"));
+  CHECK_THAT(reply.error().traceback, Catch::Contains("Aborted"));
+  // The end of the wait finds the worker gone: nothing more happens.
+  f.wait(2s);
+  CHECK(f.replies(victim).size() == 1);
+  CHECK(f.launcher().waiting() == std::vector<std::string>{"p/w2"});
+}
