@@ -1,16 +1,23 @@
-// snakepit_bench: what a pool costs on top of a bare gRPC call.
+// snakepit_bench: what a pool costs on top of the bare transports.
 //
 // In one run, against the same Python worker code (showcase adapter, one
 // serving thread), it measures sequential `ping` round trips through
-//   - a 1-worker pool, called by the blocking snakepit::client,
-//   - the same pool, called by an event-based actor,
+//   - a 1-worker pool on the native transport, called by the blocking
+//     snakepit::client, and by an event-based actor,
+//   - a 1-worker pool on gRPC in the same host, called by both callers,
 //   - a bare C++ gRPC client (sync stub, and callback API) talking to a
-//     worker the bench starts itself on its own socket,
+//     gRPC worker the bench starts itself on its own socket,
+//   - a bare C++ framed client (bench/framed_client) sending `execute`
+//     envelopes of the tool `ping` to a native worker of its own,
+//   - the floor: the same framed client sending `ping` envelopes to a
+//     one-thread Python loop that decodes each frame and answers,
 //   - CAF alone (the two callers against a trivial echo actor),
-// in alternating rounds so that machine noise hits every path alike, and
-// then the start-up time of pools of 1, 4 and 8 workers.
+// in alternating rounds so that machine noise hits every path alike; then
+// the throughput of both transports under concurrent load (bench/
+// throughput), and the start-up time of pools of 1, 4 and 8 workers.
 //
 // Usage: snakepit_bench [--rounds N] [--calls N] [--warmup N]
+//                       [--throughput-rounds N] [--throughput-ms MS]
 //                       [--startup-runs N] [--startup-sizes 1,4,8] [--quick]
 //                       [--caf=--scheduler.policy=stealing ...]
 //                       [--json PATH]
@@ -24,8 +31,6 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <functional>
 #include <iostream>
@@ -33,12 +38,14 @@
 #include <snakepit/snakepit.hpp>
 
 #include "actors/worker_environment.hpp"
-#include "bench/cli_options.hpp"
 #include "bench/bare_worker.hpp"
+#include "bench/cli_options.hpp"
+#include "bench/framed_client.hpp"
 #include "bench/json_report.hpp"
 #include "bench/pool_paths.hpp"
 #include "bench/startup.hpp"
 #include "bench/stats.hpp"
+#include "bench/throughput.hpp"
 
 namespace {
 
@@ -49,6 +56,7 @@ struct options {
   int rounds = 5;
   int calls = 2000;
   int warmup = 500;
+  throughput_options throughput;
   int startup_runs = 3;
   std::vector<int> startup_sizes{1, 4, 8};
   std::vector<std::string> caf_args;
@@ -68,10 +76,10 @@ struct path {
   std::vector<int64_t> all_ns;
 };
 
-/// A pool path's p50 and p99 divided by the bare path's: the ratio of the
-/// medians over the rounds, and the median of the per-round ratios (the
-/// two paths ran back to back in each round, so slow drifts of machine load
-/// cancel out).
+/// One path's p50 and p99 divided by another's: the ratio of the medians
+/// over the rounds, and the median of the per-round ratios (the two paths
+/// ran back to back in each round, so slow drifts of machine load cancel
+/// out).
 struct path_ratio {
   double p50 = 0;
   double p50_per_round = 0;
@@ -79,18 +87,28 @@ struct path_ratio {
   double p99_per_round = 0;
 };
 
-/// The target the issue sets for the pool's overhead.
-constexpr double target_ratio = 1.15;
+/// What a ratio's p50 should be: at most `bound` (an overhead), or at least
+/// (a speed-up); `moonshot`, when set, a second, harder bound of the same
+/// kind.
+struct ratio_target {
+  double bound = 0;
+  bool at_least = false;
+  double moonshot = 0;
+
+  bool met(double ratio, double b) const {
+    return at_least ? ratio >= b : ratio <= b;
+  }
+};
+
+/// The issue 10 target of the pool's overhead on gRPC.
+constexpr ratio_target grpc_overhead{1.15, false, 0};
+/// The pool on the native transport against the floor.
+constexpr ratio_target native_floor{3.0, false, 1.5};
+/// The gRPC pool against the native one: native at least 4x faster.
+constexpr ratio_target native_speedup{4.0, true, 0};
 
 const char* pool_name = "bench";
-
-/// User plus system CPU time of this process so far, microseconds.
-double process_cpu_us() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  auto us = [](const timeval& t) { return t.tv_sec * 1e6 + t.tv_usec; };
-  return us(u.ru_utime) + us(u.ru_stime);
-}
+const char* grpc_pool_name = "bench_grpc";
 
 void print_table(const std::vector<path>& paths, const options& opts) {
   std::cout << fmt::format(
@@ -131,27 +149,44 @@ path_ratio compute_ratio(const path& pool, const path& bare) {
           median(p99s)};
 }
 
-/// Prints pool/bare for p50 and p99 and returns them as JSON.
-json print_ratio(const char* what, const path& pool, const path& bare) {
-  auto line = [&](const char* pct, double ratio, double per_round) {
-    std::cout << fmt::format(
-      "ratio {} {}: {:.2f}x (per-round median {:.2f}x; target <= {:.2f}x: "
-      "{})\n",
-      pct, what, ratio, per_round, target_ratio,
-      ratio <= target_ratio ? "met" : "NOT met");
+/// Prints num/den for p50 and p99 against `target` and returns them as
+/// JSON (`pool` names the numerator, `bare` the denominator).
+json print_ratio(const char* what, const path& num, const path& den,
+                 ratio_target target) {
+  auto verdict = [&](double ratio) {
+    auto text = fmt::format("target {} {:.2f}x: {}",
+                            target.at_least ? ">=" : "<=", target.bound,
+                            target.met(ratio, target.bound) ? "met"
+                                                            : "NOT met");
+    if (target.moonshot > 0)
+      text += fmt::format(", moonshot {} {:.2f}x: {}",
+                          target.at_least ? ">=" : "<=", target.moonshot,
+                          target.met(ratio, target.moonshot) ? "met"
+                                                             : "NOT met");
+    return text;
   };
-  auto r = compute_ratio(pool, bare);
-  line("p50", r.p50, r.p50_per_round);
-  line("p99", r.p99, r.p99_per_round);
-  return {{"name", what},
-          {"pool", pool.key},
-          {"bare", bare.key},
-          {"p50", r.p50},
-          {"p50_per_round", r.p50_per_round},
-          {"p99", r.p99},
-          {"p99_per_round", r.p99_per_round},
-          {"target", target_ratio},
-          {"p50_met", r.p50 <= target_ratio}};
+  auto r = compute_ratio(num, den);
+  std::cout << fmt::format("ratio p50 {}: {:.2f}x (per-round median {:.2f}x; "
+                           "{})\n",
+                           what, r.p50, r.p50_per_round, verdict(r.p50));
+  std::cout << fmt::format("ratio p99 {}: {:.2f}x (per-round median {:.2f}x)"
+                           "\n",
+                           what, r.p99, r.p99_per_round);
+  json out{{"name", what},
+           {"pool", num.key},
+           {"bare", den.key},
+           {"p50", r.p50},
+           {"p50_per_round", r.p50_per_round},
+           {"p99", r.p99},
+           {"p99_per_round", r.p99_per_round},
+           {"target", target.bound},
+           {"target_at_least", target.at_least},
+           {"p50_met", target.met(r.p50, target.bound)}};
+  if (target.moonshot > 0) {
+    out["moonshot"] = target.moonshot;
+    out["p50_moonshot_met"] = target.met(r.p50, target.moonshot);
+  }
+  return out;
 }
 
 /// Measures start-up per pool size into `out`; false if a pool failed to
@@ -194,34 +229,86 @@ bool run_startup(const options& opts, const system_setup& setup, json& out) {
   return ok;
 }
 
-/// Measures every path in alternating rounds against the ready pool and
-/// the bare worker at `bare_address`, prints the results and records them
-/// in `out`; false if calls failed.
-bool measure_paths(caf::actor_system& sys, client& c, const pool_actor& pool,
-                   const std::string& bare_address, const options& opts,
-                   json& out) {
-  bare_client bare{bare_address};
+/// The processes of the bare paths: a gRPC worker, a native worker and
+/// the floor's loop.
+struct bare_processes {
+  std::unique_ptr<bare_worker> grpc;
+  std::unique_ptr<bare_worker> native;
+  std::unique_ptr<bare_worker> floor;
+};
+
+/// Starts the three bare processes, or says why it could not.
+std::variant<bare_processes, std::string>
+start_bare(const std::string& python, const std::string& python_dir) {
+  bare_processes out;
+  std::pair<bare_kind, std::unique_ptr<bare_worker>*> wanted[] = {
+    {bare_kind::grpc_worker, &out.grpc},
+    {bare_kind::native_worker, &out.native},
+    {bare_kind::floor, &out.floor}};
+  for (auto& [kind, slot] : wanted) {
+    auto w = bare_worker::start(kind, python, python_dir,
+                                std::chrono::seconds{60});
+    if (auto* err = std::get_if<std::string>(&w))
+      return *err;
+    *slot = std::move(std::get<std::unique_ptr<bare_worker>>(w));
+  }
+  return out;
+}
+
+/// The two pools of the latency rounds, same worker code, one per
+/// transport.
+struct bench_pools {
+  pool_actor native;
+  pool_actor grpc;
+};
+
+/// Measures every path in alternating rounds against the ready pools and
+/// the bare processes, prints the results and records them in `out`; false
+/// if calls failed.
+bool measure_paths(caf::actor_system& sys, client& c,
+                   const bench_pools& pools, const bare_processes& bare,
+                   const options& opts, json& out) {
+  bare_client bare_grpc{bare.grpc->address()};
+  framed_client bare_native{bare.native->address()};
+  framed_client floor{bare.floor->address()};
+  if (!bare_native.connected() || !floor.connected()) {
+    std::cerr << "cannot connect to the bare native worker or the floor\n";
+    return false;
+  }
   auto echo = spawn_echo(sys);
   // One caller actor drives both targets, so it holds them untyped.
-  actor_caller pool_caller{sys, caf::actor_cast<caf::actor>(pool),
-                           actor_caller::target_kind::pool_ping, pool_name};
+  actor_caller native_caller{sys, caf::actor_cast<caf::actor>(pools.native),
+                             actor_caller::target_kind::pool_ping, pool_name};
+  actor_caller grpc_caller{sys, caf::actor_cast<caf::actor>(pools.grpc),
+                           actor_caller::target_kind::pool_ping,
+                           grpc_pool_name};
   actor_caller echo_caller{sys, echo, actor_caller::target_kind::echo};
+  using kind = framed_client::call_kind;
   std::vector<path> paths;
-  paths.push_back({"pool, blocking snakepit::client", "pool_blocking",
-                   [&](int n) { return run_pool_blocking(c, pool_name, n); },
-                   {}, {}});
-  paths.push_back({"pool, event-based actor caller", "pool_actor",
-                   [&](int n) { return pool_caller.run(n); }, {}, {}});
-  paths.push_back({"bare gRPC, sync stub", "bare_sync",
-                   [&](int n) { return bare.run_sync(n); }, {}, {}});
-  paths.push_back({"bare gRPC, callback API + cv wait", "bare_callback",
-                   [&](int n) { return bare.run_async(n); }, {}, {}});
-  paths.push_back({"CAF only: scoped_actor per call -> echo",
-                   "caf_scoped_echo",
-                   [&](int n) { return run_scoped_echo(sys, echo, n); }, {},
-                   {}});
-  paths.push_back({"CAF only: event-based actor -> echo", "caf_actor_echo",
-                   [&](int n) { return echo_caller.run(n); }, {}, {}});
+  auto add = [&](const char* name, const char* key,
+                 std::function<samples(int)> run) {
+    paths.push_back({name, key, std::move(run), {}, {}});
+  };
+  add("native pool, blocking snakepit::client", "native_pool_blocking",
+      [&](int n) { return run_pool_blocking(c, pool_name, n); });
+  add("native pool, event-based actor caller", "native_pool_actor",
+      [&](int n) { return native_caller.run(n); });
+  add("gRPC pool, blocking snakepit::client", "grpc_pool_blocking",
+      [&](int n) { return run_pool_blocking(c, grpc_pool_name, n); });
+  add("gRPC pool, event-based actor caller", "grpc_pool_actor",
+      [&](int n) { return grpc_caller.run(n); });
+  add("bare gRPC, sync stub", "bare_sync",
+      [&](int n) { return bare_grpc.run_sync(n); });
+  add("bare gRPC, callback API + cv wait", "bare_callback",
+      [&](int n) { return bare_grpc.run_async(n); });
+  add("bare native: framed client -> worker", "bare_native",
+      [&](int n) { return bare_native.run(kind::execute_ping, n); });
+  add("floor: framed client -> 1-thread loop", "floor",
+      [&](int n) { return floor.run(kind::ping, n); });
+  add("CAF only: scoped_actor per call -> echo", "caf_scoped_echo",
+      [&](int n) { return run_scoped_echo(sys, echo, n); });
+  add("CAF only: event-based actor -> echo", "caf_actor_echo",
+      [&](int n) { return echo_caller.run(n); });
   for (auto& p : paths) {
     p.summary.name = p.name;
     p.run(opts.warmup);
@@ -253,10 +340,26 @@ bool measure_paths(caf::actor_system& sys, client& c, const pool_actor& pool,
     row["percentiles_us"] = percentiles_json(p.all_ns);
     out["paths"].push_back(std::move(row));
   }
-  out["ratios"].push_back(print_ratio(
-    "pool(blocking client)/bare(sync stub)", paths[0], paths[2]));
-  out["ratios"].push_back(
-    print_ratio("pool(actor caller)/bare(sync stub)", paths[1], paths[2]));
+  const auto& native_blocking = paths[0];
+  const auto& native_actor = paths[1];
+  const auto& grpc_blocking = paths[2];
+  const auto& grpc_actor = paths[3];
+  const auto& bare_sync = paths[4];
+  const auto& floor_path = paths[7];
+  auto& ratios = out["ratios"];
+  ratios.push_back(print_ratio("native pool(blocking client)/floor",
+                               native_blocking, floor_path, native_floor));
+  ratios.push_back(print_ratio("native pool(actor caller)/floor",
+                               native_actor, floor_path, native_floor));
+  ratios.push_back(print_ratio("gRPC pool/native pool (blocking client)",
+                               grpc_blocking, native_blocking,
+                               native_speedup));
+  ratios.push_back(print_ratio("gRPC pool/native pool (actor caller)",
+                               grpc_actor, native_actor, native_speedup));
+  ratios.push_back(print_ratio("gRPC pool(blocking client)/bare(sync stub)",
+                               grpc_blocking, bare_sync, grpc_overhead));
+  ratios.push_back(print_ratio("gRPC pool(actor caller)/bare(sync stub)",
+                               grpc_actor, bare_sync, grpc_overhead));
   bool ok = true;
   for (const auto& p : paths)
     if (p.summary.failures() > 0) {
@@ -266,12 +369,28 @@ bool measure_paths(caf::actor_system& sys, client& c, const pool_actor& pool,
   return ok;
 }
 
-/// Starts a host with a 1-worker pool and a bare worker, runs the latency
-/// rounds into `out`, and stops both in order; false if something failed.
+/// The pool named `name` of the host `root`, null if there is none.
+pool_actor lookup_pool(caf::actor_system& sys, const host_actor& root,
+                       const std::string& name) {
+  pool_actor pool;
+  caf::scoped_actor self{sys};
+  self->request(root, caf::infinite, lookup_atom::value, name)
+    .receive([&](pool_actor& found) { pool = std::move(found); },
+             [](caf::error&) {});
+  return pool;
+}
+
+/// Starts a host with a 1-worker pool per transport and the bare
+/// processes, runs the latency rounds into `out`, and stops them in order;
+/// false if something failed.
 bool run_latency(const options& opts, const system_setup& setup, json& out) {
   auto cfg = default_config();
   cfg.pools.front().name = pool_name;
   cfg.pools.front().size = 1;
+  cfg.pools.front().transport = worker_transport::native;
+  cfg.pools.push_back(cfg.pools.front());
+  cfg.pools.back().name = grpc_pool_name;
+  cfg.pools.back().transport = worker_transport::grpc;
   auto env = bootstrap(cfg, setup);
   if (!env) {
     std::cerr << describe(env.error()) << '\n';
@@ -283,28 +402,23 @@ bool run_latency(const options& opts, const system_setup& setup, json& out) {
   bool ok = false;
   { // Scoped actors (inside the client, too) must be gone before the wait.
     client c{sys, root, pool_name};
-    auto status = c.await_ready(pool_name, std::chrono::seconds{60});
-    auto bare = bare_worker::start(cfg.pools.front().python,
-                                   rt->env()->python_path,
-                                   std::chrono::seconds{60});
-    pool_actor pool;
-    {
-      caf::scoped_actor self{sys};
-      self->request(root, caf::infinite, lookup_atom::value,
-                    std::string{pool_name})
-        .receive([&](pool_actor& found) { pool = std::move(found); },
-                 [](caf::error&) {});
+    std::string failed;
+    for (const auto& pool : cfg.pools) {
+      auto status = c.await_ready(pool.name, std::chrono::seconds{60});
+      if (!status || !status->all_ready())
+        failed += fmt::format(" {}{}", pool.name,
+                              status ? ": " + describe(status->failed) : "");
     }
-    if (!status || !status->all_ready() || !pool)
-      std::cerr << "the bench pool did not start"
-                << (status ? ": " + describe(status->failed) : "") << '\n';
+    bench_pools pools{lookup_pool(sys, root, pool_name),
+                      lookup_pool(sys, root, grpc_pool_name)};
+    auto bare = start_bare(cfg.pools.front().python, rt->env()->python_path);
+    if (!failed.empty() || !pools.native || !pools.grpc)
+      std::cerr << "the bench pools did not start:" << failed << '\n';
     else if (auto* err = std::get_if<std::string>(&bare))
       std::cerr << *err << '\n';
     else
-      ok = measure_paths(sys, c, pool,
-                         std::get<std::unique_ptr<bare_worker>>(bare)
-                           ->address(),
-                         opts, out);
+      ok = measure_paths(sys, c, pools, std::get<bare_processes>(bare), opts,
+                         out);
   }
   caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
   return ok; // `env` waits for the tree, then stops the runtime
@@ -325,8 +439,9 @@ std::string print_setup(const options& opts) {
 
 int main(int argc, char** argv) {
   options opts;
-  CLI::App app{"Snakepit benchmark: pool round-trip latency against a bare "
-               "gRPC client, and pool start-up time"};
+  CLI::App app{"Snakepit benchmark: pool round-trip latency on both "
+               "transports against bare clients and the floor, throughput "
+               "of both transports, and pool start-up time"};
   app.add_option("--rounds", opts.rounds, "Alternating measurement rounds")
     ->capture_default_str()
     ->check(CLI::Range(1, 1000));
@@ -336,6 +451,15 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", opts.warmup, "Warm-up calls per path")
     ->capture_default_str()
     ->check(CLI::Range(0, 10000000));
+  app.add_option("--throughput-rounds", opts.throughput.rounds,
+                 "Rounds of the throughput section (0 skips it)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 100));
+  int burst_ms = static_cast<int>(opts.throughput.burst.count());
+  app.add_option("--throughput-ms", burst_ms,
+                 "Length of each throughput burst, milliseconds")
+    ->capture_default_str()
+    ->check(CLI::Range(10, 600000));
   app.add_option("--startup-runs", opts.startup_runs,
                  "Start-up measurements per pool size (0 skips them)")
     ->capture_default_str()
@@ -347,7 +471,8 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(1, 64));
   app.add_flag("--quick", opts.quick,
                "Small numbers for a smoke test (2 rounds x 50 calls, 1 "
-               "start-up run of 1 and 2 workers) unless given explicitly");
+               "throughput round of 200 ms bursts, 1 start-up run of 1 and "
+               "2 workers) unless given explicitly");
   app.add_option("--caf", opts.caf_args,
                  "CAF option for every actor system, applied after "
                  "snakepit::tune_for_latency, e.g. "
@@ -362,10 +487,13 @@ int main(int argc, char** argv) {
     unless_given(app, "--rounds", opts.rounds, 2);
     unless_given(app, "--calls", opts.calls, 50);
     unless_given(app, "--warmup", opts.warmup, 20);
+    unless_given(app, "--throughput-rounds", opts.throughput.rounds, 1);
+    unless_given(app, "--throughput-ms", burst_ms, 200);
     unless_given(app, "--startup-runs", opts.startup_runs, 1);
     unless_given(app, "--startup-sizes", opts.startup_sizes,
                  std::vector<int>{1, 2});
   }
+  opts.throughput.burst = std::chrono::milliseconds{burst_ms};
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
 
   // What the library recommends (and snakepit::host does), unless --caf
@@ -378,6 +506,8 @@ int main(int argc, char** argv) {
   json_report report{"snakepit_bench", argc, argv};
   report["caf_settings"] = print_setup(opts);
   bool ok = run_latency(opts, setup, report["latency"]);
+  if (opts.throughput.rounds > 0)
+    ok = run_throughput(opts.throughput, setup, report["throughput"]) && ok;
   if (opts.startup_runs > 0)
     ok = run_startup(opts, setup, report["startup"]) && ok;
   ok = report.write(opts.json_path, ok) && ok;

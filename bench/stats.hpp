@@ -46,6 +46,10 @@ double percentile_us(const std::vector<int64_t>& sorted, double p);
 /// 0 for none.
 double median(std::vector<double> values);
 
+/// User plus system CPU time of this process so far, microseconds (the
+/// host side of a measured path: every thread of the bench).
+double process_cpu_us();
+
 /// Per-path results over all rounds: the median of each round statistic.
 struct path_summary {
   std::string name;
