@@ -26,12 +26,6 @@ using clock_type = std::chrono::steady_clock;
 constexpr auto ready_poll = std::chrono::milliseconds{5};
 constexpr auto stop_grace = std::chrono::seconds{2};
 
-int64_t ns_since(clock_type::time_point start) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           clock_type::now() - start)
-    .count();
-}
-
 } // namespace
 
 namespace {

@@ -21,6 +21,12 @@ double median_of(const std::vector<round_summary>& rounds, F field) {
 
 } // namespace
 
+int64_t ns_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now() - start)
+    .count();
+}
+
 double process_cpu_us() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
