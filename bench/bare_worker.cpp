@@ -4,9 +4,12 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <future>
 #include <mutex>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "actors/ready_file.hpp"
 #include "bridge.grpc.pb.h"
@@ -23,16 +26,35 @@ using clock_type = std::chrono::steady_clock;
 constexpr auto ready_poll = std::chrono::milliseconds{5};
 constexpr auto stop_grace = std::chrono::seconds{2};
 
-int64_t ns_since(clock_type::time_point start) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           clock_type::now() - start)
-    .count();
+} // namespace
+
+namespace {
+
+/// The address prefix of a native worker in its ready file.
+constexpr std::string_view native_scheme = "native:";
+
+/// The command line of `kind` on `socket`, with `ready` as a worker's ready
+/// file; a worker's is the one a 1-worker pool of that transport uses.
+std::vector<std::string> arguments(bare_kind kind, const std::string& socket,
+                                   const std::string& ready,
+                                   const std::string& run_id) {
+  if (kind == bare_kind::floor)
+    return {SNAKEPIT_BENCH_FLOOR_SCRIPT, "--serve-bare", socket};
+  return {"-m",          "snakepit_bridge",
+          "--adapter",   "snakepit_bridge.adapters.showcase.ShowcaseAdapter",
+          "--socket",    socket,
+          "--ready-file", ready,
+          "--snakepit-run-id", run_id,
+          "--max-workers", "1",
+          "--transport",
+          kind == bare_kind::grpc_worker ? "grpc" : "native"};
 }
 
 } // namespace
 
 std::variant<std::unique_ptr<bare_worker>, std::string>
-bare_worker::start(const std::string& python, const std::string& python_dir,
+bare_worker::start(bare_kind kind, const std::string& python,
+                   const std::string& python_dir,
                    std::chrono::milliseconds timeout) {
   auto dir = process::run_directory::create(process::default_run_base());
   if (auto* err = std::get_if<std::string>(&dir))
@@ -45,17 +67,10 @@ bare_worker::start(const std::string& python, const std::string& python_dir,
   if (!socket || !ready)
     return "bad socket path: " + socket.error + ready.error;
 
-  // The same command line and environment a 1-worker gRPC pool uses.
   process::launch_spec spec;
   spec.executable = python;
   spec.tag = "bench/bare";
-  spec.args = {"-m",          "snakepit_bridge",
-               "--adapter",   "snakepit_bridge.adapters.showcase.ShowcaseAdapter",
-               "--socket",    socket.path,
-               "--ready-file", ready.path,
-               "--snakepit-run-id", w->dir_->run_id(),
-               "--max-workers", "1",
-               "--transport", "grpc"};
+  spec.args = arguments(kind, socket.path, ready.path, w->dir_->run_id());
   spec.env = {{"PYTHONPATH", python_dir},
               {"PYTHONUNBUFFERED", "1"},
               {"PYTHONDONTWRITEBYTECODE", "1"}};
@@ -77,10 +92,18 @@ bare_worker::start(const std::string& python, const std::string& python_dir,
 
   auto deadline = clock_type::now() + timeout;
   while (clock_type::now() < deadline) {
-    if (auto hs = read_ready_file(ready.path)) {
+    if (kind == bare_kind::floor) {
+      // The loop binds, then listens: a client retries its first connect.
+      if (std::filesystem::exists(socket.path)) {
+        w->address_ = socket.path;
+        return w;
+      }
+    } else if (auto hs = read_ready_file(ready.path)) {
       if (!hs->ok())
         return "bare worker failed: " + describe(hs->error);
       w->address_ = hs->address;
+      if (w->address_.rfind(native_scheme, 0) == 0)
+        w->address_.erase(0, native_scheme.size());
       return w;
     }
     if (*exited)

@@ -1,8 +1,10 @@
 #pragma once
 
-/// The baseline: a Python worker that the bench starts on its own socket,
-/// outside any pool, and C++ gRPC clients that call it directly. What a
-/// hand-written host without actors, queues or supervision would pay.
+/// The baselines: Python processes that the bench starts on their own
+/// sockets, outside any pool (a worker on either transport, or the floor's
+/// one-thread framed loop), and C++ gRPC clients that call a gRPC worker
+/// directly. What a hand-written host without actors, queues or supervision
+/// would pay.
 
 #include <chrono>
 #include <memory>
@@ -18,16 +20,30 @@ class run_directory;
 
 namespace snakepit::bench {
 
-/// One `python -m snakepit_bridge` process with the showcase adapter and
-/// one serving thread, exactly as a 1-worker process-profile pool starts
-/// it. Dies with the bench (process_host's parent-death signal).
+/// What a `bare_worker` runs.
+enum class bare_kind {
+  /// `python -m snakepit_bridge --transport grpc`.
+  grpc_worker,
+  /// `python -m snakepit_bridge --transport native`.
+  native_worker,
+  /// The floor: python/tools/native_bench.py --serve-bare, one thread that
+  /// decodes each frame and answers a ping envelope with a pong (not part
+  /// of the shipped package).
+  floor,
+};
+
+/// One Python process on its own socket: a `python -m snakepit_bridge`
+/// worker with the showcase adapter and one serving thread, exactly as a
+/// 1-worker process-profile pool starts it, or the floor's loop. Dies with
+/// the bench (process_host's parent-death signal).
 class bare_worker {
 public:
-  /// Starts the worker and waits for its ready file; an error text if it
-  /// failed or took longer than `timeout`.
+  /// Starts the process and waits until it serves (a worker's ready file,
+  /// the floor's socket file); an error text if it failed or took longer
+  /// than `timeout`.
   static std::variant<std::unique_ptr<bare_worker>, std::string>
-  start(const std::string& python, const std::string& python_dir,
-        std::chrono::milliseconds timeout);
+  start(bare_kind kind, const std::string& python,
+        const std::string& python_dir, std::chrono::milliseconds timeout);
 
   /// Stops the worker (SIGTERM, then SIGKILL after a grace) and removes its
   /// directory.
@@ -36,7 +52,8 @@ public:
   bare_worker(const bare_worker&) = delete;
   bare_worker& operator=(const bare_worker&) = delete;
 
-  /// gRPC address, "unix:/.../bare.sock".
+  /// A gRPC worker's address, "unix:/.../bare.sock"; the socket path of
+  /// the others.
   const std::string& address() const {
     return address_;
   }

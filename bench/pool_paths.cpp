@@ -20,12 +20,6 @@ using run_atom = caf::atom_constant<caf::atom("bn_run")>;
 /// The request an echo actor answers at once.
 using echo_atom = caf::atom_constant<caf::atom("bn_echo")>;
 
-int64_t ns_since(clock_type::time_point start) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           clock_type::now() - start)
-    .count();
-}
-
 execute_request ping_request(const std::string& pool) {
   execute_request req;
   req.pool = pool;

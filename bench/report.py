@@ -44,6 +44,7 @@ TOOLS = {
 # Every section a report must have, and the run it comes from.
 SECTIONS = {
     "latency": "bench",
+    "throughput": "bench",
     "startup": "bench",
     "profiles_memory": "profiles",
     "profiles_startup": "profiles",
@@ -106,6 +107,14 @@ def sections(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         for q in bench["latency"]["ratios"]:
             for k in ("p50", "p50_per_round", "p99", "p99_per_round"):
                 r[f"{q['pool']}/{q['bare']} {k}"] = q.get(k)
+    if "throughput" in bench:
+        m, r = section("throughput")
+        for load in bench["throughput"]["loads"]:
+            for side in ("native", "grpc"):
+                for k in ("calls_per_s", "cpu_us_per_call", "p50_us"):
+                    m[f"{load['label']} {side} {k}"] = load[side].get(k)
+            for k, v in load["native_vs_grpc"].items():
+                r[f"{load['label']} native/grpc {k}"] = v
     if "startup" in bench:
         m, r = section("startup")
         sizes = bench["startup"]["sizes"]

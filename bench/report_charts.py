@@ -1,6 +1,6 @@
 """The report's charts: which figures of the runs each one shows.
 
-latency.svg   percentiles of the round trip, pool paths against bare gRPC
+latency.svg   percentiles of the round trip, pool paths against bare clients
 memory.svg    memory of the pool's Python processes per profile
 scaling.svg   throughput against pool size, a panel per tool
 """
@@ -12,10 +12,13 @@ from typing import Any, Callable, Optional
 
 from report_svg import PALETTE, BarChart, Line, LinePanels, Panel
 
-LATENCY_PATHS = {"pool_blocking": "pool, blocking client",
-                 "pool_actor": "pool, actor caller",
+LATENCY_PATHS = {"native_pool_blocking": "native pool, blocking client",
+                 "native_pool_actor": "native pool, actor caller",
+                 "grpc_pool_blocking": "gRPC pool, blocking client",
+                 "grpc_pool_actor": "gRPC pool, actor caller",
                  "bare_sync": "bare gRPC, sync stub",
-                 "bare_callback": "bare gRPC, callback API"}
+                 "bare_native": "bare native worker",
+                 "floor": "floor: one-thread framed loop"}
 PERCENTILES = ["p10", "p50", "p90", "p99", "p99.9"]
 
 
@@ -26,7 +29,7 @@ def latency_chart(bench: dict[str, Any]) -> Optional[str]:
     paths = {p["key"]: p for p in lat["paths"]}
     keys = [k for k in LATENCY_PATHS if k in paths]
     return BarChart(
-        title="Round-trip latency of ping: pool against bare gRPC",
+        title="Round-trip latency of ping: pools against bare clients",
         subtitle=(f"percentiles over all {lat['rounds']} rounds x "
                   f"{lat['calls']} sequential calls per path, same run, "
                   "same Python worker code"),

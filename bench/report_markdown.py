@@ -74,9 +74,42 @@ def header(w: Writer, runs: dict[str, Any], meta: dict[str, Any]) -> None:
         w.para("**Missing runs:** " + ", ".join(meta["missing"]))
 
 
+def target_text(q: dict[str, Any]) -> str:
+    """"<= 3.00x: met", with the moonshot when the ratio has one."""
+    op = ">=" if q.get("target_at_least") else "<="
+    met = "met" if q["p50_met"] else "not met"
+    text = f"{op} {q['target']:.2f}x: {met}"
+    if "moonshot" in q:
+        moon = "met" if q["p50_moonshot_met"] else "not met"
+        text += f"; moonshot {op} {q['moonshot']:.2f}x: {moon}"
+    return text
+
+
+def throughput(w: Writer, tp: dict[str, Any]) -> None:
+    w.heading(1, "Throughput: native transport against gRPC")
+    w.para(f"`snakepit_bench`: one host, a pool per shape and transport; "
+           f"{tp['rounds']} round(s) of {tp['burst_ms']} ms per load and "
+           "transport, transports alternating; medians over the rounds. "
+           "CPU: the bench process (the host, not Python) per successful "
+           "call. Targets on `ping`: native >= 4x gRPC's calls/s, <= 0.25x "
+           "its host CPU per call.")
+    rows = []
+    for load in tp["loads"]:
+        n, g, r = load["native"], load["grpc"], load["native_vs_grpc"]
+        rows.append([load["label"], num(n["calls_per_s"], 0),
+                     num(g["calls_per_s"], 0), ratio(r["calls_per_s"], True),
+                     num(n["cpu_us_per_call"]), num(g["cpu_us_per_call"]),
+                     ratio(r["cpu_us_per_call"], True), num(n["p50_us"]),
+                     num(g["p50_us"])])
+    w.para(table(["load", "native calls/s", "gRPC calls/s", "native/gRPC",
+                  "native CPU us/call", "gRPC CPU us/call", "CPU native/gRPC",
+                  "native p50 us", "gRPC p50 us"], rows))
+
+
 def latency(w: Writer, bench: dict[str, Any], charts: list[str]) -> None:
     lat = bench["latency"]
-    w.heading(1, "Pool overhead: round-trip latency against bare gRPC")
+    w.heading(1, "Round-trip latency: pools on both transports, bare "
+                 "clients and the floor")
     w.para(f"`snakepit_bench`: sequential `ping` calls, {lat['rounds']} "
            f"rounds x {lat['calls']} calls per path after {lat['warmup']} "
            "warm-up calls, the paths alternating within each round; medians "
@@ -90,16 +123,16 @@ def latency(w: Writer, bench: dict[str, Any], charts: list[str]) -> None:
                      num(p.get("cpu_us_per_call"))])
     w.para(table(["path", "p50 us", "p99 us", "mean us", "calls/s",
                   "p50 range us", "pool run us", "CPU us/call"], rows))
-    rows = []
-    for q in lat["ratios"]:
-        met = "met" if q["p50_met"] else "not met"
-        rows.append([q["name"], ratio(q["p50"], True),
-                     ratio(q["p50_per_round"]), ratio(q["p99"]),
-                     ratio(q["p99_per_round"]),
-                     f"<= {q['target']:.2f}x: {met}"])
+    rows = [[q["name"], ratio(q["p50"], True), ratio(q["p50_per_round"]),
+             ratio(q["p99"]), ratio(q["p99_per_round"]), target_text(q)]
+            for q in lat["ratios"]]
     w.para(table(["ratio", "p50", "p50, median of round ratios", "p99",
                   "p99, median of round ratios", "target (p50)"], rows))
-    w.chart(charts, "latency.svg", "latency percentiles, pool vs bare gRPC")
+    w.chart(charts, "latency.svg",
+            "latency percentiles, pools vs bare clients and the floor")
+    tp = bench.get("throughput")
+    if tp:
+        throughput(w, tp)
     st = bench.get("startup")
     if st:
         w.heading(1, "Pool start-up against pool size")

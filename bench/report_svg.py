@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1"]
+PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1",
+           "#edc948"]
 AXIS = "#444444"
 GRID = "#dddddd"
 

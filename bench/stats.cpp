@@ -1,5 +1,7 @@
 #include "bench/stats.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -18,6 +20,19 @@ double median_of(const std::vector<round_summary>& rounds, F field) {
 }
 
 } // namespace
+
+int64_t ns_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now() - start)
+    .count();
+}
+
+double process_cpu_us() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto us = [](const timeval& t) { return t.tv_sec * 1e6 + t.tv_usec; };
+  return us(u.ru_utime) + us(u.ru_stime);
+}
 
 double percentile_us(const std::vector<int64_t>& sorted, double p) {
   if (sorted.empty())

@@ -46,6 +46,13 @@ double percentile_us(const std::vector<int64_t>& sorted, double p);
 /// 0 for none.
 double median(std::vector<double> values);
 
+/// Nanoseconds of steady_clock since `start`, for a latency sample.
+int64_t ns_since(std::chrono::steady_clock::time_point start);
+
+/// User plus system CPU time of this process so far, microseconds (the
+/// host side of a measured path: every thread of the bench).
+double process_cpu_us();
+
 /// Per-path results over all rounds: the median of each round statistic.
 struct path_summary {
   std::string name;

@@ -4,6 +4,7 @@ Sequential calls, one at a time, over a unix socket, in alternating rounds:
 
 - ``bare``: a one-thread loop (this script, ``--serve-bare``) that reads a
   frame, parses the envelope and answers a ping with a pong: the floor.
+  snakepit_bench runs the same loop as its floor path (bench/bare_worker).
 - ``ping``: the same ping to a real worker (``--transport native``),
   answered by its reader thread.
 - ``execute``: an ``execute`` of the showcase's trivial ``ping`` tool:
