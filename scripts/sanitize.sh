@@ -28,7 +28,7 @@ cmake -S . -B "$build" "${generator[@]}" \
   -DCMAKE_SHARED_LINKER_FLAGS="$sanitizers" \
   -DSNAKEPIT_BUILD_EXAMPLES=OFF -DSNAKEPIT_BUILD_BENCH=OFF >/dev/null
 
-unit_targets=(admin_test test_actors test_core diagnostics_test test_messages
+unit_targets=(admin_test test_actors test_bridge test_core diagnostics_test test_messages
               test_process test_supervisors test_telemetry)
 targets=()
 for t in "${unit_targets[@]}" test_integration; do targets+=(--target "$t"); done
