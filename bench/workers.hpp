@@ -29,6 +29,9 @@ struct workers_options {
   std::vector<int> idle_sizes{10, 100};
   int idle_rounds = 2;
   double idle_seconds = 10;
+  /// Idle: the pools' health_check_interval, milliseconds; 0 keeps the
+  /// default (to see what the health checks cost, set it far apart).
+  int idle_health_ms = 0;
   /// Threads: threads per worker, rounds, calls per caller, ms per call.
   std::vector<int> threads{1, 2, 4};
   int thread_rounds = 2;

@@ -45,7 +45,11 @@ struct idle_figures {
 bool measure_one(int size, worker_transport transport,
                  const workers_options& opts, idle_figures& out) {
   auto label = fmt::format("{} x{}", to_string(transport), size);
-  auto started = host::start(workers_config(size, transport, opts.log_level));
+  auto cfg = workers_config(size, transport, opts.log_level);
+  if (opts.idle_health_ms > 0)
+    cfg.pools.front().health_check_interval
+      = std::chrono::milliseconds{opts.idle_health_ms};
+  auto started = host::start(cfg);
   if (!started) {
     std::cerr << label << ": " << started.error().message << '\n';
     return false;
@@ -77,11 +81,15 @@ bool measure_one(int size, worker_transport transport,
 } // namespace
 
 bool run_idle(const workers_options& opts, json& out) {
+  auto health_ms = opts.idle_health_ms > 0
+                     ? opts.idle_health_ms
+                     : pool_config{}.health_check_interval.count();
+  out["health_check_interval_ms"] = health_ms;
   std::cout << fmt::format("\n## Idle cost: CPU of a pool serving nothing "
-                           "over {:g} s, % of one core ({} rounds, load "
-                           "average {})\n",
+                           "over {:g} s, % of one core ({} rounds, health "
+                           "checks every {} ms, load average {})\n",
                            opts.idle_seconds, opts.idle_rounds,
-                           load_average());
+                           health_ms, load_average());
   auto sizes = opts.idle_sizes;
   std::vector<idle_figures> figs(sizes.size() * 2);
   for (int round = 0; round < opts.idle_rounds; ++round)

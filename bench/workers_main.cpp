@@ -4,6 +4,7 @@
 // Usage: snakepit_workers_bench [--only startup|idle|threads] [--quick]
 //          [--startup-rounds 10] [--settle-ms 1000]
 //          [--idle-sizes 10,100] [--idle-rounds 2] [--idle-seconds 10]
+//          [--idle-health-ms 0]
 //          [--threads 1,2,4] [--thread-rounds 2] [--burn-requests 10]
 //          [--burn-ms 100] [--log-level error] [--json PATH]
 
@@ -83,6 +84,11 @@ int main(int argc, char** argv) {
                  "Idle: seconds measured per pool and round")
     ->capture_default_str()
     ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--idle-health-ms", opts.idle_health_ms,
+                 "Idle: health_check_interval of the pools, ms (0: the "
+                 "default)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 86400000));
   app.add_option("--threads", opts.threads,
                  "Threads: threads of the one worker (and concurrent "
                  "callers); include 1, the speedups divide by it")
