@@ -10,10 +10,12 @@
 ///   - threads (workers_threads.cpp): calls/s of concurrent `cpu_burn` on
 ///     one N-thread worker, free-threaded interpreter against the GIL one.
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <snakepit/config.hpp>
+#include <snakepit/host.hpp>
 
 #include "bench/json_report.hpp"
 
@@ -48,6 +50,16 @@ struct workers_options {
 /// `transport`, up to 10 starting at once.
 host_config workers_config(int size, worker_transport transport,
                            const std::string& log_level);
+
+/// A started host whose pool is ready, and the pool's status then.
+struct ready_host {
+  std::unique_ptr<host> h;
+  pool_snapshot status;
+};
+
+/// Starts a host with `cfg` and waits until its one pool is ready; a null
+/// `h` (and a message on stderr naming `label`) when it did not start.
+ready_host start_ready(const host_config& cfg, const std::string& label);
 
 /// "median (min-max)" of `values` with `digits` decimals.
 std::string spread_text(const std::vector<double>& values, int digits);

@@ -49,19 +49,11 @@ bool measure_one(int size, worker_transport transport,
   if (opts.idle_health_ms > 0)
     cfg.pools.front().health_check_interval
       = std::chrono::milliseconds{opts.idle_health_ms};
-  auto started = host::start(cfg);
-  if (!started) {
-    std::cerr << label << ": " << started.error().message << '\n';
+  auto ready = start_ready(cfg, label);
+  if (!ready.h)
     return false;
-  }
-  auto& h = **started;
-  auto statuses = h.await_ready();
-  if (statuses.empty() || !statuses.front().all_ready()) {
-    std::cerr << label << ": the pool did not start\n";
-    return false;
-  }
   std::vector<int> pids;
-  for (const auto& w : statuses.front().workers)
+  for (const auto& w : ready.status.workers)
     pids.push_back(w.info.pid);
   std::this_thread::sleep_for(std::chrono::milliseconds{opts.settle_ms});
   auto t0 = clock_type::now();
@@ -72,7 +64,7 @@ bool measure_one(int size, worker_transport transport,
   auto workers1 = process::cpu_seconds(pids);
   auto host1 = host_cpu_seconds();
   auto wall = std::chrono::duration<double>(clock_type::now() - t0).count();
-  h.stop();
+  ready.h->stop();
   out.host_pct.push_back(100 * (host1 - host0) / wall);
   out.workers_pct.push_back(100 * (workers1 - workers0) / wall);
   return true;

@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <iostream>
 
+#include <snakepit/snakepit.hpp>
+
 #include "bench/cli_options.hpp"
 #include "bench/stats.hpp"
 #include "bench/workers.hpp"
@@ -32,6 +34,23 @@ host_config workers_config(int size, worker_transport transport,
   pool.startup_concurrency
     = std::max(pool.startup_concurrency, std::min(size, 10));
   return cfg;
+}
+
+ready_host start_ready(const host_config& cfg, const std::string& label) {
+  auto started = host::start(cfg);
+  if (!started) {
+    std::cerr << label << ": " << started.error().message << '\n';
+    return {};
+  }
+  auto statuses = (*started)->await_ready();
+  if (statuses.empty() || !statuses.front().all_ready()) {
+    std::cerr << label << ": the pool did not start: "
+              << (statuses.empty() ? std::string{"no status"}
+                                   : describe(statuses.front().failed))
+              << '\n';
+    return {};
+  }
+  return {std::move(*started), std::move(statuses.front())};
 }
 
 std::string spread_text(const std::vector<double>& values, int digits) {

@@ -38,24 +38,17 @@ struct startup_figures {
 bool measure_one(worker_transport transport, const workers_options& opts,
                  startup_figures& out) {
   auto start = clock_type::now();
-  auto started = host::start(workers_config(1, transport, opts.log_level));
-  if (!started) {
-    std::cerr << to_string(transport) << ": " << started.error().message
-              << '\n';
-    return false;
-  }
-  auto& h = **started;
-  auto statuses = h.await_ready();
+  auto ready = start_ready(workers_config(1, transport, opts.log_level),
+                           to_string(transport));
   auto elapsed = clock_type::now() - start;
-  if (statuses.empty() || !statuses.front().all_ready()) {
-    std::cerr << to_string(transport) << ": the worker did not start\n";
+  if (!ready.h)
     return false;
-  }
   out.ready_ms.push_back(
     std::chrono::duration<double, std::milli>(elapsed).count());
   std::this_thread::sleep_for(std::chrono::milliseconds{opts.settle_ms});
-  auto reading = process::read_memory(statuses.front().workers.front().info.pid);
-  h.stop();
+  auto reading
+    = process::read_memory(ready.status.workers.front().info.pid);
+  ready.h->stop();
   if (!reading.error.empty()) {
     std::cerr << to_string(transport) << ": " << reading.error << '\n';
     return false;

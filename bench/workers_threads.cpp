@@ -58,18 +58,11 @@ bool measure_one(const interpreter& py, int threads,
   pool.threads_per_worker = threads;
   pool.python = py.path;
   auto label = fmt::format("{} x{}", py.label, threads);
-  auto started = host::start(cfg);
-  if (!started) {
-    std::cerr << label << ": " << started.error().message << '\n';
+  auto ready = start_ready(cfg, label);
+  if (!ready.h)
     return false;
-  }
-  auto& h = **started;
-  auto statuses = h.await_ready();
-  if (statuses.empty() || !statuses.front().all_ready()) {
-    std::cerr << label << ": the worker did not start\n";
-    return false;
-  }
-  const auto& info = statuses.front().workers.front().info;
+  auto& h = *ready.h;
+  const auto& info = ready.status.workers.front().info;
   out.gil_enabled = info.gil_enabled;
   auto args = fmt::format(R"({{"ms": {}}})", opts.burn_ms);
   // One call per slot first: the first call pays for imports and caches.
