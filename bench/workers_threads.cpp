@@ -39,13 +39,11 @@ struct burn_figures {
 };
 
 /// $SNAKEPIT_FREE_THREADED_PYTHON, else the default prefix of
-/// scripts/free-threaded-python.sh; empty when it does not exist.
+/// scripts/free-threaded-python.sh (which may not exist).
 std::string free_threaded_python() {
-  std::string path = "/opt/snakepit/python3.13t/bin/python3.13t";
   if (const char* env = std::getenv("SNAKEPIT_FREE_THREADED_PYTHON"))
-    path = env;
-  std::error_code ec;
-  return std::filesystem::exists(path, ec) ? path : std::string{};
+    return env;
+  return "/opt/snakepit/python3.13t/bin/python3.13t";
 }
 
 /// One worker of `threads` threads on `python`, `threads` callers of
@@ -94,11 +92,11 @@ bool run_threads(const workers_options& opts, json& out) {
                            "callers, free-threaded against the GIL ({} "
                            "rounds, load average {})\n",
                            opts.burn_ms, opts.thread_rounds, load_average());
-  if (ft.empty()) {
-    std::cout << "free-threaded half skipped: no interpreter at "
-                 "$SNAKEPIT_FREE_THREADED_PYTHON or "
-                 "/opt/snakepit/python3.13t/bin/python3.13t (build it with "
-                 "scripts/free-threaded-python.sh)\n";
+  std::error_code ec;
+  if (!std::filesystem::exists(ft, ec)) {
+    std::cout << "free-threaded half skipped: no interpreter at " << ft
+              << " ($SNAKEPIT_FREE_THREADED_PYTHON, else the default of "
+                 "scripts/free-threaded-python.sh, which builds it)\n";
     out["free_threaded_skipped"] = true;
   } else {
     pys.push_back({"free-threaded", ft});
