@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from snakepit_bridge.cli import StopRequest, parse_args, split_argv, watch_parent
+from snakepit_bridge.cli import (StopRequest, parse_args, split_argv,
+                                  watch_parent)
 from snakepit_bridge.interpreter import interpreter_facts
 from snakepit_bridge.ready_file import error_payload, ready_payload, write_atomically
 
