@@ -83,20 +83,36 @@ void sync_workers(lifecycle_ptr self, const pool_snapshot& pool,
   }
 }
 
+/// Whether the timer samples the workers' memory and CPU: when the pool
+/// recycles (a memory limit needs the samples; a recycled worker's event
+/// reports its PSS), or the gauges (snapshot subscribers) publish them.
+/// Otherwise no /proc read happens on the timer, and an inspection samples
+/// on demand (`inspect_atom`), so an idle pool costs less.
+bool samples_on_timer(const lifecycle_state& st) {
+  return st.cfg.recycles()
+         || telemetry::has_subscribers(telemetry::topic::snapshots);
+}
+
+/// Reads each worker's memory and CPU now; returns the memory samples.
+memory_samples take_samples(lifecycle_ptr self, const pool_snapshot& pool,
+                            time_point now) {
+  memory_samples out;
+  for (const auto& w : pool.workers)
+    if (auto figures = self->state.measured.sample(w.key, w.info.pid, now))
+      out.samples.push_back(memory_sample{w.key, *figures});
+  // A worker gone since the snapshot was made has no sample: the next
+  // snapshot drops it.
+  return out;
+}
+
 /// Samples each worker's PSS; feeds the policy and returns the samples.
 memory_samples sample_memory(lifecycle_ptr self, const pool_snapshot& pool,
                              time_point now) {
   auto& st = self->state;
-  memory_samples out;
-  for (const auto& w : pool.workers) {
-    auto figures = st.measured.sample(w.key, w.info.pid, now);
-    if (!figures)
-      continue; // gone since the snapshot was made: the next one drops it
-    out.samples.push_back(memory_sample{w.key, *figures});
-    st.policy->record_memory(w.key,
-                             static_cast<double>(figures->pss_bytes) / mib,
-                             now);
-  }
+  auto out = take_samples(self, pool, now);
+  for (const auto& s : out.samples)
+    st.policy->record_memory(
+      s.key, static_cast<double>(s.memory.pss_bytes) / mib, now);
   for (const auto& report : st.policy->take_birth_reports()) {
     const auto& id = st.ids[report.key];
     spdlog::warn("pool {}: worker {} uses {:.1f} MiB (PSS) right after "
@@ -165,7 +181,8 @@ void on_snapshot(lifecycle_ptr self, pool_snapshot pool) {
     total += w.info.slots;
   }
   self->state.utilization.add(now, busy, total);
-  self->send(self->state.pool, sample_memory(self, pool, now));
+  if (samples_on_timer(self->state))
+    self->send(self->state.pool, sample_memory(self, pool, now));
   auto serving = !pool.stopping && pool.failed.code == error_code::none;
   publish_snapshot(self, std::move(pool));
   if (serving)
@@ -215,6 +232,8 @@ caf::behavior lifecycle_behavior(lifecycle_ptr self, pool_config cfg,
       check(self);
     },
     [self](inspect_atom, pool_snapshot& pool) {
+      if (!samples_on_timer(self->state))
+        self->send(self->state.pool, take_samples(self, pool, now_of(self)));
       add_measurements(self, pool);
       return std::move(pool);
     },

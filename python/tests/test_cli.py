@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import os
 import platform
+import select
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from snakepit_bridge.cli import parse_args, split_argv
+from snakepit_bridge.cli import (StopRequest, parse_args, split_argv,
+                                  watch_parent)
 from snakepit_bridge.interpreter import interpreter_facts
 from snakepit_bridge.ready_file import error_payload, ready_payload, write_atomically
 
@@ -149,3 +154,49 @@ def test_transport_and_message_limit_flags() -> None:
         parse_args(REQUIRED + ["--transport", "zmq"])
     with pytest.raises(SystemExit):
         parse_args(REQUIRED + ["--max-message-bytes", "0"])
+
+
+def _exit_status_within(pid: int, seconds: float) -> int | None:
+    """The exit status of child ``pid`` once it exits within ``seconds``,
+    else None (and the child is killed)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return None
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="no pidfds")
+def test_watch_parent_notices_the_parent_exit_without_polling() -> None:
+    # A middle process forks a watcher, then exits. The watcher polls only
+    # once an hour, so only the pidfd can tell it in time.
+    read_end, write_end = os.pipe()
+    middle = os.fork()
+    if middle == 0:
+        if os.fork() == 0:
+            watch_parent(os.getppid(), lambda: os._exit(
+                os.write(write_end, b"x") - 1), interval=3600)
+            time.sleep(30)
+            os._exit(1)
+        time.sleep(0.2)
+        os._exit(0)
+    os.close(write_end)
+    assert _exit_status_within(middle, 10) == 0
+    ready, _, _ = select.select([read_end], [], [], 10)
+    assert ready and os.read(read_end, 1) == b"x"
+    os.close(read_end)
+
+
+def test_stop_request_wait_returns_on_sigterm() -> None:
+    child = os.fork()
+    if child == 0:
+        stop = StopRequest()
+        stop.install()
+        threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        stop.wait()
+        os._exit(0 if stop.signal_name == "SIGTERM" else 1)
+    assert _exit_status_within(child, 10) == 0
