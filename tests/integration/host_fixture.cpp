@@ -29,6 +29,10 @@ host_config make_config(const std::string& run_base, int size) {
   pool.restart_backoff = std::chrono::milliseconds{50};
   pool.restart_backoff_max = std::chrono::milliseconds{200};
   pool.env["PYTHONPATH"] = test_adapters_dir();
+  // ctest runs the thread-profile cases on the free-threaded interpreter
+  // too (tests/integration/CMakeLists.txt).
+  if (const char* python = std::getenv("SNAKEPIT_TEST_PYTHON"))
+    pool.python = python;
   // ctest runs the suite once per transport (tests/CMakeLists.txt).
   if (const char* name = std::getenv("SNAKEPIT_TEST_TRANSPORT")) {
     auto transport = worker_transport_from_string(name);
