@@ -192,9 +192,28 @@ class StopRequest:
         signal.signal(signal.SIGINT, self.on_signal)
 
     def wait(self) -> None:
-        """Blocks until a stop was requested. The wait needs no timeout:
-        a signal interrupts it, and the handler sets the event."""
-        self._event.wait()
+        """Blocks until a stop was requested, without waking up meanwhile.
+
+        The kernel may deliver SIGTERM to any thread, and Python runs its
+        handler only once the main thread runs bytecode again: a main thread
+        blocked on a lock would not notice a signal another thread took. So
+        it blocks in ``select`` on the signal wakeup pipe, which the
+        interpreter writes on every signal, whatever thread takes it; the
+        handler then runs as the main thread returns from ``select``.
+        """
+        read_end, write_end = os.pipe()
+        os.set_blocking(write_end, False)
+        previous = signal.set_wakeup_fd(write_end)
+        try:
+            # A signal taken before the pipe was set is handled here, at the
+            # first bytecode of the loop.
+            while not self._event.is_set():
+                select.select([read_end], [], [])
+                os.read(read_end, 512)
+        finally:
+            signal.set_wakeup_fd(previous)
+            os.close(read_end)
+            os.close(write_end)
 
 
 def _startup_failed(ready_file: str, stage: str, exc: BaseException) -> int:

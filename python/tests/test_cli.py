@@ -200,3 +200,29 @@ def test_stop_request_wait_returns_on_sigterm() -> None:
         stop.wait()
         os._exit(0 if stop.signal_name == "SIGTERM" else 1)
     assert _exit_status_within(child, 10) == 0
+
+
+def test_stop_request_wait_returns_when_another_thread_takes_the_signal(
+) -> None:
+    # The kernel may hand SIGTERM to any thread; here it goes to a thread
+    # blocked on an event. A main thread blocked on a lock would not run the
+    # handler until something else woke it (the SIGUSR1 after 5 s, which
+    # makes the wait end, too late).
+    child = os.fork()
+    if child == 0:
+        stop = StopRequest()
+        stop.install()
+        signal.signal(signal.SIGUSR1, lambda *_: None)
+        parked = threading.Event()
+        bystander = threading.Thread(target=parked.wait, daemon=True)
+        bystander.start()
+        main = threading.main_thread().ident
+        threading.Timer(0.1, signal.pthread_kill,
+                        (bystander.ident, signal.SIGTERM)).start()
+        threading.Timer(5.0, signal.pthread_kill,
+                        (main, signal.SIGUSR1)).start()
+        started = time.monotonic()
+        stop.wait()
+        prompt = time.monotonic() - started < 4.0
+        os._exit(0 if prompt and stop.signal_name == "SIGTERM" else 1)
+    assert _exit_status_within(child, 10) == 0
