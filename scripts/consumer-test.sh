@@ -91,7 +91,7 @@ prefix=$tmp/prefix
 cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" \
   || { cat "$tmp/install.log"; fail "cmake --install"; }
 unexpected=$(cd "$prefix" && find . -type f -o -type l | sed 's|^\./||' \
-  | grep -Ev '^(bin/snakepit|lib(/[^/]+)?/libsnakepit\.so[.0-9]*|lib(/[^/]+)?/cmake/snakepit/[^/]+\.cmake|include/.+\.hpp|share/snakepit/(python/snakepit_bridge/.+\.py|proto/bridge\.proto))$' \
+  | grep -Ev '^(bin/snakepit|lib(/[^/]+)?/libsnakepit\.so[.0-9]*|lib(/[^/]+)?/cmake/snakepit/[^/]+\.cmake|include/.+\.hpp|share/snakepit/(python/snakepit_bridge/.+\.py|proto/(bridge|native)\.proto))$' \
   || true)
 [ -z "$unexpected" ] || fail "cmake --install installed unexpected files:
 $unexpected"
@@ -100,7 +100,7 @@ package=$(find "$prefix" -type d -path '*/share/snakepit/python')
 [ ! -e "$package/snakepit_test_adapters" ] \
   || fail "the test adapters were installed"
 PYTHONPATH=$package "$python" -c \
-  'import snakepit_bridge, snakepit_bridge._proto.bridge_pb2_grpc' \
+  'import snakepit_bridge, snakepit_bridge._proto.bridge_pb2_grpc, snakepit_bridge._proto.native_pb2, snakepit_bridge.native_server' \
   || fail "the installed snakepit_bridge does not import"
 say "installed to a temporary prefix: $(cd "$prefix" && find . -type f | wc -l) files"
 build_and_run_consumer "$prefix" installed
