@@ -14,6 +14,14 @@ inline void add_json_option(CLI::App& app, std::string& json_path) {
                  "Also write the figures as one JSON document to this file");
 }
 
+/// Adds `--log-level LEVEL`: the spdlog level of the library and of the
+/// workers' output.
+inline void add_log_level_option(CLI::App& app, std::string& level) {
+  app.add_option("--log-level", level,
+                 "spdlog level of the library and worker output")
+    ->capture_default_str();
+}
+
 /// Sets `field` to `value` unless the option `name` was given: how
 /// `--quick` shrinks the defaults without overriding explicit flags.
 template <class Field, class Value>

@@ -95,9 +95,7 @@ int main(int argc, char** argv) {
                "Smoke test: 2 rounds of 0.5 s, a recycle of each worker "
                "about every 0.25 s, 10 warm-up calls per caller, 50 idle "
                "inspections, unless given explicitly");
-  app.add_option("--log-level", opts.log_level,
-                 "spdlog level of the library and worker output")
-    ->capture_default_str();
+  bench::add_log_level_option(app, opts.log_level);
   bench::add_json_option(app, opts.json_path);
   CLI11_PARSE(app, argc, argv);
   if (opts.quick) {

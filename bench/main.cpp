@@ -154,9 +154,7 @@ int main(int argc, char** argv) {
                  "snakepit::tune_for_latency, e.g. "
                  "--caf=--scheduler.policy=stealing for CAF's default "
                  "(repeatable)");
-  app.add_option("--log-level", opts.log_level,
-                 "spdlog level of the library and worker output")
-    ->capture_default_str();
+  add_log_level_option(app, opts.log_level);
   add_json_option(app, opts.json_path);
   CLI11_PARSE(app, argc, argv);
   if (opts.quick) {

@@ -130,9 +130,7 @@ int main(int argc, char** argv) {
                "Smoke test: 2 start-up rounds, idle pools of 2 and 10 for "
                "1 round of 1 s, threads 1,2 with 2 calls of 50 ms, 1 "
                "round; unless given explicitly");
-  app.add_option("--log-level", opts.log_level,
-                 "spdlog level of the library and worker output")
-    ->capture_default_str();
+  add_log_level_option(app, opts.log_level);
   add_json_option(app, opts.json_path);
   CLI11_PARSE(app, argc, argv);
   if (opts.quick) {
