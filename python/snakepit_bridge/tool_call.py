@@ -71,15 +71,21 @@ def context_of(request: Any) -> ToolContext:
         tool_name=request.tool_name)
 
 
+def _utf8(text: str) -> str:
+    """``text`` as valid UTF-8: a lone surrogate (which an exception message
+    may hold) becomes its escape instead of failing the whole reply."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def fill_failure(response: Any, failure: ToolFailure) -> None:
     """Makes ``response`` an unsuccessful one carrying ``failure``."""
     response.success = False
-    response.error_message = failure.summary
+    response.error_message = _utf8(failure.summary)
     error = response.error
     error.category = failure.category
-    error.type = failure.type
-    error.message = failure.message
-    error.traceback = failure.traceback
+    error.type = _utf8(failure.type)
+    error.message = _utf8(failure.message)
+    error.traceback = _utf8(failure.traceback)
 
 
 def execute_request(adapter: object, request: Any,
