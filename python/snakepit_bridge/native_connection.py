@@ -26,7 +26,7 @@ def error_envelope(call_id: int, category: str, message: str) -> Any:
 class Call:
     """An ``execute`` taken into a tool slot, until its reply is written."""
 
-    __slots__ = ("connection", "call_id", "request", "cancelled")
+    __slots__ = ("connection", "call_id", "request")
 
     def __init__(self, connection: Connection, call_id: int,
                  request: Any) -> None:
@@ -36,9 +36,6 @@ class Call:
         self.call_id = call_id
         #: The ``ExecuteToolRequest``.
         self.request = request
-        #: Set by a ``cancel`` from the host; a call cancelled before it
-        #: started is not run.
-        self.cancelled = False
 
 
 class Connection:

@@ -192,23 +192,23 @@ class NativeServer:
                                  info=self._served.worker_info(active)))
 
     def _on_cancel(self, connection: Connection, envelope: Any) -> None:
-        with self._lock:
-            call = self._active.get((connection, envelope.call_id))
-        if call is not None:
-            call.cancelled = True
+        """The host gave up on a call. An admitted call has a free tool
+        thread and runs at once, so there is nothing to withdraw: its
+        result, if it still comes, is dropped by the host. (Skipping calls
+        cancelled before a tool thread took them raced with the host's view
+        of busy slots and saved nothing.)"""
 
     # Tool threads -------------------------------------------------------
 
     def _serve_calls(self) -> None:
         take = self._calls.get
         while (call := take()) is not None:
-            frame = None if call.cancelled else self._reply_frame(call)
+            frame = self._reply_frame(call)
             # The slot is free before the reply leaves: a host sending its
             # next call on receipt must find it free.
             with self._lock:
                 del self._active[call.connection, call.call_id]
-            if frame is not None:
-                call.connection.write(frame)
+            call.connection.write(frame)
             with self._lock:
                 self._unanswered -= 1
                 if self._stopping:
