@@ -62,9 +62,11 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
   self->send(w.handle, dispatch{call_id, std::move(req), std::move(call)});
 }
 
-/// Answers an in-flight call and frees or parks its slot.
-void finish_call(pool_ptr self, uint64_t call_id, std::string result_json,
-                 failure error) {
+/// Answers an in-flight call with its outcome `done` and frees or parks its
+/// slot.
+void finish_call(pool_ptr self, call_done done) {
+  auto call_id = done.call_id;
+  auto& error = done.error;
   auto& st = self->state;
   auto i = st.calls.inflight.find(call_id);
   auto call = std::move(i->second);
@@ -81,8 +83,9 @@ void finish_call(pool_ptr self, uint64_t call_id, std::string result_json,
   auto run_us = micros_between(call.dispatched, now_of(self));
   if (error.code == error_code::none) {
     answer(self, call.promise, call.command,
-           execute_output{std::move(result_json), call.worker_id,
-                          call.queue_us, run_us});
+           execute_output{std::move(done.result_json), call.worker_id,
+                          call.queue_us, run_us,
+                          std::move(done.binary_result), done.binary});
   } else {
     error.worker = call.worker_id;
     error.queue_us = call.queue_us;
@@ -282,7 +285,7 @@ reply_promise on_execute(pool_ptr self, execute_request& req) {
   }
   if (refuse_if_closed(self, rp, req.command))
     return rp;
-  if (req.args_json.size() > inline_check_bytes) {
+  if (req.args_json.size() + binary_arg_bytes(req) > inline_check_bytes) {
     // Requests being checked are bounded like those waiting in the queue.
     if (st.calls.checking.size() >= st.calls.queue->capacity())
       refuse_saturated(self, rp, req.command,
@@ -324,8 +327,7 @@ void on_call_done(pool_ptr self, call_done& done) {
       return;
     }
   }
-  finish_call(self, done.call_id, std::move(done.result_json),
-              std::move(done.error));
+  finish_call(self, std::move(done));
 }
 
 void settle_calls_of(pool_ptr self, uint64_t key, const failure& why,
@@ -371,8 +373,9 @@ void on_lost_call_timeout(pool_ptr self, uint64_t call_id) {
   auto i = st.calls.inflight.find(call_id);
   if (i == st.calls.inflight.end() || !i->second.connection_lost)
     return; // the worker's report came first
-  auto why = std::move(*i->second.connection_lost);
-  finish_call(self, call_id, {}, std::move(why));
+  call_done lost{call_id, i->second.worker_key, {},
+                 std::move(*i->second.connection_lost)};
+  finish_call(self, std::move(lost));
 }
 
 void on_abandoned_call_ended(pool_ptr self, const abandoned_call_ended& ev) {

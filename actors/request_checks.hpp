@@ -29,6 +29,10 @@ inline constexpr name_rules pool_rules{64, true, false};
 /// A request's session id: empty or at most 1024 bytes of UTF-8.
 inline constexpr name_rules session_rules{1024, true, true};
 
+/// The name of a binary argument: 1-256 bytes of UTF-8, no control
+/// characters.
+inline constexpr name_rules binary_arg_rules{256, false, false};
+
 /// Arguments up to this many bytes are checked on the pool actor itself:
 /// their cost is bounded and smaller than handing them to another actor.
 inline constexpr std::size_t inline_check_bytes = 4096;
@@ -39,13 +43,17 @@ inline constexpr std::size_t inline_check_bytes = 4096;
 std::optional<failure> check_request_fields(const execute_request& req,
                                             const std::string& pool_name);
 
+/// The bytes of all binary arguments of `req`.
+std::size_t binary_arg_bytes(const execute_request& req);
+
 /// `command` when it passes `command_rules`, else "(invalid)": the name
 /// under which a refused request is reported to telemetry (a metrics
 /// label must never carry arbitrary bytes).
 std::string command_label(const std::string& command);
 
 /// Checks the arguments of `req` against the limits of `cfg`
-/// (`max_json_depth`, `max_request_bytes`) and encodes the call for the
+/// (`max_json_depth`, `max_request_bytes`), checks that no binary argument
+/// has a bad name or the name of a JSON one, and encodes the call for the
 /// wire (bridge/json_values.hpp); else an `invalid_arguments` failure
 /// saying what is wrong.
 std::variant<std::string, failure> prepare_call(const execute_request& req,

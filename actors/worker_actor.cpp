@@ -304,10 +304,13 @@ void on_dispatch(worker_ptr self, dispatch& d) {
                                                : st.spec.pool.request_timeout;
   st.channel->execute(call_id, std::move(d.call_bytes), timeout,
                       [pool, key, call_id](bridge::tool_result r) {
-                        caf::anon_send(pool,
-                                       call_done{call_id, key,
-                                                 std::move(r.result_json),
-                                                 std::move(r.error)});
+                        call_done done{call_id, key, std::move(r.result_json),
+                                       std::move(r.error)};
+                        if (r.binary) {
+                          done.binary = true;
+                          done.binary_result = to_bytes(r.binary_result);
+                        }
+                        caf::anon_send(pool, std::move(done));
                       });
 }
 

@@ -19,12 +19,16 @@ namespace snakepit::bridge {
 
 /// Outcome of one tool call.
 struct tool_result {
-  /// JSON text of the result; empty on failure.
+  /// JSON text of the result (`null` when `binary`); empty on failure.
   std::string result_json;
   /// `code == error_code::none` on success.
   failure error;
   /// Time the tool ran inside Python, microseconds (0 if unknown).
   int64_t python_us = 0;
+  /// The bytes the tool returned, when `binary`.
+  std::string binary_result{};
+  /// True when the tool returned bytes instead of a JSON value.
+  bool binary = false;
 };
 
 /// Completion of a tool call. Runs on a gRPC thread: it must not block and

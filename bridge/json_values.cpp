@@ -5,7 +5,8 @@
 namespace snakepit::bridge {
 
 std::string encode_call(const std::string& tool, json_arguments args,
-                        const std::string& session_id) {
+                        const std::string& session_id,
+                        const std::map<std::string, bytes>& binary_args) {
   ExecuteToolRequest req;
   req.set_tool_name(tool);
   req.set_session_id(session_id);
@@ -15,6 +16,9 @@ std::string encode_call(const std::string& tool, json_arguments args,
     any.set_type_url(json_type_url);
     any.set_value(std::move(arg.json));
   }
+  auto& binary = *req.mutable_binary_parameters();
+  for (const auto& [name, data] : binary_args)
+    binary[name] = std::string{as_chars(data)};
   return req.SerializeAsString();
 }
 

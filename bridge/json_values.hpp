@@ -8,7 +8,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
+
+#include <snakepit/requests.hpp>
 
 #include "core/arguments.hpp"
 
@@ -26,9 +29,11 @@ inline constexpr std::size_t call_id_bytes = 64;
 
 /// The serialized ExecuteToolRequest of a call of `tool` with `args`
 /// (checked and split already, see `prepare_arguments`, and moved into the
-/// request) and `session_id`, without its call id.
+/// request), the raw `binary_args` (its `binary_parameters`) and
+/// `session_id`, without its call id.
 std::string encode_call(const std::string& tool, json_arguments args,
-                        const std::string& session_id);
+                        const std::string& session_id,
+                        const std::map<std::string, bytes>& binary_args = {});
 
 /// The serialized ExecuteToolRequest holding only the call id metadata.
 /// Protobuf merges concatenated messages: `encode_call(...)` followed by

@@ -23,6 +23,12 @@ error_code from_category(const std::string& category) {
 tool_result from_execute_response(ExecuteToolResponse resp) {
   tool_result out;
   out.python_us = resp.execution_time_us();
+  if (resp.success() && !resp.has_result()) {
+    out.binary = true;
+    out.result_json = "null";
+    out.binary_result = std::move(*resp.mutable_binary_result());
+    return out;
+  }
   if (resp.success()) {
     out.result_json = std::move(*resp.mutable_result()->mutable_value());
     if (out.result_json.empty())

@@ -44,6 +44,10 @@ struct call_done {
   uint64_t worker_key = 0;
   std::string result_json;
   failure error;
+  /// The bytes a tool returned, when `binary`.
+  bytes binary_result{};
+  /// True when the tool returned bytes instead of a JSON value.
+  bool binary = false;
 };
 
 /// The pool tells a worker that a call's caller got `request_timeout` while
@@ -137,7 +141,7 @@ typename Inspector::result_type inspect(Inspector& f, dispatch& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, call_done& x) {
   return f(caf::meta::type_name("call_done"), x.call_id, x.worker_key,
-           x.result_json, x.error);
+           x.result_json, x.error, x.binary_result, x.binary);
 }
 
 /// Inspects call_abandoned.

@@ -5,14 +5,33 @@
 #include <caf/meta/type_name.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <snakepit/failure.hpp>
 #include <snakepit/result.hpp>
 
 namespace snakepit {
+
+/// Raw bytes of a binary argument or result: they travel as they are, never
+/// as JSON or base64, and are never unpickled.
+using bytes = std::vector<std::byte>;
+
+/// The bytes of `text`, copied: `req.binary_args["blob"] = to_bytes(data)`.
+inline bytes to_bytes(std::string_view text) {
+  auto first = reinterpret_cast<const std::byte*>(text.data());
+  return bytes(first, first + text.size());
+}
+
+/// `data` seen as characters, not copied: valid while `data` is unchanged.
+inline std::string_view as_chars(const bytes& data) {
+  return {reinterpret_cast<const char*>(data.data()), data.size()};
+}
+
 
 /// One command for a pool.
 struct execute_request {
@@ -34,6 +53,10 @@ struct execute_request {
   /// (perhaps the crashed one's replacement). Otherwise such a request
   /// gets `worker_crashed`.
   bool idempotent = false;
+  /// Binary arguments by name, handed to the tool as `bytes` keyword
+  /// arguments next to those of `args_json`; a name in both is
+  /// `invalid_arguments`. They count towards the pool's request size limit.
+  std::map<std::string, bytes> binary_args;
 };
 
 /// What a successful request yields.
@@ -46,6 +69,11 @@ struct execute_output {
   int64_t queue_us = 0;
   /// Time from dispatch to a worker until its reply, microseconds.
   int64_t run_us = 0;
+  /// The bytes of a tool that returned `bytes`, `bytearray` or
+  /// `memoryview` (then `binary` is true and `result_json` is `null`).
+  bytes binary_result{};
+  /// True when the tool returned bytes (see `binary_result`).
+  bool binary = false;
 };
 
 /// The one reply every request gets: its output, or a failure whose
@@ -78,14 +106,15 @@ struct restart_ack {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execute_request& x) {
   return f(caf::meta::type_name("execute_request"), x.pool, x.command,
-           x.args_json, x.timeout, x.session_id, x.idempotent);
+           x.args_json, x.timeout, x.session_id, x.idempotent,
+           x.binary_args);
 }
 
 /// Inspects an execute_output.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execute_output& x) {
   return f(caf::meta::type_name("execute_output"), x.result_json, x.worker,
-           x.queue_us, x.run_us);
+           x.queue_us, x.run_us, x.binary_result, x.binary);
 }
 
 /// Inspects recycle_ack.

@@ -44,8 +44,10 @@ def adapter_tools(adapter: object) -> list[str]:
 
 
 def run_tool(adapter: object, tool_name: str, arguments: dict[str, Any],
-             context: ContextSource) -> str:
-    """Calls ``tool_name`` with ``arguments`` and returns the result as JSON text.
+             context: ContextSource) -> str | bytes:
+    """Calls ``tool_name`` with ``arguments`` and returns the result as JSON
+    text, or as ``bytes`` when the tool returned ``bytes``, ``bytearray`` or
+    ``memoryview`` (they travel raw, see ``encode_result``).
 
     Raises ``ToolFailure`` with category ``unknown_command`` (no such tool),
     ``invalid_arguments`` (arguments do not fit the signature) or
@@ -74,13 +76,16 @@ def _dispatch(adapter: object, tool_name: str, arguments: dict[str, Any],
     return _call_fallback(adapter, fallback, tool_name, arguments, context)
 
 
-def encode_result(tool_name: str, result: Any) -> str:
+def encode_result(tool_name: str, result: Any) -> str | bytes:
     """JSON text of ``result``; a ``python_error``/``TypeError`` if it has none.
+    A bytes-like result comes back as ``bytes``: the binary result.
 
     NaN and infinities are refused: they are not JSON and the host's parser
     would reject them; so is a result nested too deeply for ``json.dumps``
     (``RecursionError``).
     """
+    if isinstance(result, (bytes, bytearray, memoryview)):
+        return bytes(result)
     try:
         return _JSON_ENCODER.encode(result)
     except (TypeError, ValueError, RecursionError) as exc:

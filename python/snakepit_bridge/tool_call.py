@@ -62,6 +62,17 @@ def decode_parameters(parameters: Any, max_depth: int = DEFAULT_MAX_JSON_DEPTH,
     return arguments
 
 
+def add_binary_arguments(arguments: dict[str, Any], binary: Any) -> None:
+    """Adds the request's ``binary_parameters`` to ``arguments`` as
+    ``bytes``; a name that is a JSON argument too is ``invalid_arguments``."""
+    for key, value in binary.items():
+        if key in arguments:
+            raise ToolFailure(
+                INVALID_ARGUMENTS, "TypeError",
+                f"argument {key!r} is given both as JSON and as bytes")
+        arguments[key] = value
+
+
 def context_of(request: Any) -> ToolContext:
     """The ``ToolContext`` of an ``ExecuteToolRequest``."""
     return ToolContext(
@@ -100,19 +111,30 @@ def execute_request(adapter: object, request: Any,
     started = time.perf_counter_ns()
     try:
         arguments = decode_parameters(request.parameters, max_json_depth)
+        if request.binary_parameters:
+            add_binary_arguments(arguments, request.binary_parameters)
         encoded = run_tool(adapter, request.tool_name, arguments,
                            lambda: context_of(request))
     except ToolFailure as failure:
         fill_failure(response, failure)
     else:
         response.success = True
-        result = response.result  # one wrapper: each access makes one
-        result.type_url = JSON_TYPE_URL
-        result.value = encoded.encode()
+        if isinstance(encoded, bytes):
+            # No `result`: that tells the host the result is binary.
+            response.binary_result = encoded
+        else:
+            _set_json_result(response, encoded)
     elapsed_us = (time.perf_counter_ns() - started) // 1000
     response.execution_time_us = elapsed_us
     response.execution_time_ms = elapsed_us // 1000
     return response
+
+
+def _set_json_result(response: Any, encoded: str) -> None:
+    """Puts the JSON text ``encoded`` in ``response.result``."""
+    result = response.result  # one wrapper: each access makes one
+    result.type_url = JSON_TYPE_URL
+    result.value = encoded.encode()
 
 
 def oversized_result(size: int, limit: int, elapsed_us: int) -> Any:

@@ -17,9 +17,11 @@ class ContextAdapter(BaseAdapter):
     """Reports what it received: context, adapter args, raw arguments."""
 
     @tool
-    def whoami(self, context: ToolContext) -> dict[str, Any]:
-        """The call's context, with binary parameters as lengths and text."""
+    def whoami(self, context: ToolContext, **binary: bytes) -> dict[str, Any]:
+        """The call's context, with binary parameters as lengths and text,
+        and the names of the binary keyword arguments."""
         return {
+            "binary_kwargs": sorted(binary),
             "session_id": context.session_id,
             "metadata": context.metadata,
             "tool_name": context.tool_name,

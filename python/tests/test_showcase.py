@@ -44,7 +44,7 @@ def resident_bytes() -> int:
 def test_tools(adapter: ShowcaseAdapter) -> None:
     assert adapter.tools() == [
         "add", "allocate", "cpu_burn", "crash", "echo", "fail", "hash_blob",
-        "ping", "sleep", "worker_info"]
+        "ping", "sleep", "worker_info", "xor_bytes"]
 
 
 def test_ping(adapter: ShowcaseAdapter) -> None:
@@ -139,3 +139,16 @@ def test_worker_info(adapter: ShowcaseAdapter) -> None:
         "executable": sys.executable,
         "free_threaded_build": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
         "gil_enabled": getattr(sys, "_is_gil_enabled", lambda: True)()}
+
+
+def test_xor_bytes_takes_and_returns_raw_bytes() -> None:
+    adapter = ShowcaseAdapter()
+    data = bytes(range(256))
+    out = run_tool(adapter, "xor_bytes", {"data": data, "key": 255},
+                   ToolContext())
+    assert out == bytes(b ^ 255 for b in data)
+    with pytest.raises(ToolFailure, match="binary argument"):
+        run_tool(adapter, "xor_bytes", {"data": "text"}, ToolContext())
+    with pytest.raises(ToolFailure, match="at most 255"):
+        run_tool(adapter, "xor_bytes", {"data": b"", "key": 256},
+                 ToolContext())

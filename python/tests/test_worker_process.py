@@ -52,7 +52,7 @@ def test_ready_file_describes_the_worker(spawn_worker: Spawn) -> None:
         "address": f"unix:{worker.directory / 'w.sock'}",
         "adapter": SHOWCASE, "max_workers": 3,
         "tools": ["add", "allocate", "cpu_burn", "crash", "echo", "fail",
-                  "hash_blob", "ping", "sleep", "worker_info"]}
+                  "hash_blob", "ping", "sleep", "worker_info", "xor_bytes"]}
     assert ready["python_version"].count(".") == 2
     assert not (worker.directory / "ready.json.tmp").exists()
     assert "ready adapter=" in worker.log()
@@ -142,7 +142,7 @@ def test_context_binary_parameters_and_adapter_args(spawn_worker: Spawn) -> None
     call.binary_parameters["blob"] = b"\x80\x00pickle-looking"
     assert result_of(stub.ExecuteTool(call, timeout=5)) == {
         "session_id": "session-9", "metadata": {"trace": "t-1"},
-        "tool_name": "whoami",
+        "tool_name": "whoami", "binary_kwargs": ["blob"],
         "binary": {"blob": [16, "\x80\x00pickle-looking", "bytes"]}}
     assert result_of(stub.ExecuteTool(request("args"), timeout=5)) == [
         "--flag", "value", "--"]

@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -114,6 +115,29 @@ TEST_CASE("cli: exec add prints the sum", "[integration][cli]") {
   CHECK(echo.exit_code == 0);
   CHECK(echo.out == "{\"x\": [1, \"two\"]}\n");
   CHECK(echo.err.empty());
+}
+
+TEST_CASE("cli: exec --binary passes a file raw and writes a binary result "
+          "raw", "[integration][cli]") {
+  temp_dir tmp;
+  auto cfg = write_config(tmp, 1);
+  auto input = tmp / "in.bin";
+  {
+    std::ofstream out{input, std::ios::binary};
+    out << std::string{"A\0\xff", 3};
+  }
+  auto r = run_command({cli_path(), "exec", "-c", cfg, "--log-level", "off",
+                        "--binary", "data=" + input, "xor_bytes",
+                        R"({"key":1})"});
+  INFO(describe_run(r));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == std::string{"@\x01\xfe", 3});
+  auto missing = run_command({cli_path(), "exec", "-c", cfg, "--binary",
+                              "data=" + tmp / "none",
+                              "xor_bytes"});
+  CHECK(missing.exit_code == 2);
+  CHECK(contains(missing.err, "--binary data: cannot read"));
+  CHECK(run_base_empty(tmp));
 }
 
 TEST_CASE("cli: exec fail exits non-zero with the Python traceback",

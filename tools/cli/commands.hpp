@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace snakepit::cli {
 
@@ -26,6 +27,8 @@ struct exec_options {
   std::string args_json = "{}";
   /// Mark the request idempotent (retried once if its worker crashes).
   bool idempotent = false;
+  /// Binary arguments, each "NAME=FILE": the file's bytes under that name.
+  std::vector<std::string> binary_args;
 };
 
 /// `snakepit exec`: start the pool, run one command, print the result.

@@ -1,4 +1,7 @@
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "commands.hpp"
 #include "core/duration.hpp"
@@ -21,6 +24,35 @@ bool select_pool(host_config& cfg, const std::string& name) {
       return true;
     }
   return false;
+}
+
+/// Reads each "NAME=FILE" of `specs` into `req.binary_args`, refusing a
+/// file larger than `limit` bytes before reading it. Returns what is wrong,
+/// or an empty string.
+std::string read_binary_args(const std::vector<std::string>& specs,
+                             std::size_t limit, execute_request& req) {
+  for (const auto& spec : specs) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return "--binary '" + spec + "': expected NAME=FILE";
+    auto name = spec.substr(0, eq);
+    std::filesystem::path file = spec.substr(eq + 1);
+    std::error_code ec;
+    auto size = std::filesystem::file_size(file, ec);
+    if (ec)
+      return "--binary " + name + ": cannot read " + file.string() + ": "
+             + ec.message();
+    if (size > limit)
+      return "--binary " + name + ": " + file.string() + " is "
+             + std::to_string(size) + " bytes, more than the pool's "
+             + std::to_string(limit) + "-byte request limit";
+    std::ifstream in{file, std::ios::binary};
+    std::string data{std::istreambuf_iterator<char>{in}, {}};
+    if (!in && !in.eof())
+      return "--binary " + name + ": cannot read " + file.string();
+    req.binary_args[name] = to_bytes(data);
+  }
+  return {};
 }
 
 } // namespace
@@ -50,6 +82,12 @@ int exec_command(const common_options& opts, const exec_options& exec) {
     return 1;
   }
   req.pool = cfg->pools.front().name;
+  if (auto problem = read_binary_args(
+        exec.binary_args, cfg->pools.front().request_byte_limit(), req);
+      !problem.empty()) {
+    std::cerr << problem << '\n';
+    return 2;
+  }
   // Short-lived: no admin socket, no metrics endpoint (host_options).
   auto started = snakepit::host::start(*cfg, host_options{false});
   if (!started) {
@@ -64,7 +102,11 @@ int exec_command(const common_options& opts, const exec_options& exec) {
   }
   auto reply = host.client().execute(std::move(req));
   // Answer first, then stop the pool (which takes a few milliseconds).
-  if (reply.ok())
+  if (reply.ok() && reply->binary)
+    std::cout.write(as_chars(reply->binary_result).data(),
+                    static_cast<std::streamsize>(reply->binary_result.size()))
+      .flush();
+  else if (reply.ok())
     std::cout << reply->result_json << std::endl;
   else
     std::cerr << describe(reply) << std::endl;

@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
 
   exec_options exec;
   auto* exec_cmd = app.add_subcommand(
-    "exec", "Run one command on a pool and print its JSON result");
+    "exec", "Run one command on a pool and print its JSON result (a "
+            "binary result is written raw)");
   add_common(exec_cmd);
   exec_cmd->add_option("-p,--pool", exec.pool,
                        "Pool name (default: the first pool)");
@@ -33,6 +34,10 @@ int main(int argc, char** argv) {
   exec_cmd->add_flag("--idempotent", exec.idempotent,
                      "The command is safe to run twice: if its worker "
                      "crashes under it, run it once more on another worker");
+  exec_cmd->add_option("-b,--binary", exec.binary_args,
+                       "A binary argument NAME=FILE: the file's bytes, "
+                       "passed raw to the tool as NAME (repeatable)")
+    ->allow_extra_args(false);
   exec_cmd->add_option("COMMAND", exec.command, "Tool of the adapter")
     ->required();
   exec_cmd->add_option("JSON_ARGS", exec.args_json,

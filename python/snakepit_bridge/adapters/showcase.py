@@ -1,7 +1,8 @@
 """ShowcaseAdapter: small tools that exercise every path of a worker.
 
 Used by the examples, the benchmarks and the host's integration tests:
-latency (``ping``), payloads (``echo``), errors (``fail``, ``add`` with bad
+latency (``ping``), payloads (``echo``, and ``xor_bytes`` for binary
+arguments and results), errors (``fail``, ``add`` with bad
 input), crashes (``crash``), concurrency (``sleep`` with wall-clock stamps),
 GIL-bound and GIL-free CPU work (``cpu_burn``, ``hash_blob``), memory growth
 for recycling (``allocate``) and interpreter facts (``worker_info``).
@@ -67,6 +68,18 @@ class ShowcaseAdapter(ThreadSafeAdapter):
     def echo(self, **kwargs: Any) -> dict[str, Any]:
         """Returns its arguments as an object."""
         return kwargs
+
+    @tool
+    def xor_bytes(self, data: bytes, key: Any = 0) -> bytes:
+        """``data`` (a binary argument) with every byte XORed with ``key``
+        (0-255), returned as a binary result."""
+        if not isinstance(data, bytes):
+            raise TypeError("data must be a binary argument (bytes), got "
+                            f"{type(data).__name__}")
+        key = _non_negative_int("key", key)
+        if key > 255:
+            raise ValueError(f"key must be at most 255, got {key}")
+        return data.translate(bytes(b ^ key for b in range(256)))
 
     @tool
     def add(self, a: Any, b: Any) -> float:

@@ -25,6 +25,17 @@ TEST_CASE("each argument becomes an Any holding its JSON bytes", "[json]") {
   CHECK(req.metadata().empty());
 }
 
+TEST_CASE("binary arguments travel raw in binary_parameters", "[json]") {
+  ExecuteToolRequest req;
+  REQUIRE(req.ParseFromString(encode_call(
+    "xor_bytes", {{"key", "1"}}, "",
+    {{"data", to_bytes(std::string_view{"\0\xff", 2})}, {"empty", {}}})));
+  REQUIRE(req.binary_parameters().size() == 2);
+  CHECK(req.binary_parameters().at("data") == std::string{"\0\xff", 2});
+  CHECK(req.binary_parameters().at("empty").empty());
+  CHECK(req.parameters().at("key").value() == "1");
+}
+
 TEST_CASE("the call id appended to an encoded call merges into it",
           "[json]") {
   auto call = encode_call("ping", {}, "");

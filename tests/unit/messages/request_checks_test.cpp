@@ -74,5 +74,42 @@ TEST_CASE("arguments are checked against the pool's limits",
   CHECK(std::get<failure>(big).code == error_code::invalid_arguments);
   CHECK_THAT(std::get<failure>(big).message,
              Catch::Contains("more than max_request_bytes (2048)")
-               && Catch::Contains("4105 bytes of arguments"));
+               && Catch::Contains("4105 bytes of JSON arguments, 0 of binary ones"));
+}
+
+TEST_CASE("binary arguments are checked for names, clashes and size",
+          "[request_checks]") {
+  pool_config cfg;
+  cfg.name = "a";
+  cfg.max_request_bytes = 2048;
+  auto req = make("xor_bytes", R"({"key": 1})");
+  req.binary_args["data"] = bytes(100, std::byte{0});
+  auto ok = prepare_call(req, cfg);
+  REQUIRE(std::holds_alternative<std::string>(ok));
+  bridge::ExecuteToolRequest wire;
+  REQUIRE(wire.ParseFromString(std::get<std::string>(ok)));
+  CHECK(wire.binary_parameters().at("data").size() == 100);
+
+  auto refusal = [&](const execute_request& r) {
+    auto out = prepare_call(r, cfg);
+    REQUIRE(std::holds_alternative<failure>(out));
+    CHECK(std::get<failure>(out).code == error_code::invalid_arguments);
+    return std::get<failure>(out).message;
+  };
+  auto clash = req;
+  clash.binary_args["key"] = {};
+  CHECK_THAT(refusal(clash),
+             Catch::Equals("argument \"key\" is given both in args_json and "
+                           "in binary_args"));
+  auto unnamed = req;
+  unnamed.binary_args[""] = {};
+  CHECK_THAT(refusal(unnamed),
+             Catch::StartsWith("binary argument name must not be empty"));
+  // Refused on the raw sizes alone, before anything is encoded.
+  auto big = req;
+  big.binary_args["data"] = bytes(4096, std::byte{1});
+  CHECK_THAT(refusal(big),
+             Catch::StartsWith("request is at least 4106 bytes encoded (10 "
+                               "bytes of JSON arguments, 4096 of binary ones)")
+               && Catch::Contains("max_request_bytes (2048)"));
 }

@@ -18,8 +18,25 @@ TEST_CASE("a successful reply carries the result's JSON bytes",
   CHECK(out.error.code == error_code::none);
   CHECK(out.result_json == R"({"sum":3})");
   CHECK(out.python_us == 120);
-  resp.clear_result();
+  CHECK_FALSE(out.binary);
+  resp.mutable_result()->clear_value();
   CHECK(from_execute_response(resp).result_json == "null");
+}
+
+TEST_CASE("a successful reply without a result is a binary one",
+          "[worker_replies]") {
+  ExecuteToolResponse resp;
+  resp.set_success(true);
+  resp.set_binary_result(std::string{"\0\xff\x01", 3});
+  auto out = from_execute_response(resp);
+  CHECK(out.error.code == error_code::none);
+  CHECK(out.binary);
+  CHECK(out.result_json == "null");
+  CHECK(out.binary_result == std::string{"\0\xff\x01", 3});
+  resp.clear_binary_result();
+  auto empty = from_execute_response(resp);
+  CHECK(empty.binary);
+  CHECK(empty.binary_result.empty());
 }
 
 TEST_CASE("a failed reply carries the worker's category and exception",
