@@ -35,6 +35,11 @@ struct tool_result {
 /// must not touch actor state (send a message instead).
 using tool_callback = std::function<void(tool_result)>;
 
+/// One chunk of a stream, in order, on another thread: the JSON text of a
+/// value the tool's generator yielded, or its raw bytes when `binary`. Must
+/// not block and must not touch actor state.
+using chunk_callback = std::function<void(std::string data, bool binary)>;
+
 /// Completion of a ping: empty string on success, else the error.
 using ping_callback = std::function<void(std::string)>;
 
@@ -81,6 +86,28 @@ public:
                        std::chrono::milliseconds timeout,
                        tool_callback done) = 0;
 
+  /// Runs the streaming call `call_bytes` (encoded with its `stream` flag
+  /// set): `on_chunk` runs for each chunk, in order, then `done` exactly
+  /// once (success without a value when the generator ended, else the
+  /// failure that ended the stream), all on one other thread. The worker
+  /// sends at most `window` chunks ahead of `grant`s. `idle_timeout`
+  /// bounds the wait for the next chunk (or the end) while the worker has
+  /// credit; a stream the host holds back (no credit left) never times
+  /// out. A channel that cannot stream completes `done` with a failure.
+  virtual void execute_stream(uint64_t call_id,
+                              std::shared_ptr<const std::string> call_bytes,
+                              std::chrono::milliseconds idle_timeout,
+                              uint32_t window, chunk_callback on_chunk,
+                              tool_callback done)
+    = 0;
+  /// Lets stream `call_id` send `chunks` more chunks; ignored when the
+  /// stream has ended.
+  virtual void grant(uint64_t call_id, uint32_t chunks) = 0;
+  /// Ends stream `call_id` early: the worker closes its generator (the
+  /// tool's cleanup runs) and frees its slot. Neither callback of the
+  /// stream runs after this returns, except a chunk already being
+  /// delivered. Ignored when the stream has ended.
+  virtual void cancel_stream(uint64_t call_id) = 0;
   /// Liveness probe with a deadline; `done` runs exactly once.
   virtual void ping(std::chrono::milliseconds timeout, ping_callback done) = 0;
 

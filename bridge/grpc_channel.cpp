@@ -112,6 +112,26 @@ public:
       });
   }
 
+  /// Streams are served on the native transport only: `done` fails at
+  /// once, on the caller's thread.
+  void execute_stream(uint64_t, std::shared_ptr<const std::string>,
+                      std::chrono::milliseconds, uint32_t, chunk_callback,
+                      tool_callback done) override {
+    done(tool_result{{},
+                     make_failure(error_code::invalid_arguments,
+                                  "streaming calls need the native transport "
+                                  "(transport = \"native\"); this worker "
+                                  "serves gRPC")});
+  }
+
+  void grant(uint64_t, uint32_t) override {
+    // No stream runs on this channel.
+  }
+
+  void cancel_stream(uint64_t) override {
+    // No stream runs on this channel.
+  }
+
   void ping(std::chrono::milliseconds timeout, ping_callback done) override {
     auto call
       = std::make_shared<call_state<pb::PingRequest, pb::PingResponse>>();

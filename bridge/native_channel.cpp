@@ -25,20 +25,31 @@ public:
                std::shared_ptr<const std::string> call_bytes,
                std::chrono::milliseconds timeout,
                tool_callback done) override {
-    auto size = execute_envelope_bytes(call_id, call_bytes->size());
-    auto limit = connection_->max_message_bytes();
-    if (size > limit) {
-      connection_->reject(
-        std::move(done),
-        make_failure(error_code::invalid_arguments,
-                     "the call is " + std::to_string(size)
-                       + " bytes, over the limit of " + std::to_string(limit)
-                       + " bytes (max_message_mb)"));
+    if (refuse_oversized(call_id, *call_bytes, done))
       return;
-    }
     auto head = encode_execute_head(call_id, call_bytes->size());
     connection_->submit(call_id, std::move(done), timeout, std::move(head),
                         std::move(call_bytes));
+  }
+
+  void execute_stream(uint64_t call_id,
+                      std::shared_ptr<const std::string> call_bytes,
+                      std::chrono::milliseconds idle_timeout, uint32_t window,
+                      chunk_callback on_chunk, tool_callback done) override {
+    if (refuse_oversized(call_id, *call_bytes, done))
+      return;
+    auto head = encode_execute_head(call_id, call_bytes->size());
+    connection_->submit_stream(call_id, std::move(done), std::move(on_chunk),
+                               idle_timeout, window, std::move(head),
+                               std::move(call_bytes));
+  }
+
+  void grant(uint64_t call_id, uint32_t chunks) override {
+    connection_->grant(call_id, chunks);
+  }
+
+  void cancel_stream(uint64_t call_id) override {
+    connection_->cancel_stream(call_id);
   }
 
   void ping(std::chrono::milliseconds timeout, ping_callback done) override {
@@ -57,6 +68,23 @@ public:
   }
 
 private:
+  /// Fails `done` with `invalid_arguments` when the call's envelope would
+  /// be over the message limit; returns whether it did.
+  bool refuse_oversized(uint64_t call_id, const std::string& call_bytes,
+                        tool_callback& done) {
+    auto size = execute_envelope_bytes(call_id, call_bytes.size());
+    auto limit = connection_->max_message_bytes();
+    if (size <= limit)
+      return false;
+    connection_->reject(
+      std::move(done),
+      make_failure(error_code::invalid_arguments,
+                   "the call is " + std::to_string(size)
+                     + " bytes, over the limit of " + std::to_string(limit)
+                     + " bytes (max_message_mb)"));
+    return true;
+  }
+
   void send_probe(const Envelope& envelope, pending_call::callback done,
                   std::chrono::milliseconds timeout) {
     connection_->submit(envelope.call_id(), std::move(done), timeout,

@@ -77,6 +77,27 @@ bool answers(Envelope::BodyCase body, const pending_call::callback& done) {
   }
 }
 
+/// The frame of an envelope for call `id` whose body `set_body` fills.
+template <class SetBody>
+std::string control_frame(uint64_t id, SetBody set_body) {
+  Envelope envelope;
+  envelope.set_call_id(id);
+  set_body(envelope);
+  return encode_frame(envelope);
+}
+
+std::string credit_frame(uint64_t id, uint32_t chunks) {
+  return control_frame(id, [chunks](Envelope& envelope) {
+    envelope.mutable_credit()->set_chunks(chunks);
+  });
+}
+
+std::string cancel_frame(uint64_t id) {
+  return control_frame(id, [](Envelope& envelope) {
+    envelope.mutable_cancel();
+  });
+}
+
 std::string system_error_text(int error) {
   return std::error_code(error, std::system_category()).message();
 }
@@ -135,30 +156,95 @@ void native_connection::on_connected(const boost::system::error_code& ec) {
   read();
 }
 
+bool native_connection::enqueue_locked(std::unique_lock<std::mutex>& lock,
+                                       uint64_t id, pending_call& call,
+                                       std::string head,
+                                       std::shared_ptr<const std::string> body) {
+  if (state_ == state::down) {
+    auto why = "worker connection lost: " + down_reason_;
+    lock.unlock();
+    reject(std::move(call.done),
+           make_failure(error_code::worker_crashed, std::move(why)));
+    return false;
+  }
+  if (pending_.count(id) != 0) {
+    lock.unlock();
+    reject(std::move(call.done),
+           make_failure(error_code::internal,
+                        "call id " + std::to_string(id)
+                          + " is already in flight on this worker"));
+    return false;
+  }
+  auto deadline = call.deadline;
+  pending_.emplace(id, std::move(call));
+  arm_timer_locked(deadline);
+  queue_.push_back(out_frame{std::move(head), std::move(body), 0});
+  return true;
+}
+
 void native_connection::submit(uint64_t id, pending_call::callback done,
                                std::chrono::milliseconds timeout,
                                std::string head,
                                std::shared_ptr<const std::string> body) {
-  auto deadline = clock_type::now() + timeout;
+  pending_call call{std::move(done), clock_type::now() + timeout, timeout,
+                    nullptr, 0};
   std::unique_lock<std::mutex> lock{mutex_};
-  if (state_ == state::down) {
-    auto why = "worker connection lost: " + down_reason_;
-    lock.unlock();
-    reject(std::move(done),
-           make_failure(error_code::worker_crashed, std::move(why)));
+  if (enqueue_locked(lock, id, call, std::move(head), std::move(body))
+      && !write_waiting_)
+    flush_locked();
+}
+
+void native_connection::submit_stream(uint64_t id, tool_callback done,
+                                      chunk_callback on_chunk,
+                                      std::chrono::milliseconds idle_timeout,
+                                      uint32_t window, std::string head,
+                                      std::shared_ptr<const std::string> body) {
+  auto deadline = window > 0 ? clock_type::now() + idle_timeout
+                             : clock_type::time_point::max();
+  pending_call call{std::move(done), deadline, idle_timeout,
+                    std::make_shared<chunk_callback>(std::move(on_chunk)),
+                    window};
+  std::unique_lock<std::mutex> lock{mutex_};
+  if (!enqueue_locked(lock, id, call, std::move(head), std::move(body)))
     return;
-  }
-  if (pending_.count(id) != 0) {
-    lock.unlock();
-    reject(std::move(done),
-           make_failure(error_code::internal,
-                        "call id " + std::to_string(id)
-                          + " is already in flight on this worker"));
+  if (window > 0)
+    send_locked(credit_frame(id, window));
+  else if (!write_waiting_)
+    flush_locked();
+}
+
+void native_connection::grant(uint64_t id, uint32_t chunks) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto it = pending_.find(id);
+  if (chunks == 0 || state_ == state::down || it == pending_.end()
+      || !it->second.on_chunk)
     return;
+  auto& call = it->second;
+  if (call.credit == 0) {
+    call.deadline = clock_type::now() + call.timeout;
+    arm_timer_locked(call.deadline);
   }
-  pending_.emplace(id, pending_call{std::move(done), deadline, timeout});
-  arm_timer_locked(deadline);
-  queue_.push_back(out_frame{std::move(head), std::move(body), 0});
+  call.credit += chunks;
+  send_locked(credit_frame(id, chunks));
+}
+
+void native_connection::cancel_stream(uint64_t id) {
+  std::optional<pending_call> dropped;
+  {
+    std::lock_guard<std::mutex> lock{mutex_};
+    auto it = pending_.find(id);
+    if (it == pending_.end() || !it->second.on_chunk)
+      return;
+    dropped.emplace(std::move(it->second));
+    pending_.erase(it);
+    if (state_ != state::down)
+      send_locked(cancel_frame(id));
+  }
+  // `dropped` (and what its callbacks hold) goes here, outside the lock.
+}
+
+void native_connection::send_locked(std::string frame) {
+  queue_.push_back(out_frame{std::move(frame), nullptr, 0});
   if (!write_waiting_)
     flush_locked();
 }
@@ -282,12 +368,8 @@ void native_connection::on_deadline() {
         ++it;
         continue;
       }
-      if (std::holds_alternative<tool_callback>(it->second.done)) {
-        Envelope cancel;
-        cancel.set_call_id(it->first);
-        cancel.mutable_cancel();
-        queue_.push_back(out_frame{encode_frame(cancel), nullptr, 0});
-      }
+      if (std::holds_alternative<tool_callback>(it->second.done))
+        queue_.push_back(out_frame{cancel_frame(it->first), nullptr, 0});
       expired.push_back(std::move(it->second));
       it = pending_.erase(it);
     }
@@ -343,6 +425,8 @@ void native_connection::on_read(const boost::system::error_code& ec,
 }
 
 void native_connection::deliver(Envelope& envelope) {
+  if (envelope.body_case() == Envelope::kChunk)
+    return deliver_chunk(envelope);
   std::optional<pending_call> call;
   {
     std::lock_guard<std::mutex> lock{mutex_};
@@ -370,6 +454,39 @@ void native_connection::deliver(Envelope& envelope) {
       complete_with(done, from_frame_error(envelope.error()));
       break;
   }
+}
+
+void native_connection::deliver_chunk(Envelope& envelope) {
+  std::shared_ptr<chunk_callback> on_chunk;
+  {
+    std::lock_guard<std::mutex> lock{mutex_};
+    auto it = pending_.find(envelope.call_id());
+    // A late chunk (the stream was cancelled or timed out), or one for a
+    // call that is not a stream: dropped.
+    if (it == pending_.end() || !it->second.on_chunk)
+      return;
+    auto& call = it->second;
+    if (call.credit > 0) {
+      --call.credit;
+      // Only ever later: a timer armed earlier finds it and re-arms.
+      call.deadline = call.credit > 0 ? clock_type::now() + call.timeout
+                                      : clock_type::time_point::max();
+      on_chunk = call.on_chunk;
+    }
+  }
+  if (!on_chunk) {
+    auto why = "protocol error: the worker sent a chunk of stream "
+               + std::to_string(envelope.call_id()) + " without credit";
+    spdlog::error("native transport {}: {}", socket_path_, why);
+    return fail(why, true);
+  }
+  auto& chunk = *envelope.mutable_chunk();
+  if (chunk.value_case() == StreamChunk::kBinary)
+    (*on_chunk)(std::move(*chunk.mutable_binary()), true);
+  else if (chunk.value_case() == StreamChunk::kJson)
+    (*on_chunk)(std::move(*chunk.mutable_json()), false);
+  else
+    (*on_chunk)("null", false);
 }
 
 void native_connection::fail(const std::string& why, bool notify) {

@@ -65,6 +65,12 @@ struct pending_call {
   callback done;
   std::chrono::steady_clock::time_point deadline;
   std::chrono::milliseconds timeout;
+  /// A stream's chunk callback (shared: it runs outside the lock while the
+  /// call may end); null for other calls.
+  std::shared_ptr<chunk_callback> on_chunk;
+  /// Chunks a stream's worker may still send (its credit). While it is
+  /// zero the host holds the stream back and `deadline` is max().
+  uint64_t credit = 0;
 };
 
 /// One connection and its calls. Threads: the socket object, the decoder
@@ -86,6 +92,21 @@ public:
   void submit(uint64_t id, pending_call::callback done,
               std::chrono::milliseconds timeout, std::string head,
               std::shared_ptr<const std::string> body);
+
+  /// Sends the frame `head` + `body` of the streaming call `id`, then a
+  /// credit of `window` chunks, pending until its end or `idle_timeout`
+  /// passes without a chunk while the worker has credit. Any thread.
+  void submit_stream(uint64_t id, tool_callback done, chunk_callback on_chunk,
+                     std::chrono::milliseconds idle_timeout, uint32_t window,
+                     std::string head,
+                     std::shared_ptr<const std::string> body);
+
+  /// Adds `chunks` to the credit of stream `id` and tells the worker.
+  /// Ignored for an id that is not a pending stream. Any thread.
+  void grant(uint64_t id, uint32_t chunks);
+
+  /// Drops stream `id` and tells the worker to cancel it. Any thread.
+  void cancel_stream(uint64_t id);
 
   /// Completes `done` with `error` on the I/O thread.
   void reject(pending_call::callback done, failure error);
@@ -123,6 +144,15 @@ private:
   void read();
   void on_read(const boost::system::error_code& ec, std::size_t n);
   void deliver(Envelope& envelope);
+  /// Passes a chunk of a pending stream on. I/O thread only.
+  void deliver_chunk(Envelope& envelope);
+  /// Queues `call` as `id` with its frame; false (and `call` rejected)
+  /// when the connection is down or the id taken.
+  bool enqueue_locked(std::unique_lock<std::mutex>& lock, uint64_t id,
+                      pending_call& call, std::string head,
+                      std::shared_ptr<const std::string> body);
+  /// Queues the frame `frame` and writes what the socket takes.
+  void send_locked(std::string frame);
   void on_deadline();
   /// Ends the connection for `why`: closes the socket, fails every call
   /// pending and, when `notify`, tells `on_broken_`. I/O thread only.

@@ -18,6 +18,14 @@ void fake_channel::execute(uint64_t call_id,
   REQUIRE(calls_.emplace(call_id, call{std::move(done), timeout}).second);
 }
 
+void fake_channel::execute_stream(uint64_t, std::shared_ptr<const std::string>,
+                                  std::chrono::milliseconds, uint32_t,
+                                  bridge::chunk_callback,
+                                  bridge::tool_callback done) {
+  done(bridge::tool_result{
+    {}, make_failure(error_code::internal, "fake channels do not stream")});
+}
+
 void fake_channel::ping(std::chrono::milliseconds,
                         bridge::ping_callback done) {
   ++pings_sent_;

@@ -29,6 +29,20 @@ public:
                std::chrono::milliseconds timeout,
                bridge::tool_callback done) override;
 
+  /// Streams are not faked (no actor test streams yet): `done` fails at
+  /// once with `internal`.
+  void execute_stream(uint64_t call_id,
+                      std::shared_ptr<const std::string> call_bytes,
+                      std::chrono::milliseconds idle_timeout, uint32_t window,
+                      bridge::chunk_callback on_chunk,
+                      bridge::tool_callback done) override;
+
+  void grant(uint64_t, uint32_t) override {
+  }
+
+  void cancel_stream(uint64_t) override {
+  }
+
   void ping(std::chrono::milliseconds timeout,
             bridge::ping_callback done) override;
 
