@@ -59,14 +59,17 @@ def run_tool(adapter: object, tool_name: str, arguments: dict[str, Any],
     """
     if isinstance(adapter, ThreadSafeAdapter):
         with adapter.track_request(tool_name):
-            result = _dispatch(adapter, tool_name, arguments, context)
+            result = call_tool(adapter, tool_name, arguments, context)
     else:
-        result = _dispatch(adapter, tool_name, arguments, context)
+        result = call_tool(adapter, tool_name, arguments, context)
     return encode_result(tool_name, result)
 
 
-def _dispatch(adapter: object, tool_name: str, arguments: dict[str, Any],
+def call_tool(adapter: object, tool_name: str, arguments: dict[str, Any],
               context: ContextSource) -> Any:
+    """What ``tool_name`` returns for ``arguments``, not encoded (a
+    generator tool's generator, unstarted); raises ``ToolFailure`` like
+    ``run_tool``."""
     attr = discover_tools(type(adapter)).get(tool_name)
     if attr is not None:
         return _call_method(getattr(adapter, attr), tool_name, arguments, context)
@@ -82,17 +85,42 @@ def encode_result(tool_name: str, result: Any) -> str | bytes:
 
     NaN and infinities are refused: they are not JSON and the host's parser
     would reject them; so is a result nested too deeply for ``json.dumps``
-    (``RecursionError``).
+    (``RecursionError``). A generator is refused too, and closed unstarted:
+    a generator tool must be called as a stream (``streaming``).
     """
     if isinstance(result, (bytes, bytearray, memoryview)):
         return bytes(result)
     try:
         return _JSON_ENCODER.encode(result)
     except (TypeError, ValueError, RecursionError) as exc:
-        raise ToolFailure(
-            PYTHON_ERROR, "TypeError",
-            f"result of tool {tool_name!r} is not JSON-serializable "
-            f"({type(result).__name__}): {exc}") from exc
+        if inspect.isgenerator(result) or inspect.isasyncgen(result):
+            # An unstarted async generator has no frame to clean up.
+            if inspect.isgenerator(result):
+                result.close()
+            raise ToolFailure(
+                PYTHON_ERROR, "TypeError",
+                f"tool {tool_name!r} is a generator: call it as a "
+                "stream") from None
+        raise _not_json(f"result of tool {tool_name!r}", result, exc) from exc
+
+
+def encode_chunk(tool_name: str, value: Any) -> str | bytes:
+    """A value a streaming tool yielded, encoded like ``encode_result``
+    encodes a result: ``bytes`` for a bytes-like value, else JSON text."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    try:
+        return _JSON_ENCODER.encode(value)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise _not_json(f"a chunk of tool {tool_name!r}", value, exc) from exc
+
+
+def _not_json(what: str, value: Any, exc: BaseException) -> ToolFailure:
+    """The ``python_error``/``TypeError`` for ``value`` (``what``, e.g.
+    "result of tool 'x'") that JSON cannot hold, ``exc`` telling why."""
+    return ToolFailure(
+        PYTHON_ERROR, "TypeError",
+        f"{what} is not JSON-serializable ({type(value).__name__}): {exc}")
 
 
 def _call_method(method: Callable[..., Any], tool_name: str,
@@ -119,9 +147,9 @@ def _call_method(method: Callable[..., Any], tool_name: str,
         except TypeError as mismatch:
             raise ToolFailure(INVALID_ARGUMENTS, "TypeError",
                               f"tool {tool_name!r}: {mismatch}") from exc
-        raise _python_error(exc) from exc
+        raise python_error(exc) from exc
     except (Exception, SystemExit) as exc:
-        raise _python_error(exc) from exc
+        raise python_error(exc) from exc
 
 
 @functools.lru_cache(maxsize=1024)
@@ -152,7 +180,7 @@ def _call_fallback(adapter: object, fallback: Callable[..., Any], tool_name: str
                           str(exc) or f"bad arguments for tool {tool_name!r}",
                           _format_traceback(exc)) from exc
     except (Exception, SystemExit) as exc:
-        raise _python_error(exc) from exc
+        raise python_error(exc) from exc
 
 
 def _built(context: ContextSource) -> ToolContext:
@@ -172,7 +200,9 @@ def _unknown(adapter: object, tool_name: str, detail: str) -> ToolFailure:
                        f"{message}; available tools: {available}")
 
 
-def _python_error(exc: BaseException) -> ToolFailure:
+def python_error(exc: BaseException) -> ToolFailure:
+    """The ``python_error`` failure of an exception a tool raised, with its
+    traceback (from the frame below the caller's)."""
     return ToolFailure(PYTHON_ERROR, type(exc).__name__, str(exc),
                        _format_traceback(exc))
 

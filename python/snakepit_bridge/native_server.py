@@ -9,7 +9,9 @@ a queue to ``max_workers`` tool threads, started once. An ``execute`` that
 finds every slot taken is refused at once (``pool_saturated``): the host
 never sends more than ``max_workers``, so this only guards against a host
 bug. Replies are written whole under the connection's lock
-(``native_connection``), results in the order they finish.
+(``native_connection``), results in the order they finish. A streaming
+call (``native_stream``) holds its slot until its stream ends; the reader
+hands it the host's ``credit`` and ``cancel``.
 
 A frame the reader cannot take (too long, not an Envelope, cut off by the
 end of the stream) is a protocol error: it is logged and that connection
@@ -32,6 +34,7 @@ from snakepit_bridge.frames import (
     frame_of,
 )
 from snakepit_bridge.native_connection import Call, Connection, error_envelope
+from snakepit_bridge.native_stream import StreamCall
 from snakepit_bridge.socket_path import prepare_socket_path, remove_socket_file
 from snakepit_bridge.tool_call import ServedAdapter
 
@@ -140,7 +143,8 @@ class NativeServer:
         reader = FrameReader(connection.sock, self._served.max_message_bytes)
         handlers = {
             "execute": self._on_execute, "ping": _on_ping,
-            "describe": self._on_describe, "cancel": self._on_cancel}
+            "describe": self._on_describe, "cancel": self._on_cancel,
+            "credit": self._on_credit}
         try:
             for envelope in reader.envelopes():
                 kind = envelope.WhichOneof("body")
@@ -162,6 +166,11 @@ class NativeServer:
             connection.close()
             with self._lock:
                 self._connections.discard(connection)
+                streams = [call for (owner, _), call in self._active.items()
+                           if owner is connection
+                           and isinstance(call, StreamCall)]
+            for stream in streams:
+                stream.cancel()
 
     # Requests (on the reader thread) ----------------------------------------
 
@@ -178,7 +187,11 @@ class NativeServer:
             else:
                 refusal = None
                 self._unanswered += 1
-                call = Call(connection, call_id, envelope.execute)
+                request = envelope.execute
+                call = (StreamCall(connection, call_id, request,
+                                   self._served.max_message_bytes)
+                        if request.stream else
+                        Call(connection, call_id, request))
                 self._active[connection, call_id] = call
         if refusal is None:
             self._calls.put(call)
@@ -192,11 +205,26 @@ class NativeServer:
                                  info=self._served.worker_info(active)))
 
     def _on_cancel(self, connection: Connection, envelope: Any) -> None:
-        """The host gave up on a call. An admitted call has a free tool
-        thread and runs at once, so there is nothing to withdraw: its
-        result, if it still comes, is dropped by the host. (Skipping calls
-        cancelled before a tool thread took them raced with the host's view
-        of busy slots and saved nothing.)"""
+        """The host gave up on a call. A stream stops: its generator is
+        closed, no result is sent. A plain call runs at once on a free tool
+        thread, so there is nothing to withdraw: its result, if it still
+        comes, is dropped by the host. (Skipping calls no tool thread had
+        taken yet raced with the host's view of busy slots.)"""
+        stream = self._stream(connection, envelope.call_id)
+        if stream is not None:
+            stream.cancel()
+
+    def _on_credit(self, connection: Connection, envelope: Any) -> None:
+        """More credit for a stream; ignored once it has ended."""
+        stream = self._stream(connection, envelope.call_id)
+        if stream is not None:
+            stream.grant(envelope.credit.chunks)
+
+    def _stream(self, connection: Connection,
+                call_id: int) -> StreamCall | None:
+        with self._lock:
+            call = self._active.get((connection, call_id))
+        return call if isinstance(call, StreamCall) else None
 
     # Tool threads -------------------------------------------------------
 
@@ -208,18 +236,26 @@ class NativeServer:
             # next call on receipt must find it free.
             with self._lock:
                 del self._active[call.connection, call.call_id]
-            call.connection.write(frame)
+            if frame is not None:
+                call.connection.write(frame)
             with self._lock:
                 self._unanswered -= 1
                 if self._stopping:
                     self._idle.notify_all()
 
-    def _reply_frame(self, call: Call) -> bytes:
+    def _reply_frame(self, call: Call) -> bytes | None:
         """The frame answering ``call``: its result, ``MessageTooLarge`` in
-        its place, or an ``internal`` error if the worker itself failed."""
+        its place, or an ``internal`` error if the worker itself failed;
+        None for a stream that was cancelled (it gets no reply). A stream
+        sends its chunks on the way."""
         try:
             reply = Envelope(call_id=call.call_id)
-            self._served.execute(call.request, reply.result)
+            if isinstance(call, StreamCall):
+                if not self._served.stream(call.request, call.send_chunk,
+                                           reply.result):
+                    return None
+            else:
+                self._served.execute(call.request, reply.result)
             body = reply.SerializeToString()
             if len(body) > self._served.max_message_bytes:
                 body = Envelope(call_id=call.call_id, result=(

@@ -24,6 +24,7 @@ from snakepit_bridge.json_limits import (
     DEFAULT_MAX_MESSAGE_BYTES,
     nesting_overflow,
 )
+from snakepit_bridge.streaming import Emit, stream_tool
 
 #: type_url of every Any on the wire; its value holds raw JSON bytes.
 JSON_TYPE_URL = "type.googleapis.com/google.protobuf.StringValue"
@@ -130,6 +131,31 @@ def execute_request(adapter: object, request: Any,
     return response
 
 
+def execute_stream(adapter: object, request: Any, emit: Emit,
+                   response: Any,
+                   max_json_depth: int = DEFAULT_MAX_JSON_DEPTH) -> bool:
+    """Runs ``request`` on ``adapter`` as a stream (``streaming.stream_tool``),
+    ``emit``-ting its chunks, and fills ``response`` with how it ended:
+    success without a value, or the failure that ended it. Returns False,
+    ``response`` untouched, when ``emit`` stopped the stream (cancelled)."""
+    started = time.perf_counter_ns()
+    try:
+        arguments = decode_parameters(request.parameters, max_json_depth)
+        if request.binary_parameters:
+            add_binary_arguments(arguments, request.binary_parameters)
+        if not stream_tool(adapter, request.tool_name, arguments,
+                           lambda: context_of(request), emit):
+            return False
+    except ToolFailure as failure:
+        fill_failure(response, failure)
+    else:
+        response.success = True
+    elapsed_us = (time.perf_counter_ns() - started) // 1000
+    response.execution_time_us = elapsed_us
+    response.execution_time_ms = elapsed_us // 1000
+    return True
+
+
 def _set_json_result(response: Any, encoded: str) -> None:
     """Puts the JSON text ``encoded`` in ``response.result``."""
     result = response.result  # one wrapper: each access makes one
@@ -141,14 +167,23 @@ def oversized_result(size: int, limit: int, elapsed_us: int) -> Any:
     """The ``python_error``/``MessageTooLarge`` response that replaces a
     result of ``size`` bytes over the ``limit``: the worker keeps serving."""
     response = bridge_pb2.ExecuteToolResponse()
-    fill_failure(response, ToolFailure(
-        PYTHON_ERROR, "MessageTooLarge",
-        f"the result is {size} bytes, more than the {limit / MIB:g} MiB "
-        f"limit on messages ({limit} bytes); raise the pool's "
-        "max_message_mb or return less"))
+    fill_failure(response, message_too_large("the result", size, limit,
+                                             "return less"))
     response.execution_time_us = elapsed_us
     response.execution_time_ms = elapsed_us // 1000
     return response
+
+
+def message_too_large(what: str, size: int, limit: int,
+                      remedy: str) -> ToolFailure:
+    """The ``python_error``/``MessageTooLarge`` failure of ``what`` (e.g.
+    "the result") taking ``size`` bytes, over the ``limit``; ``remedy`` is
+    the tool's way out (e.g. "return less")."""
+    return ToolFailure(
+        PYTHON_ERROR, "MessageTooLarge",
+        f"{what} is {size} bytes, more than the {limit / MIB:g} MiB limit on "
+        f"messages ({limit} bytes); raise the pool's max_message_mb or "
+        f"{remedy}")
 
 
 @dataclass(frozen=True)
@@ -173,6 +208,11 @@ class ServedAdapter:
         """``execute_request`` on this adapter with its JSON limit."""
         return execute_request(self.adapter, request, self.max_json_depth,
                                response)
+
+    def stream(self, request: Any, emit: Emit, response: Any) -> bool:
+        """``execute_stream`` on this adapter with its JSON limit."""
+        return execute_stream(self.adapter, request, emit, response,
+                              self.max_json_depth)
 
     def too_large(self, size: int, elapsed_us: int) -> Any:
         """The ``MessageTooLarge`` response for a result of ``size`` bytes

@@ -26,6 +26,20 @@ def execute(call_id: int, tool: str, **arguments: Any) -> Envelope:
     return envelope
 
 
+def stream(call_id: int, tool: str, **arguments: Any) -> Envelope:
+    """An ``execute`` envelope calling ``tool`` as a stream."""
+    envelope = execute(call_id, tool, **arguments)
+    envelope.execute.stream = True
+    return envelope
+
+
+def credit(call_id: int, chunks: int) -> Envelope:
+    """A ``credit`` envelope granting stream ``call_id`` more chunks."""
+    envelope = Envelope(call_id=call_id)
+    envelope.credit.chunks = chunks
+    return envelope
+
+
 def of_kind(call_id: int, kind: str) -> Envelope:
     """An envelope whose body is an empty message of ``kind`` (an empty
     message given to the constructor would leave the body unset)."""

@@ -19,6 +19,7 @@ from snakepit_bridge import ToolContext
 from snakepit_bridge.adapters.showcase import MIB, ShowcaseAdapter
 from snakepit_bridge.dispatch import run_tool
 from snakepit_bridge.errors import ToolFailure
+from snakepit_bridge.streaming import stream_tool
 
 
 @pytest.fixture
@@ -43,8 +44,9 @@ def resident_bytes() -> int:
 
 def test_tools(adapter: ShowcaseAdapter) -> None:
     assert adapter.tools() == [
-        "add", "allocate", "cpu_burn", "crash", "echo", "fail", "hash_blob",
-        "ping", "sleep", "worker_info", "xor_bytes"]
+        "add", "allocate", "closed_streams", "count", "count_bytes",
+        "cpu_burn", "crash", "echo", "fail", "fail_after", "hash_blob",
+        "ping", "sleep", "tokens", "worker_info", "xor_bytes"]
 
 
 def test_ping(adapter: ShowcaseAdapter) -> None:
@@ -152,3 +154,46 @@ def test_xor_bytes_takes_and_returns_raw_bytes() -> None:
     with pytest.raises(ToolFailure, match="at most 255"):
         run_tool(adapter, "xor_bytes", {"data": b"", "key": 256},
                  ToolContext())
+
+
+def streamed(adapter: ShowcaseAdapter, name: str, limit: int = 1000,
+             **arguments: Any) -> list[Any]:
+    """The chunks of ``name`` as a stream (JSON decoded); stops it after
+    ``limit`` chunks."""
+    chunks: list[Any] = []
+
+    def emit(chunk: str | bytes) -> bool:
+        if len(chunks) == limit:
+            return False
+        chunks.append(json.loads(chunk) if isinstance(chunk, str) else chunk)
+        return True
+
+    stream_tool(adapter, name, arguments, ToolContext(), emit)
+    return chunks
+
+
+def test_count_streams_and_counts_its_cleanups(
+        adapter: ShowcaseAdapter) -> None:
+    assert call(adapter, "closed_streams") == 0
+    assert streamed(adapter, "count", n=3) == [{"i": 0}, {"i": 1}, {"i": 2}]
+    started = time.monotonic()
+    assert streamed(adapter, "count", limit=2, n=100, ms=20) == [
+        {"i": 0}, {"i": 1}]
+    assert time.monotonic() - started >= 0.02
+    assert call(adapter, "closed_streams") == 2
+    with pytest.raises(ToolFailure):
+        streamed(adapter, "count", n=-1)
+
+
+def test_count_bytes_fail_after_and_tokens(adapter: ShowcaseAdapter) -> None:
+    assert streamed(adapter, "count_bytes", n=3, size=2) == [
+        b"\x00\x00", b"\x01\x01", b"\x02\x02"]
+    chunks: list[Any] = []
+    with pytest.raises(ToolFailure) as info:
+        stream_tool(adapter, "fail_after", {"n": 2}, ToolContext(),
+                    lambda chunk: chunks.append(chunk) or True)
+    assert chunks == ['{"i": 0}', '{"i": 1}']
+    assert (info.value.type, info.value.message) == ("RuntimeError",
+                                                     "failed after 2")
+    assert streamed(adapter, "tokens", text=" one two  three ") == [
+        "one", "two", "three"]

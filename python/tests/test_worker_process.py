@@ -51,8 +51,10 @@ def test_ready_file_describes_the_worker(spawn_worker: Spawn) -> None:
         "status": "ready", **interpreter_facts(), "pid": worker.proc.pid,
         "address": f"unix:{worker.directory / 'w.sock'}",
         "adapter": SHOWCASE, "max_workers": 3,
-        "tools": ["add", "allocate", "cpu_burn", "crash", "echo", "fail",
-                  "hash_blob", "ping", "sleep", "worker_info", "xor_bytes"]}
+        "tools": ["add", "allocate", "closed_streams", "count",
+                  "count_bytes", "cpu_burn", "crash", "echo", "fail",
+                  "fail_after", "hash_blob", "ping", "sleep", "tokens",
+                  "worker_info", "xor_bytes"]}
     assert ready["python_version"].count(".") == 2
     assert not (worker.directory / "ready.json.tmp").exists()
     assert "ready adapter=" in worker.log()
@@ -108,6 +110,22 @@ def test_python_error_carries_type_message_and_traceback(spawn_worker: Spawn) ->
             response.error.message) == ("python_error", "RuntimeError", "boom")
     assert "showcase.py" in response.error.traceback
     assert response.error.traceback.endswith("RuntimeError: boom\n")
+
+
+def test_a_generator_tool_over_grpc_is_a_type_error(
+        spawn_worker: Spawn) -> None:
+    """gRPC serves no streams: a generator tool fails, stream set or not."""
+    stub = spawn_worker().stub()
+    for streamed in (False, True):
+        call = request("count", n=2)
+        call.stream = streamed
+        response = stub.ExecuteTool(call, timeout=5)
+        assert (response.success, response.error.category,
+                response.error.type, response.error.message) == (
+            False, "python_error", "TypeError",
+            "tool 'count' is a generator: call it as a stream")
+    closed = stub.ExecuteTool(request("closed_streams"), timeout=5)
+    assert result_of(closed) == 0
 
 
 def test_unknown_command_lists_the_tools(spawn_worker: Spawn) -> None:

@@ -5,21 +5,24 @@ latency (``ping``), payloads (``echo``, and ``xor_bytes`` for binary
 arguments and results), errors (``fail``, ``add`` with bad
 input), crashes (``crash``), concurrency (``sleep`` with wall-clock stamps),
 GIL-bound and GIL-free CPU work (``cpu_burn``, ``hash_blob``), memory growth
-for recycling (``allocate``) and interpreter facts (``worker_info``).
+for recycling (``allocate``), interpreter facts (``worker_info``) and
+streams (``count``, ``count_bytes``, ``fail_after``, the async ``tokens``;
+``closed_streams`` tells how many ``count`` streams ran their cleanup).
 
-Runs in both profiles: every tool is stateless except ``allocate``, whose
-shared list is guarded by ``self.lock("kept")``, so the adapter is a
-``ThreadSafeAdapter`` (``__thread_safe__ = True``).
+Runs in both profiles: every tool is stateless except ``allocate`` and
+``count``, whose shared state is guarded by ``self.lock``, so the adapter
+is a ``ThreadSafeAdapter`` (``__thread_safe__ = True``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import sys
 import threading
 import time
-from typing import Any
+from typing import Any, AsyncIterator, Iterator
 
 from snakepit_bridge.adapter import tool
 from snakepit_bridge.interpreter import interpreter_facts
@@ -58,6 +61,7 @@ class ShowcaseAdapter(ThreadSafeAdapter):
         super().__init__()
         self.adapter_args: list[str] = []
         self._kept: list[bytearray] = []
+        self._closed_streams = 0
 
     @tool
     def ping(self) -> str:
@@ -149,3 +153,52 @@ class ShowcaseAdapter(ThreadSafeAdapter):
         current = threading.current_thread()
         return {"thread": current.name, "thread_id": threading.get_ident(),
                 **interpreter_facts()}
+
+    @tool
+    def count(self, n: Any, ms: Any = 0) -> Iterator[dict[str, int]]:
+        """Streams ``{"i": i}`` for i in range(n), sleeping ``ms``
+        milliseconds between; ``closed_streams`` counts its cleanups."""
+        n = _non_negative_int("n", n)
+        pause = _non_negative("ms", ms) / 1000.0
+        try:
+            for i in range(n):
+                if i and pause:
+                    time.sleep(pause)
+                yield {"i": i}
+        finally:
+            with self.lock("streams"):
+                self._closed_streams += 1
+
+    @tool
+    def closed_streams(self) -> int:
+        """How many ``count`` streams have run their ``finally`` (ended,
+        failed or cancelled)."""
+        with self.lock("streams"):
+            return self._closed_streams
+
+    @tool
+    def count_bytes(self, n: Any, size: Any) -> Iterator[bytes]:
+        """Streams ``n`` binary chunks of ``size`` bytes, each the chunk's
+        index modulo 256 repeated."""
+        n = _non_negative_int("n", n)
+        size = _non_negative_int("size", size)
+        for i in range(n):
+            yield bytes([i % 256]) * size
+
+    @tool
+    def fail_after(self, n: Any) -> Iterator[dict[str, int]]:
+        """Streams ``{"i": i}`` for i in range(n), then raises
+        RuntimeError("failed after n")."""
+        n = _non_negative_int("n", n)
+        for i in range(n):
+            yield {"i": i}
+        raise RuntimeError(f"failed after {n}")
+
+    @tool
+    async def tokens(self, text: str) -> AsyncIterator[str]:
+        """Streams the words of ``text`` from an async generator."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a string, got {type(text).__name__}")
+        for word in text.split():
+            await asyncio.sleep(0)
+            yield word
