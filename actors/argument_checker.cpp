@@ -11,11 +11,11 @@ namespace {
 caf::behavior argument_checker(caf::event_based_actor* self,
                                pool_config cfg) {
   return {
-    [self, cfg = std::move(cfg)](check_args_atom,
-                                 execute_request& req) -> checked_request {
+    [self, cfg = std::move(cfg)](check_args_atom, execute_request& req,
+                                 bool stream) -> checked_request {
       self->quit();
       checked_request out;
-      auto checked = prepare_call(req, cfg);
+      auto checked = prepare_call(req, cfg, stream);
       if (auto* bytes = std::get_if<std::string>(&checked))
         out.call_bytes = std::move(*bytes);
       else

@@ -9,7 +9,7 @@
 /// thread is held for long either.
 ///
 /// interface argument_checker {
-///   (check_args_atom, execute_request) -> (checked_request)
+///   (check_args_atom, execute_request, bool stream) -> (checked_request)
 /// }
 
 #include <caf/fwd.hpp>

@@ -8,6 +8,7 @@
 #include "actors/pool_recycling.hpp"
 #include "actors/pool_snapshots.hpp"
 #include "actors/pool_startup.hpp"
+#include "actors/pool_streams.hpp"
 #include "actors/pool_supervision.hpp"
 #include "messages/atoms.hpp"
 
@@ -58,6 +59,8 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
   self->set_down_handler([self](caf::down_msg& msg) {
     if (on_supervisor_notice(self, msg.source, msg.reason))
       return;
+    if (on_stream_caller_down(self, msg.source))
+      return;
     release_permit(self, msg.source);
     if (!on_probe_down(self, msg.source, msg.reason))
       on_worker_down(self, msg.source, msg.reason);
@@ -65,6 +68,13 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
 
   return {
     [self](execute_atom, execute_request& req) { return on_execute(self, req); },
+    [self](execute_stream_atom, execute_request& req) {
+      return on_execute_stream(self, req);
+    },
+    [self](stream_ack_atom, uint64_t id, uint32_t chunks) {
+      on_stream_ack(self, id, chunks);
+    },
+    [self](stream_cancel_atom, uint64_t id) { on_stream_cancel(self, id); },
     [self](call_done& done) { on_call_done(self, done); },
     [self](lost_call_atom, uint64_t call_id) {
       on_lost_call_timeout(self, call_id);

@@ -7,6 +7,7 @@
 
 #include "actors/argument_checker.hpp"
 #include "actors/pool_recycling.hpp"
+#include "actors/pool_streams.hpp"
 #include "actors/request_checks.hpp"
 #include "messages/atoms.hpp"
 
@@ -25,17 +26,34 @@ void arm_queue_timer(pool_ptr self) {
   self->delayed_send(self, delay, tick_atom::value);
 }
 
-/// Hands a request to worker `key`, whose slot the caller acquired.
+/// Hands a request to worker `key`, whose slot the caller acquired; a
+/// stream cancelled meanwhile ends instead.
 void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
                     call_bytes_ptr call, uint64_t key, int64_t queue_us) {
   auto& st = self->state;
+  caf::actor stream_to;
+  if (rp.stream_id != 0) {
+    stream_to = stream_caller(self, rp.stream_id);
+    if (!stream_to) {
+      st.calls.slots.release(key);
+      answer_failure(self, rp, req.command,
+                     make_failure(error_code::cancelled,
+                                  "the caller cancelled the stream"),
+                     {}, queue_us);
+      return;
+    }
+  }
   auto& w = st.workers.at(key);
   ++w.snapshot.requests_dispatched;
   ++st.calls.dispatched;
   auto call_id = st.calls.next_call_id++;
+  auto stream_id = rp.stream_id;
+  if (stream_id != 0)
+    stream_dispatched(self, stream_id, call_id);
   std::optional<execute_request> retry;
   call_bytes_ptr retry_call_bytes;
-  if (req.idempotent) {
+  // A stream is never run twice: its caller may have taken chunks.
+  if (req.idempotent && stream_id == 0) {
     retry = req;
     retry_call_bytes = call;
   }
@@ -59,7 +77,8 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
                                  st.calls.slots.busy_slots()));
     }
   }
-  self->send(w.handle, dispatch{call_id, std::move(req), std::move(call)});
+  self->send(w.handle, dispatch{call_id, std::move(req), std::move(call),
+                                std::move(stream_to), stream_id});
 }
 
 /// Answers an in-flight call with its outcome `done` and frees or parks its
@@ -71,7 +90,8 @@ void finish_call(pool_ptr self, call_done done) {
   auto i = st.calls.inflight.find(call_id);
   auto call = std::move(i->second);
   st.calls.inflight.erase(i);
-  if (error.code == error_code::request_timeout) {
+  if (error.code == error_code::request_timeout
+      || error.code == error_code::cancelled) {
     // Python may still run it: keep the slot until the worker says it ended.
     st.calls.abandoned.emplace(call_id, call.worker_key);
     if (auto w = st.workers.find(call.worker_key); w != st.workers.end())
@@ -85,7 +105,8 @@ void finish_call(pool_ptr self, call_done done) {
     answer(self, call.promise, call.command,
            execute_output{std::move(done.result_json), call.worker_id,
                           call.queue_us, run_us,
-                          std::move(done.binary_result), done.binary});
+                          std::move(done.binary_result), done.binary,
+                          done.chunks, done.chunk_bytes});
   } else {
     error.worker = call.worker_id;
     error.queue_us = call.queue_us;
@@ -135,8 +156,12 @@ void answer(pool_ptr self, reply_promise& rp, const std::string& command,
     telemetry::publish(
       self, telemetry::make_request_executed(
               st.cfg.name, worker, command, reply.ok(), wait + run, wait,
-              reply.ok() ? std::string{} : to_string(reply.code())));
+              reply.ok() ? std::string{} : to_string(reply.code()),
+              reply.ok() ? static_cast<int64_t>(reply->chunks) : 0,
+              reply.ok() ? static_cast<int64_t>(reply->chunk_bytes) : 0));
   }
+  if (rp.stream_id != 0)
+    end_stream(self, rp.stream_id);
   rp.deliver(std::move(reply));
 }
 
@@ -258,7 +283,8 @@ void check_off_path(pool_ptr self, reply_promise& rp, execute_request& req) {
   auto check_id = st.calls.next_check_id++;
   st.calls.checking.emplace(check_id, pending_check{rp, req.command});
   auto checker = spawn_argument_checker(self, req.args_json.size(), st.cfg);
-  self->request(checker, caf::infinite, check_args_atom::value, std::move(req))
+  self->request(checker, caf::infinite, check_args_atom::value, std::move(req),
+                rp.stream_id != 0)
     .then(
       [self, check_id](checked_request& checked) {
         on_arguments_checked(self, check_id, checked);
@@ -272,19 +298,17 @@ void check_off_path(pool_ptr self, reply_promise& rp, execute_request& req) {
       });
 }
 
-} // namespace
 
-/// A new request: refused, checked (here if small, else off the pool's
-/// path), then dispatched or queued.
-reply_promise on_execute(pool_ptr self, execute_request& req) {
+/// A new request (a stream when `rp.stream_id` is set): refused, checked
+/// (here if small, else off the pool's path), then dispatched or queued.
+void take_request(pool_ptr self, reply_promise& rp, execute_request& req) {
   auto& st = self->state;
-  auto rp = self->make_response_promise<execute_reply>();
   if (auto refused = check_request_fields(req, st.cfg.name)) {
     answer_failure(self, rp, command_label(req.command), std::move(*refused));
-    return rp;
+    return;
   }
   if (refuse_if_closed(self, rp, req.command))
-    return rp;
+    return;
   if (req.args_json.size() + binary_arg_bytes(req) > inline_check_bytes) {
     // Requests being checked are bounded like those waiting in the queue.
     if (st.calls.checking.size() >= st.calls.queue->capacity())
@@ -293,17 +317,58 @@ reply_promise on_execute(pool_ptr self, execute_request& req) {
                          + " large requests (queue_size)");
     else
       check_off_path(self, rp, req);
-    return rp;
+    return;
   }
-  auto checked = prepare_call(req, st.cfg);
+  auto checked = prepare_call(req, st.cfg, rp.stream_id != 0);
   if (auto* refused = std::get_if<failure>(&checked)) {
     answer_failure(self, rp, req.command, std::move(*refused));
-    return rp;
+    return;
   }
   admit(self, rp, std::move(req),
         std::make_shared<const std::string>(
           std::move(std::get<std::string>(checked))));
-  return rp;
+}
+
+} // namespace
+
+caf::typed_response_promise<execute_reply>
+on_execute(pool_ptr self, execute_request& req) {
+  reply_promise rp{self->make_response_promise<execute_reply>(), 0};
+  take_request(self, rp, req);
+  return rp.promise;
+}
+
+caf::typed_response_promise<execute_reply>
+on_execute_stream(pool_ptr self, execute_request& req) {
+  // Before the promise, which takes the sender out of the message.
+  auto stream_id = open_stream(self);
+  reply_promise rp{self->make_response_promise<execute_reply>(), stream_id};
+  if (rp.stream_id == 0)
+    answer_failure(self, rp, command_label(req.command),
+                   make_failure(error_code::invalid_arguments,
+                                "a stream needs a caller actor to send its "
+                                "chunks to (anonymous sender)"));
+  else
+    take_request(self, rp, req);
+  return rp.promise;
+}
+
+caf::actor worker_of_call(pool_ptr self, uint64_t call_id) {
+  auto& st = self->state;
+  auto i = st.calls.inflight.find(call_id);
+  if (i == st.calls.inflight.end())
+    return {};
+  auto w = st.workers.find(i->second.worker_key);
+  return w == st.workers.end() ? caf::actor{} : w->second.handle;
+}
+
+void end_call_early(pool_ptr self, uint64_t call_id, failure why) {
+  auto& st = self->state;
+  auto i = st.calls.inflight.find(call_id);
+  if (i == st.calls.inflight.end())
+    return;
+  finish_call(self, call_done{call_id, i->second.worker_key, {},
+                              std::move(why)});
 }
 
 /// A worker's gRPC callback reported the end of a call.

@@ -20,7 +20,19 @@ void answer_failure(pool_ptr self, reply_promise& rp,
                     std::string worker = {}, int64_t queue_us = 0);
 
 /// A new request: refused, dispatched at once, or queued.
-reply_promise on_execute(pool_ptr self, execute_request& req);
+caf::typed_response_promise<execute_reply>
+on_execute(pool_ptr self, execute_request& req);
+
+/// A new stream: `stream_opened` to the sender, then like `on_execute`;
+/// the reply is the stream's end.
+caf::typed_response_promise<execute_reply>
+on_execute_stream(pool_ptr self, execute_request& req);
+
+/// The worker that runs call `call_id`; null when there is none.
+caf::actor worker_of_call(pool_ptr self, uint64_t call_id);
+
+/// Ends call `call_id` now with `why`, as if its worker had answered so.
+void end_call_early(pool_ptr self, uint64_t call_id, failure why);
 
 /// Moves queued requests onto free slots, oldest first.
 void pump(pool_ptr self);

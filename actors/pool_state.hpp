@@ -2,7 +2,8 @@
 
 /// Internal to the pool actor: its state and the types it keeps. The state
 /// is split by concern, each part written by one file: the request path
-/// (pool_requests.cpp), the workers (pool_members.cpp), supervision and
+/// (pool_requests.cpp), streams' callers (pool_streams.cpp), the workers
+/// (pool_members.cpp), supervision and
 /// recovery (pool_supervision.cpp), recycling (pool_recycling.cpp) and
 /// starting (pool_startup.cpp); pool_actor.cpp wires the handlers and
 /// stops the pool.
@@ -33,7 +34,19 @@
 namespace snakepit::detail {
 
 using clock_type = std::chrono::steady_clock;
-using reply_promise = caf::typed_response_promise<execute_reply>;
+
+/// Where a request's one reply goes: its promise and, for a stream, the
+/// stream's id (0 for a plain call), so that whatever answers it also ends
+/// the stream.
+struct reply_promise {
+  caf::typed_response_promise<execute_reply> promise;
+  uint64_t stream_id = 0;
+
+  /// Sends the reply.
+  void deliver(execute_reply reply) {
+    promise.deliver(std::move(reply));
+  }
+};
 
 /// Microseconds from `a` to `b`.
 inline int64_t micros_between(clock_type::time_point a,
@@ -141,6 +154,26 @@ struct request_book {
   int64_t saturated = 0;
 };
 
+/// A stream's caller and where the stream runs.
+struct stream_entry {
+  /// Where its chunks and `stream_opened` go (monitored).
+  caf::actor caller;
+  /// Its call once on a worker; 0 while it is checked or queued.
+  uint64_t call_id = 0;
+  /// The caller cancelled it before it reached a worker: it ends with
+  /// `cancelled` instead of being dispatched.
+  bool cancelled = false;
+};
+
+/// The streams not ended yet, by id. Written only by pool_streams.cpp.
+struct stream_book {
+  std::unordered_map<uint64_t, stream_entry> open;
+  /// Open streams per caller: a caller is monitored once, while it has
+  /// any (monitors would otherwise pile up on a long-lived caller).
+  std::unordered_map<caf::actor_addr, int> callers;
+  uint64_t next_id = 1;
+};
+
 /// The worker supervisor, the pool's failure and its recovery. Written
 /// only by pool_supervision.cpp.
 struct supervision_book {
@@ -208,6 +241,7 @@ struct pool_state {
   /// them (dispatches: requests; memory: recycling).
   std::unordered_map<uint64_t, worker_entry> workers;
   request_book calls;
+  stream_book streams;
   supervision_book supervision;
   recycle_book recycling;
   startup_book startup;

@@ -73,7 +73,8 @@ std::string command_label(const std::string& command) {
 }
 
 std::variant<std::string, failure> prepare_call(const execute_request& req,
-                                                const pool_config& cfg) {
+                                                const pool_config& cfg,
+                                                bool stream) {
   // Refused before anything is parsed or copied when the raw arguments
   // alone exceed the limit.
   auto raw = req.args_json.size() + binary_arg_bytes(req);
@@ -86,7 +87,7 @@ std::variant<std::string, failure> prepare_call(const execute_request& req,
   if (auto problem = check_binary_names(req, json_args); !problem.empty())
     return make_failure(error_code::invalid_arguments, std::move(problem));
   auto bytes = bridge::encode_call(req.command, std::move(json_args),
-                                   req.session_id, req.binary_args);
+                                   req.session_id, req.binary_args, stream);
   auto size = bytes.size() + bridge::call_id_bytes;
   if (size > cfg.request_byte_limit())
     return too_large(req, size, false, cfg);

@@ -54,9 +54,10 @@ std::string command_label(const std::string& command);
 /// Checks the arguments of `req` against the limits of `cfg`
 /// (`max_json_depth`, `max_request_bytes`), checks that no binary argument
 /// has a bad name or the name of a JSON one, and encodes the call for the
-/// wire (bridge/json_values.hpp); else an `invalid_arguments` failure
-/// saying what is wrong.
+/// wire (bridge/json_values.hpp), as a stream when `stream`; else an
+/// `invalid_arguments` failure saying what is wrong.
 std::variant<std::string, failure> prepare_call(const execute_request& req,
-                                                const pool_config& cfg);
+                                                const pool_config& cfg,
+                                                bool stream = false);
 
 } // namespace snakepit::detail

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include <snakepit/errors.hpp>
+#include <snakepit/streams.hpp>
 #include <snakepit/telemetry/bus.hpp>
 #include <snakepit/telemetry/events.hpp>
 
@@ -288,6 +289,43 @@ void on_process_exited(worker_ptr self, const process_exited& ev) {
   }
 }
 
+/// Starts the stream `d` on the channel: each chunk goes straight from the
+/// channel's thread to the caller, the end to the pool (after the last
+/// chunk, so the caller gets the chunks before the reply). `timeout` bounds
+/// each wait for a chunk the worker has credit for.
+void start_stream(worker_ptr self, dispatch& d,
+                  std::chrono::milliseconds timeout) {
+  auto& st = self->state;
+  struct tally {
+    std::atomic<uint64_t> chunks{0};
+    std::atomic<uint64_t> bytes{0};
+  };
+  auto counted = std::make_shared<tally>();
+  auto on_chunk = [to = d.stream_to, id = d.stream_id,
+                   counted](std::string data, bool binary) {
+    stream_chunk chunk;
+    chunk.stream_id = id;
+    chunk.index = counted->chunks++;
+    counted->bytes += data.size();
+    chunk.binary = binary;
+    if (binary)
+      chunk.data = to_bytes(data);
+    else
+      chunk.json = std::move(data);
+    caf::anon_send(to, std::move(chunk));
+  };
+  auto on_end = [pool = st.spec.pool_actor, key = st.spec.key,
+                 call_id = d.call_id, counted](bridge::tool_result r) {
+    call_done done{call_id, key, "null", std::move(r.error)};
+    done.chunks = counted->chunks;
+    done.chunk_bytes = counted->bytes;
+    caf::anon_send(pool, std::move(done));
+  };
+  st.channel->execute_stream(d.call_id, std::move(d.call_bytes), timeout,
+                             static_cast<uint32_t>(st.spec.pool.stream_window),
+                             std::move(on_chunk), std::move(on_end));
+}
+
 void on_dispatch(worker_ptr self, dispatch& d) {
   auto& st = self->state;
   auto pool = st.spec.pool_actor;
@@ -302,6 +340,10 @@ void on_dispatch(worker_ptr self, dispatch& d) {
   }
   auto timeout = d.request.timeout.count() > 0 ? d.request.timeout
                                                : st.spec.pool.request_timeout;
+  if (d.stream_to) {
+    start_stream(self, d, timeout);
+    return;
+  }
   st.channel->execute(call_id, std::move(d.call_bytes), timeout,
                       [pool, key, call_id](bridge::tool_result r) {
                         call_done done{call_id, key, std::move(r.result_json),
@@ -537,6 +579,14 @@ caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
     },
     [self](tick_atom) { on_tick(self); },
     [self](dispatch& d) { on_dispatch(self, d); },
+    [self](const stream_grant& g) {
+      if (self->state.channel)
+        self->state.channel->grant(g.call_id, g.chunks);
+    },
+    [self](const stream_cancel& c) {
+      if (self->state.channel)
+        self->state.channel->cancel_stream(c.call_id);
+    },
     [self](call_abandoned& msg) {
       auto& st = self->state;
       st.abandoned.emplace(msg.call_id,

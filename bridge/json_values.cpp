@@ -6,9 +6,11 @@ namespace snakepit::bridge {
 
 std::string encode_call(const std::string& tool, json_arguments args,
                         const std::string& session_id,
-                        const std::map<std::string, bytes>& binary_args) {
+                        const std::map<std::string, bytes>& binary_args,
+                        bool stream) {
   ExecuteToolRequest req;
   req.set_tool_name(tool);
+  req.set_stream(stream);
   req.set_session_id(session_id);
   auto& params = *req.mutable_parameters();
   for (auto& arg : args) {

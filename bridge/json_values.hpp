@@ -29,11 +29,13 @@ inline constexpr std::size_t call_id_bytes = 64;
 
 /// The serialized ExecuteToolRequest of a call of `tool` with `args`
 /// (checked and split already, see `prepare_arguments`, and moved into the
-/// request), the raw `binary_args` (its `binary_parameters`) and
-/// `session_id`, without its call id.
+/// request), the raw `binary_args` (its `binary_parameters`),
+/// `session_id` and, for a streaming call, the `stream` flag, without its
+/// call id.
 std::string encode_call(const std::string& tool, json_arguments args,
                         const std::string& session_id,
-                        const std::map<std::string, bytes>& binary_args = {});
+                        const std::map<std::string, bytes>& binary_args = {},
+                        bool stream = false);
 
 /// The serialized ExecuteToolRequest holding only the call id metadata.
 /// Protobuf merges concatenated messages: `encode_call(...)` followed by

@@ -24,6 +24,7 @@ constexpr long long min_request_bytes = 1024;
 /// gRPC's limits are ints and the native transport bounds frames the same
 /// way: a message stays below 2 GiB.
 constexpr int max_message_mb_limit = 2047;
+constexpr int max_stream_window = 4096;
 constexpr int max_port = 65535;
 
 constexpr std::array<std::string_view, 6> log_levels{
@@ -204,6 +205,8 @@ void validate_pool(checker& check, const pool_config& pool,
                 max_json_depth_limit);
   check.between(prefix + "max_message_mb", pool.max_message_mb, 1,
                 max_message_mb_limit);
+  check.between(prefix + "stream_window", pool.stream_window, 1,
+                max_stream_window);
   if (pool.max_request_bytes) {
     check.at_least(prefix + "max_request_bytes",
                    static_cast<long long>(*pool.max_request_bytes),

@@ -59,7 +59,7 @@ constexpr std::array<string_key<pool_config>, 3> pool_string_keys{{
   {"python", &pool_config::python},
 }};
 
-constexpr std::array<int_key<pool_config>, 8> pool_int_keys{{
+constexpr std::array<int_key<pool_config>, 9> pool_int_keys{{
   {"size", &pool_config::size},
   {"health_check_max_misses", &pool_config::health_check_max_misses},
   {"startup_concurrency", &pool_config::startup_concurrency},
@@ -68,6 +68,7 @@ constexpr std::array<int_key<pool_config>, 8> pool_int_keys{{
   {"max_concurrent_recycles", &pool_config::max_concurrent_recycles},
   {"max_json_depth", &pool_config::max_json_depth},
   {"max_message_mb", &pool_config::max_message_mb},
+  {"stream_window", &pool_config::stream_window},
 }};
 
 constexpr std::array<duration_key<pool_config>, 15> pool_duration_keys{{

@@ -7,7 +7,7 @@ namespace snakepit {
 
 namespace {
 
-constexpr std::array<std::pair<error_code, std::string_view>, 12> names{{
+constexpr std::array<std::pair<error_code, std::string_view>, 13> names{{
   {error_code::none, "none"},
   {error_code::pool_saturated, "pool_saturated"},
   {error_code::queue_timeout, "queue_timeout"},
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<error_code, std::string_view>, 12> names{{
   {error_code::pool_failed, "pool_failed"},
   {error_code::shutting_down, "shutting_down"},
   {error_code::internal, "internal"},
+  {error_code::cancelled, "cancelled"},
 }};
 
 } // namespace

@@ -114,6 +114,15 @@ execute_reply client::execute(execute_request req) {
   return out;
 }
 
+stream_reader client::stream(execute_request req) {
+  if (req.pool.empty())
+    req.pool = default_pool_;
+  auto pool = find_pool(req.pool);
+  if (!pool)
+    return stream_reader{sys_, std::move(pool).error()};
+  return stream_reader{sys_, pool->handle, std::move(req)};
+}
+
 execute_reply client::execute(const std::string& pool,
                               const std::string& command,
                               const std::string& args_json) {

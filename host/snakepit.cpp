@@ -20,6 +20,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<pool_snapshot>("snakepit::pool_snapshot");
   cfg.add_message_type<recycle_ack>("snakepit::recycle_ack");
   cfg.add_message_type<restart_ack>("snakepit::restart_ack");
+  cfg.add_message_type<stream_opened>("snakepit::stream_opened");
+  cfg.add_message_type<stream_chunk>("snakepit::stream_chunk");
   cfg.add_message_type<std::vector<pool_snapshot>>(
     "std::vector<snakepit::pool_snapshot>");
   cfg.add_error_category(

@@ -36,6 +36,22 @@ struct dispatch {
   /// bridge/json_values.hpp); shared, never copied, by the pool, the
   /// worker and gRPC.
   std::shared_ptr<const std::string> call_bytes;
+  /// For a stream: where its chunks go (the caller), else null.
+  caf::actor stream_to;
+  /// For a stream: its id in the chunks.
+  uint64_t stream_id = 0;
+};
+
+/// The pool lets stream `call_id` on a worker send `chunks` more chunks
+/// (its caller acknowledged them).
+struct stream_grant {
+  uint64_t call_id = 0;
+  uint32_t chunks = 0;
+};
+
+/// The pool cancels stream `call_id` on a worker (its caller gave up).
+struct stream_cancel {
+  uint64_t call_id = 0;
 };
 
 /// A worker's gRPC callback reports the end of a call to the pool.
@@ -48,6 +64,9 @@ struct call_done {
   bytes binary_result{};
   /// True when the tool returned bytes instead of a JSON value.
   bool binary = false;
+  /// For a stream: the chunks passed to its caller and their bytes.
+  uint64_t chunks = 0;
+  uint64_t chunk_bytes = 0;
 };
 
 /// The pool tells a worker that a call's caller got `request_timeout` while
@@ -134,14 +153,28 @@ typename Inspector::result_type inspect(Inspector& f, worker_ready& x) {
 /// process and is left out.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, dispatch& x) {
-  return f(caf::meta::type_name("dispatch"), x.call_id, x.request);
+  return f(caf::meta::type_name("dispatch"), x.call_id, x.request,
+           x.stream_to, x.stream_id);
+}
+
+/// Inspects stream_grant.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stream_grant& x) {
+  return f(caf::meta::type_name("stream_grant"), x.call_id, x.chunks);
+}
+
+/// Inspects stream_cancel.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stream_cancel& x) {
+  return f(caf::meta::type_name("stream_cancel"), x.call_id);
 }
 
 /// Inspects call_done.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, call_done& x) {
   return f(caf::meta::type_name("call_done"), x.call_id, x.worker_key,
-           x.result_json, x.error, x.binary_result, x.binary);
+           x.result_json, x.error, x.binary_result, x.binary, x.chunks,
+           x.chunk_bytes);
 }
 
 /// Inspects call_abandoned.

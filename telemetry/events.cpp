@@ -59,7 +59,8 @@ request_executed make_request_executed(const std::string& pool,
                                        const std::string& command,
                                        bool success, caf::timespan duration,
                                        caf::timespan queue_wait,
-                                       const std::string& error) {
+                                       const std::string& error,
+                                       int64_t chunks, int64_t chunk_bytes) {
   return {pool,
           worker,
           command,
@@ -67,6 +68,8 @@ request_executed make_request_executed(const std::string& pool,
           success ? std::string{} : error,
           duration,
           queue_wait,
+          chunks,
+          chunk_bytes,
           caf::make_timestamp()};
 }
 

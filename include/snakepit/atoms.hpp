@@ -32,5 +32,16 @@ using inspect_atom = caf::atom_constant<caf::atom("sp_inspect")>;
 /// Finds a pool by name: `(lookup_atom, std::string) -> caf::actor`; an
 /// unknown name is the error `pool_not_found` (see <snakepit/errors.hpp>).
 using lookup_atom = caf::atom_constant<caf::atom("sp_lookup")>;
+/// Runs one command as a stream: `(execute_stream_atom, execute_request)
+/// -> execute_reply`, the reply being the stream's end (see
+/// <snakepit/streams.hpp>).
+using execute_stream_atom = caf::atom_constant<caf::atom("sp_stream")>;
+/// Acknowledges chunks of a stream the caller has taken:
+/// `(stream_ack_atom, uint64_t stream_id, uint32_t chunks)`; the worker may
+/// then send that many more.
+using stream_ack_atom = caf::atom_constant<caf::atom("sp_sack")>;
+/// Cancels a stream: `(stream_cancel_atom, uint64_t stream_id)`; it ends
+/// with `cancelled` and the generator is closed in Python.
+using stream_cancel_atom = caf::atom_constant<caf::atom("sp_scancel")>;
 
 } // namespace snakepit

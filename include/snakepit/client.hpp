@@ -16,6 +16,7 @@
 #include <snakepit/requests.hpp>
 #include <snakepit/result.hpp>
 #include <snakepit/snapshots.hpp>
+#include <snakepit/stream_reader.hpp>
 
 namespace snakepit {
 
@@ -32,6 +33,11 @@ public:
   /// UTF-8, too long, control characters) `invalid_arguments`, no reply in
   /// time `internal`.
   execute_reply execute(execute_request req);
+
+  /// Starts `req` as a stream (its tool a generator; docs/streaming.md) and
+  /// returns its reader at once. A pool that cannot be found makes a
+  /// reader whose stream has ended with that failure.
+  stream_reader stream(execute_request req);
 
   /// Convenience overload.
   execute_reply execute(const std::string& pool, const std::string& command,

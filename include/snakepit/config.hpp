@@ -159,6 +159,9 @@ struct pool_config {
   /// session id and their framing), when lower than `max_message_mb`;
   /// larger ones get `invalid_arguments`. Unset: `max_message_mb`.
   std::optional<std::size_t> max_request_bytes;
+  /// Chunks of one stream in flight at most, between the Python generator
+  /// and the caller's acknowledgements (1-4096; docs/streaming.md).
+  int stream_window = 16;
 
   /// `max_message_mb` in bytes.
   std::size_t max_message_bytes() const {

@@ -40,6 +40,8 @@ enum class error_code : uint8_t {
   /// An unexpected failure inside the host itself (a bug, or a system
   /// resource failure such as a failed fork).
   internal,
+  /// The caller cancelled the stream (or quit) before it ended.
+  cancelled,
 };
 
 /// Stable lower-case name of `code`, e.g. "pool_saturated".

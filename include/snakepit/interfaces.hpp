@@ -19,6 +19,7 @@
 #include <snakepit/atoms.hpp>
 #include <snakepit/requests.hpp>
 #include <snakepit/snapshots.hpp>
+#include <snakepit/streams.hpp>
 
 namespace snakepit {
 
@@ -26,6 +27,13 @@ namespace snakepit {
 using pool_actor = caf::typed_actor<
   /// Runs one request; always exactly one reply, failures in-band.
   caf::replies_to<execute_atom, execute_request>::with<execute_reply>,
+  /// Runs one request as a stream: `stream_opened` and the chunks go to
+  /// the sender, then the reply ends the stream (<snakepit/streams.hpp>).
+  caf::replies_to<execute_stream_atom, execute_request>::with<execute_reply>,
+  /// The sender of a stream took `n` more of its chunks.
+  caf::reacts_to<stream_ack_atom, uint64_t, uint32_t>,
+  /// The sender of a stream gives it up.
+  caf::reacts_to<stream_cancel_atom, uint64_t>,
   /// The pool's state now.
   caf::replies_to<status_atom>::with<pool_snapshot>,
   /// Answers once every worker is ready, or at once when the pool failed.

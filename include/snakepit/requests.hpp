@@ -74,6 +74,10 @@ struct execute_output {
   bytes binary_result{};
   /// True when the tool returned bytes (see `binary_result`).
   bool binary = false;
+  /// For a stream: the chunks delivered and their bytes (JSON text or raw).
+  uint64_t chunks = 0;
+  /// See `chunks`.
+  uint64_t chunk_bytes = 0;
 };
 
 /// The one reply every request gets: its output, or a failure whose
@@ -114,7 +118,8 @@ typename Inspector::result_type inspect(Inspector& f, execute_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execute_output& x) {
   return f(caf::meta::type_name("execute_output"), x.result_json, x.worker,
-           x.queue_us, x.run_us, x.binary_result, x.binary);
+           x.queue_us, x.run_us, x.binary_result, x.binary, x.chunks,
+           x.chunk_bytes);
 }
 
 /// Inspects recycle_ack.

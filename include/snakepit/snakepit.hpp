@@ -35,6 +35,7 @@
 #include <snakepit/result.hpp>
 #include <snakepit/runtime.hpp>
 #include <snakepit/snapshots.hpp>
+#include <snakepit/streams.hpp>
 #include <snakepit/supervision.hpp>
 #include <snakepit/telemetry.hpp>
 

@@ -124,6 +124,9 @@ struct request_executed {
   std::string error;
   caf::timespan duration{0};
   caf::timespan queue_wait{0};
+  /// For a stream: the chunks delivered and their bytes; 0 for a call.
+  int64_t chunks = 0;
+  int64_t chunk_bytes = 0;
   caf::timestamp time;
 };
 
@@ -206,7 +209,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request_executed& x) {
   return f(caf::meta::type_name(request_executed::name),
            x.pool, x.worker, x.command, x.success, x.error, x.duration,
-           x.queue_wait, x.time);
+           x.queue_wait, x.chunks, x.chunk_bytes, x.time);
 }
 
 /// Inspects pool_failed.

@@ -35,6 +35,8 @@ inline constexpr const char* capacity = "capacity";
 inline constexpr const char* load = "load";
 inline constexpr const char* duration_seconds = "duration_seconds";
 inline constexpr const char* queue_wait_seconds = "queue_wait_seconds";
+inline constexpr const char* chunks = "chunks";
+inline constexpr const char* chunk_bytes = "chunk_bytes";
 inline constexpr const char* retry_in_seconds = "retry_in_seconds";
 inline constexpr const char* downtime_seconds = "downtime_seconds";
 inline constexpr const char* attempts = "attempts";
@@ -137,6 +139,8 @@ void for_each_field(const request_executed& x, F&& f) {
   f(keys::error, x.error);
   f(keys::duration_seconds, x.duration);
   f(keys::queue_wait_seconds, x.queue_wait);
+  f(keys::chunks, x.chunks);
+  f(keys::chunk_bytes, x.chunk_bytes);
 }
 
 /// Calls `f(key, value)` for each field of `x` but its time.
@@ -194,13 +198,16 @@ pool_capacity_reached make_capacity_reached(const std::string& pool,
                                             const std::string& worker,
                                             int capacity, int load);
 
-/// See `request_executed`; `error` is ignored on success.
+/// See `request_executed`; `error` is ignored on success; `chunks` and
+/// `chunk_bytes` count a stream's chunks.
 request_executed make_request_executed(const std::string& pool,
                                        const std::string& worker,
                                        const std::string& command,
                                        bool success, caf::timespan duration,
                                        caf::timespan queue_wait,
-                                       const std::string& error = {});
+                                       const std::string& error = {},
+                                       int64_t chunks = 0,
+                                       int64_t chunk_bytes = 0);
 
 /// See `pool_failed`.
 pool_failed make_pool_failed(const std::string& pool,

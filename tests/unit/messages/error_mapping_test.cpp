@@ -18,7 +18,8 @@ TEST_CASE("every error code has a stable name that reads back",
                     error_code::worker_crashed, error_code::python_error,
                     error_code::pool_not_found, error_code::unknown_command,
                     error_code::invalid_arguments, error_code::pool_failed,
-                    error_code::shutting_down, error_code::internal}) {
+                    error_code::shutting_down, error_code::internal,
+                    error_code::cancelled}) {
     auto name = to_string(code);
     INFO(name);
     CHECK(name != "unknown");
