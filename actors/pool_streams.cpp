@@ -50,16 +50,17 @@ void end_stream(pool_ptr self, uint64_t id) {
   }
 }
 
-void on_stream_ack(pool_ptr self, uint64_t id, uint32_t chunks) {
-  auto& open = self->state.streams.open;
-  auto i = open.find(id);
-  if (i == open.end() || i->second.call_id == 0 || chunks == 0)
-    return; // ended already, or acknowledged before any chunk came
-  if (auto worker = worker_of_call(self, i->second.call_id))
-    self->send(worker, stream_grant{i->second.call_id, chunks});
+namespace {
+
+/// Whether the current message comes from the caller of `entry`: another
+/// actor that guessed a stream's id may neither acknowledge nor cancel it.
+bool from_caller(pool_ptr self, const stream_entry& entry) {
+  return self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(
+           entry.caller);
 }
 
-void on_stream_cancel(pool_ptr self, uint64_t id) {
+/// Ends stream `id` with `cancelled` (see `on_stream_cancel`).
+void cancel_stream(pool_ptr self, uint64_t id) {
   auto& open = self->state.streams.open;
   auto i = open.find(id);
   if (i == open.end() || i->second.cancelled)
@@ -77,6 +78,25 @@ void on_stream_cancel(pool_ptr self, uint64_t id) {
                               "the caller cancelled the stream"));
 }
 
+} // namespace
+
+void on_stream_ack(pool_ptr self, uint64_t id, uint32_t chunks) {
+  auto& open = self->state.streams.open;
+  auto i = open.find(id);
+  if (i == open.end() || i->second.call_id == 0 || chunks == 0
+      || !from_caller(self, i->second))
+    return; // ended already, acknowledged before any chunk came, or not
+            // its caller
+  if (auto worker = worker_of_call(self, i->second.call_id))
+    self->send(worker, stream_grant{i->second.call_id, chunks});
+}
+
+void on_stream_cancel(pool_ptr self, uint64_t id) {
+  auto& open = self->state.streams.open;
+  if (auto i = open.find(id); i != open.end() && from_caller(self, i->second))
+    cancel_stream(self, id);
+}
+
 bool on_stream_caller_down(pool_ptr self, const caf::actor_addr& source) {
   if (self->state.streams.callers.count(source) == 0)
     return false;
@@ -85,7 +105,7 @@ bool on_stream_caller_down(pool_ptr self, const caf::actor_addr& source) {
     if (entry.caller.address() == source)
       theirs.push_back(id);
   for (auto id : theirs)
-    on_stream_cancel(self, id);
+    cancel_stream(self, id);
   return true;
 }
 

@@ -26,11 +26,13 @@ void stream_dispatched(pool_ptr self, uint64_t id, uint64_t call_id);
 /// Stream `id` has its reply: forgets it.
 void end_stream(pool_ptr self, uint64_t id);
 
-/// `(stream_ack_atom, id, chunks)`: the worker may send `chunks` more.
+/// `(stream_ack_atom, id, chunks)` from the stream's caller: the worker may
+/// send `chunks` more (never beyond the window). From anyone else: ignored.
 void on_stream_ack(pool_ptr self, uint64_t id, uint32_t chunks);
 
-/// `(stream_cancel_atom, id)`: ends the stream with `cancelled` and closes
-/// its generator in Python.
+/// `(stream_cancel_atom, id)` from the stream's caller: ends the stream
+/// with `cancelled` and closes its generator in Python. From anyone else:
+/// ignored.
 void on_stream_cancel(pool_ptr self, uint64_t id);
 
 /// `source` went down: cancels its streams. False when it called none.

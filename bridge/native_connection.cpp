@@ -187,7 +187,7 @@ void native_connection::submit(uint64_t id, pending_call::callback done,
                                std::string head,
                                std::shared_ptr<const std::string> body) {
   pending_call call{std::move(done), clock_type::now() + timeout, timeout,
-                    nullptr, 0};
+                    nullptr, 0, 0};
   std::unique_lock<std::mutex> lock{mutex_};
   if (enqueue_locked(lock, id, call, std::move(head), std::move(body))
       && !write_waiting_)
@@ -203,7 +203,7 @@ void native_connection::submit_stream(uint64_t id, tool_callback done,
                              : clock_type::time_point::max();
   pending_call call{std::move(done), deadline, idle_timeout,
                     std::make_shared<chunk_callback>(std::move(on_chunk)),
-                    window};
+                    window, window};
   std::unique_lock<std::mutex> lock{mutex_};
   if (!enqueue_locked(lock, id, call, std::move(head), std::move(body)))
     return;
@@ -216,10 +216,15 @@ void native_connection::submit_stream(uint64_t id, tool_callback done,
 void native_connection::grant(uint64_t id, uint32_t chunks) {
   std::lock_guard<std::mutex> lock{mutex_};
   auto it = pending_.find(id);
-  if (chunks == 0 || state_ == state::down || it == pending_.end()
-      || !it->second.on_chunk)
+  if (state_ == state::down || it == pending_.end() || !it->second.on_chunk)
     return;
   auto& call = it->second;
+  // More than the chunks delivered (a caller acknowledging too much) would
+  // let the worker run beyond the window.
+  chunks = static_cast<uint32_t>(
+    std::min<uint64_t>(chunks, call.window - call.credit));
+  if (chunks == 0)
+    return;
   if (call.credit == 0) {
     call.deadline = clock_type::now() + call.timeout;
     arm_timer_locked(call.deadline);

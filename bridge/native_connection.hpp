@@ -71,6 +71,9 @@ struct pending_call {
   /// Chunks a stream's worker may still send (its credit). While it is
   /// zero the host holds the stream back and `deadline` is max().
   uint64_t credit = 0;
+  /// A stream's window: its credit never goes above it, however much a
+  /// caller acknowledges.
+  uint64_t window = 0;
 };
 
 /// One connection and its calls. Threads: the socket object, the decoder
@@ -101,8 +104,9 @@ public:
                      std::string head,
                      std::shared_ptr<const std::string> body);
 
-  /// Adds `chunks` to the credit of stream `id` and tells the worker.
-  /// Ignored for an id that is not a pending stream. Any thread.
+  /// Adds `chunks` to the credit of stream `id`, at most up to its window,
+  /// and tells the worker. Ignored for an id that is not a pending stream.
+  /// Any thread.
   void grant(uint64_t id, uint32_t chunks);
 
   /// Drops stream `id` and tells the worker to cancel it. Any thread.

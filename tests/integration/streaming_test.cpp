@@ -176,6 +176,12 @@ TEST_CASE("streams: at most stream_window chunks ahead of the caller",
     return n;
   };
   CHECK(take_for(700ms) == 4);
+  // Another actor that knows the id can neither cancel nor acknowledge.
+  {
+    caf::scoped_actor stranger{host.system()};
+    stranger->send(handle, stream_cancel_atom::value, stream_id);
+    stranger->send(handle, stream_ack_atom::value, stream_id, uint32_t{100});
+  }
   self->send(handle, stream_ack_atom::value, stream_id, uint32_t{4});
   CHECK(take_for(700ms) == 4);
   self->send(handle, stream_cancel_atom::value, stream_id);

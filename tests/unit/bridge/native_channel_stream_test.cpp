@@ -79,6 +79,24 @@ Envelope stream_end(uint64_t id) {
   return end;
 }
 
+/// A channel and its worker's end, with a way to start a stream past its
+/// `execute` and window frames.
+struct stream_fixture : channel_fixture {
+  chunk_log chunks;
+  completion<tool_result> done;
+
+  /// Starts stream `id` of tool "count"; the worker's end takes the call
+  /// and the window.
+  void start(uint64_t id, uint32_t window,
+             std::chrono::milliseconds idle_timeout = 30s) {
+    ch->execute_stream(id, stream_of("count"), idle_timeout, window,
+                       chunks.callback(), done.callback());
+    REQUIRE(server.accept());
+    REQUIRE(receive(server).has_execute());
+    REQUIRE(receive(server).credit().chunks() == window);
+  }
+};
+
 } // namespace
 
 TEST_CASE_METHOD(channel_fixture,
@@ -119,17 +137,11 @@ TEST_CASE_METHOD(channel_fixture,
   CHECK(receive(server).has_ping());
 }
 
-TEST_CASE_METHOD(channel_fixture,
+TEST_CASE_METHOD(stream_fixture,
                  "a cancelled stream tells the worker and drops what comes "
                  "after",
                  "[native_channel][stream]") {
-  chunk_log chunks;
-  completion<tool_result> done;
-  ch->execute_stream(3, stream_of("count"), 30s, 4, chunks.callback(),
-                     done.callback());
-  REQUIRE(server.accept());
-  receive(server); // execute
-  receive(server); // credit
+  start(3, 4);
   REQUIRE(server.send(json_chunk(3, "0")));
   chunks.await(1);
   ch->cancel_stream(3);
@@ -146,16 +158,10 @@ TEST_CASE_METHOD(channel_fixture,
   CHECK(done.future.wait_for(0s) == std::future_status::timeout);
 }
 
-TEST_CASE_METHOD(channel_fixture,
+TEST_CASE_METHOD(stream_fixture,
                  "the idle timeout runs only while the worker has credit",
                  "[native_channel][stream]") {
-  chunk_log chunks;
-  completion<tool_result> done;
-  ch->execute_stream(9, stream_of("count"), 150ms, 1, chunks.callback(),
-                     done.callback());
-  REQUIRE(server.accept());
-  receive(server); // execute
-  receive(server); // credit 1
+  start(9, 1, 150ms);
   REQUIRE(server.send(json_chunk(9, "0")));
   chunks.await(1);
   // No credit left: the host holds the stream back, nothing times out.
@@ -170,16 +176,10 @@ TEST_CASE_METHOD(channel_fixture,
   CHECK(cancel.call_id() == 9);
 }
 
-TEST_CASE_METHOD(channel_fixture,
+TEST_CASE_METHOD(stream_fixture,
                  "a chunk without credit is a protocol error",
                  "[native_channel][stream]") {
-  chunk_log chunks;
-  completion<tool_result> done;
-  ch->execute_stream(4, stream_of("count"), 30s, 1, chunks.callback(),
-                     done.callback());
-  REQUIRE(server.accept());
-  receive(server); // execute
-  receive(server); // credit 1
+  start(4, 1);
   REQUIRE(server.send(json_chunk(4, "0")));
   REQUIRE(server.send(json_chunk(4, "1")));
   CHECK(done.get().error.code == error_code::worker_crashed);
@@ -197,6 +197,23 @@ TEST_CASE_METHOD(channel_fixture,
   REQUIRE(server.send(json_chunk(1, "0"))); // dropped
   REQUIRE(server.send(echo_reply(request)));
   CHECK(calls[0].get().result_json == "\"t\"");
+  completion<std::string> pinged;
+  ch->ping(30s, pinged.callback());
+  CHECK(receive(server).has_ping());
+}
+
+TEST_CASE_METHOD(stream_fixture,
+                 "grants never raise the credit above the window",
+                 "[native_channel][stream]") {
+  start(5, 2);
+  REQUIRE(server.send(json_chunk(5, "0")));
+  chunks.await(1);
+  // One chunk delivered, five acknowledged: only one more is granted.
+  ch->grant(5, 5);
+  auto more = receive(server);
+  REQUIRE(more.has_credit());
+  CHECK(more.credit().chunks() == 1);
+  ch->grant(5, 3); // the window is full: nothing is sent
   completion<std::string> pinged;
   ch->ping(30s, pinged.callback());
   CHECK(receive(server).has_ping());
