@@ -18,6 +18,31 @@ generator function) is a streaming tool: called as a stream, each value it
 yields is sent as one chunk (see ``streaming``). An adapter may also define
 ``execute_tool(self, tool_name, arguments, context)``, used for every name not
 declared with ``@tool``.
+
+Sessions: a call the host sends in a session (``session_id`` set) reaches
+that session's state as ``context.session``: an object this worker keeps
+for the session, created on first access and kept until the host closes
+the session (see ``sessions``). Two calls of one session may run at once in
+the thread profile: the adapter guards the state (``self.lock(...)``).
+An adapter may define these hooks (``BaseAdapter`` defines none, so that
+what an adapter can do shows in what it defines):
+
+- ``create_session(self, session_id) -> state``: a new session's state
+  (without it: a new ``dict``).
+- ``close_session(self, session_id, state) -> None``: the host closed the
+  session, or it expired; its state is dropped after. An exception is
+  written to the worker's stderr, not sent to the host.
+- ``snapshot_session(self, session_id, state) -> bytes | JSON value``: the
+  state as data, for the host to move the session to another worker.
+  ``bytes``, ``bytearray`` and ``memoryview`` travel raw; anything else is
+  encoded as JSON, like a result.
+- ``restore_session(self, session_id, snapshot) -> state``: a state built
+  from what ``snapshot_session`` returned on another worker: ``bytes`` if it
+  was bytes-like, else the decoded JSON value.
+
+An adapter defining both ``snapshot_session`` and ``restore_session`` has
+the ``session_snapshots`` capability (``WorkerInfo.session_snapshots``).
+Snapshot and restore are served by the native transport only.
 """
 
 from __future__ import annotations
@@ -26,6 +51,8 @@ import functools
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar, overload
+
+from snakepit_bridge.sessions import NoSessionError, SessionStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,6 +72,26 @@ class ToolContext:
     binary_parameters: dict[str, bytes] = field(default_factory=dict)
     #: Name of the tool being called.
     tool_name: str = ""
+    #: The worker's session states, where ``session`` looks; None outside
+    #: a worker.
+    sessions: SessionStore | None = field(default=None, repr=False,
+                                          compare=False)
+
+    @property
+    def session(self) -> Any:
+        """The state of the call's session in this worker, created on first
+        access (``create_session``, else a new ``dict``). Raises
+        ``NoSessionError`` for a call without a session id."""
+        if not self.session_id:
+            raise NoSessionError(
+                f"tool {self.tool_name!r} uses context.session, but the call "
+                "has no session id: send it in a session (the request's "
+                "session_id)")
+        if self.sessions is None:
+            raise NoSessionError(
+                f"tool {self.tool_name!r} uses context.session, but this "
+                "context has no session store (it was not built by a worker)")
+        return self.sessions.state(self.session_id)
 
 
 @overload
@@ -101,6 +148,11 @@ class BaseAdapter:
 
     Subclasses are built with no arguments; ``on_start`` then receives the
     arguments given after ``--`` on the worker's command line.
+
+    Session hooks, defined by a subclass that wants them (see the module
+    docstring): ``create_session(session_id)``, ``close_session(session_id,
+    state)``, ``snapshot_session(session_id, state)`` and
+    ``restore_session(session_id, snapshot)``.
     """
 
     #: Arguments given to ``on_start`` (after ``--`` on the command line).

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from snakepit_bridge._proto import bridge_pb2
@@ -24,6 +24,7 @@ from snakepit_bridge.json_limits import (
     DEFAULT_MAX_MESSAGE_BYTES,
     nesting_overflow,
 )
+from snakepit_bridge.sessions import SessionStore
 from snakepit_bridge.streaming import Emit, stream_tool
 
 #: type_url of every Any on the wire; its value holds raw JSON bytes.
@@ -74,13 +75,15 @@ def add_binary_arguments(arguments: dict[str, Any], binary: Any) -> None:
         arguments[key] = value
 
 
-def context_of(request: Any) -> ToolContext:
-    """The ``ToolContext`` of an ``ExecuteToolRequest``."""
+def context_of(request: Any,
+               sessions: SessionStore | None = None) -> ToolContext:
+    """The ``ToolContext`` of an ``ExecuteToolRequest``, whose ``session``
+    is looked up in ``sessions`` (only when a tool uses it)."""
     return ToolContext(
         session_id=request.session_id,
         metadata=dict(request.metadata),
         binary_parameters=dict(request.binary_parameters),
-        tool_name=request.tool_name)
+        tool_name=request.tool_name, sessions=sessions)
 
 
 def _utf8(text: str) -> str:
@@ -102,11 +105,13 @@ def fill_failure(response: Any, failure: ToolFailure) -> None:
 
 def execute_request(adapter: object, request: Any,
                     max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
-                    response: Any = None) -> Any:
+                    response: Any = None,
+                    sessions: SessionStore | None = None) -> Any:
     """Runs ``request`` on ``adapter`` and returns its response: ``response``
     (an empty ``ExecuteToolResponse`` to fill, e.g. inside an envelope, so
     that a large result is not copied) or a new one. Failures come back as
-    ToolError values; ``execution_time_us`` counts argument decoding too."""
+    ToolError values; ``execution_time_us`` counts argument decoding too.
+    ``sessions`` holds the states ``context.session`` reaches."""
     if response is None:
         response = bridge_pb2.ExecuteToolResponse()
     started = time.perf_counter_ns()
@@ -115,7 +120,7 @@ def execute_request(adapter: object, request: Any,
         if request.binary_parameters:
             add_binary_arguments(arguments, request.binary_parameters)
         encoded = run_tool(adapter, request.tool_name, arguments,
-                           lambda: context_of(request))
+                           lambda: context_of(request, sessions))
     except ToolFailure as failure:
         fill_failure(response, failure)
     else:
@@ -133,18 +138,20 @@ def execute_request(adapter: object, request: Any,
 
 def execute_stream(adapter: object, request: Any, emit: Emit,
                    response: Any,
-                   max_json_depth: int = DEFAULT_MAX_JSON_DEPTH) -> bool:
+                   max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
+                   sessions: SessionStore | None = None) -> bool:
     """Runs ``request`` on ``adapter`` as a stream (``streaming.stream_tool``),
     ``emit``-ting its chunks, and fills ``response`` with how it ended:
     success without a value, or the failure that ended it. Returns False,
-    ``response`` untouched, when ``emit`` stopped the stream (cancelled)."""
+    ``response`` untouched, when ``emit`` stopped the stream (cancelled).
+    ``sessions`` as for ``execute_request``."""
     started = time.perf_counter_ns()
     try:
         arguments = decode_parameters(request.parameters, max_json_depth)
         if request.binary_parameters:
             add_binary_arguments(arguments, request.binary_parameters)
         if not stream_tool(adapter, request.tool_name, arguments,
-                           lambda: context_of(request), emit):
+                           lambda: context_of(request, sessions), emit):
             return False
     except ToolFailure as failure:
         fill_failure(response, failure)
@@ -188,7 +195,8 @@ def message_too_large(what: str, size: int, limit: int,
 
 @dataclass(frozen=True)
 class ServedAdapter:
-    """The adapter a worker serves and the limits it serves it with."""
+    """The adapter a worker serves, the limits it serves it with, and the
+    states of its sessions."""
 
     adapter: Any
     #: The adapter's ``package.module.Class``, reported by describe.
@@ -199,20 +207,25 @@ class ServedAdapter:
     max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
     #: Largest message taken or sent, in bytes (``max_message_mb``).
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    #: The states of the sessions this worker serves, made with the object.
+    sessions: SessionStore = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.max_workers < 1:
             raise ValueError("max_workers must be at least 1")
+        object.__setattr__(self, "sessions", SessionStore(self.adapter))
 
     def execute(self, request: Any, response: Any = None) -> Any:
-        """``execute_request`` on this adapter with its JSON limit."""
+        """``execute_request`` on this adapter with its JSON limit and
+        sessions."""
         return execute_request(self.adapter, request, self.max_json_depth,
-                               response)
+                               response, self.sessions)
 
     def stream(self, request: Any, emit: Emit, response: Any) -> bool:
-        """``execute_stream`` on this adapter with its JSON limit."""
+        """``execute_stream`` on this adapter with its JSON limit and
+        sessions."""
         return execute_stream(self.adapter, request, emit, response,
-                              self.max_json_depth)
+                              self.max_json_depth, self.sessions)
 
     def too_large(self, size: int, elapsed_us: int) -> Any:
         """The ``MessageTooLarge`` response for a result of ``size`` bytes
@@ -225,8 +238,10 @@ class ServedAdapter:
 
     def worker_info(self, active_calls: list[str]) -> Any:
         """The ``WorkerInfo`` of describe: interpreter facts, adapter,
-        tools, slots, and the ids of the ``active_calls`` running now."""
+        tools, slots, the ids of the ``active_calls`` running now, and
+        whether the adapter can snapshot sessions."""
         return bridge_pb2.WorkerInfo(
             **interpreter_facts(), adapter=self.name,
             tools=adapter_tools(self.adapter), max_workers=self.max_workers,
-            busy_slots=len(active_calls), active_calls=active_calls)
+            busy_slots=len(active_calls), active_calls=active_calls,
+            session_snapshots=self.sessions.supports_snapshots)
