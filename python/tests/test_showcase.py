@@ -19,6 +19,7 @@ from snakepit_bridge import ToolContext
 from snakepit_bridge.adapters.showcase import MIB, ShowcaseAdapter
 from snakepit_bridge.dispatch import run_tool
 from snakepit_bridge.errors import ToolFailure
+from snakepit_bridge.sessions import SessionStore
 from snakepit_bridge.streaming import stream_tool
 
 
@@ -46,7 +47,8 @@ def test_tools(adapter: ShowcaseAdapter) -> None:
     assert adapter.tools() == [
         "add", "allocate", "closed_streams", "count", "count_bytes",
         "cpu_burn", "crash", "echo", "fail", "fail_after", "hash_blob",
-        "ping", "sleep", "tokens", "worker_info", "xor_bytes"]
+        "ping", "session_add", "session_peek", "sleep", "tokens",
+        "worker_info", "xor_bytes"]
 
 
 def test_ping(adapter: ShowcaseAdapter) -> None:
@@ -197,3 +199,24 @@ def test_count_bytes_fail_after_and_tokens(adapter: ShowcaseAdapter) -> None:
                                                      "failed after 2")
     assert streamed(adapter, "tokens", text=" one two  three ") == [
         "one", "two", "three"]
+
+
+def test_session_add_and_peek_keep_a_total_per_session(
+        adapter: ShowcaseAdapter) -> None:
+    store = SessionStore(adapter)
+
+    def in_session(session_id: str, name: str, **arguments: Any) -> Any:
+        return json.loads(run_tool(adapter, name, arguments, ToolContext(
+            session_id=session_id, tool_name=name, sessions=store)))
+
+    assert in_session("a", "session_peek") == {"total": 0, "pid": os.getpid()}
+    assert in_session("a", "session_add")["total"] == 1
+    assert in_session("a", "session_add", amount=-3)["total"] == -2
+    assert in_session("b", "session_add", amount=4)["total"] == 4
+    assert in_session("a", "session_peek")["total"] == -2
+    with pytest.raises(ToolFailure) as info:
+        in_session("a", "session_add", amount=1.5)
+    assert (info.value.type, info.value.message) == (
+        "TypeError", "amount must be an integer, got float")
+    error = failure(adapter, "session_peek")
+    assert (error.category, error.type) == ("python_error", "NoSessionError")

@@ -53,8 +53,9 @@ def test_ready_file_describes_the_worker(spawn_worker: Spawn) -> None:
         "adapter": SHOWCASE, "max_workers": 3,
         "tools": ["add", "allocate", "closed_streams", "count",
                   "count_bytes", "cpu_burn", "crash", "echo", "fail",
-                  "fail_after", "hash_blob", "ping", "sleep", "tokens",
-                  "worker_info", "xor_bytes"]}
+                  "fail_after", "hash_blob", "ping", "session_add",
+                  "session_peek", "sleep", "tokens", "worker_info",
+                  "xor_bytes"]}
     assert ready["python_version"].count(".") == 2
     assert not (worker.directory / "ready.json.tmp").exists()
     assert "ready adapter=" in worker.log()

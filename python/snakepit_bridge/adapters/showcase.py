@@ -7,11 +7,14 @@ input), crashes (``crash``), concurrency (``sleep`` with wall-clock stamps),
 GIL-bound and GIL-free CPU work (``cpu_burn``, ``hash_blob``), memory growth
 for recycling (``allocate``), interpreter facts (``worker_info``) and
 streams (``count``, ``count_bytes``, ``fail_after``, the async ``tokens``;
-``closed_streams`` tells how many ``count`` streams ran their cleanup).
+``closed_streams`` tells how many ``count`` streams ran their cleanup) and
+sessions (``session_add``, ``session_peek``: a running total per session,
+kept by the worker; no snapshot hooks, see ``session_counter`` for those).
 
-Runs in both profiles: every tool is stateless except ``allocate`` and
-``count``, whose shared state is guarded by ``self.lock``, so the adapter
-is a ``ThreadSafeAdapter`` (``__thread_safe__ = True``).
+Runs in both profiles: every tool is stateless except ``allocate``,
+``count`` and the session tools, whose shared state is guarded by
+``self.lock``, so the adapter is a ``ThreadSafeAdapter``
+(``__thread_safe__ = True``).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import threading
 import time
 from typing import Any, AsyncIterator, Iterator
 
-from snakepit_bridge.adapter import tool
+from snakepit_bridge.adapter import ToolContext, tool
 from snakepit_bridge.interpreter import interpreter_facts
 from snakepit_bridge.thread_safety import ThreadSafeAdapter
 
@@ -193,6 +196,29 @@ class ShowcaseAdapter(ThreadSafeAdapter):
         for i in range(n):
             yield {"i": i}
         raise RuntimeError(f"failed after {n}")
+
+    @tool
+    def session_add(self, amount: int = 1, *,
+                    context: ToolContext) -> dict[str, Any]:
+        """Adds ``amount`` (an integer) to the session's total in this
+        worker; returns ``{"total", "pid"}``."""
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise TypeError("amount must be an integer, got "
+                            f"{type(amount).__name__}")
+        state = context.session
+        with self.lock("sessions"):
+            state["total"] = state.get("total", 0) + amount
+            total = state["total"]
+        return {"total": total, "pid": os.getpid()}
+
+    @tool
+    def session_peek(self, context: ToolContext) -> dict[str, Any]:
+        """The session's total in this worker (0 for a new session) and the
+        pid: ``{"total", "pid"}``."""
+        state = context.session
+        with self.lock("sessions"):
+            total = state.get("total", 0)
+        return {"total": total, "pid": os.getpid()}
 
     @tool
     async def tokens(self, text: str) -> AsyncIterator[str]:
