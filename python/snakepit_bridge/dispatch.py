@@ -107,12 +107,19 @@ def encode_result(tool_name: str, result: Any) -> str | bytes:
 def encode_chunk(tool_name: str, value: Any) -> str | bytes:
     """A value a streaming tool yielded, encoded like ``encode_result``
     encodes a result: ``bytes`` for a bytes-like value, else JSON text."""
+    return encode_value(f"a chunk of tool {tool_name!r}", value)
+
+
+def encode_value(what: str, value: Any) -> str | bytes:
+    """``value`` encoded like a result: ``bytes`` for a bytes-like value,
+    else JSON text; a ``python_error``/``TypeError`` naming ``what`` (e.g.
+    "a chunk of tool 'x'") when JSON cannot hold it."""
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
     try:
         return _JSON_ENCODER.encode(value)
     except (TypeError, ValueError, RecursionError) as exc:
-        raise _not_json(f"a chunk of tool {tool_name!r}", value, exc) from exc
+        raise _not_json(what, value, exc) from exc
 
 
 def _not_json(what: str, value: Any, exc: BaseException) -> ToolFailure:

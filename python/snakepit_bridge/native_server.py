@@ -11,7 +11,10 @@ never sends more than ``max_workers``, so this only guards against a host
 bug. Replies are written whole under the connection's lock
 (``native_connection``), results in the order they finish. A streaming
 call (``native_stream``) holds its slot until its stream ends; the reader
-hands it the host's ``credit`` and ``cancel``.
+hands it the host's ``credit`` and ``cancel``. Session requests
+(``native_sessions``: close, snapshot, restore) run the adapter's session
+hooks on one more thread, in the order they came: never on a reader, and
+never in a tool slot, so busy slots neither refuse nor delay them.
 
 A frame the reader cannot take (too long, not an Envelope, cut off by the
 end of the stream) is a protocol error: it is logged and that connection
@@ -34,6 +37,10 @@ from snakepit_bridge.frames import (
     frame_of,
 )
 from snakepit_bridge.native_connection import Call, Connection, error_envelope
+from snakepit_bridge.native_sessions import (
+    SESSION_REQUESTS,
+    session_reply_frame,
+)
 from snakepit_bridge.native_stream import StreamCall
 from snakepit_bridge.socket_path import prepare_socket_path, remove_socket_file
 from snakepit_bridge.tool_call import ServedAdapter
@@ -72,6 +79,8 @@ class NativeServer:
         self._stopping = False
         self._connections: set[Connection] = set()
         self._calls: queue.SimpleQueue[Call | None] = queue.SimpleQueue()
+        self._session_requests: queue.SimpleQueue[
+            tuple[Connection, Any] | None] = queue.SimpleQueue()
 
     @property
     def address(self) -> str:
@@ -92,13 +101,15 @@ class NativeServer:
         self._listener = listener
         for index in range(self._max_workers):
             _daemon(self._serve_calls, f"snakepit-tool_{index}")
+        _daemon(self._serve_sessions, "snakepit-sessions")
         _daemon(self._accept, "snakepit-accept")
 
     def stop(self, grace: float) -> int:
         """Refuses new calls (``shutting_down``), waits up to ``grace``
-        seconds for the running ones to be answered, then closes the
-        listening socket and every connection and removes the socket file.
-        Returns how many calls were still running (abandoned)."""
+        seconds for the running ones and the session requests to be
+        answered, then closes the listening socket and every connection and
+        removes the socket file. Returns how many were still running
+        (abandoned)."""
         deadline = time.monotonic() + grace
         with self._idle:
             self._stopping = True
@@ -115,6 +126,7 @@ class NativeServer:
             connection.close()
         for _ in range(self._max_workers):
             self._calls.put(None)
+        self._session_requests.put(None)
         if self.path:
             remove_socket_file(self.path)
         return still_running
@@ -144,7 +156,8 @@ class NativeServer:
         handlers = {
             "execute": self._on_execute, "ping": _on_ping,
             "describe": self._on_describe, "cancel": self._on_cancel,
-            "credit": self._on_credit}
+            "credit": self._on_credit,
+            **dict.fromkeys(SESSION_REQUESTS, self._on_session)}
         try:
             for envelope in reader.envelopes():
                 kind = envelope.WhichOneof("body")
@@ -198,6 +211,13 @@ class NativeServer:
         else:
             connection.send_error(call_id, *refusal)
 
+    def _on_session(self, connection: Connection, envelope: Any) -> None:
+        """A session request, for the session thread; served while
+        stopping too (like ``ping``), and waited for by a stop."""
+        with self._lock:
+            self._unanswered += 1
+        self._session_requests.put((connection, envelope))
+
     def _on_describe(self, connection: Connection, envelope: Any) -> None:
         with self._lock:
             active = [str(call_id) for _, call_id in self._active]
@@ -238,10 +258,29 @@ class NativeServer:
                 del self._active[call.connection, call.call_id]
             if frame is not None:
                 call.connection.write(frame)
-            with self._lock:
-                self._unanswered -= 1
-                if self._stopping:
-                    self._idle.notify_all()
+            self._answered()
+
+    def _serve_sessions(self) -> None:
+        take = self._session_requests.get
+        while (request := take()) is not None:
+            connection, envelope = request
+            try:
+                frame = session_reply_frame(self._served, envelope)
+            except Exception as exc:  # noqa: BLE001 - the host needs a reply
+                self._log(f"session request {envelope.call_id} failed: "
+                          f"{type(exc).__name__}: {exc}")
+                frame = encode(error_envelope(
+                    envelope.call_id, INTERNAL, "the worker failed to "
+                    f"answer: {type(exc).__name__}: {exc}"))
+            connection.write(frame)
+            self._answered()
+
+    def _answered(self) -> None:
+        """A reply is written (or dropped): one less for a stop to wait for."""
+        with self._lock:
+            self._unanswered -= 1
+            if self._stopping:
+                self._idle.notify_all()
 
     def _reply_frame(self, call: Call) -> bytes | None:
         """The frame answering ``call``: its result, ``MessageTooLarge`` in

@@ -5,7 +5,14 @@ hold one of ``max_workers`` semaphore slots, so Ping and DescribeWorker always
 find a thread free. A tool call that finds every slot taken is refused at once
 with RESOURCE_EXHAUSTED instead of waiting, since waiting would hold the spare
 thread that Ping relies on. The host never sends more than ``max_workers``
-calls at once, so this only guards against a host bug.
+calls at once, so this only guards against a host bug. CleanupSession
+takes no slot either (other sessions' calls may fill them): with every slot
+busy it shares the spare thread (and stream) with Ping and DescribeWorker,
+which then wait while the adapter's ``close_session`` hook runs.
+
+Sessions over gRPC: ``context.session`` and CleanupSession work as on the
+native transport; snapshot and restore (moving a session to another
+worker) are native only, BridgeService has no rpc for them.
 
 gRPC's per-connection stream limit (``grpc.max_concurrent_streams``) is set
 to ``max_workers + 1`` as well: the tool calls plus one health check. Streams
@@ -38,7 +45,8 @@ CALL_ID_KEY = "snakepit.call_id"
 
 
 class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
-    """Serves one adapter: Ping, ExecuteTool (bounded) and DescribeWorker."""
+    """Serves one adapter: Ping, ExecuteTool (bounded), DescribeWorker and
+    CleanupSession."""
 
     def __init__(self, served: ServedAdapter) -> None:
         self._served = served
@@ -57,11 +65,22 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
         return response
 
     def DescribeWorker(self, request: Any, context: grpc.ServicerContext) -> Any:
-        """Interpreter facts, adapter name, tools, max_workers and the calls
-        running now (so the host knows when an abandoned call has ended)."""
+        """Interpreter facts, adapter name, tools, max_workers, the calls
+        running now (so the host knows when an abandoned call has ended) and
+        ``session_snapshots``, the adapter's capability (which only the
+        native transport can use)."""
         with self._lock:
             active = list(self._active.values())
         return self._served.worker_info(active)
+
+    def CleanupSession(self, request: Any,
+                       context: grpc.ServicerContext) -> Any:
+        """Ends a session: the adapter's ``close_session`` runs (its
+        exception is logged, not returned) and the state is dropped;
+        ``success`` says whether the worker held a state for it."""
+        closed = self._served.sessions.close(request.session_id)
+        return bridge_pb2.CleanupSessionResponse(
+            success=closed, resources_cleaned=int(closed))
 
     def ExecuteTool(self, request: Any, context: grpc.ServicerContext) -> Any:
         """Runs one tool in a free slot; failures come back as ToolError values."""

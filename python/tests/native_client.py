@@ -65,6 +65,34 @@ def cancel(call_id: int) -> Envelope:
     return of_kind(call_id, "cancel")
 
 
+def in_session(session_id: str, envelope: Envelope) -> Envelope:
+    """``envelope`` (an ``execute``) sent in session ``session_id``."""
+    envelope.execute.session_id = session_id
+    return envelope
+
+
+def close_session(call_id: int, session_id: str) -> Envelope:
+    """A ``close_session`` envelope."""
+    envelope = of_kind(call_id, "close_session")
+    envelope.close_session.session_id = session_id
+    return envelope
+
+
+def snapshot_session(call_id: int, session_id: str) -> Envelope:
+    """A ``snapshot_session`` envelope."""
+    envelope = of_kind(call_id, "snapshot_session")
+    envelope.snapshot_session.session_id = session_id
+    return envelope
+
+
+def restore_session(call_id: int, state: Any) -> Envelope:
+    """A ``restore_session`` envelope carrying ``state`` (a SessionState,
+    e.g. a ``session_state`` reply's)."""
+    envelope = of_kind(call_id, "restore_session")
+    envelope.restore_session.CopyFrom(state)
+    return envelope
+
+
 def result_of(reply: Envelope) -> Any:
     """The decoded JSON result of a successful ``result`` reply."""
     assert reply.WhichOneof("body") == "result", reply
