@@ -41,6 +41,7 @@ from snakepit_bridge.ready_file import (
     ready_payload,
     write_atomically,
 )
+from snakepit_bridge.sessions import supports_snapshots
 
 #: Exit code after a clean stop on SIGTERM/SIGINT.
 EXIT_OK = 0
@@ -303,7 +304,8 @@ def _serve(args: argparse.Namespace, stop: StopRequest) -> int:
 
     try:
         write_atomically(args.ready_file, ready_payload(
-            running.address, args.adapter, tools, args.max_workers, warnings))
+            running.address, args.adapter, tools, args.max_workers, warnings,
+            session_snapshots=supports_snapshots(adapter)))
     except OSError as exc:
         log(f"cannot write ready file {args.ready_file}: {exc}")
         running.stop(0)

@@ -28,15 +28,18 @@ def write_atomically(path: str, payload: dict[str, Any]) -> None:
 
 def ready_payload(address: str, adapter: str, tools: list[str],
                   max_workers: int,
-                  warnings: list[str] | None = None) -> dict[str, Any]:
-    """``{"status": "ready", ...}``: address, interpreter facts, adapter, tools.
+                  warnings: list[str] | None = None,
+                  session_snapshots: bool = False) -> dict[str, Any]:
+    """``{"status": "ready", ...}``: address, interpreter facts, adapter, tools,
+    and whether the adapter can snapshot and restore sessions.
 
     ``warnings`` (the startup warnings, also written to stderr) is added as
     the optional ``"warnings"`` field only when there is at least one.
     """
     payload = {"status": "ready", **interpreter_facts(), "address": address,
                "adapter": adapter, "tools": list(tools),
-               "max_workers": max_workers}
+               "max_workers": max_workers,
+               "session_snapshots": session_snapshots}
     if warnings:
         payload["warnings"] = list(warnings)
     return payload

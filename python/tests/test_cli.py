@@ -85,8 +85,12 @@ def test_ready_payload_fields() -> None:
     payload = ready_payload("unix:/tmp/x.sock", "p.m.C", ["a", "b"], 3)
     assert payload == {
         "status": "ready", **interpreter_facts(), "address": "unix:/tmp/x.sock",
-        "adapter": "p.m.C", "tools": ["a", "b"], "max_workers": 3}
+        "adapter": "p.m.C", "tools": ["a", "b"], "max_workers": 3,
+        "session_snapshots": False}
     json.dumps(payload)
+    moving = ready_payload("unix:/tmp/x.sock", "p.m.C", [], 1,
+                           session_snapshots=True)
+    assert moving["session_snapshots"] is True
 
 
 def test_error_payload_fields() -> None:
