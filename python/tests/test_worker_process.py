@@ -55,7 +55,8 @@ def test_ready_file_describes_the_worker(spawn_worker: Spawn) -> None:
                   "count_bytes", "cpu_burn", "crash", "echo", "fail",
                   "fail_after", "hash_blob", "ping", "session_add",
                   "session_peek", "sleep", "tokens", "worker_info",
-                  "xor_bytes"]}
+                  "xor_bytes"],
+        "session_snapshots": False}
     assert ready["python_version"].count(".") == 2
     assert not (worker.directory / "ready.json.tmp").exists()
     assert "ready adapter=" in worker.log()
