@@ -13,11 +13,12 @@ An adapter is a class whose ``@tool`` methods become the worker's commands::
 
 Arguments arrive as keyword arguments decoded from JSON; the return value must
 be JSON-serializable. A tool that names a ``context`` parameter receives the
-call's ``ToolContext``. A tool that is a generator function (or an async
-generator function) is a streaming tool: called as a stream, each value it
-yields is sent as one chunk (see ``streaming``). An adapter may also define
-``execute_tool(self, tool_name, arguments, context)``, used for every name not
-declared with ``@tool``.
+call's ``ToolContext``. An ``async def`` tool is awaited on a private
+event loop on its tool thread. A tool that is a generator function (or an
+async generator function) is a streaming tool: called as a stream, each
+value it yields is sent as one chunk (see ``streaming``). An adapter may
+also define ``execute_tool(self, tool_name, arguments, context)``, used for
+every name not declared with ``@tool``.
 
 Sessions: a call the host sends in a session (``session_id`` set) reaches
 that session's state as ``context.session``: an object this worker keeps

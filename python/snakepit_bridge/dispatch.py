@@ -6,6 +6,7 @@ decodes the request, calls ``run_tool`` and encodes the outcome.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import json
@@ -27,8 +28,9 @@ from snakepit_bridge.thread_safety import ThreadSafeAdapter
 CONTEXT_PARAM = "context"
 
 #: ``json.dumps(result, allow_nan=False)`` without building an encoder per
-#: call, as ``dumps`` does when given any option.
-_JSON_ENCODER = json.JSONEncoder(allow_nan=False)
+#: call, as ``dumps`` does when given any option. Results, chunks,
+#: snapshots and host calls' arguments all go through it.
+JSON_ENCODER = json.JSONEncoder(allow_nan=False)
 
 #: A call's context, or a function building it: a tool that does not take
 #: the context never pays for it.
@@ -68,8 +70,8 @@ def run_tool(adapter: object, tool_name: str, arguments: dict[str, Any],
 def call_tool(adapter: object, tool_name: str, arguments: dict[str, Any],
               context: ContextSource) -> Any:
     """What ``tool_name`` returns for ``arguments``, not encoded (a
-    generator tool's generator, unstarted); raises ``ToolFailure`` like
-    ``run_tool``."""
+    generator tool's generator, unstarted; an ``async def`` tool's value,
+    see ``_awaited``); raises ``ToolFailure`` like ``run_tool``."""
     attr = discover_tools(type(adapter)).get(tool_name)
     if attr is not None:
         return _call_method(getattr(adapter, attr), tool_name, arguments, context)
@@ -91,7 +93,7 @@ def encode_result(tool_name: str, result: Any) -> str | bytes:
     if isinstance(result, (bytes, bytearray, memoryview)):
         return bytes(result)
     try:
-        return _JSON_ENCODER.encode(result)
+        return JSON_ENCODER.encode(result)
     except (TypeError, ValueError, RecursionError) as exc:
         if inspect.isgenerator(result) or inspect.isasyncgen(result):
             # An unstarted async generator has no frame to clean up.
@@ -117,7 +119,7 @@ def encode_value(what: str, value: Any) -> str | bytes:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
     try:
-        return _JSON_ENCODER.encode(value)
+        return JSON_ENCODER.encode(value)
     except (TypeError, ValueError, RecursionError) as exc:
         raise _not_json(what, value, exc) from exc
 
@@ -147,7 +149,7 @@ def _call_method(method: Callable[..., Any], tool_name: str,
                 "for the call context")
         arguments = {**arguments, CONTEXT_PARAM: _built(context)}
     try:
-        return method(**arguments)
+        return _awaited(method(**arguments))
     except TypeError as exc:
         try:
             signature.bind(**arguments)
@@ -157,6 +159,15 @@ def _call_method(method: Callable[..., Any], tool_name: str,
         raise python_error(exc) from exc
     except (Exception, SystemExit) as exc:
         raise python_error(exc) from exc
+
+
+def _awaited(value: Any) -> Any:
+    """``value``; for a coroutine (what an ``async def`` tool returns), what
+    it returns, run to its end on a private event loop on the calling
+    thread (the tool thread has no loop of its own)."""
+    if inspect.iscoroutine(value):
+        return asyncio.run(value)
+    return value
 
 
 @functools.lru_cache(maxsize=1024)
@@ -179,7 +190,7 @@ def _signature_of(method: Callable[..., Any]) -> tuple[inspect.Signature,
 def _call_fallback(adapter: object, fallback: Callable[..., Any], tool_name: str,
                    arguments: dict[str, Any], context: ContextSource) -> Any:
     try:
-        return fallback(tool_name, arguments, _built(context))
+        return _awaited(fallback(tool_name, arguments, _built(context)))
     except UnknownToolError as exc:
         raise _unknown(adapter, tool_name, str(exc)) from exc
     except InvalidArgumentsError as exc:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -66,6 +68,25 @@ class WithFallback(Calculator):
         if tool_name == "broken":
             raise KeyError("missing")
         raise UnknownToolError(f"fallback does not know {tool_name!r}")
+
+
+class AsyncTools(BaseAdapter):
+    @tool
+    async def double(self, a: int) -> dict[str, Any]:
+        await asyncio.sleep(0)
+        return {"value": 2 * a, "thread": threading.get_ident()}
+
+    @tool
+    async def explode_later(self) -> None:
+        await asyncio.sleep(0)
+        raise ValueError("later")
+
+    async def execute_tool(self, tool_name: str, arguments: dict[str, Any],
+                           context: ToolContext) -> Any:
+        await asyncio.sleep(0)
+        if tool_name == "strict":
+            raise InvalidArgumentsError("strict wants nothing")
+        return {"fallback": tool_name}
 
 
 def call(adapter: object, name: str, **arguments: Any) -> Any:
@@ -241,3 +262,21 @@ def test_tool_context_defaults() -> None:
     assert (context.session_id, context.metadata, context.binary_parameters,
             context.tool_name) == ("", {}, {}, "")
     assert ToolContext().metadata is not context.metadata
+
+
+def test_an_async_tool_is_awaited_on_the_calling_thread() -> None:
+    assert call(AsyncTools(), "double", a=21) == {
+        "value": 42, "thread": threading.get_ident()}
+    assert call(AsyncTools(), "anything") == {"fallback": "anything"}
+    assert failure(AsyncTools(), "strict").category == "invalid_arguments"
+
+
+def test_an_async_tool_fails_like_a_plain_one() -> None:
+    error = failure(AsyncTools(), "explode_later")
+    assert (error.category, error.type, error.message) == (
+        "python_error", "ValueError", "later")
+    assert 'in explode_later\n    raise ValueError("later")' in \
+        error.traceback
+    mismatch = failure(AsyncTools(), "double", b=1)
+    assert mismatch.category == "invalid_arguments"
+    assert "'a'" in mismatch.message
