@@ -11,10 +11,17 @@ in the source tree: import the package from the build's staged copy
 
 from snakepit_bridge._version import __version__
 from snakepit_bridge.adapter import BaseAdapter, ToolContext, tool
-from snakepit_bridge.errors import InvalidArgumentsError, UnknownToolError
+from snakepit_bridge.errors import (
+    HostToolError,
+    InvalidArgumentsError,
+    UnknownToolError,
+)
+from snakepit_bridge.host_tools import HostTool
 
 __all__ = [
     "BaseAdapter",
+    "HostTool",
+    "HostToolError",
     "InvalidArgumentsError",
     "ToolContext",
     "UnknownToolError",

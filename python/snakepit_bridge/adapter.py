@@ -44,6 +44,12 @@ what an adapter can do shows in what it defines):
 An adapter defining both ``snapshot_session`` and ``restore_session`` has
 the ``session_snapshots`` capability (``WorkerInfo.session_snapshots``).
 Snapshot and restore are served by the native transport only.
+
+Host tools: a tool may call the host's own tools during its run,
+``context.call_host(name, **arguments)`` (``await
+context.call_host_async(...)`` in async code); ``context.host_tools`` lists
+them. Native transport only: over gRPC they raise ``HostToolError``
+(``unsupported``).
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar, overload
 
+from snakepit_bridge.host_tools import DETACHED, HostAccess, HostTool
 from snakepit_bridge.sessions import NoSessionError, SessionStore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -77,6 +84,10 @@ class ToolContext:
     #: a worker.
     sessions: SessionStore | None = field(default=None, repr=False,
                                           compare=False)
+    #: Where ``call_host`` and ``host_tools`` go: the call's connection on
+    #: the native transport; an ``UnavailableHost`` over gRPC and outside
+    #: a worker.
+    host: HostAccess = field(default=DETACHED, repr=False, compare=False)
 
     @property
     def session(self) -> Any:
@@ -93,6 +104,34 @@ class ToolContext:
                 f"tool {self.tool_name!r} uses context.session, but this "
                 "context has no session store (it was not built by a worker)")
         return self.sessions.state(self.session_id)
+
+    def call_host(self, name: str, /, **arguments: Any) -> Any:
+        """Calls host tool ``name`` and returns its result: the decoded JSON
+        value, or ``bytes`` when the host answered with bytes. Blocks the
+        calling thread until the host answers (it always does: at the
+        latest with an error at this call's deadline or when it ends).
+
+        Arguments that are ``bytes``, ``bytearray`` or ``memoryview`` go
+        raw, the others as one JSON object: a value JSON cannot hold raises
+        ``TypeError`` before anything is sent. Raises ``HostToolError``
+        when the host tool fails (the host's category and message), when
+        the call would be larger than ``max_message_mb`` allows
+        (``message_too_large``), when the connection closes or the worker
+        stops while it waits (``connection_closed``, ``shutting_down``),
+        and over gRPC or outside a worker (``unsupported``: host tools need
+        the native transport). Any thread may call, many at once."""
+        return self.host.call(name, arguments)
+
+    async def call_host_async(self, name: str, /, **arguments: Any) -> Any:
+        """``call_host`` for async tools and async generators: awaits the
+        host's answer without blocking the event loop."""
+        return await self.host.call_async(name, arguments)
+
+    @property
+    def host_tools(self) -> list[HostTool]:
+        """The host tools the host offers this worker, as its connection
+        last heard; empty before it has, over gRPC and outside a worker."""
+        return self.host.tools()
 
 
 @overload

@@ -30,6 +30,7 @@ import time
 from typing import Any, Callable
 
 from snakepit_bridge._proto.native_pb2 import Envelope
+from snakepit_bridge.errors import INTERNAL, POOL_SATURATED, SHUTTING_DOWN
 from snakepit_bridge.frames import (
     FrameReader,
     ProtocolError,
@@ -50,11 +51,6 @@ from snakepit_bridge.tool_call import ServedAdapter
 ADDRESS_PREFIX = "native:"
 #: Connections the listening socket queues before they are accepted.
 BACKLOG = 16
-
-#: FrameError categories the worker answers with.
-POOL_SATURATED = "pool_saturated"
-SHUTTING_DOWN = "shutting_down"
-INTERNAL = "internal"
 
 
 class NativeServer:

@@ -16,7 +16,11 @@ from typing import Any
 
 from snakepit_bridge._proto.native_pb2 import Envelope
 from snakepit_bridge.dispatch import encode_value
-from snakepit_bridge.errors import INVALID_ARGUMENTS, ToolFailure
+from snakepit_bridge.errors import (
+    INVALID_ARGUMENTS,
+    MESSAGE_TOO_LARGE,
+    ToolFailure,
+)
 from snakepit_bridge.frames import encode, frame_of
 from snakepit_bridge.native_connection import error_envelope
 from snakepit_bridge.sessions import SessionFailure
@@ -24,8 +28,6 @@ from snakepit_bridge.tool_call import ServedAdapter, message_too_large
 
 #: The envelope bodies this module answers.
 SESSION_REQUESTS = ("close_session", "snapshot_session", "restore_session")
-#: Category of a snapshot too large to send.
-MESSAGE_TOO_LARGE = "message_too_large"
 
 
 def session_reply_frame(served: ServedAdapter, envelope: Any) -> bytes:

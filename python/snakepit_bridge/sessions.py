@@ -23,14 +23,10 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from snakepit_bridge.errors import INVALID_ARGUMENTS, PYTHON_ERROR
+from snakepit_bridge.errors import INVALID_ARGUMENTS, PYTHON_ERROR, UNSUPPORTED
 
 #: Hooks an adapter defines to let its sessions move between workers.
 SNAPSHOT_HOOKS = ("snapshot_session", "restore_session")
-
-#: Category of a session request the adapter cannot serve (a snapshot hook
-#: missing).
-UNSUPPORTED = "unsupported"
 
 #: A session without state (``None`` is a valid state).
 _ABSENT: Any = object()
