@@ -16,6 +16,13 @@ hands it the host's ``credit`` and ``cancel``. Session requests
 hooks on one more thread, in the order they came: never on a reader, and
 never in a tool slot, so busy slots neither refuse nor delay them.
 
+Host calls (``native_host_calls``): a tool calling a host tool sends a
+``host_call`` from its own thread and waits there (or in its event loop);
+the reader hands each ``host_result`` to the call waiting for it and keeps
+the ``host_tools`` list. When a connection closes, its waiting host calls
+fail at once (``connection_closed``; ``shutting_down`` when a stop closes
+it).
+
 A frame the reader cannot take (too long, not an Envelope, cut off by the
 end of the stream) is a protocol error: it is logged and that connection
 is closed; its calls still running finish, their replies are dropped.
@@ -38,6 +45,7 @@ from snakepit_bridge.frames import (
     frame_of,
 )
 from snakepit_bridge.native_connection import Call, Connection, error_envelope
+from snakepit_bridge.native_host_calls import HostLink
 from snakepit_bridge.native_sessions import (
     SESSION_REQUESTS,
     session_reply_frame,
@@ -104,7 +112,8 @@ class NativeServer:
         """Refuses new calls (``shutting_down``), waits up to ``grace``
         seconds for the running ones and the session requests to be
         answered, then closes the listening socket and every connection and
-        removes the socket file. Returns how many were still running
+        removes the socket file; host calls still waiting then fail
+        (``shutting_down``). Returns how many were still running
         (abandoned)."""
         deadline = time.monotonic() + grace
         with self._idle:
@@ -119,7 +128,7 @@ class NativeServer:
         if self._listener is not None:
             _close(self._listener)
         for connection in connections:
-            connection.close()
+            connection.close(SHUTTING_DOWN, "the worker is stopping")
         for _ in range(self._max_workers):
             self._calls.put(None)
         self._session_requests.put(None)
@@ -137,7 +146,7 @@ class NativeServer:
                 sock, _ = listener.accept()
             except OSError:
                 return  # closed by stop()
-            connection = Connection(sock)
+            connection = Connection(sock, self._served.max_message_bytes)
             with self._lock:
                 if self._stopping:
                     connection.close()
@@ -152,7 +161,8 @@ class NativeServer:
         handlers = {
             "execute": self._on_execute, "ping": _on_ping,
             "describe": self._on_describe, "cancel": self._on_cancel,
-            "credit": self._on_credit,
+            "credit": self._on_credit, "host_result": self._on_host_result,
+            "host_tools": _on_host_tools,
             **dict.fromkeys(SESSION_REQUESTS, self._on_session)}
         try:
             for envelope in reader.envelopes():
@@ -236,6 +246,13 @@ class NativeServer:
         if stream is not None:
             stream.grant(envelope.credit.chunks)
 
+    def _on_host_result(self, connection: Connection, envelope: Any) -> None:
+        """The answer to a host call, for the tool waiting for it."""
+        if not connection.host_calls.settle(envelope.call_id,
+                                            envelope.host_result):
+            self._log(f"host_result {envelope.call_id} answers no host call "
+                      "waiting on this connection; ignored")
+
     def _stream(self, connection: Connection,
                 call_id: int) -> StreamCall | None:
         with self._lock:
@@ -285,12 +302,13 @@ class NativeServer:
         sends its chunks on the way."""
         try:
             reply = Envelope(call_id=call.call_id)
+            host = HostLink(call.connection.host_calls, call.call_id)
             if isinstance(call, StreamCall):
                 if not self._served.stream(call.request, call.send_chunk,
-                                           reply.result):
+                                           reply.result, host):
                     return None
             else:
-                self._served.execute(call.request, reply.result)
+                self._served.execute(call.request, reply.result, host)
             body = reply.SerializeToString()
             if len(body) > self._served.max_message_bytes:
                 body = Envelope(call_id=call.call_id, result=(
@@ -306,6 +324,11 @@ class NativeServer:
             return encode(error_envelope(
                 call.call_id, INTERNAL,
                 f"the worker failed to answer: {type(exc).__name__}: {exc}"))
+
+
+def _on_host_tools(connection: Connection, envelope: Any) -> None:
+    """The host tools the host offers, for ``ToolContext.host_tools``."""
+    connection.host_calls.offer(envelope.host_tools)
 
 
 def _on_ping(connection: Connection, envelope: Any) -> None:

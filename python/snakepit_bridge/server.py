@@ -14,6 +14,11 @@ Sessions over gRPC: ``context.session`` and CleanupSession work as on the
 native transport; snapshot and restore (moving a session to another
 worker) are native only, BridgeService has no rpc for them.
 
+Host tools over gRPC: none. The worker has no way back to the host (the
+host keeps no listener, by design): ``context.call_host`` raises
+``HostToolError`` (``unsupported``: host tools need the native transport)
+and ``context.host_tools`` is empty.
+
 gRPC's per-connection stream limit (``grpc.max_concurrent_streams``) is set
 to ``max_workers + 1`` as well: the tool calls plus one health check. Streams
 beyond it wait on the client side instead of reaching the server.
@@ -36,6 +41,7 @@ from typing import Any
 import grpc
 
 from snakepit_bridge._proto import bridge_pb2, bridge_pb2_grpc
+from snakepit_bridge.host_tools import OVER_GRPC
 from snakepit_bridge.json_limits import DEFAULT_MAX_MESSAGE_BYTES
 from snakepit_bridge.socket_path import prepare_socket_path, remove_socket_file
 from snakepit_bridge.tool_call import ServedAdapter
@@ -83,7 +89,8 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
             success=closed, resources_cleaned=int(closed))
 
     def ExecuteTool(self, request: Any, context: grpc.ServicerContext) -> Any:
-        """Runs one tool in a free slot; failures come back as ToolError values."""
+        """Runs one tool in a free slot; failures come back as ToolError
+        values. The tool cannot call host tools (``unsupported``)."""
         if not self._slots.acquire(blocking=False):
             context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
                           self._served.saturated())
@@ -124,7 +131,7 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
             self._calls_ended.notify_all()
 
     def _execute(self, request: Any) -> Any:
-        response = self._served.execute(request)
+        response = self._served.execute(request, host=OVER_GRPC)
         size = response.ByteSize()
         if size > self._served.max_message_bytes:
             return self._served.too_large(size, response.execution_time_us)

@@ -18,6 +18,7 @@ from snakepit_bridge._proto import bridge_pb2
 from snakepit_bridge.adapter import ToolContext
 from snakepit_bridge.dispatch import adapter_tools, run_tool
 from snakepit_bridge.errors import INVALID_ARGUMENTS, PYTHON_ERROR, ToolFailure
+from snakepit_bridge.host_tools import DETACHED, HostAccess
 from snakepit_bridge.interpreter import interpreter_facts
 from snakepit_bridge.json_limits import (
     DEFAULT_MAX_JSON_DEPTH,
@@ -75,15 +76,16 @@ def add_binary_arguments(arguments: dict[str, Any], binary: Any) -> None:
         arguments[key] = value
 
 
-def context_of(request: Any,
-               sessions: SessionStore | None = None) -> ToolContext:
+def context_of(request: Any, sessions: SessionStore | None = None,
+               host: HostAccess = DETACHED) -> ToolContext:
     """The ``ToolContext`` of an ``ExecuteToolRequest``, whose ``session``
-    is looked up in ``sessions`` (only when a tool uses it)."""
+    is looked up in ``sessions`` (only when a tool uses it) and whose host
+    tools are reached through ``host``."""
     return ToolContext(
         session_id=request.session_id,
         metadata=dict(request.metadata),
         binary_parameters=dict(request.binary_parameters),
-        tool_name=request.tool_name, sessions=sessions)
+        tool_name=request.tool_name, sessions=sessions, host=host)
 
 
 def _utf8(text: str) -> str:
@@ -106,12 +108,14 @@ def fill_failure(response: Any, failure: ToolFailure) -> None:
 def execute_request(adapter: object, request: Any,
                     max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
                     response: Any = None,
-                    sessions: SessionStore | None = None) -> Any:
+                    sessions: SessionStore | None = None,
+                    host: HostAccess = DETACHED) -> Any:
     """Runs ``request`` on ``adapter`` and returns its response: ``response``
     (an empty ``ExecuteToolResponse`` to fill, e.g. inside an envelope, so
     that a large result is not copied) or a new one. Failures come back as
     ToolError values; ``execution_time_us`` counts argument decoding too.
-    ``sessions`` holds the states ``context.session`` reaches."""
+    ``sessions`` holds the states ``context.session`` reaches; ``host`` is
+    the context's way to the host's tools."""
     if response is None:
         response = bridge_pb2.ExecuteToolResponse()
     started = time.perf_counter_ns()
@@ -120,7 +124,7 @@ def execute_request(adapter: object, request: Any,
         if request.binary_parameters:
             add_binary_arguments(arguments, request.binary_parameters)
         encoded = run_tool(adapter, request.tool_name, arguments,
-                           lambda: context_of(request, sessions))
+                           lambda: context_of(request, sessions, host))
     except ToolFailure as failure:
         fill_failure(response, failure)
     else:
@@ -139,19 +143,21 @@ def execute_request(adapter: object, request: Any,
 def execute_stream(adapter: object, request: Any, emit: Emit,
                    response: Any,
                    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
-                   sessions: SessionStore | None = None) -> bool:
+                   sessions: SessionStore | None = None,
+                   host: HostAccess = DETACHED) -> bool:
     """Runs ``request`` on ``adapter`` as a stream (``streaming.stream_tool``),
     ``emit``-ting its chunks, and fills ``response`` with how it ended:
     success without a value, or the failure that ended it. Returns False,
     ``response`` untouched, when ``emit`` stopped the stream (cancelled).
-    ``sessions`` as for ``execute_request``."""
+    ``sessions`` and ``host`` as for ``execute_request``."""
     started = time.perf_counter_ns()
     try:
         arguments = decode_parameters(request.parameters, max_json_depth)
         if request.binary_parameters:
             add_binary_arguments(arguments, request.binary_parameters)
         if not stream_tool(adapter, request.tool_name, arguments,
-                           lambda: context_of(request, sessions), emit):
+                           lambda: context_of(request, sessions, host),
+                           emit):
             return False
     except ToolFailure as failure:
         fill_failure(response, failure)
@@ -215,17 +221,19 @@ class ServedAdapter:
             raise ValueError("max_workers must be at least 1")
         object.__setattr__(self, "sessions", SessionStore(self.adapter))
 
-    def execute(self, request: Any, response: Any = None) -> Any:
+    def execute(self, request: Any, response: Any = None,
+                host: HostAccess = DETACHED) -> Any:
         """``execute_request`` on this adapter with its JSON limit and
-        sessions."""
+        sessions; ``host`` reaches the host's tools."""
         return execute_request(self.adapter, request, self.max_json_depth,
-                               response, self.sessions)
+                               response, self.sessions, host)
 
-    def stream(self, request: Any, emit: Emit, response: Any) -> bool:
+    def stream(self, request: Any, emit: Emit, response: Any,
+               host: HostAccess = DETACHED) -> bool:
         """``execute_stream`` on this adapter with its JSON limit and
-        sessions."""
+        sessions; ``host`` reaches the host's tools."""
         return execute_stream(self.adapter, request, emit, response,
-                              self.max_json_depth, self.sessions)
+                              self.max_json_depth, self.sessions, host)
 
     def too_large(self, size: int, elapsed_us: int) -> Any:
         """The ``MessageTooLarge`` response for a result of ``size`` bytes
