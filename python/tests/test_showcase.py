@@ -45,8 +45,9 @@ def resident_bytes() -> int:
 
 def test_tools(adapter: ShowcaseAdapter) -> None:
     assert adapter.tools() == [
-        "add", "allocate", "closed_streams", "count", "count_bytes",
-        "cpu_burn", "crash", "echo", "fail", "fail_after", "hash_blob",
+        "add", "allocate", "ask_host", "ask_host_async", "ask_host_twice",
+        "closed_streams", "count", "count_bytes", "cpu_burn", "crash",
+        "echo", "fail", "fail_after", "hash_blob", "host_tool_names",
         "ping", "session_add", "session_peek", "sleep", "tokens",
         "worker_info", "xor_bytes"]
 
@@ -220,3 +221,25 @@ def test_session_add_and_peek_keep_a_total_per_session(
         "TypeError", "amount must be an integer, got float")
     error = failure(adapter, "session_peek")
     assert (error.category, error.type) == ("python_error", "NoSessionError")
+
+
+@pytest.mark.parametrize("name", ["ask_host", "ask_host_async",
+                                  "ask_host_twice"])
+def test_ask_host_outside_a_worker_is_unsupported(
+        adapter: ShowcaseAdapter, name: str) -> None:
+    error = failure(adapter, name, tool="lookup", arguments={"k": 1})
+    assert (error.category, error.type) == ("python_error", "HostToolError")
+    assert error.message.startswith(
+        "unsupported: this ToolContext has no connection to a host")
+    assert call(adapter, "host_tool_names") == []
+
+
+@pytest.mark.parametrize("arguments,message", [
+    ({"tool": 1}, "tool must be a string, got int"),
+    ({"tool": "t", "arguments": [1]},
+     "arguments must be an object, got list")])
+def test_ask_host_checks_its_arguments(adapter: ShowcaseAdapter,
+                                       arguments: dict[str, Any],
+                                       message: str) -> None:
+    error = failure(adapter, "ask_host", **arguments)
+    assert (error.type, error.message) == ("TypeError", message)

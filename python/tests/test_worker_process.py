@@ -51,11 +51,12 @@ def test_ready_file_describes_the_worker(spawn_worker: Spawn) -> None:
         "status": "ready", **interpreter_facts(), "pid": worker.proc.pid,
         "address": f"unix:{worker.directory / 'w.sock'}",
         "adapter": SHOWCASE, "max_workers": 3,
-        "tools": ["add", "allocate", "closed_streams", "count",
+        "tools": ["add", "allocate", "ask_host", "ask_host_async",
+                  "ask_host_twice", "closed_streams", "count",
                   "count_bytes", "cpu_burn", "crash", "echo", "fail",
-                  "fail_after", "hash_blob", "ping", "session_add",
-                  "session_peek", "sleep", "tokens", "worker_info",
-                  "xor_bytes"],
+                  "fail_after", "hash_blob", "host_tool_names", "ping",
+                  "session_add", "session_peek", "sleep", "tokens",
+                  "worker_info", "xor_bytes"],
         "session_snapshots": False}
     assert ready["python_version"].count(".") == 2
     assert not (worker.directory / "ready.json.tmp").exists()

@@ -7,9 +7,12 @@ input), crashes (``crash``), concurrency (``sleep`` with wall-clock stamps),
 GIL-bound and GIL-free CPU work (``cpu_burn``, ``hash_blob``), memory growth
 for recycling (``allocate``), interpreter facts (``worker_info``) and
 streams (``count``, ``count_bytes``, ``fail_after``, the async ``tokens``;
-``closed_streams`` tells how many ``count`` streams ran their cleanup) and
+``closed_streams`` tells how many ``count`` streams ran their cleanup),
 sessions (``session_add``, ``session_peek``: a running total per session,
-kept by the worker; no snapshot hooks, see ``session_counter`` for those).
+kept by the worker; no snapshot hooks, see ``session_counter`` for those)
+and host tools (``ask_host`` calls any of them, ``ask_host_async`` the same
+from an async tool, ``ask_host_twice`` twice at once from two threads;
+``host_tool_names`` lists them; native transport only).
 
 Runs in both profiles: every tool is stateless except ``allocate``,
 ``count`` and the session tools, whose shared state is guarded by
@@ -47,6 +50,19 @@ def _non_negative(name: str, value: Any) -> float:
     if value < 0:
         raise ValueError(f"{name} must not be negative, got {value}")
     return value
+
+
+def _host_arguments(tool: Any, arguments: Any) -> dict[str, Any]:
+    """``arguments`` (None for none) as keyword arguments for host tool
+    ``tool``; TypeError unless a string and an object."""
+    if not isinstance(tool, str):
+        raise TypeError(f"tool must be a string, got {type(tool).__name__}")
+    if arguments is None:
+        return {}
+    if not isinstance(arguments, dict):
+        raise TypeError("arguments must be an object, got "
+                        f"{type(arguments).__name__}")
+    return arguments
 
 
 def _non_negative_int(name: str, value: Any) -> int:
@@ -219,6 +235,60 @@ class ShowcaseAdapter(ThreadSafeAdapter):
         with self.lock("sessions"):
             total = state.get("total", 0)
         return {"total": total, "pid": os.getpid()}
+
+    @tool
+    def ask_host(self, tool: str, arguments: dict[str, Any] | None = None,
+                 *, context: ToolContext) -> Any:
+        """The result of host tool ``tool`` called with ``arguments`` (an
+        object); its ``HostToolError`` fails the call."""
+        return context.call_host(tool, **_host_arguments(tool, arguments))
+
+    @tool
+    async def ask_host_async(self, tool: str,
+                             arguments: dict[str, Any] | None = None, *,
+                             context: ToolContext) -> Any:
+        """``ask_host`` from an async tool (``call_host_async``)."""
+        return await context.call_host_async(
+            tool, **_host_arguments(tool, arguments))
+
+    @tool
+    def ask_host_twice(self, tool: str,
+                       arguments: dict[str, Any] | None = None, *,
+                       context: ToolContext) -> list[Any]:
+        """Calls host tool ``tool`` with ``arguments`` twice at once, from
+        two threads; returns both results, in the threads' order. The
+        first ``HostToolError`` fails the call."""
+        arguments = _host_arguments(tool, arguments)
+        results: list[Any] = [None, None]
+        errors: list[BaseException] = []
+        both_ready = threading.Barrier(2)
+
+        def ask(index: int) -> None:
+            try:
+                both_ready.wait()
+                results[index] = context.call_host(tool, **arguments)
+            except BaseException as exc:  # noqa: BLE001 - raised below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=ask, args=(index,),
+                                    name=f"ask_host_twice-{index}")
+                   for index in range(2)]
+        try:
+            for thread in threads:
+                thread.start()
+        except BaseException:
+            both_ready.abort()  # a started thread must not wait for ever
+            raise
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return results
+
+    @tool
+    def host_tool_names(self, context: ToolContext) -> list[str]:
+        """The names of the host tools the host offers, sorted."""
+        return sorted(spec.name for spec in context.host_tools)
 
     @tool
     async def tokens(self, text: str) -> AsyncIterator[str]:
