@@ -19,6 +19,8 @@ from native_client import (
     cancel,
     describe,
     execute,
+    host_result,
+    host_tools,
     of_kind,
     ping,
     result_of,
@@ -264,3 +266,18 @@ def test_sigterm_answers_the_call_in_flight_then_exits(
     assert worker.proc.wait(timeout=10) == 0
     assert not (worker.directory / "w.sock").exists()
     assert "abandoned" not in worker.log()
+
+
+def test_a_worker_process_calls_the_host_tools(spawn_worker: Spawn) -> None:
+    client = spawn_worker(max_workers=2, flags=NATIVE).native()
+    client.send(host_tools(("lookup", "finds a key")))
+    assert result_of(client.call(execute(1, "host_tool_names"))) == [
+        "lookup"]
+    client.send(execute(2, "ask_host_twice", tool="lookup",
+                        arguments={"key": "k"}))
+    calls = [client.host_call(), client.host_call()]
+    for call, value in zip(reversed(calls), ("b", "a")):
+        assert (call.host_call.tool, call.host_call.parent_call_id) == (
+            "lookup", 2)
+        client.send(host_result(call.call_id, value))
+    assert sorted(result_of(client.receive(2))) == ["a", "b"]
