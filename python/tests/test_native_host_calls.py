@@ -298,14 +298,15 @@ def test_a_stream_calls_the_host_between_its_chunks(serve: Serve) -> None:
 def test_arguments_json_cannot_hold_raise_type_error_unsent(
         serve: Serve) -> None:
     client = serve().client
-    refused = result_of(client.call(execute(1, "unserializable")))
-    assert refused == [
+    a_set, nan = result_of(client.call(execute(1, "unserializable")))
+    assert a_set == (
         "the arguments of host tool 'store' are not JSON-serializable "
         "(argument 'bad', a set): Object of type set is not JSON "
-        "serializable",
+        "serializable")
+    assert nan.startswith(  # Python 3.13 adds ": nan"
         "the arguments of host tool 'store' are not JSON-serializable "
         "(argument 'bad', a float): Out of range float values are not JSON "
-        "compliant"]
+        "compliant")
     assert client.call(ping(2)).WhichOneof("body") == "pong"
     assert client.host_calls == []
 
