@@ -6,6 +6,7 @@
 
 #include "actors/pool_members.hpp"
 #include "actors/pool_recycling.hpp"
+#include "actors/pool_sessions.hpp"
 #include "actors/pool_snapshots.hpp"
 #include "actors/pool_startup.hpp"
 #include "actors/pool_streams.hpp"
@@ -107,6 +108,11 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
       return caf::delegated<pool_snapshot>{};
     },
     [self](status_atom) { return make_pool_snapshot(self); },
+    [self](close_session_atom, const std::string& id) {
+      return on_close_session(self, id);
+    },
+    [self](session_op_done& done) { on_session_op_done(self, done); },
+    [self](session_sweep_atom) { on_session_sweep(self); },
     [self](await_ready_atom) { return on_await_ready(self); },
   };
 }

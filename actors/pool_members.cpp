@@ -9,6 +9,7 @@
 #include "actors/pool_recycling.hpp"
 #include "actors/pool_startup.hpp"
 #include "actors/pool_supervision.hpp"
+#include "actors/pool_sessions.hpp"
 
 namespace snakepit::detail {
 
@@ -85,6 +86,10 @@ void on_worker_down(pool_ptr self, const caf::actor_addr& source,
 void drop_worker(pool_ptr self, uint64_t key, const failure& why,
                  call_fate fate) {
   forget_recycle_of(self, key);
+  if (auto w = self->state.workers.find(key); w != self->state.workers.end())
+    sessions_worker_gone(self, key, w->second.snapshot.id,
+                         why.message.empty() ? "the pool is failing"
+                                             : why.message);
   self->state.workers.erase(key);
   settle_calls_of(self, key, why, fate);
 }

@@ -11,6 +11,7 @@
 #include "actors/pool_members.hpp"
 #include "actors/lifecycle_actor.hpp"
 #include "messages/atoms.hpp"
+#include "actors/pool_sessions.hpp"
 
 namespace snakepit::detail {
 
@@ -139,7 +140,11 @@ void on_replacement_ready(pool_ptr self, const std::string& slot) {
   }
   j->second.draining = true;
   close_slots(self, old_key);
-  if (st.calls.slots.busy(old_key) == 0) {
+  for (const auto& [key, w] : st.workers)
+    if (w.slot == slot && key != old_key)
+      sessions_worker_draining(self, old_key, key);
+  if (st.calls.slots.busy(old_key) == 0
+      && !sessions_moving_from(self, old_key)) {
     retire(self, old_key, false);
     return;
   }
@@ -148,7 +153,8 @@ void on_replacement_ready(pool_ptr self, const std::string& slot) {
 
 void retire_if_drained(pool_ptr self, uint64_t key) {
   auto& st = self->state;
-  if (draining(st, key) && st.calls.slots.busy(key) == 0)
+  if (draining(st, key) && st.calls.slots.busy(key) == 0
+      && !sessions_moving_from(self, key))
     retire(self, key, false);
 }
 

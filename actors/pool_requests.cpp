@@ -7,18 +7,19 @@
 
 #include "actors/argument_checker.hpp"
 #include "actors/pool_recycling.hpp"
+#include "actors/pool_sessions.hpp"
 #include "actors/pool_streams.hpp"
 #include "actors/request_checks.hpp"
 #include "messages/atoms.hpp"
 
 namespace snakepit::detail {
 
-namespace {
-
-/// Keeps one timer armed for the earliest queue deadline.
 void arm_queue_timer(pool_ptr self) {
   auto& st = self->state;
   auto next = st.calls.queue->next_deadline();
+  if (auto waiting = next_session_deadline(self);
+      waiting && (!next || *waiting < *next))
+    next = waiting;
   if (!next || (st.calls.tick_at && *st.calls.tick_at <= *next))
     return;
   st.calls.tick_at = *next;
@@ -26,9 +27,7 @@ void arm_queue_timer(pool_ptr self) {
   self->delayed_send(self, delay, tick_atom::value);
 }
 
-/// Hands a request to worker `key`, whose slot the caller acquired; a
-/// stream cancelled meanwhile ends instead.
-void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
+void dispatch_to(pool_ptr self, reply_promise rp, execute_request req,
                     call_bytes_ptr call, uint64_t key, int64_t queue_us) {
   auto& st = self->state;
   caf::actor stream_to;
@@ -61,7 +60,10 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
                       inflight_call{std::move(rp), req.command, key,
                                     w.snapshot.id, now_of(self), queue_us,
                                     std::nullopt, std::move(retry),
-                                    std::move(retry_call_bytes)});
+                                    std::move(retry_call_bytes),
+                                    req.session_id});
+  if (!req.session_id.empty())
+    session_call_started(self, req.session_id, key);
   if (st.calls.slots.free_slots() == 0
       && telemetry::has_subscribers(
         telemetry::topic::of<telemetry::pool_capacity_reached>())) {
@@ -81,6 +83,8 @@ void send_to_worker(pool_ptr self, reply_promise rp, execute_request req,
                                 std::move(stream_to), stream_id});
 }
 
+namespace {
+
 /// Answers an in-flight call with its outcome `done` and frees or parks its
 /// slot.
 void finish_call(pool_ptr self, call_done done) {
@@ -99,6 +103,8 @@ void finish_call(pool_ptr self, call_done done) {
   } else {
     st.calls.slots.release(call.worker_key);
   }
+  if (!call.session_id.empty())
+    session_call_ended(self, call.session_id, call.worker_key);
   auto worker_key = call.worker_key;
   auto run_us = micros_between(call.dispatched, now_of(self));
   if (error.code == error_code::none) {
@@ -174,19 +180,57 @@ void answer_failure(pool_ptr self, reply_promise& rp,
   answer(self, rp, command, std::move(f));
 }
 
-/// Moves queued requests onto free slots, oldest first.
 void pump(pool_ptr self) {
   auto& st = self->state;
+  pump_sessions(self);
   while (!st.calls.queue->empty() && st.calls.slots.free_slots() > 0) {
+    auto item = st.calls.queue->pop();
+    if (!item->request.session_id.empty()) {
+      route_queued_session(self, std::move(*item));
+      continue;
+    }
     auto now = now_of(self);
     auto key = st.calls.slots.acquire(now);
-    if (!key)
-      break;
-    auto item = st.calls.queue->pop();
-    send_to_worker(self, std::move(item->promise), std::move(item->request),
-                   std::move(item->call_bytes), *key,
-                   micros_between(item->enqueued, now));
+    dispatch_to(self, std::move(item->promise), std::move(item->request),
+                std::move(item->call_bytes), *key,
+                micros_between(item->enqueued, now));
   }
+}
+
+bool waiting_room_full(pool_ptr self) {
+  const auto& queue = *self->state.calls.queue;
+  return queue.size() + sessions_waiting(self) >= queue.capacity();
+}
+
+void enqueue(pool_ptr self, queued_request item) {
+  auto& st = self->state;
+  if (st.calls.queue->full()) {
+    refuse_saturated(self, item.promise, item.request.command,
+                     "queue is full ("
+                       + std::to_string(st.calls.queue->capacity())
+                       + " waiting)");
+    return;
+  }
+  auto due = deadline_after(item.enqueued, st.cfg.queue_timeout);
+  st.calls.queue->push(std::move(item), due);
+  arm_queue_timer(self);
+}
+
+void refuse_saturated(pool_ptr self, reply_promise& rp,
+                      const std::string& command, const std::string& why) {
+  auto& st = self->state;
+  ++st.calls.saturated;
+  if (telemetry::has_subscribers(
+        telemetry::topic::of<telemetry::pool_saturated>()))
+    telemetry::publish(self, telemetry::make_pool_saturated(
+                               st.cfg.name,
+                               st.calls.queue->size() + sessions_waiting(self),
+                               st.calls.queue->capacity(),
+                               static_cast<int>(st.workers.size()),
+                               st.calls.slots.busy_slots()));
+  answer_failure(self, rp, command,
+                 make_failure(error_code::pool_saturated,
+                              "pool " + st.cfg.name + " " + why));
 }
 
 namespace {
@@ -208,23 +252,6 @@ bool refuse_if_closed(pool_ptr self, reply_promise& rp,
   return false;
 }
 
-/// Answers a request with `pool_saturated` and reports the saturation.
-void refuse_saturated(pool_ptr self, reply_promise& rp,
-                      const std::string& command, const std::string& why) {
-  auto& st = self->state;
-  ++st.calls.saturated;
-  if (telemetry::has_subscribers(
-        telemetry::topic::of<telemetry::pool_saturated>()))
-    telemetry::publish(self, telemetry::make_pool_saturated(
-                               st.cfg.name, st.calls.queue->size(),
-                               st.calls.queue->capacity(),
-                               static_cast<int>(st.workers.size()),
-                               st.calls.slots.busy_slots()));
-  answer_failure(self, rp, command,
-                 make_failure(error_code::pool_saturated,
-                              "pool " + st.cfg.name + " " + why));
-}
-
 /// A request whose arguments passed: dispatched at once, queued, or
 /// refused (pool closed meanwhile, queue full).
 void admit(pool_ptr self, reply_promise& rp, execute_request req,
@@ -232,21 +259,23 @@ void admit(pool_ptr self, reply_promise& rp, execute_request req,
   auto& st = self->state;
   if (refuse_if_closed(self, rp, req.command))
     return;
+  if (!req.session_id.empty()) {
+    admit_session(self, rp, std::move(req), std::move(call));
+    return;
+  }
   auto now = now_of(self);
   if (st.calls.queue->empty())
     if (auto key = st.calls.slots.acquire(now)) {
-      send_to_worker(self, rp, std::move(req), std::move(call), *key, 0);
+      dispatch_to(self, rp, std::move(req), std::move(call), *key, 0);
       return;
     }
-  if (st.calls.queue->full()) {
+  if (waiting_room_full(self)) {
     refuse_saturated(self, rp, req.command,
                      "queue is full ("
                        + std::to_string(st.calls.queue->capacity()) + " waiting)");
     return;
   }
-  st.calls.queue->push(queued_request{rp, std::move(req), std::move(call), now},
-                 now + st.cfg.queue_timeout);
-  arm_queue_timer(self);
+  enqueue(self, queued_request{rp, std::move(req), std::move(call), now});
 }
 
 /// Takes the request of check `check_id` out of the checking table;
@@ -456,7 +485,10 @@ void on_queue_tick(pool_ptr self) {
   auto& st = self->state;
   st.calls.tick_at.reset();
   auto now = now_of(self);
-  for (auto& item : st.calls.queue->expire(now))
+  auto expired = st.calls.queue->expire(now);
+  for (auto& item : expire_session_waiters(self, now))
+    expired.push_back(std::move(item));
+  for (auto& item : expired)
     answer_failure(self, item.promise, item.request.command,
                    make_failure(error_code::queue_timeout,
                                 "no worker of pool " + st.cfg.name
@@ -483,6 +515,7 @@ void close_slots(pool_ptr self, uint64_t key) {
 void fail_queued(pool_ptr self, const failure& why) {
   for (auto& item : self->state.calls.queue->drain())
     answer_failure(self, item.promise, item.request.command, why);
+  fail_session_waiters(self, why);
 }
 
 void fail_checking(pool_ptr self, const failure& why) {

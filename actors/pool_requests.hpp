@@ -34,8 +34,30 @@ caf::actor worker_of_call(pool_ptr self, uint64_t call_id);
 /// Ends call `call_id` now with `why`, as if its worker had answered so.
 void end_call_early(pool_ptr self, uint64_t call_id, failure why);
 
-/// Moves queued requests onto free slots, oldest first.
+/// Moves queued requests onto free slots, oldest first (those waiting for
+/// their session's worker first).
 void pump(pool_ptr self);
+
+/// Hands a request to worker `key`, whose slot the caller acquired; a
+/// stream cancelled meanwhile ends instead.
+void dispatch_to(pool_ptr self, reply_promise rp, execute_request req,
+                 call_bytes_ptr call, uint64_t key, int64_t queue_us);
+
+/// Queues `item` (due after the queue timeout from its arrival), or
+/// refuses it when the queue is full.
+void enqueue(pool_ptr self, queued_request item);
+
+/// True when the queue and the requests waiting for their session's
+/// worker fill the queue's bound.
+bool waiting_room_full(pool_ptr self);
+
+/// Keeps one timer armed for the earliest deadline of a waiting request.
+void arm_queue_timer(pool_ptr self);
+
+/// Answers a request with `pool_saturated` ("pool NAME " + `why`) and
+/// reports the saturation.
+void refuse_saturated(pool_ptr self, reply_promise& rp,
+                      const std::string& command, const std::string& why);
 
 /// A worker's gRPC callback reported the end of a call.
 void on_call_done(pool_ptr self, call_done& done);

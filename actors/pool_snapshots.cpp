@@ -51,7 +51,10 @@ pool_snapshot make_pool_snapshot(pool_ptr self) {
   p.utilization = p.total_slots > 0
                     ? static_cast<double>(p.busy_slots) / p.total_slots
                     : 0;
-  p.queue_depth = st.calls.queue->size();
+  p.queue_depth = st.calls.queue->size() + st.sessions.waiting_count;
+  p.sessions = st.sessions.table.size()
+               - st.sessions.table.count(session_state::lost);
+  p.sessions_lost = st.sessions.table.count(session_state::lost);
   p.queue_size = st.calls.queue->capacity();
   p.queue_timeout_ms = cfg.queue_timeout.count();
   p.request_timeout_ms = cfg.request_timeout.count();

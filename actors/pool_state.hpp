@@ -2,7 +2,8 @@
 
 /// Internal to the pool actor: its state and the types it keeps. The state
 /// is split by concern, each part written by one file: the request path
-/// (pool_requests.cpp), streams' callers (pool_streams.cpp), the workers
+/// (pool_requests.cpp), streams' callers (pool_streams.cpp), sessions
+/// (pool_sessions.cpp), the workers
 /// (pool_members.cpp), supervision and
 /// recovery (pool_supervision.cpp), recycling (pool_recycling.cpp) and
 /// starting (pool_startup.cpp); pool_actor.cpp wires the handlers and
@@ -29,6 +30,7 @@
 #include "core/recovery_backoff.hpp"
 #include "core/recycle_policy.hpp"
 #include "core/request_queue.hpp"
+#include "core/session_table.hpp"
 #include "core/slot_table.hpp"
 
 namespace snakepit::detail {
@@ -88,6 +90,8 @@ struct inflight_call {
   std::optional<execute_request> retry;
   /// The retry's encoded call: the same bytes, shared.
   call_bytes_ptr retry_call_bytes;
+  /// The request's session; empty when none.
+  std::string session_id{};
 };
 
 /// How long a call whose connection broke waits for its worker's report
@@ -174,6 +178,34 @@ struct stream_book {
   uint64_t next_id = 1;
 };
 
+/// One step of moving a session's state to a recycled worker's
+/// replacement: the snapshot from `from`, then the restore on `to`.
+struct session_move {
+  std::string session;
+  uint64_t from = 0;
+  uint64_t to = 0;
+  clock_type::time_point started;
+  /// Set once the snapshot came: the restore is under way.
+  bool restoring = false;
+  int64_t state_bytes = 0;
+};
+
+/// Sessions: which worker holds each, the requests waiting for their
+/// session's worker, and the moves under way. Written only by
+/// pool_sessions.cpp.
+struct session_book {
+  session_table table;
+  /// Requests waiting for their session's worker (or its move), by
+  /// session; they count against the queue's bound with those of `queue`.
+  std::unordered_map<std::string, request_queue<queued_request>> waiting;
+  std::size_t waiting_count = 0;
+  /// Moves under way, by the id of the session operation they wait for.
+  std::unordered_map<uint64_t, session_move> moves;
+  uint64_t next_op_id = 1;
+  /// The expiry timer is armed.
+  bool sweep_armed = false;
+};
+
 /// The worker supervisor, the pool's failure and its recovery. Written
 /// only by pool_supervision.cpp.
 struct supervision_book {
@@ -242,6 +274,7 @@ struct pool_state {
   std::unordered_map<uint64_t, worker_entry> workers;
   request_book calls;
   stream_book streams;
+  session_book sessions;
   supervision_book supervision;
   recycle_book recycling;
   startup_book startup;

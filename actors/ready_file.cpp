@@ -111,6 +111,7 @@ handshake from_ready_report(report_fields& fields) {
   info.executable = fields.text("executable");
   info.free_threaded_build = fields.flag("free_threaded_build", false);
   info.gil_enabled = fields.flag("gil_enabled", true);
+  info.session_snapshots = fields.flag("session_snapshots", false);
   info.adapter = fields.text("adapter");
   info.slots = fields.integer("max_workers", 1);
   return h;

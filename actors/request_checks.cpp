@@ -11,6 +11,9 @@ std::optional<failure> check_request_fields(const execute_request& req,
     problem = check_name("pool", req.pool, pool_rules);
   if (problem.empty())
     problem = check_name("session_id", req.session_id, session_rules);
+  if (problem.empty() && req.affinity > affinity_mode::strict_fail_fast)
+    problem = "affinity " + std::to_string(static_cast<int>(req.affinity))
+              + " is no affinity_mode";
   if (problem.empty() && !req.pool.empty() && req.pool != pool_name)
     problem = "request names pool " + req.pool + " but was sent to pool "
               + pool_name;

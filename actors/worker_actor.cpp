@@ -356,6 +356,45 @@ void on_dispatch(worker_ptr self, dispatch& d) {
                       });
 }
 
+/// Runs the session operation `op` on the channel; its outcome goes
+/// straight from the channel's thread to the pool. Its deadline is the
+/// pool's request_timeout: the adapter's hooks are Python code too.
+void on_session_op(worker_ptr self, session_op& op) {
+  auto& st = self->state;
+  auto pool = st.spec.pool_actor;
+  auto op_id = op.op_id;
+  bridge::session_callback done = [pool, op_id](bridge::session_result r) {
+    caf::anon_send(pool, session_op_done{op_id, std::move(r.error),
+                                         r.has_state, r.binary,
+                                         std::move(r.state)});
+  };
+  if (st.current != phase::ready || !st.channel) {
+    bridge::session_result out;
+    out.error = make_failure(error_code::worker_crashed,
+                             "worker " + st.spec.id + " is stopping");
+    done(std::move(out));
+    return;
+  }
+  auto timeout = st.spec.pool.request_timeout;
+  switch (op.kind) {
+    case session_op_kind::close:
+      st.channel->close_session(op.session_id, timeout, std::move(done));
+      break;
+    case session_op_kind::snapshot:
+      st.channel->snapshot_session(op.session_id, timeout, std::move(done));
+      break;
+    case session_op_kind::restore: {
+      bridge::session_result state;
+      state.has_state = op.has_state;
+      state.binary = op.binary;
+      state.state = std::move(op.state);
+      st.channel->restore_session(op.session_id, state, timeout,
+                                  std::move(done));
+      break;
+    }
+  }
+}
+
 void schedule_probe(worker_ptr self) {
   auto& st = self->state;
   if (st.probing || st.abandoned.empty())
@@ -579,6 +618,7 @@ caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
     },
     [self](tick_atom) { on_tick(self); },
     [self](dispatch& d) { on_dispatch(self, d); },
+    [self](session_op& op) { on_session_op(self, op); },
     [self](const stream_grant& g) {
       if (self->state.channel)
         self->state.channel->grant(g.call_id, g.chunks);

@@ -56,6 +56,22 @@ struct worker_activity {
 /// Completion of a describe probe.
 using describe_callback = std::function<void(worker_activity)>;
 
+/// Outcome of a session operation (close, snapshot, restore).
+struct session_result {
+  /// `code == error_code::none` on success.
+  failure error;
+  /// Close: the worker held state for the session. Snapshot: it has a
+  /// state (else the session was never used there).
+  bool has_state = false;
+  /// Snapshot: `state` is raw bytes, not JSON text.
+  bool binary = false;
+  /// Snapshot: the state, as the adapter's `snapshot_session` gave it.
+  std::string state;
+};
+
+/// Completion of a session operation; same rules as `tool_callback`.
+using session_callback = std::function<void(session_result)>;
+
 /// Called at most once, on another thread, when a channel's connection
 /// breaks for good (the peer closed it, or sent a frame that breaks the
 /// protocol); the text says why. Must not block.
@@ -114,6 +130,26 @@ public:
   /// Asks which calls run now; `done` runs exactly once.
   virtual void describe(std::chrono::milliseconds timeout,
                         describe_callback done) = 0;
+
+  /// Ends session `id` in the worker (its adapter's `close_session` runs);
+  /// `done` runs exactly once, `has_state` telling whether it held state.
+  virtual void close_session(const std::string& id,
+                             std::chrono::milliseconds timeout,
+                             session_callback done) = 0;
+
+  /// Takes the state of session `id` (its adapter's `snapshot_session`),
+  /// to move it; `done` runs exactly once. A channel that cannot move
+  /// sessions completes it with a failure.
+  virtual void snapshot_session(const std::string& id,
+                                std::chrono::milliseconds timeout,
+                                session_callback done) = 0;
+
+  /// Gives the worker the state `state` (a snapshot's result) of session
+  /// `id` (its adapter's `restore_session`); `done` runs exactly once.
+  virtual void restore_session(const std::string& id,
+                               const session_result& state,
+                               std::chrono::milliseconds timeout,
+                               session_callback done) = 0;
 };
 
 /// Keeps gRPC's process-wide client machinery (the callback queue and its

@@ -162,7 +162,48 @@ public:
       });
   }
 
+  void close_session(const std::string& id, std::chrono::milliseconds timeout,
+                     session_callback done) override {
+    auto call = std::make_shared<
+      call_state<pb::CleanupSessionRequest, pb::CleanupSessionResponse>>();
+    call->req.set_session_id(id);
+    call->ctx.set_deadline(deadline_in(timeout));
+    stub_->async()->CleanupSession(
+      &call->ctx, &call->req, &call->resp,
+      [call, done = std::move(done)](grpc::Status status) {
+        session_result out;
+        if (status.ok())
+          out.has_state = call->resp.success();
+        else
+          out.error = make_failure(error_code::internal,
+                                   "CleanupSession failed: "
+                                     + status.error_message());
+        done(std::move(out));
+      });
+  }
+
+  /// Sessions move on the native transport only: `done` fails at once.
+  void snapshot_session(const std::string&, std::chrono::milliseconds,
+                        session_callback done) override {
+    done(no_session_moves());
+  }
+
+  /// Sessions move on the native transport only: `done` fails at once.
+  void restore_session(const std::string&, const session_result&,
+                       std::chrono::milliseconds,
+                       session_callback done) override {
+    done(no_session_moves());
+  }
+
 private:
+  static session_result no_session_moves() {
+    session_result out;
+    out.error = make_failure(error_code::internal,
+                             "sessions move between workers on the native "
+                             "transport only; this worker serves gRPC");
+    return out;
+  }
+
   /// Objects of one call, kept alive until its callback has run. It holds
   /// no reference to the channel: the callback runs on a gRPC thread, and
   /// releasing the last reference to a channel there makes gRPC 1.51 tear

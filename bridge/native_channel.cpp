@@ -67,6 +67,37 @@ public:
     send_probe(envelope, std::move(done), timeout);
   }
 
+  void close_session(const std::string& id, std::chrono::milliseconds timeout,
+                     session_callback done) override {
+    Envelope envelope;
+    envelope.set_call_id(connection_->next_probe_id());
+    envelope.mutable_close_session()->set_session_id(id);
+    send_probe(envelope, std::move(done), timeout);
+  }
+
+  void snapshot_session(const std::string& id,
+                        std::chrono::milliseconds timeout,
+                        session_callback done) override {
+    Envelope envelope;
+    envelope.set_call_id(connection_->next_probe_id());
+    envelope.mutable_snapshot_session()->set_session_id(id);
+    send_probe(envelope, std::move(done), timeout);
+  }
+
+  void restore_session(const std::string& id, const session_result& state,
+                       std::chrono::milliseconds timeout,
+                       session_callback done) override {
+    Envelope envelope;
+    envelope.set_call_id(connection_->next_probe_id());
+    auto* restore = envelope.mutable_restore_session();
+    restore->set_session_id(id);
+    if (state.has_state && state.binary)
+      restore->set_binary(state.state);
+    else if (state.has_state)
+      restore->set_json(state.state);
+    send_probe(envelope, std::move(done), timeout);
+  }
+
 private:
   /// Fails `done` with `invalid_arguments` when the call's envelope would
   /// be over the message limit; returns whether it did.

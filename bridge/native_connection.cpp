@@ -39,6 +39,10 @@ void complete_with(pending_call::callback& done, const failure& error) {
         callback(tool_result{{}, error, 0});
       } else if constexpr (std::is_same_v<type, ping_callback>) {
         callback(error.message);
+      } else if constexpr (std::is_same_v<type, session_callback>) {
+        session_result out;
+        out.error = error;
+        callback(std::move(out));
       } else {
         worker_activity out;
         out.error = error.message;
@@ -70,6 +74,10 @@ bool answers(Envelope::BodyCase body, const pending_call::callback& done) {
       return std::holds_alternative<ping_callback>(done);
     case Envelope::kInfo:
       return std::holds_alternative<describe_callback>(done);
+    case Envelope::kSessionClosed:
+    case Envelope::kSessionState:
+    case Envelope::kSessionRestored:
+      return std::holds_alternative<session_callback>(done);
     case Envelope::kError:
       return true;
     default:
@@ -96,6 +104,20 @@ std::string cancel_frame(uint64_t id) {
   return control_frame(id, [](Envelope& envelope) {
     envelope.mutable_cancel();
   });
+}
+
+/// What a worker's answer to a session operation says.
+session_result from_session_reply(const Envelope& envelope) {
+  session_result out;
+  if (envelope.has_session_closed()) {
+    out.has_state = envelope.session_closed().success();
+  } else if (envelope.has_session_state()) {
+    const auto& state = envelope.session_state();
+    out.has_state = state.value_case() != SessionState::VALUE_NOT_SET;
+    out.binary = state.value_case() == SessionState::kBinary;
+    out.state = out.binary ? state.binary() : state.json();
+  }
+  return out;
 }
 
 std::string system_error_text(int error) {
@@ -454,6 +476,11 @@ void native_connection::deliver(Envelope& envelope) {
       break;
     case Envelope::kInfo:
       std::get<describe_callback>(done)(from_worker_info(envelope.info()));
+      break;
+    case Envelope::kSessionClosed:
+    case Envelope::kSessionState:
+    case Envelope::kSessionRestored:
+      std::get<session_callback>(done)(from_session_reply(envelope));
       break;
     default:
       complete_with(done, from_frame_error(envelope.error()));

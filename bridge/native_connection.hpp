@@ -60,7 +60,8 @@ private:
 struct pending_call {
   /// Whose completion this is, by the kind of the call.
   using callback
-    = std::variant<tool_callback, ping_callback, describe_callback>;
+    = std::variant<tool_callback, ping_callback, describe_callback,
+                   session_callback>;
 
   callback done;
   std::chrono::steady_clock::time_point deadline;

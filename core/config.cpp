@@ -131,6 +131,11 @@ void validate_pool(checker& check, const pool_config& pool,
   if (pool.transport != worker_transport::native
       && pool.transport != worker_transport::grpc)
     check.fail(prefix + "transport", "must be \"native\" or \"grpc\"");
+  if (pool.session_affinity == affinity_mode::pool_default
+      || pool.session_affinity > affinity_mode::strict_fail_fast)
+    check.fail(prefix + "session_affinity",
+               "must be \"hint\", \"strict_queue\" or \"strict_fail_fast\"");
+  check.between(prefix + "max_sessions", pool.max_sessions, 1, 1000000);
   check.at_least(prefix + "size", pool.size, 1);
   if (!is_adapter_path(pool.adapter))
     check.fail(prefix + "adapter",
@@ -149,6 +154,7 @@ void validate_pool(checker& check, const pool_config& pool,
   check.at_least(prefix + "queue_size", static_cast<long long>(pool.queue_size),
                  1);
   check.duration(prefix + "queue_timeout", pool.queue_timeout, false, true);
+  check.duration(prefix + "session_ttl", pool.session_ttl, false, true);
   check.duration(prefix + "request_timeout", pool.request_timeout, false,
                  true);
   check.duration(prefix + "shutdown_timeout", pool.shutdown_timeout, true,

@@ -59,7 +59,7 @@ constexpr std::array<string_key<pool_config>, 3> pool_string_keys{{
   {"python", &pool_config::python},
 }};
 
-constexpr std::array<int_key<pool_config>, 9> pool_int_keys{{
+constexpr std::array<int_key<pool_config>, 10> pool_int_keys{{
   {"size", &pool_config::size},
   {"health_check_max_misses", &pool_config::health_check_max_misses},
   {"startup_concurrency", &pool_config::startup_concurrency},
@@ -69,9 +69,10 @@ constexpr std::array<int_key<pool_config>, 9> pool_int_keys{{
   {"max_json_depth", &pool_config::max_json_depth},
   {"max_message_mb", &pool_config::max_message_mb},
   {"stream_window", &pool_config::stream_window},
+  {"max_sessions", &pool_config::max_sessions},
 }};
 
-constexpr std::array<duration_key<pool_config>, 15> pool_duration_keys{{
+constexpr std::array<duration_key<pool_config>, 16> pool_duration_keys{{
   {"startup_timeout", &pool_config::startup_timeout, false},
   {"queue_timeout", &pool_config::queue_timeout, true},
   {"request_timeout", &pool_config::request_timeout, true},
@@ -87,14 +88,15 @@ constexpr std::array<duration_key<pool_config>, 15> pool_duration_keys{{
   {"worker_ttl", &pool_config::worker_ttl, true},
   {"lifecycle_interval", &pool_config::lifecycle_interval, false},
   {"drain_timeout", &pool_config::drain_timeout, false},
+  {"session_ttl", &pool_config::session_ttl, true},
 }};
 
 constexpr std::array<bool_key<pool_config>, 1> pool_bool_keys{{
   {"thread_safety_checks", &pool_config::thread_safety_checks},
 }};
 
-constexpr std::array<std::string_view, 9> pool_other_keys{
-  {"profile", "transport", "adapter_args", "env", "queue_size",
+constexpr std::array<std::string_view, 10> pool_other_keys{
+  {"profile", "transport", "session_affinity", "adapter_args", "env", "queue_size",
    "worker_max_requests", "memory_threshold_mb", "recycle_jitter",
    "max_request_bytes"}};
 
@@ -318,6 +320,8 @@ private:
       read_profile(key, node, pool.profile);
     else if (name == "transport")
       read_transport(key, node, pool.transport);
+    else if (name == "session_affinity")
+      read_affinity(key, node, pool.session_affinity);
     else if (name == "adapter_args")
       read_args(key, node, pool.adapter_args);
     else if (name == "env")
@@ -527,6 +531,20 @@ private:
       out = *transport;
     else
       fail(key, node, "\"" + *text + "\" is not \"native\" or \"grpc\"");
+  }
+
+  void read_affinity(const std::string& key, const toml::node& node,
+                     affinity_mode& out) {
+    auto text = node.value_exact<std::string>();
+    auto mode = text ? affinity_mode_from_string(*text) : std::nullopt;
+    if (!text)
+      wrong_type(key, node, "a string");
+    else if (mode && *mode != affinity_mode::pool_default)
+      out = *mode;
+    else
+      fail(key, node, "\"" + *text
+                        + "\" is not \"hint\", \"strict_queue\" or "
+                          "\"strict_fail_fast\"");
   }
 
   void read_args(const std::string& key, const toml::node& node,

@@ -35,13 +35,22 @@ std::optional<worker_key> slot_table::acquire(time_point now) {
   if (candidates_.empty())
     return std::nullopt;
   auto key = std::get<2>(*candidates_.begin());
-  auto& w = workers_.at(key);
+  acquire_on(key, now);
+  return key;
+}
+
+bool slot_table::acquire_on(worker_key key, time_point now) {
+  auto i = workers_.find(key);
+  if (i == workers_.end() || !i->second.accepting
+      || i->second.busy >= i->second.slots)
+    return false;
+  auto& w = i->second;
   unlist(key, w);
   ++w.busy;
   w.stamp = ++acquires_;
   w.last_acquired = now;
   list(key, w);
-  return key;
+  return true;
 }
 
 bool slot_table::release(worker_key key) {

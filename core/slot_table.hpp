@@ -38,6 +38,11 @@ public:
   /// nullopt when no accepting worker has a free slot.
   std::optional<worker_key> acquire(time_point now);
 
+  /// Marks one slot of `key` busy, for a request that must run there (its
+  /// session's state is there); false (a no-op) when `key` is unknown,
+  /// does not accept, or has no free slot.
+  bool acquire_on(worker_key key, time_point now);
+
   /// Frees one busy slot of `key`; false (a no-op) when `key` is unknown or
   /// has no busy slot.
   bool release(worker_key key);

@@ -181,6 +181,15 @@ result<restart_ack> client::restart(const std::string& pool) {
                           restart_atom::value);
 }
 
+result<bool> client::close_session(const std::string& pool,
+                                   const std::string& session_id) {
+  auto entry = find_pool(pool);
+  if (!entry)
+    return std::move(entry).error();
+  return ask<bool>(sys_, entry->handle, admin_timeout, from_caf_error,
+                   close_session_atom::value, session_id);
+}
+
 result<pool_snapshot> client::status(const std::string& pool) {
   auto entry = find_pool(pool);
   if (!entry)

@@ -33,5 +33,7 @@ using lifecycle_atom = caf::atom_constant<caf::atom("sp_life")>;
 /// (graceful: SIGTERM, grace, SIGKILL; else SIGKILL at once), without
 /// the exit message a kill would propagate to its supervisor.
 using drain_atom = caf::atom_constant<caf::atom("sp_drain")>;
+/// A pool's session expiry timer: `(session_sweep_atom)`.
+using session_sweep_atom = caf::atom_constant<caf::atom("sp_ssweep")>;
 
 } // namespace snakepit

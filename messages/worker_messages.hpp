@@ -54,6 +54,40 @@ struct stream_cancel {
   uint64_t call_id = 0;
 };
 
+/// What a pool asks of a worker about one session.
+enum class session_op_kind : uint8_t {
+  /// End it (the adapter's `close_session`).
+  close,
+  /// Take its state, to move it.
+  snapshot,
+  /// Give it the state in `state`.
+  restore,
+};
+
+/// The pool asks a worker to close, snapshot or restore a session; the
+/// worker answers with `session_op_done` carrying the same `op_id`.
+struct session_op {
+  uint64_t op_id = 0;
+  session_op_kind kind = session_op_kind::close;
+  std::string session_id;
+  /// For a restore: whether there is a state, whether it is raw bytes,
+  /// and the state (JSON text or bytes).
+  bool has_state = false;
+  bool binary = false;
+  std::string state;
+};
+
+/// A worker's answer to `session_op` `op_id`: success (`error.code` none)
+/// with, for a close, whether the worker held state, and for a snapshot,
+/// the state (`has_state`, `binary`, `state`).
+struct session_op_done {
+  uint64_t op_id = 0;
+  failure error;
+  bool has_state = false;
+  bool binary = false;
+  std::string state;
+};
+
 /// A worker's gRPC callback reports the end of a call to the pool.
 struct call_done {
   uint64_t call_id = 0;
@@ -167,6 +201,20 @@ typename Inspector::result_type inspect(Inspector& f, stream_grant& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stream_cancel& x) {
   return f(caf::meta::type_name("stream_cancel"), x.call_id);
+}
+
+/// Inspects session_op.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_op& x) {
+  return f(caf::meta::type_name("session_op"), x.op_id, x.kind,
+           x.session_id, x.has_state, x.binary, x.state);
+}
+
+/// Inspects session_op_done.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_op_done& x) {
+  return f(caf::meta::type_name("session_op_done"), x.op_id, x.error,
+           x.has_state, x.binary, x.state);
 }
 
 /// Inspects call_done.

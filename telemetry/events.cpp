@@ -85,6 +85,35 @@ pool_recovered make_pool_recovered(const std::string& pool,
   return {pool, trigger, downtime, attempts, caf::make_timestamp()};
 }
 
+session_created make_session_created(const std::string& pool,
+                                     const std::string& session,
+                                     const std::string& worker) {
+  return {pool, session, worker, caf::make_timestamp()};
+}
+
+session_expired make_session_expired(const std::string& pool,
+                                     const std::string& session,
+                                     const std::string& worker,
+                                     caf::timespan idle) {
+  return {pool, session, worker, idle, caf::make_timestamp()};
+}
+
+session_lost make_session_lost(const std::string& pool,
+                               const std::string& session,
+                               const std::string& worker,
+                               const std::string& reason) {
+  return {pool, session, worker, reason, caf::make_timestamp()};
+}
+
+session_moved make_session_moved(const std::string& pool,
+                                 const std::string& session,
+                                 const std::string& worker,
+                                 const std::string& to_worker,
+                                 int64_t state_bytes, caf::timespan duration) {
+  return {pool,      session,     worker, to_worker,
+          state_bytes, duration, caf::make_timestamp()};
+}
+
 const std::string& pool_of(const event& ev) {
   return std::visit([](const auto& x) -> const std::string& { return x.pool; },
                     ev);
@@ -122,6 +151,15 @@ const std::vector<event_spec>& event_table() {
     row<pool_recovered>(
       "a failed pool is back (a recovery probe became ready, or a manual "
       "restart); its workers are starting"),
+    row<session_created>("a request opened a session on a worker"),
+    row<session_expired>(
+      "a session had no request for session_ttl and was closed (a lost one "
+      "forgotten)"),
+    row<session_lost>(
+      "a session's worker went with its state (crashed, recycled without "
+      "snapshot hooks, or the move failed)"),
+    row<session_moved>(
+      "a recycle moved a session's state to the replacement worker"),
   };
   return table;
 }

@@ -51,13 +51,16 @@ std::string describe(const event& ev) {
 
 int log_level(const event& ev) {
   using spdlog::level::level_enum;
-  if (std::holds_alternative<request_executed>(ev))
+  if (std::holds_alternative<request_executed>(ev)
+      || std::holds_alternative<session_created>(ev)
+      || std::holds_alternative<session_expired>(ev))
     return level_enum::debug;
   if (std::holds_alternative<pool_failed>(ev))
     return level_enum::err;
   if (std::holds_alternative<worker_health_check_failed>(ev)
       || std::holds_alternative<pool_saturated>(ev)
-      || std::holds_alternative<worker_memory_over_limit>(ev))
+      || std::holds_alternative<worker_memory_over_limit>(ev)
+      || std::holds_alternative<session_lost>(ev))
     return level_enum::warn;
   if (auto* recycled = std::get_if<worker_recycled>(&ev);
       recycled != nullptr && after_a_failure(recycled->reason))

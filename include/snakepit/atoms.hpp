@@ -43,5 +43,9 @@ using stream_ack_atom = caf::atom_constant<caf::atom("sp_sack")>;
 /// Cancels a stream: `(stream_cancel_atom, uint64_t stream_id)`; it ends
 /// with `cancelled` and the generator is closed in Python.
 using stream_cancel_atom = caf::atom_constant<caf::atom("sp_scancel")>;
+/// Closes a session: `(close_session_atom, std::string session_id) ->
+/// bool` (true when the pool knew it); its worker's adapter runs
+/// `close_session`, and requests waiting for it get `session_lost`.
+using close_session_atom = caf::atom_constant<caf::atom("sp_sclose")>;
 
 } // namespace snakepit

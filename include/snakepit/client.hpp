@@ -74,6 +74,14 @@ public:
   /// `pool_not_found`, `shutting_down`.
   result<restart_ack> restart(const std::string& pool);
 
+  /// Closes session `session_id` of `pool` (docs/sessions.md): its
+  /// worker's adapter runs `close_session`, requests waiting for it get
+  /// `session_lost`, and the next request with that id opens it anew.
+  /// True when the pool knew the session. Failures: `pool_not_found`,
+  /// `internal` (no answer).
+  result<bool> close_session(const std::string& pool,
+                             const std::string& session_id);
+
 private:
   /// A pool's handle and the deadlines that bound a wait for its reply.
   struct pool_entry {

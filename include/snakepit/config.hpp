@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <snakepit/result.hpp>
+#include <snakepit/sessions.hpp>
 
 namespace snakepit {
 
@@ -162,6 +163,16 @@ struct pool_config {
   /// Chunks of one stream in flight at most, between the Python generator
   /// and the caller's acknowledgements (1-4096; docs/streaming.md).
   int stream_window = 16;
+  /// How a request with a session id finds its worker unless it says
+  /// (not `pool_default`; docs/sessions.md).
+  affinity_mode session_affinity = affinity_mode::hint;
+  /// A session with no request for this long is closed (its adapter's
+  /// `close_session` runs); 0 is invalid, "infinite" keeps sessions until
+  /// closed.
+  std::chrono::milliseconds session_ttl{std::chrono::hours{1}};
+  /// Sessions the pool keeps at most (1-1000000); a request opening one
+  /// more gets `pool_saturated`.
+  int max_sessions = 10000;
 
   /// `max_message_mb` in bytes.
   std::size_t max_message_bytes() const {

@@ -42,6 +42,13 @@ enum class error_code : uint8_t {
   internal,
   /// The caller cancelled the stream (or quit) before it ended.
   cancelled,
+  /// The request's session was lost with its worker (crashed, recycled
+  /// without a snapshot hook, or its move failed); the session answers
+  /// so until it is closed or expires (docs/sessions.md).
+  session_lost,
+  /// The session's worker is busy and the request's affinity is
+  /// `strict_fail_fast`.
+  session_busy,
 };
 
 /// Stable lower-case name of `code`, e.g. "pool_saturated".

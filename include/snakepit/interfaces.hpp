@@ -47,7 +47,9 @@ using pool_actor = caf::typed_actor<
   caf::replies_to<recycle_atom, std::string>::with<recycle_ack>,
   /// Restarts a failed pool now; leaves a pool that has not failed alone.
   /// Errors: shutting_down.
-  caf::replies_to<restart_atom>::with<restart_ack>>;
+  caf::replies_to<restart_atom>::with<restart_ack>,
+  /// Closes a session (docs/sessions.md); true when the pool knew it.
+  caf::replies_to<close_session_atom, std::string>::with<bool>>;
 
 /// The root supervisor of a host (see `spawn_host` in
 /// <snakepit/snakepit.hpp>): one child per configured pool.

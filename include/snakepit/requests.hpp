@@ -14,6 +14,7 @@
 
 #include <snakepit/failure.hpp>
 #include <snakepit/result.hpp>
+#include <snakepit/sessions.hpp>
 
 namespace snakepit {
 
@@ -45,8 +46,13 @@ struct execute_request {
   /// Deadline of the call once a worker has it; zero means the pool's
   /// `request_timeout`.
   std::chrono::milliseconds timeout{0};
-  /// Optional session id, handed to the adapter in its context.
+  /// Optional session id: the request goes to the worker holding the
+  /// session's state (docs/sessions.md), and the adapter gets that state
+  /// in its context. At most 1024 bytes of UTF-8.
   std::string session_id;
+  /// How the request finds its session's worker; `pool_default` is the
+  /// pool's `session_affinity`. Ignored without a session id.
+  affinity_mode affinity = affinity_mode::pool_default;
   /// Safe to run twice: if the worker running it crashes (`worker_crashed`;
   /// not a Python error, not a timeout), the pool runs it once more, on
   /// another worker when one is free, else on the next one that frees up
@@ -110,7 +116,7 @@ struct restart_ack {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execute_request& x) {
   return f(caf::meta::type_name("execute_request"), x.pool, x.command,
-           x.args_json, x.timeout, x.session_id, x.idempotent,
+           x.args_json, x.timeout, x.session_id, x.affinity, x.idempotent,
            x.binary_args);
 }
 

@@ -34,6 +34,7 @@
 #include <snakepit/requests.hpp>
 #include <snakepit/result.hpp>
 #include <snakepit/runtime.hpp>
+#include <snakepit/sessions.hpp>
 #include <snakepit/snapshots.hpp>
 #include <snakepit/streams.hpp>
 #include <snakepit/supervision.hpp>

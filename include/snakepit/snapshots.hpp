@@ -42,6 +42,9 @@ struct worker_info {
   std::string adapter;
   /// Requests it runs at once (1 in the process profile).
   int slots = 1;
+  /// Its adapter can snapshot and restore sessions, so that a recycle
+  /// moves them (docs/sessions.md).
+  bool session_snapshots = false;
 };
 
 /// Memory of one worker's Python process, bytes, from
@@ -118,7 +121,8 @@ struct pool_snapshot {
   /// Inspect only: samples in that window and the seconds they span.
   int window_samples = 0;
   double window_seconds = 0;
-  /// Requests waiting for a slot now, and the queue's bound.
+  /// Requests waiting for a slot now (those waiting for their session's
+  /// worker included), and the queue's bound.
   uint64_t queue_depth = 0;
   uint64_t queue_size = 0;
   /// The pool's queue timeout and default request timeout, milliseconds.
@@ -150,6 +154,10 @@ struct pool_snapshot {
   bool stopping = false;
   /// Every ready worker (draining ones too), oldest first.
   std::vector<worker_snapshot> workers;
+  /// Sessions now: served by their worker (or moving to a replacement),
+  /// and lost (answering `session_lost` until closed or expired).
+  uint64_t sessions = 0;
+  uint64_t sessions_lost = 0;
 
   /// True when every configured worker is ready.
   bool all_ready() const {
@@ -162,7 +170,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
   return f(caf::meta::type_name("worker_info"), x.pid, x.python_version,
            x.implementation, x.executable, x.free_threaded_build,
-           x.gil_enabled, x.adapter, x.slots);
+           x.gil_enabled, x.adapter, x.slots, x.session_snapshots);
 }
 
 /// Inspects memory_figures (CAF).
@@ -192,7 +200,7 @@ typename Inspector::result_type inspect(Inspector& f, pool_snapshot& x) {
            x.request_timeout_ms, x.requests_dispatched, x.requests_answered,
            x.saturated, x.errors, x.recycles, x.health_check_failures,
            x.memory_threshold_mb, x.worker_max_requests, x.uptime_seconds,
-           x.failed, x.stopping, x.workers);
+           x.failed, x.stopping, x.workers, x.sessions, x.sessions_lost);
 }
 
 } // namespace snakepit

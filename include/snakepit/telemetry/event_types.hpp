@@ -30,6 +30,10 @@ inline constexpr const char* worker_memory_over_limit =
   "snakepit.worker.memory_over_limit";
 inline constexpr const char* pool_failed = "snakepit.pool.failed";
 inline constexpr const char* pool_recovered = "snakepit.pool.recovered";
+inline constexpr const char* session_created = "snakepit.session.created";
+inline constexpr const char* session_expired = "snakepit.session.expired";
+inline constexpr const char* session_lost = "snakepit.session.lost";
+inline constexpr const char* session_moved = "snakepit.session.moved";
 } // namespace events
 
 /// Why a worker was replaced (<snakepit/recycle_reason.hpp>); `to_string` gives
@@ -155,6 +159,52 @@ struct pool_recovered {
   caf::timestamp time;
 };
 
+/// A request opened a session: `worker` holds its state from now on.
+struct session_created {
+  static constexpr const char* name = events::session_created;
+  std::string pool;
+  std::string session;
+  std::string worker;
+  caf::timestamp time;
+};
+
+/// A session had no request for `session_ttl` and was closed (a lost one
+/// is forgotten); `worker` is the one that held it (empty for a lost one).
+struct session_expired {
+  static constexpr const char* name = events::session_expired;
+  std::string pool;
+  std::string session;
+  std::string worker;
+  caf::timespan idle{0};
+  caf::timestamp time;
+};
+
+/// A session's state went with its worker (`reason`: the worker crashed,
+/// was recycled without snapshot hooks, or the move failed); its requests
+/// get `session_lost` until it is closed or expires.
+struct session_lost {
+  static constexpr const char* name = events::session_lost;
+  std::string pool;
+  std::string session;
+  std::string worker;
+  std::string reason;
+  caf::timestamp time;
+};
+
+/// A recycle moved a session's state from `worker` to `to_worker` with the
+/// adapter's snapshot hooks; `state_bytes` is the snapshot's size and
+/// `duration` runs from the snapshot request to the restore's answer.
+struct session_moved {
+  static constexpr const char* name = events::session_moved;
+  std::string pool;
+  std::string session;
+  std::string worker;
+  std::string to_worker;
+  int64_t state_bytes = 0;
+  caf::timespan duration{0};
+  caf::timestamp time;
+};
+
 /// Inspects worker_started.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_started& x) {
@@ -224,6 +274,34 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_recovered& x) {
   return f(caf::meta::type_name(pool_recovered::name),
            x.pool, x.trigger, x.downtime, x.attempts, x.time);
+}
+
+/// Inspects session_created.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_created& x) {
+  return f(caf::meta::type_name(session_created::name), x.pool, x.session,
+           x.worker, x.time);
+}
+
+/// Inspects session_expired.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_expired& x) {
+  return f(caf::meta::type_name(session_expired::name), x.pool, x.session,
+           x.worker, x.idle, x.time);
+}
+
+/// Inspects session_lost.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_lost& x) {
+  return f(caf::meta::type_name(session_lost::name), x.pool, x.session,
+           x.worker, x.reason, x.time);
+}
+
+/// Inspects session_moved.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_moved& x) {
+  return f(caf::meta::type_name(session_moved::name), x.pool, x.session,
+           x.worker, x.to_worker, x.state_bytes, x.duration, x.time);
 }
 
 } // namespace snakepit::telemetry

@@ -52,6 +52,10 @@ inline constexpr const char* command = "command";
 inline constexpr const char* success = "success";
 inline constexpr const char* error = "error";
 inline constexpr const char* trigger = "trigger";
+inline constexpr const char* session = "session";
+inline constexpr const char* idle_seconds = "idle_seconds";
+inline constexpr const char* to_worker = "to_worker";
+inline constexpr const char* state_bytes = "state_bytes";
 } // namespace keys
 
 /// Any event: what callbacks and sinks receive.
@@ -59,7 +63,8 @@ using event
   = std::variant<worker_started, worker_recycled, worker_memory_over_limit,
                  worker_health_check_failed, pool_saturated,
                  pool_capacity_reached, request_executed, pool_failed,
-                 pool_recovered>;
+                 pool_recovered, session_created, session_expired,
+                 session_lost, session_moved>;
 
 /// The name of any event (`events::*`).
 const char* name_of(const event& ev);
@@ -160,6 +165,43 @@ void for_each_field(const pool_recovered& x, F&& f) {
   f(keys::attempts, x.attempts);
 }
 
+/// Calls `f(key, value)` for each field of `x` but its time.
+template <class F>
+void for_each_field(const session_created& x, F&& f) {
+  f(keys::pool, x.pool);
+  f(keys::session, x.session);
+  f(keys::worker, x.worker);
+}
+
+/// Calls `f(key, value)` for each field of `x` but its time.
+template <class F>
+void for_each_field(const session_expired& x, F&& f) {
+  f(keys::pool, x.pool);
+  f(keys::session, x.session);
+  f(keys::worker, x.worker);
+  f(keys::idle_seconds, x.idle);
+}
+
+/// Calls `f(key, value)` for each field of `x` but its time.
+template <class F>
+void for_each_field(const session_lost& x, F&& f) {
+  f(keys::pool, x.pool);
+  f(keys::session, x.session);
+  f(keys::worker, x.worker);
+  f(keys::reason, x.reason);
+}
+
+/// Calls `f(key, value)` for each field of `x` but its time.
+template <class F>
+void for_each_field(const session_moved& x, F&& f) {
+  f(keys::pool, x.pool);
+  f(keys::session, x.session);
+  f(keys::worker, x.worker);
+  f(keys::to_worker, x.to_worker);
+  f(keys::state_bytes, x.state_bytes);
+  f(keys::duration_seconds, x.duration);
+}
+
 // One helper per event: fills in every field and the time (now).
 
 /// See `worker_started`.
@@ -218,6 +260,30 @@ pool_failed make_pool_failed(const std::string& pool,
 pool_recovered make_pool_recovered(const std::string& pool,
                                    const std::string& trigger,
                                    caf::timespan downtime, int attempts);
+
+/// See `session_created`.
+session_created make_session_created(const std::string& pool,
+                                     const std::string& session,
+                                     const std::string& worker);
+
+/// See `session_expired`.
+session_expired make_session_expired(const std::string& pool,
+                                     const std::string& session,
+                                     const std::string& worker,
+                                     caf::timespan idle);
+
+/// See `session_lost`.
+session_lost make_session_lost(const std::string& pool,
+                               const std::string& session,
+                               const std::string& worker,
+                               const std::string& reason);
+
+/// See `session_moved`.
+session_moved make_session_moved(const std::string& pool,
+                                 const std::string& session,
+                                 const std::string& worker,
+                                 const std::string& to_worker,
+                                 int64_t state_bytes, caf::timespan duration);
 
 /// The field keys of event type `Event`, in the order of `for_each_field`.
 template <class Event>

@@ -49,6 +49,32 @@ public:
   void describe(std::chrono::milliseconds timeout,
                 bridge::describe_callback done) override;
 
+  /// Sessions are not faked (actor tests hold none): `done` fails at
+  /// once with `internal`.
+  void close_session(const std::string&, std::chrono::milliseconds,
+                     bridge::session_callback done) override {
+    refuse_session(done);
+  }
+
+  void snapshot_session(const std::string&, std::chrono::milliseconds,
+                        bridge::session_callback done) override {
+    refuse_session(done);
+  }
+
+  void restore_session(const std::string&, const bridge::session_result&,
+                       std::chrono::milliseconds,
+                       bridge::session_callback done) override {
+    refuse_session(done);
+  }
+
+  /// Fails `done` as fake channels hold no sessions.
+  static void refuse_session(const bridge::session_callback& done) {
+    bridge::session_result out;
+    out.error = make_failure(error_code::internal,
+                             "fake channels hold no sessions");
+    done(std::move(out));
+  }
+
   /// Ids of the calls started and not ended by the test, oldest first.
   std::vector<uint64_t> running() const;
 

@@ -223,6 +223,32 @@ TEST_CASE("rule: transport is native or grpc", "[config][rules]") {
   }
 }
 
+TEST_CASE("rule: session_affinity, session_ttl and max_sessions",
+          "[config][rules]") {
+  check_one_error(pool_errors("session_affinity = \"sticky\""),
+                  "pools[0].session_affinity",
+                  "\"sticky\" is not \"hint\", \"strict_queue\" or "
+                  "\"strict_fail_fast\"");
+  check_one_error(pool_errors("session_affinity = \"pool_default\""),
+                  "pools[0].session_affinity", "is not \"hint\"");
+  check_one_error(pool_errors("session_ttl = \"0s\""),
+                  "pools[0].session_ttl", "");
+  check_one_error(pool_errors("max_sessions = 0"), "pools[0].max_sessions",
+                  "between 1 and 1000000 (got 0)");
+  auto parsed = read_config("[[pools]]\nsession_affinity = \"strict_queue\"\n"
+                            "session_ttl = \"90s\"\nmax_sessions = 7\n",
+                            "t.toml");
+  REQUIRE(parsed.ok());
+  const auto& pool = parsed.config->pools[0];
+  CHECK(pool.session_affinity == affinity_mode::strict_queue);
+  CHECK(pool.session_ttl == std::chrono::seconds{90});
+  CHECK(pool.max_sessions == 7);
+  auto defaults = read_config("[[pools]]\n", "t.toml");
+  REQUIRE(defaults.ok());
+  CHECK(defaults.config->pools[0].session_affinity == affinity_mode::hint);
+  CHECK(defaults.config->pools[0].session_ttl == std::chrono::hours{1});
+}
+
 TEST_CASE("rule: threads_per_worker needs the thread profile",
           "[config][rules]") {
   check_one_error(pool_errors("threads_per_worker = 4"),

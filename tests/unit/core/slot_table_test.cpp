@@ -135,3 +135,25 @@ TEST_CASE("slot_table prefers a fresh worker among idle ones",
   CHECK(t.acquire(t0) == worker_key{3});
   CHECK(t.acquire(t0) == worker_key{1});
 }
+
+TEST_CASE("slot_table acquire_on takes a slot of one given worker",
+          "[slot_table]") {
+  slot_table t;
+  t.add(1, 2);
+  t.add(2, 1);
+  CHECK(t.acquire_on(1, t0));
+  CHECK(t.acquire_on(1, t0));
+  CHECK(t.busy(1) == 2);
+  // Full, unknown, or not accepting: nothing changes.
+  CHECK_FALSE(t.acquire_on(1, t0));
+  CHECK_FALSE(t.acquire_on(9, t0));
+  t.set_accepting(2, false);
+  CHECK_FALSE(t.acquire_on(2, t0));
+  CHECK(t.busy(2) == 0);
+  // The least-loaded pick sees those slots as taken.
+  t.set_accepting(2, true);
+  CHECK(t.acquire(t0) == worker_key{2});
+  CHECK_FALSE(t.acquire(t0).has_value());
+  t.release(1);
+  CHECK(t.acquire(t0) == worker_key{1});
+}

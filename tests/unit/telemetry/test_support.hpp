@@ -95,5 +95,9 @@ inline std::vector<snakepit::telemetry::event> one_of_each() {
     make_memory_over_limit("default", "default/w4", 314572800, 209715200),
     make_pool_failed("default", "pool default failed: ImportError", 1s),
     make_pool_recovered("default", "probe", 7s, 3),
+    make_session_created("default", "s1", "default/w1"),
+    make_session_expired("default", "s1", "default/w1", 3600s),
+    make_session_lost("default", "s2", "default/w2", "worker crashed"),
+    make_session_moved("default", "s3", "default/w1", "default/w3", 42, 3ms),
   };
 }
