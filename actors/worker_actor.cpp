@@ -17,6 +17,7 @@
 
 #include "actors/actor_time.hpp"
 #include "actors/ready_file.hpp"
+#include "actors/host_call_runner.hpp"
 #include "bridge/channel.hpp"
 #include "core/health_tracker.hpp"
 #include "messages/atoms.hpp"
@@ -197,7 +198,11 @@ std::shared_ptr<bridge::channel> connect(worker_ptr self,
                            if (auto strong = caf::actor_cast<caf::actor>(weak))
                              caf::anon_send(strong,
                                             connection_broken{std::move(why)});
-                         }};
+                         },
+                         make_host_tool_service(
+                           weak, st.spec.env->host_tools,
+                           st.spec.pool.name, st.spec.id,
+                           st.spec.pool.max_json_depth)};
   return st.spec.env->connect(where);
 }
 
@@ -619,6 +624,7 @@ caf::behavior worker_behavior(worker_ptr self, worker_spec spec) {
     [self](tick_atom) { on_tick(self); },
     [self](dispatch& d) { on_dispatch(self, d); },
     [self](session_op& op) { on_session_op(self, op); },
+    [self](actor_tool_call& c) { ask_actor_tool(self, c); },
     [self](const stream_grant& g) {
       if (self->state.channel)
         self->state.channel->grant(g.call_id, g.chunks);

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include <snakepit/host_tools.hpp>
+
 #include "bridge/channel.hpp"
 #include "process/launcher.hpp"
 
@@ -36,6 +38,8 @@ struct worker_environment {
   std::string run_path;
   /// Directory holding the snakepit_bridge package, put on PYTHONPATH.
   std::string python_path;
+  /// The host tools the workers' tools may call; null: none.
+  std::shared_ptr<const host_tool_registry> host_tools;
 };
 
 } // namespace snakepit

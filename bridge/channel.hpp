@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,6 +73,44 @@ struct session_result {
 /// Completion of a session operation; same rules as `tool_callback`.
 using session_callback = std::function<void(session_result)>;
 
+/// The host's answer to a host call: a JSON text or raw bytes, or a
+/// failure whose category (`to_string(code)`) and message reach Python.
+struct host_call_answer {
+  failure error;
+  std::string value;
+  bool binary = false;
+};
+
+/// A host call a worker's tool made (native transport only).
+struct host_call_frame {
+  std::string tool;
+  /// The arguments as the worker sent them (a JSON object, unchecked).
+  std::string args_json;
+  std::map<std::string, std::string> binary_args;
+  /// Time left until the deadline of the tool call that makes it, when
+  /// the connection answers `request_timeout` itself.
+  std::chrono::milliseconds time_left{0};
+  /// Answers the call; any thread. The first answer counts: later ones,
+  /// and those after the deadline or the connection's end, are dropped.
+  std::function<void(host_call_answer)> answer;
+};
+
+/// Takes each host call, on the I/O thread: must not block.
+using host_call_callback = std::function<void(host_call_frame)>;
+
+/// A host tool as a worker's `context.host_tools` lists it.
+struct host_tool_listing {
+  std::string name;
+  std::string description;
+};
+
+/// What a host offers its workers' tools: a handler for their calls and
+/// the list they see. Without a handler, host calls fail `unsupported`.
+struct host_tool_service {
+  host_call_callback on_call;
+  std::vector<host_tool_listing> tools;
+};
+
 /// Called at most once, on another thread, when a channel's connection
 /// breaks for good (the peer closed it, or sent a frame that breaks the
 /// protocol); the text says why. Must not block.
@@ -86,6 +125,8 @@ struct endpoint {
   std::size_t max_message_bytes = 0;
   /// Told when the connection breaks (see `broken_callback`).
   broken_callback on_broken;
+  /// The host tools the worker's tools may call (native transport).
+  host_tool_service host_tools{};
 };
 
 /// A connection to one worker. Calls never block the caller.

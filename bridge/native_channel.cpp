@@ -151,9 +151,11 @@ std::shared_ptr<native_io> make_native_io() {
 std::shared_ptr<channel> make_native_channel(std::shared_ptr<native_io> io,
                                              const std::string& socket_path,
                                              std::size_t max_message_bytes,
-                                             broken_callback on_broken) {
+                                             broken_callback on_broken,
+                                             host_tool_service host_tools) {
   auto connection = std::make_shared<native_connection>(
-    std::move(io), socket_path, max_message_bytes, std::move(on_broken));
+    std::move(io), socket_path, max_message_bytes, std::move(on_broken),
+    std::move(host_tools));
   connection->start();
   return std::make_shared<native_channel>(std::move(connection));
 }

@@ -41,9 +41,12 @@ std::shared_ptr<native_io> make_native_io();
 /// pending gets `worker_crashed` ("worker connection lost: <why>"), and so
 /// does every later call. Destroying the channel closes the connection;
 /// calls still pending then get `worker_crashed` ("channel closed").
+/// `host_tools` are listed to the worker first thing, and its tools' host
+/// calls go to `host_tools.on_call` (bridge/native_host_calls.cpp).
 std::shared_ptr<channel> make_native_channel(std::shared_ptr<native_io> io,
                                              const std::string& socket_path,
                                              std::size_t max_message_bytes,
-                                             broken_callback on_broken);
+                                             broken_callback on_broken,
+                                             host_tool_service host_tools = {});
 
 } // namespace snakepit::bridge

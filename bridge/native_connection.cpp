@@ -129,13 +129,18 @@ std::string system_error_text(int error) {
 native_connection::native_connection(std::shared_ptr<native_io> io,
                                      std::string socket_path,
                                      std::size_t max_message_bytes,
-                                     broken_callback on_broken)
+                                     broken_callback on_broken,
+                                     host_tool_service host_tools)
   : io_(std::move(io)), socket_(io_->context()),
     socket_path_(std::move(socket_path)),
     max_message_bytes_(std::min(max_message_bytes, frame_max_envelope_bytes)),
     decoder_(max_message_bytes_),
-    timer_(io_->context()), on_broken_(std::move(on_broken)) {
-  // nop
+    timer_(io_->context()), on_broken_(std::move(on_broken)),
+    host_tools_(std::move(host_tools)) {
+  // The worker learns the host tools before any call can ask for them.
+  if (!host_tools_.tools.empty())
+    queue_.push_back(out_frame{host_tools_frame(host_tools_.tools), nullptr,
+                               0});
 }
 
 void native_connection::start() {
@@ -400,6 +405,7 @@ void native_connection::on_deadline() {
       expired.push_back(std::move(it->second));
       it = pending_.erase(it);
     }
+    next = std::min(next, expire_host_calls_locked(now));
     if (next != clock_type::time_point::max())
       arm_timer_locked(next);
     if (!write_waiting_)
@@ -454,6 +460,8 @@ void native_connection::on_read(const boost::system::error_code& ec,
 void native_connection::deliver(Envelope& envelope) {
   if (envelope.body_case() == Envelope::kChunk)
     return deliver_chunk(envelope);
+  if (envelope.body_case() == Envelope::kHostCall)
+    return deliver_host_call(envelope);
   std::optional<pending_call> call;
   {
     std::lock_guard<std::mutex> lock{mutex_};
@@ -536,6 +544,7 @@ void native_connection::fail(const std::string& why, bool notify) {
     timer_.cancel();
     armed_at_ = clock_type::time_point::max();
     calls.swap(pending_);
+    host_calls_.clear();
     queue_.clear();
     if (notify && !closed_)
       on_broken = std::move(on_broken_);

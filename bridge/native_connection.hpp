@@ -77,6 +77,12 @@ struct pending_call {
   uint64_t window = 0;
 };
 
+/// The frame listing `tools` to a worker (bridge/native_host_calls.cpp).
+std::string host_tools_frame(const std::vector<host_tool_listing>& tools);
+
+/// Host calls a worker may have unanswered at once; more are refused.
+inline constexpr std::size_t max_host_calls_in_flight = 64;
+
 /// One connection and its calls. Threads: the socket object, the decoder
 /// and `state_` are written on the I/O thread only; callers write frames on
 /// their own thread with a non-blocking send on `fd_` under `mutex_`, which
@@ -86,7 +92,8 @@ class native_connection
   : public std::enable_shared_from_this<native_connection> {
 public:
   native_connection(std::shared_ptr<native_io> io, std::string socket_path,
-                    std::size_t max_message_bytes, broken_callback on_broken);
+                    std::size_t max_message_bytes, broken_callback on_broken,
+                    host_tool_service host_tools = {});
 
   /// Starts connecting, on the I/O thread.
   void start();
@@ -151,6 +158,17 @@ private:
   void deliver(Envelope& envelope);
   /// Passes a chunk of a pending stream on. I/O thread only.
   void deliver_chunk(Envelope& envelope);
+  /// Hands a worker's host call to the host tool service, or answers it
+  /// at once (no such parent call, too many in flight, no service). I/O
+  /// thread only (bridge/native_host_calls.cpp).
+  void deliver_host_call(Envelope& envelope);
+  /// Sends the answer to host call `id` unless it was answered already.
+  /// Any thread.
+  void answer_host_call(uint64_t id, host_call_answer answer);
+  /// Answers the host calls past their deadline with `request_timeout`;
+  /// returns the next deadline of one (max() when none).
+  std::chrono::steady_clock::time_point expire_host_calls_locked(
+    std::chrono::steady_clock::time_point now);
   /// Queues `call` as `id` with its frame; false (and `call` rejected)
   /// when the connection is down or the id taken.
   bool enqueue_locked(std::unique_lock<std::mutex>& lock, uint64_t id,
@@ -199,6 +217,10 @@ private:
   /// The channel was destroyed: `on_broken_` is not called any more.
   bool closed_ = false;
   broken_callback on_broken_;
+  host_tool_service host_tools_;
+  /// Host calls of the worker not answered yet, by its id: their deadline.
+  std::unordered_map<uint64_t, std::chrono::steady_clock::time_point>
+    host_calls_;
 };
 
 } // namespace snakepit::bridge

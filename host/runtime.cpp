@@ -38,7 +38,7 @@ channel_factory connector(std::shared_ptr<bridge::native_io> io) {
     if (address.substr(0, native_scheme.size()) == native_scheme)
       return bridge::make_native_channel(
         io, std::string{address.substr(native_scheme.size())},
-        where.max_message_bytes, where.on_broken);
+        where.max_message_bytes, where.on_broken, where.host_tools);
     return nullptr;
   };
 }
@@ -70,6 +70,7 @@ result<std::shared_ptr<runtime>> runtime::create(const host_config& cfg) {
   env->run_id = rt->run_dir_->run_id();
   env->run_path = rt->run_dir_->path();
   env->python_path = python->path;
+  env->host_tools = rt->host_tools_;
   rt->env_ = std::move(env);
   return result<std::shared_ptr<runtime>>{std::move(rt)};
 }

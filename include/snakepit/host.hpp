@@ -88,6 +88,13 @@ public:
     return rt_;
   }
 
+  /// The host tools its workers' tools may call (`runtime::host_tools`).
+  /// Tools added now are callable at once; a worker lists those it found
+  /// when it started.
+  host_tool_registry& host_tools() {
+    return rt_->host_tools();
+  }
+
   /// The configuration the host runs.
   const host_config& config() const {
     return cfg_;

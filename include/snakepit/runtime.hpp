@@ -9,6 +9,7 @@
 #include <string>
 
 #include <snakepit/config.hpp>
+#include <snakepit/host_tools.hpp>
 #include <snakepit/result.hpp>
 
 namespace snakepit {
@@ -46,6 +47,13 @@ public:
     return env_;
   }
 
+  /// The host tools this host offers its workers' tools
+  /// (<snakepit/host_tools.hpp>): add them before the pools start, so
+  /// that every worker lists them.
+  host_tool_registry& host_tools() {
+    return *host_tools_;
+  }
+
   /// Stops any process still running (SIGTERM, grace, SIGKILL), joins the
   /// launcher thread and removes the run directory. Idempotent.
   void shutdown();
@@ -58,6 +66,8 @@ private:
   std::shared_ptr<void> grpc_guard_;
   std::unique_ptr<process::run_directory> run_dir_;
   std::shared_ptr<const worker_environment> env_;
+  std::shared_ptr<host_tool_registry> host_tools_
+    = std::make_shared<host_tool_registry>();
 };
 
 } // namespace snakepit

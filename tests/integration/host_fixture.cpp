@@ -107,7 +107,8 @@ captured_log::matching(std::initializer_list<std::string_view> needles) const {
 
 // -- host_fixture -------------------------------------------------------------
 
-host_fixture::host_fixture(host_config cfg) : cfg_(std::move(cfg)) {
+host_fixture::host_fixture(host_config cfg, tool_offer offer)
+  : cfg_(std::move(cfg)) {
   if (auto valid = validate(cfg_); !valid)
     throw std::runtime_error("invalid test config: " + valid.error().message);
   auto rt = runtime::create(cfg_);
@@ -119,6 +120,8 @@ host_fixture::host_fixture(host_config cfg) : cfg_(std::move(cfg)) {
   sys_cfg_ = std::make_unique<caf::actor_system_config>();
   register_types(*sys_cfg_);
   sys_ = std::make_unique<caf::actor_system>(*sys_cfg_);
+  if (offer)
+    offer(*sys_, rt_->host_tools());
   root_ = spawn_host(*sys_, cfg_, rt_);
   client_ = std::make_unique<snakepit::client>(*sys_, root_,
                                                cfg_.pools.front().name);

@@ -10,6 +10,7 @@
 #include <spdlog/fwd.h>
 
 #include <chrono>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -61,9 +62,15 @@ private:
 /// process, then the runtime (which removes the run directory).
 class host_fixture {
 public:
-  /// Starts the host; throws std::runtime_error when the runtime cannot be
-  /// created. Does not wait for the workers (see `await_ready`).
-  explicit host_fixture(host_config cfg);
+  /// Offers host tools, once the actor system runs and before the pools
+  /// start.
+  using tool_offer
+    = std::function<void(caf::actor_system&, host_tool_registry&)>;
+
+  /// Starts the host, after `offer` (if set); throws std::runtime_error
+  /// when the runtime cannot be created. Does not wait for the workers
+  /// (see `await_ready`).
+  explicit host_fixture(host_config cfg, tool_offer offer = {});
   ~host_fixture();
   host_fixture(const host_fixture&) = delete;
   host_fixture& operator=(const host_fixture&) = delete;
