@@ -201,6 +201,48 @@ TEST_CASE("cli: exec reports request errors with their category",
   CHECK(run_base_empty(tmp));
 }
 
+TEST_CASE("cli: exec --session runs a command in a session and refuses "
+          "an unknown --affinity", "[integration][cli]") {
+  temp_dir tmp;
+  auto cfg = write_config(tmp, 1);
+  auto first = run_command({cli_path(), "exec", "-c", cfg, "--log-level",
+                            "off", "--session", "s", "session_add"});
+  INFO(describe_run(first));
+  REQUIRE(first.exit_code == 0);
+  CHECK(nlohmann::json::parse(first.out).at("total") == 1);
+
+  auto strict = run_command({cli_path(), "exec", "-c", cfg, "--log-level",
+                             "off", "--session", "s", "--affinity",
+                             "strict_fail_fast", "session_add",
+                             R"({"amount": 4})"});
+  INFO(describe_run(strict));
+  REQUIRE(strict.exit_code == 0);
+  // Each exec is a host of its own: the session starts anew.
+  CHECK(nlohmann::json::parse(strict.out).at("total") == 4);
+
+  auto bogus = run_command({cli_path(), "exec", "-c", cfg, "--session", "s",
+                            "--affinity", "bogus", "session_add"});
+  INFO(describe_run(bogus));
+  CHECK(bogus.exit_code == 2);
+  CHECK(contains(bogus.err,
+                 "--affinity: 'bogus' is not hint, strict_queue or "
+                 "strict_fail_fast"));
+  CHECK(bogus.out.empty());
+
+  auto alone = run_command({cli_path(), "exec", "-c", cfg, "--affinity",
+                            "hint", "session_add"});
+  INFO(describe_run(alone));
+  CHECK(alone.exit_code == 2);
+  CHECK(contains(alone.err, "--affinity needs --session"));
+
+  // Without a session the tool has no state to reach.
+  auto none = run_command({cli_path(), "exec", "-c", cfg, "session_add"});
+  INFO(describe_run(none));
+  CHECK(none.exit_code == 1);
+  CHECK(contains(none.err, "no session id"));
+  CHECK(run_base_empty(tmp));
+}
+
 TEST_CASE("cli: a config with a bad key exits 2 naming the key",
           "[integration][cli]") {
   temp_dir tmp;

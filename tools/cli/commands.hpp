@@ -29,6 +29,11 @@ struct exec_options {
   bool idempotent = false;
   /// Binary arguments, each "NAME=FILE": the file's bytes under that name.
   std::vector<std::string> binary_args;
+  /// The request's session id; empty: none (docs/sessions.md).
+  std::string session_id;
+  /// "hint", "strict_queue" or "strict_fail_fast"; empty: the pool's
+  /// `session_affinity`. Only with a session id.
+  std::string affinity;
 };
 
 /// `snakepit exec`: start the pool, run one command, print the result.

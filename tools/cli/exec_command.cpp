@@ -55,6 +55,26 @@ std::string read_binary_args(const std::vector<std::string>& specs,
   return {};
 }
 
+/// Sets the session and affinity of `req` from `exec`; returns what is
+/// wrong, or an empty string. The affinity is checked here, before any
+/// worker starts; the session id is checked by the pool like any request's.
+std::string set_session(const exec_options& exec, execute_request& req) {
+  if (exec.affinity.empty()) {
+    req.session_id = exec.session_id;
+    return {};
+  }
+  auto mode = affinity_mode_from_string(exec.affinity);
+  if (!mode || *mode == affinity_mode::pool_default)
+    return "--affinity: '" + exec.affinity
+           + "' is not hint, strict_queue or strict_fail_fast";
+  if (exec.session_id.empty())
+    return "--affinity needs --session: only a request of a session has an "
+           "affinity";
+  req.session_id = exec.session_id;
+  req.affinity = *mode;
+  return {};
+}
+
 } // namespace
 
 int exec_command(const common_options& opts, const exec_options& exec) {
@@ -73,6 +93,10 @@ int exec_command(const common_options& opts, const exec_options& exec) {
       return 2;
     }
     req.timeout = *timeout;
+  }
+  if (auto problem = set_session(exec, req); !problem.empty()) {
+    std::cerr << problem << '\n';
+    return 2;
   }
   if (!select_pool(*cfg, exec.pool)) {
     std::cerr << describe(make_failure(error_code::pool_not_found,

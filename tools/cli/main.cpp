@@ -38,6 +38,15 @@ int main(int argc, char** argv) {
                        "A binary argument NAME=FILE: the file's bytes, "
                        "passed raw to the tool as NAME (repeatable)")
     ->allow_extra_args(false);
+  exec_cmd->add_option("--session", exec.session_id,
+                       "Run the command in session ID: on the worker that "
+                       "holds the session's state (docs/sessions.md)")
+    ->type_name("ID");
+  exec_cmd->add_option("--affinity", exec.affinity,
+                       "With --session: hint, strict_queue or "
+                       "strict_fail_fast (default: the pool's "
+                       "session_affinity)")
+    ->type_name("MODE");
   exec_cmd->add_option("COMMAND", exec.command, "Tool of the adapter")
     ->required();
   exec_cmd->add_option("JSON_ARGS", exec.args_json,
