@@ -248,6 +248,16 @@ void route_queued_session(pool_ptr self, queued_request item) {
     case session_route::wait:
       wait_for_session(self, std::move(item));
       return;
+    case session_route::any_new:
+      // Queued while other new sessions took the room left.
+      if (st.sessions.table.size()
+          >= static_cast<std::size_t>(st.cfg.max_sessions)) {
+        refuse_saturated(self, item.promise, item.request.command,
+                         "holds " + std::to_string(st.sessions.table.size())
+                           + " sessions (max_sessions)");
+        return;
+      }
+      [[fallthrough]];
     default:
       if (!dispatch_session(self, item, route, now_of(self)))
         wait_for_session(self, std::move(item));

@@ -118,7 +118,7 @@ bool session_table::lose(const std::string& id, std::string reason,
   s.last_used = now;
   s.running = 0;
   s.move_to = 0;
-  s.visitors.clear();
+  // Its visitors keep their state of it until it is closed or expires.
   return true;
 }
 

@@ -92,7 +92,8 @@ public:
   /// O(sessions).
   void forget_visitor(worker_key worker);
 
-  /// Session `id` is lost for `reason`; false when unknown.
+  /// Session `id` is lost for `reason`; false when unknown. Its visitors
+  /// stay listed: their state of it is closed with it.
   bool lose(const std::string& id, std::string reason, time_point now);
 
   /// Session `id` starts moving to `to`; false when unknown or not active.

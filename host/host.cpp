@@ -51,6 +51,8 @@ result<std::unique_ptr<host>> host::start(host_config cfg,
   }
   if (tel.log_events)
     h->event_log_ = telemetry::spawn_log_subscriber(sys);
+  if (opts.offer_tools)
+    opts.offer_tools(sys, h->rt_->host_tools());
   h->root_ = spawn_host(sys, h->config(), h->runtime());
   h->client_ = std::make_unique<snakepit::client>(
     sys, h->root_, h->config().pools.front().name);

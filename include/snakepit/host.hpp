@@ -14,6 +14,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ struct host_options {
   /// exec`, `demo`): the CLI then finds only the long-running ones, and
   /// they never take the metrics port of a `snakepit run`.
   bool serving = true;
+  /// Offers host tools (<snakepit/host_tools.hpp>) once the actor system
+  /// runs and before the pools start, so that every worker lists them.
+  std::function<void(caf::actor_system&, host_tool_registry&)> offer_tools{};
 };
 
 /// Owns a running host; the destructor stops it (pools, workers, processes).

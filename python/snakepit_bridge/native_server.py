@@ -222,7 +222,12 @@ class NativeServer:
         stopping too (like ``ping``), and waited for by a stop."""
         with self._lock:
             self._unanswered += 1
-        self._session_requests.put((connection, envelope))
+        # A close takes the state at once, in the order of the frames: a
+        # call of the session read after it starts a new state.
+        closing = (self._served.sessions.detach(
+            envelope.close_session.session_id)
+            if envelope.WhichOneof("body") == "close_session" else None)
+        self._session_requests.put((connection, envelope, closing))
 
     def _on_describe(self, connection: Connection, envelope: Any) -> None:
         with self._lock:
@@ -276,9 +281,9 @@ class NativeServer:
     def _serve_sessions(self) -> None:
         take = self._session_requests.get
         while (request := take()) is not None:
-            connection, envelope = request
+            connection, envelope, closing = request
             try:
-                frame = session_reply_frame(self._served, envelope)
+                frame = session_reply_frame(self._served, envelope, closing)
             except Exception as exc:  # noqa: BLE001 - the host needs a reply
                 self._log(f"session request {envelope.call_id} failed: "
                           f"{type(exc).__name__}: {exc}")

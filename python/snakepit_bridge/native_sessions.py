@@ -12,7 +12,7 @@ thread of their own.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from snakepit_bridge._proto.native_pb2 import Envelope
 from snakepit_bridge.dispatch import encode_value
@@ -30,17 +30,20 @@ from snakepit_bridge.tool_call import ServedAdapter, message_too_large
 SESSION_REQUESTS = ("close_session", "snapshot_session", "restore_session")
 
 
-def session_reply_frame(served: ServedAdapter, envelope: Any) -> bytes:
+def session_reply_frame(served: ServedAdapter, envelope: Any,
+                        closing: Callable[[], bool] | None = None) -> bytes:
     """The frame answering the session request ``envelope``: its reply, or
     an ``error``: the store's ``SessionFailure``, or ``message_too_large``
-    for a snapshot above ``max_message_bytes``. Other exceptions are the
-    worker's own failure, left to the caller."""
+    for a snapshot above ``max_message_bytes``. A ``close_session`` whose
+    state was detached already (``SessionStore.detach``) finishes with
+    ``closing``. Other exceptions are the worker's own failure, left to the
+    caller."""
     call_id = envelope.call_id
     try:
         reply = Envelope(call_id=call_id)
         kind = envelope.WhichOneof("body")
         if kind == "close_session":
-            _close(served, envelope.close_session, reply)
+            _close(served, envelope.close_session, reply, closing)
         elif kind == "snapshot_session":
             _snapshot(served, envelope.snapshot_session, reply)
         else:
@@ -58,9 +61,11 @@ def session_reply_frame(served: ServedAdapter, envelope: Any) -> bytes:
                                      failure.message))
 
 
-def _close(served: ServedAdapter, request: Any, reply: Any) -> None:
+def _close(served: ServedAdapter, request: Any, reply: Any,
+           closing: Callable[[], bool] | None) -> None:
     """``session_closed``: whether the session had a state here."""
-    closed = served.sessions.close(request.session_id)
+    closed = (closing() if closing is not None
+              else served.sessions.close(request.session_id))
     reply.session_closed.SetInParent()
     reply.session_closed.success = closed
     reply.session_closed.resources_cleaned = int(closed)

@@ -21,7 +21,7 @@ import sys
 import threading
 import traceback
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from snakepit_bridge.errors import INVALID_ARGUMENTS, PYTHON_ERROR, UNSUPPORTED
 
@@ -115,7 +115,20 @@ class SessionStore:
         ``close_session(session_id, state)``. Returns whether there was a
         state. An exception of the hook is written to stderr, not raised:
         the session is closed either way."""
+        return self.detach(session_id)()
+
+    def detach(self, session_id: str) -> Callable[[], bool]:
+        """Takes ``session_id``'s state out of the store now, so that a
+        call of the session from here on starts a new one, and returns the
+        rest of the close (``close``'s hook and result) to run later. The
+        native reader detaches as it reads a ``close_session``, so that the
+        close keeps its place among the connection's frames while its hook
+        runs on the session thread."""
         state = self._take(session_id)
+        return lambda: self._finish_close(session_id, state)
+
+    def _finish_close(self, session_id: str, state: Any) -> bool:
+        """``close_session`` on ``state`` taken from ``session_id``."""
         if state is _ABSENT:
             return False
         hook = getattr(self._adapter, "close_session", None)

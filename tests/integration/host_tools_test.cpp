@@ -179,7 +179,7 @@ TEST_CASE("host tools: the host's errors reach Python as HostToolError",
 }
 
 TEST_CASE("host tools: a host tool that never answers is cut off at the "
-          "tool call's deadline; the worker serves on",
+          "tool call's deadline, and the worker serves on",
           "[integration][host_tools]") {
   temp_dir tmp;
   auto cfg = make_config(tmp / "run", 1);

@@ -145,7 +145,7 @@ TEST_CASE("sessions: when the session's worker is busy, hint runs elsewhere, "
 }
 
 TEST_CASE("sessions: an idle session expires after session_ttl and its "
-          "adapter's close_session runs; close_session closes at once",
+          "adapter's close_session runs, and close_session closes at once",
           "[integration][sessions]") {
   temp_dir tmp;
   auto cfg = make_config(tmp / "run", 1);
@@ -244,7 +244,7 @@ TEST_CASE("sessions: requests waiting for a session's worker get "
 }
 
 TEST_CASE("sessions: a recycle moves the state to the replacement with the "
-          "adapter's snapshot hooks; requests meanwhile wait for it",
+          "adapter's snapshot hooks, and requests meanwhile wait for it",
           "[integration][sessions]") {
   temp_dir tmp;
   auto cfg = make_config(tmp / "run", 1);

@@ -81,7 +81,9 @@ TEST_CASE("session_table: a lost session routes to lost until erased",
   session_table t;
   auto slots = two_workers();
   t.call_started("s", 1, t0);
+  t.call_started("s", 2, t0);
   CHECK(t.lose("s", "worker crashed", t0 + 1s));
+  CHECK(t.find("s")->visitors == std::vector<worker_key>{2});
   CHECK_FALSE(t.lose("unknown", "x", t0));
   for (auto mode : {affinity_mode::hint, affinity_mode::strict_queue,
                     affinity_mode::strict_fail_fast})
