@@ -89,6 +89,7 @@ bare_worker::start(bare_kind kind, const std::string& python,
   if (auto* err = std::get_if<std::string>(&result))
     return "cannot start the bare worker: " + *err;
   w->process_ = std::get<process::started>(result).id;
+  w->pid_ = std::get<process::started>(result).pid;
 
   auto deadline = clock_type::now() + timeout;
   while (clock_type::now() < deadline) {

@@ -58,12 +58,18 @@ public:
     return address_;
   }
 
+  /// The process's OS pid.
+  int pid() const {
+    return pid_;
+  }
+
 private:
   bare_worker() = default;
 
   std::unique_ptr<process::run_directory> dir_;
   std::unique_ptr<process::process_host> host_;
   uint64_t process_ = 0;
+  int pid_ = 0;
   std::string address_;
 };
 

@@ -123,6 +123,12 @@ json to_json(const round_summary& r) {
     out["pool_run_p50_us"] = number(r.inner_p50_us);
   if (r.cpu_us_per_call > 0)
     out["cpu_us_per_call"] = number(r.cpu_us_per_call);
+  if (r.host_sleeps_per_call > 0)
+    out["host_sleeps_per_call"] = number(r.host_sleeps_per_call);
+  if (r.worker_sleeps_per_call > 0) {
+    out["worker_cpu_us_per_call"] = number(r.worker_cpu_us_per_call);
+    out["worker_sleeps_per_call"] = number(r.worker_sleeps_per_call);
+  }
   return out;
 }
 
@@ -142,6 +148,12 @@ json to_json(const path_summary& s) {
     out["pool_run_p50_us"] = number(inner);
   if (auto cpu = s.median_cpu_per_call(); cpu > 0)
     out["cpu_us_per_call"] = number(cpu);
+  if (auto sleeps = s.median_host_sleeps_per_call(); sleeps > 0)
+    out["host_sleeps_per_call"] = number(sleeps);
+  if (auto sleeps = s.median_worker_sleeps_per_call(); sleeps > 0) {
+    out["worker_cpu_us_per_call"] = number(s.median_worker_cpu_per_call());
+    out["worker_sleeps_per_call"] = number(sleeps);
+  }
   out["rounds"] = std::move(rounds);
   return out;
 }

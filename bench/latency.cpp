@@ -18,6 +18,7 @@
 #include "bench/framed_client.hpp"
 #include "bench/pool_paths.hpp"
 #include "bench/stats.hpp"
+#include "bench/wakeups.hpp"
 
 namespace snakepit::bench {
 
@@ -29,6 +30,8 @@ struct path {
   std::string name;
   std::string key;
   std::function<samples(int)> run;
+  /// The Python process serving the path (0: none).
+  int worker_pid = 0;
   path_summary summary;
   /// The latencies of every round, for the distribution.
   std::vector<int64_t> all_ns;
@@ -74,21 +77,33 @@ void print_table(const std::vector<path>& paths,
     "\nSequential `ping` round trips: {} rounds x {} calls per path, "
     "after {} warm-up calls.\nMedians over the rounds, microseconds; "
     "'pool run': the pool's own dispatch-to-reply\ntime; 'cpu/call': CPU "
-    "time of the bench process (not Python) per call.\n\n",
+    "time of the bench process (not Python) per call; 'sleeps':\n"
+    "voluntary context switches per call (each one a wake-up on the "
+    "call's path), of the\nbench process and of the Python process "
+    "serving the path ('py'), with its CPU per call.\n\n",
     opts.rounds, opts.calls, opts.warmup);
   std::cout << fmt::format(
-    "{:<42} {:>7} {:>7} {:>7} {:>8} {:>13} {:>8} {:>8}\n", "path", "p50",
-    "p99", "mean", "calls/s", "p50 min..max", "pool run", "cpu/call");
+    "{:<42} {:>7} {:>7} {:>7} {:>8} {:>13} {:>8} {:>8} {:>6} {:>8} {:>6}\n",
+    "path", "p50", "p99", "mean", "calls/s", "p50 min..max", "pool run",
+    "cpu/call", "sleeps", "py cpu", "py sl");
   for (const auto& p : paths) {
     const auto& s = p.summary;
     auto inner = s.median_inner_p50();
+    auto shown = [](bool known, double x) {
+      return known ? fmt::format("{:.1f}", x) : std::string{"-"};
+    };
     std::cout << fmt::format(
-      "{:<42} {:>7.1f} {:>7.1f} {:>7.1f} {:>8.0f} {:>13} {:>8} {:>8.1f}\n",
+      "{:<42} {:>7.1f} {:>7.1f} {:>7.1f} {:>8.0f} {:>13} {:>8} {:>8.1f} "
+      "{:>6.2f} {:>8} {:>6}\n",
       p.name, s.median_p50(), s.median_p99(), s.median_mean(),
       s.median_calls_per_s(),
       fmt::format("{:.0f}..{:.0f}", s.min_p50(), s.max_p50()),
-      inner > 0 ? fmt::format("{:.1f}", inner) : std::string{"-"},
-      s.median_cpu_per_call());
+      shown(inner > 0, inner), s.median_cpu_per_call(),
+      s.median_host_sleeps_per_call(),
+      shown(p.worker_pid > 0, s.median_worker_cpu_per_call()),
+      p.worker_pid > 0
+        ? fmt::format("{:.2f}", s.median_worker_sleeps_per_call())
+        : std::string{"-"});
   }
 }
 
@@ -186,6 +201,7 @@ struct bench_pools {
 /// if calls failed.
 bool measure_paths(caf::actor_system& sys, client& c,
                    const bench_pools& pools, const bare_processes& bare,
+                   const std::pair<int, int>& pool_pids,
                    const latency_options& opts, json& out) {
   bare_client bare_grpc{bare.grpc->address()};
   framed_client bare_native{bare.native->address()};
@@ -204,29 +220,31 @@ bool measure_paths(caf::actor_system& sys, client& c,
   actor_caller echo_caller{sys, echo, actor_caller::target_kind::echo};
   using kind = framed_client::call_kind;
   std::vector<path> paths;
-  auto add = [&](const char* name, const char* key,
+  auto add = [&](const char* name, const char* key, int worker_pid,
                  std::function<samples(int)> run) {
-    paths.push_back({name, key, std::move(run), {}, {}});
+    paths.push_back({name, key, std::move(run), worker_pid, {}, {}});
   };
+  auto [native_pid, grpc_pid] = pool_pids;
   add("native pool, blocking snakepit::client", "native_pool_blocking",
-      [&](int n) { return run_pool_blocking(c, pool_name, n); });
+      native_pid, [&](int n) { return run_pool_blocking(c, pool_name, n); });
   add("native pool, event-based actor caller", "native_pool_actor",
-      [&](int n) { return native_caller.run(n); });
-  add("gRPC pool, blocking snakepit::client", "grpc_pool_blocking",
+      native_pid, [&](int n) { return native_caller.run(n); });
+  add("gRPC pool, blocking snakepit::client", "grpc_pool_blocking", grpc_pid,
       [&](int n) { return run_pool_blocking(c, grpc_pool_name, n); });
-  add("gRPC pool, event-based actor caller", "grpc_pool_actor",
+  add("gRPC pool, event-based actor caller", "grpc_pool_actor", grpc_pid,
       [&](int n) { return grpc_caller.run(n); });
-  add("bare gRPC, sync stub", "bare_sync",
+  add("bare gRPC, sync stub", "bare_sync", bare.grpc->pid(),
       [&](int n) { return bare_grpc.run_sync(n); });
-  add("bare gRPC, callback API + cv wait", "bare_callback",
+  add("bare gRPC, callback API + cv wait", "bare_callback", bare.grpc->pid(),
       [&](int n) { return bare_grpc.run_async(n); });
   add("bare native: framed client -> worker", "bare_native",
+      bare.native->pid(),
       [&](int n) { return bare_native.run(kind::execute_ping, n); });
-  add("floor: framed client -> 1-thread loop", "floor",
+  add("floor: framed client -> 1-thread loop", "floor", bare.floor->pid(),
       [&](int n) { return floor.run(kind::ping, n); });
-  add("CAF only: scoped_actor per call -> echo", "caf_scoped_echo",
+  add("CAF only: scoped_actor per call -> echo", "caf_scoped_echo", 0,
       [&](int n) { return run_scoped_echo(sys, echo, n); });
-  add("CAF only: event-based actor -> echo", "caf_actor_echo",
+  add("CAF only: event-based actor -> echo", "caf_actor_echo", 0,
       [&](int n) { return echo_caller.run(n); });
   for (auto& p : paths) {
     p.summary.name = p.name;
@@ -237,11 +255,23 @@ bool measure_paths(caf::actor_system& sys, client& c,
     for (size_t i = 0; i < paths.size(); ++i) {
       auto& p = paths[(i + r) % paths.size()];
       auto cpu_before = process_cpu_us();
+      auto sleeps_before = own_sleeps();
+      auto py_cpu_before = p.worker_pid > 0 ? cpu_us_of(p.worker_pid) : 0;
+      auto py_sleeps_before = p.worker_pid > 0 ? sleeps_of(p.worker_pid) : 0;
       auto calls = p.run(opts.calls);
       p.all_ns.insert(p.all_ns.end(), calls.latencies_ns.begin(),
                       calls.latencies_ns.end());
       auto summary = summarize(std::move(calls));
       summary.cpu_us_per_call = (process_cpu_us() - cpu_before) / opts.calls;
+      summary.host_sleeps_per_call
+        = static_cast<double>(own_sleeps() - sleeps_before) / opts.calls;
+      if (p.worker_pid > 0) {
+        summary.worker_cpu_us_per_call
+          = (cpu_us_of(p.worker_pid) - py_cpu_before) / opts.calls;
+        summary.worker_sleeps_per_call
+          = static_cast<double>(sleeps_of(p.worker_pid) - py_sleeps_before)
+            / opts.calls;
+      }
       p.summary.rounds.push_back(summary);
     }
   caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
@@ -299,6 +329,14 @@ pool_actor lookup_pool(caf::actor_system& sys, const host_actor& root,
   return pool;
 }
 
+/// The pid of the first worker of the 1-worker pool `name`, 0 if unknown.
+int worker_pid(client& c, const std::string& name) {
+  auto status = c.status(name);
+  if (!status || status->workers.empty())
+    return 0;
+  return status->workers.front().info.pid;
+}
+
 } // namespace
 
 bool run_latency(const latency_options& opts, const system_setup& setup,
@@ -330,14 +368,16 @@ bool run_latency(const latency_options& opts, const system_setup& setup,
     }
     bench_pools pools{lookup_pool(sys, root, pool_name),
                       lookup_pool(sys, root, grpc_pool_name)};
+    std::pair<int, int> pool_pids{worker_pid(c, pool_name),
+                                  worker_pid(c, grpc_pool_name)};
     auto bare = start_bare(cfg.pools.front().python, rt->env()->python_path);
     if (!failed.empty() || !pools.native || !pools.grpc)
       std::cerr << "the bench pools did not start:" << failed << '\n';
     else if (auto* err = std::get_if<std::string>(&bare))
       std::cerr << *err << '\n';
     else
-      ok = measure_paths(sys, c, pools, std::get<bare_processes>(bare), opts,
-                         out);
+      ok = measure_paths(sys, c, pools, std::get<bare_processes>(bare),
+                         pool_pids, opts, out);
   }
   caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
   return ok; // `env` waits for the tree, then stops the runtime

@@ -111,6 +111,21 @@ double path_summary::median_cpu_per_call() const {
                    [](const round_summary& r) { return r.cpu_us_per_call; });
 }
 
+double path_summary::median_host_sleeps_per_call() const {
+  return median_of(
+    rounds, [](const round_summary& r) { return r.host_sleeps_per_call; });
+}
+
+double path_summary::median_worker_cpu_per_call() const {
+  return median_of(
+    rounds, [](const round_summary& r) { return r.worker_cpu_us_per_call; });
+}
+
+double path_summary::median_worker_sleeps_per_call() const {
+  return median_of(
+    rounds, [](const round_summary& r) { return r.worker_sleeps_per_call; });
+}
+
 int64_t path_summary::failures() const {
   int64_t out = 0;
   for (const auto& r : rounds)

@@ -33,6 +33,13 @@ struct round_summary {
   /// CPU time (user + system) of the whole bench process per call: the
   /// host-side cost, including idle polling of scheduler threads.
   double cpu_us_per_call = 0;
+  /// Voluntary context switches of the bench process per call: how often
+  /// one of its threads went to sleep (and had to be woken) per call.
+  double host_sleeps_per_call = 0;
+  /// The Python process serving the path, per call: CPU time (clock-tick
+  /// resolution) and voluntary context switches; 0 for paths without one.
+  double worker_cpu_us_per_call = 0;
+  double worker_sleeps_per_call = 0;
 };
 
 /// Nearest-rank percentiles, mean and throughput of `s`.
@@ -66,6 +73,9 @@ struct path_summary {
   double max_p50() const;
   double median_inner_p50() const;
   double median_cpu_per_call() const;
+  double median_host_sleeps_per_call() const;
+  double median_worker_cpu_per_call() const;
+  double median_worker_sleeps_per_call() const;
   int64_t failures() const;
 };
 
