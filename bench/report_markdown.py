@@ -145,6 +145,45 @@ def latency(w: Writer, bench: dict[str, Any], charts: list[str]) -> None:
                 for s in st["sizes"]]
         w.para(table(["workers", "median ms", "min ms", "max ms",
                       f"vs {st['sizes'][0]['workers']}"], rows))
+    if "streams" in bench:
+        streams(w, bench["streams"])
+
+
+def streams(w: Writer, st: dict[str, Any]) -> None:
+    w.heading(1, "Streams and host calls against one-shot calls")
+    w.para(f"`snakepit_bench`: 1-worker pools on the native transport "
+           f"(`stream_window` {st['window']}, and 1), {st['rounds']} rounds, "
+           "the paths alternating; medians over the rounds. Streams of "
+           f"`count_bytes` ({st['chunks_1k']} chunks of 1 KiB, "
+           f"{st['chunks_64k']} of 64 KiB) against `blob` returning the "
+           "same bytes, one call per chunk or one call for all; us per chunk: "
+           "wall time / chunks; gap: from one chunk to the next, "
+           "microseconds (one-shot rows: the call's round trip).")
+    paths = {p["key"]: p for p in st["paths"]}
+    for group, size in (("1k", "1 KiB"), ("64k", "64 KiB")):
+        each = paths[f"calls_each_{group}"]["mib_per_s"]
+        whole = paths[f"call_all_{group}"]["mib_per_s"]
+        rows = [[f"{size}: {p['name']}", num(p["chunks_per_s"], 0),
+                 num(p["mib_per_s"]), num(p["mean_us"]), num(p["p50_us"]),
+                 num(p["p99_us"]),
+                 ratio(p["mib_per_s"] / each if each else None, True),
+                 ratio(p["mib_per_s"] / whole if whole else None)]
+                for p in st["paths"] if p["group"] == group]
+        w.para(table(["path", "chunks/s", "MiB/s", "us per chunk",
+                      "gap p50 us", "gap p99 us", "MiB/s vs one call per chunk",
+                      "MiB/s vs one call for all"], rows))
+    rows = [[p["name"], num(p["mean_us"]), num(p["p50_us"]),
+             num(p["p99_us"])]
+            for p in st["paths"] if p["group"] == "latency"]
+    w.para(table(["per-chunk round trip (1 KiB)", "mean us", "p50 us",
+                  "p99 us"], rows))
+    rows = [[p["name"], num(p["p50_us"]), num(p["local_us"], 3)]
+            for p in st["paths"] if p["group"] == "host"]
+    w.para(table([f"host calls from Python ({st['host_calls']} per loop)",
+                  "us per host call", "us per Python call"], rows))
+    rows = [[q["name"], ratio(q["value"], True), ratio(q["per_round"])]
+            for q in st["ratios"]]
+    w.para(table(["ratio", "of the medians", "median of round ratios"], rows))
 
 
 def profiles(w: Writer, comp: dict[str, Any], charts: list[str]) -> None:
