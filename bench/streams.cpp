@@ -55,19 +55,22 @@ execute_request request_of(const std::string& pool, const std::string& tool,
 
 round_figures figures_of(samples s) {
   auto failures = s.failures;
+  auto calls = static_cast<double>(s.latencies_ns.size());
   auto summary = summarize(std::move(s));
   round_figures out;
   out.chunks_per_s = summary.calls_per_s;
   out.mean_us = summary.mean_us;
   out.p50_us = summary.p50_us;
   out.p99_us = summary.p99_us;
+  out.units = calls;
   if (failures > 0)
     out.error = fmt::format("{} pings failed", failures);
   return out;
 }
 
-round_figures figures_of(const host_loop_figures& h) {
+round_figures figures_of(const host_loop_figures& h, int calls) {
   round_figures out;
+  out.units = calls;
   out.p50_us = h.host_us;
   out.local_us = h.local_us;
   out.error = h.error;
@@ -117,6 +120,7 @@ void add_transfer_paths(std::vector<stream_path>& paths, callers& by,
         auto r = figures_of(run_calls_blocking(by.c, all, 1), 1);
         r.chunks_per_s *= static_cast<double>(n); // in chunks' worth
         r.mean_us /= static_cast<double>(n);
+        r.units = static_cast<double>(n);
         return r;
       });
 }
@@ -157,7 +161,8 @@ std::vector<stream_path> make_paths(callers& by, const streams_options& opts,
                    "echo_actor"}})
     add(stream_group::host, name, key, [&by, tool = tool, &opts] {
       return figures_of(
-        run_host_loop(by.c, pool_name, tool, opts.host_calls));
+        run_host_loop(by.c, pool_name, tool, opts.host_calls),
+        opts.host_calls);
     });
   return paths;
 }
@@ -174,7 +179,10 @@ bool measure(std::vector<stream_path>& paths, int rounds) {
   for (int r = 0; r < rounds; ++r)
     for (size_t i = 0; i < paths.size(); ++i) {
       auto& p = paths[(i + r) % paths.size()];
+      auto cpu_before = process_cpu_us();
       auto figures = p.run();
+      if (figures.units > 0)
+        figures.cpu_us = (process_cpu_us() - cpu_before) / figures.units;
       if (!figures.error.empty()) {
         std::cerr << p.name << ": " << figures.error << '\n';
         ok = false;

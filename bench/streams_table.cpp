@@ -103,8 +103,9 @@ void print_transfers(const std::vector<stream_path>& paths,
                            "then the second):\n\n",
                            tag, chunks, window);
   std::cout << fmt::format(
-    "{:<44} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "path", "chunks/s",
-    "MiB/s", "us/chunk", "gap p50", "gap p99", "x calls", "x 1 call");
+    "{:<44} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "path",
+    "chunks/s", "MiB/s", "us/chunk", "gap p50", "gap p99", "cpu/chnk",
+    "x calls", "x 1 call");
   auto suffix = group == stream_group::kib_1 ? "1k" : "64k";
   const auto& each = *by_key.at(fmt::format("calls_each_{}", suffix));
   const auto& all = *by_key.at(fmt::format("call_all_{}", suffix));
@@ -117,25 +118,28 @@ void print_transfers(const std::vector<stream_path>& paths,
       return d > 0 ? fmt::format("{:.2f}x", rate / d) : std::string{"-"};
     };
     std::cout << fmt::format(
-      "{:<44} {:>9.0f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8} {:>8}\n",
+      "{:<44} {:>9.0f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8} "
+      "{:>8}\n",
       p.name, p.median_of(&round_figures::chunks_per_s), rate,
       p.median_of(&round_figures::mean_us),
       p.median_of(&round_figures::p50_us),
-      p.median_of(&round_figures::p99_us), vs(each), vs(all));
+      p.median_of(&round_figures::p99_us),
+      p.median_of(&round_figures::cpu_us), vs(each), vs(all));
   }
 }
 
 void print_latency(const path_index& by_key, int window) {
   std::cout << "\nPer-chunk round trip against one-shot calls (1 KiB "
                "chunks; gap: one chunk to the next), microseconds:\n\n";
-  std::cout << fmt::format("{:<46} {:>8} {:>8} {:>8}\n", "path", "mean",
-                           "p50", "p99");
+  std::cout << fmt::format("{:<46} {:>8} {:>8} {:>8} {:>8}\n", "path",
+                           "mean", "p50", "p99", "cpu");
   auto row = [&](const std::string& label, const char* key) {
     const auto& p = *by_key.at(key);
-    std::cout << fmt::format("{:<46} {:>8.1f} {:>8.1f} {:>8.1f}\n", label,
-                             p.median_of(&round_figures::mean_us),
+    std::cout << fmt::format("{:<46} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f}\n",
+                             label, p.median_of(&round_figures::mean_us),
                              p.median_of(&round_figures::p50_us),
-                             p.median_of(&round_figures::p99_us));
+                             p.median_of(&round_figures::p99_us),
+                             p.median_of(&round_figures::cpu_us));
   };
   row("window 1, blocking reader: chunk gap", "gap_w1_blocking");
   row("window 1, actor acking each: chunk gap", "gap_w1_actor");
@@ -153,13 +157,14 @@ void print_host(const std::vector<stream_path>& paths, int calls) {
                            "Python,\nagainst the same loop of a trivial "
                            "Python function; microseconds per call:\n\n",
                            calls);
-  std::cout << fmt::format("{:<44} {:>10} {:>12}\n", "path", "host call",
-                           "Python call");
+  std::cout << fmt::format("{:<44} {:>10} {:>12} {:>8}\n", "path",
+                           "host call", "Python call", "cpu");
   for (const auto& p : paths)
     if (p.group == stream_group::host)
-      std::cout << fmt::format("{:<44} {:>10.1f} {:>12.3f}\n", p.name,
-                               p.median_of(&round_figures::p50_us),
-                               p.median_of(&round_figures::local_us));
+      std::cout << fmt::format("{:<44} {:>10.1f} {:>12.3f} {:>8.1f}\n",
+                               p.name, p.median_of(&round_figures::p50_us),
+                               p.median_of(&round_figures::local_us),
+                               p.median_of(&round_figures::cpu_us));
 }
 
 json rounds_json(const stream_path& p) {
@@ -171,6 +176,7 @@ json rounds_json(const stream_path& p) {
                    {"p50_us", r.p50_us},
                    {"p99_us", r.p99_us},
                    {"local_us", r.local_us},
+                   {"cpu_us", r.cpu_us},
                    {"error", r.error}});
   return out;
 }
@@ -207,6 +213,7 @@ round_figures figures_of(transfer_samples s, uint64_t expected) {
   }
   if (s.chunks > 0)
     out.mean_us = secs * 1e6 / s.chunks;
+  out.units = static_cast<double>(s.chunks);
   std::sort(s.gaps_ns.begin(), s.gaps_ns.end());
   out.p50_us = percentile_us(s.gaps_ns, 50);
   out.p99_us = percentile_us(s.gaps_ns, 99);
@@ -225,7 +232,8 @@ void report_streams(const std::vector<stream_path>& paths,
   std::cout << fmt::format(
     "\nStreams and host calls (issue 12): 1-worker pools on the native "
     "transport\n(stream_window {} and 1), {} rounds, paths alternating; "
-    "medians over the rounds.\n",
+    "medians over the rounds.\n'cpu': CPU time of the bench process (the "
+    "host, not Python) per chunk, call or\nhost call, microseconds.\n",
     setup.window, o.rounds);
   print_transfers(paths, by_key, stream_group::kib_1, "1 KiB", o.chunks_1k,
                   setup.window);
@@ -254,6 +262,7 @@ void report_streams(const std::vector<stream_path>& paths,
        {"p50_us", p.median_of(&round_figures::p50_us)},
        {"p99_us", p.median_of(&round_figures::p99_us)},
        {"local_us", p.median_of(&round_figures::local_us)},
+       {"cpu_us", p.median_of(&round_figures::cpu_us)},
        {"rounds", rounds_json(p)}});
   for (const auto& def : ratio_defs(setup)) {
     auto r = compute(by_key, def);

@@ -27,6 +27,11 @@ struct round_figures {
   double p50_us = 0;
   double p99_us = 0;
   double local_us = 0;
+  /// What the round counted: chunks, calls, or host calls.
+  double units = 0;
+  /// CPU time of the bench process (the host, not Python) per unit,
+  /// microseconds.
+  double cpu_us = 0;
   /// Empty, or why the round's transfer or call failed.
   std::string error{};
 };
