@@ -142,9 +142,17 @@ host_loop_figures run_host_loop(client& c, const std::string& pool,
     out.error = describe(reply.error());
     return out;
   }
-  auto timed = nlohmann::json::parse(reply->result_json);
-  out.host_us = timed.at("host_us").get<double>();
-  out.local_us = timed.at("local_us").get<double>();
+  auto timed = nlohmann::json::parse(reply->result_json, nullptr, false);
+  auto number = [&timed](const char* key) {
+    return timed.is_object() && timed.contains(key)
+           && timed[key].is_number();
+  };
+  if (!number("host_us") || !number("local_us")) {
+    out.error = "time_host_calls answered " + reply->result_json;
+    return out;
+  }
+  out.host_us = timed["host_us"].get<double>();
+  out.local_us = timed["local_us"].get<double>();
   return out;
 }
 
