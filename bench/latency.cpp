@@ -318,17 +318,6 @@ bool measure_paths(caf::actor_system& sys, client& c,
   return ok;
 }
 
-/// The pool named `name` of the host `root`, null if there is none.
-pool_actor lookup_pool(caf::actor_system& sys, const host_actor& root,
-                       const std::string& name) {
-  pool_actor pool;
-  caf::scoped_actor self{sys};
-  self->request(root, caf::infinite, lookup_atom::value, name)
-    .receive([&](pool_actor& found) { pool = std::move(found); },
-             [](caf::error&) {});
-  return pool;
-}
-
 /// The pid of the first worker of the 1-worker pool `name`, 0 if unknown.
 int worker_pid(client& c, const std::string& name) {
   auto status = c.status(name);
@@ -359,13 +348,7 @@ bool run_latency(const latency_options& opts, const system_setup& setup,
   bool ok = false;
   { // Scoped actors (inside the client, too) must be gone before the wait.
     client c{sys, root, pool_name};
-    std::string failed;
-    for (const auto& pool : cfg.pools) {
-      auto status = c.await_ready(pool.name, std::chrono::seconds{60});
-      if (!status || !status->all_ready())
-        failed += fmt::format(" {}{}", pool.name,
-                              status ? ": " + describe(status->failed) : "");
-    }
+    auto failed = await_pools(c, cfg);
     bench_pools pools{lookup_pool(sys, root, pool_name),
                       lookup_pool(sys, root, grpc_pool_name)};
     std::pair<int, int> pool_pids{worker_pid(c, pool_name),

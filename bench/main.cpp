@@ -14,11 +14,15 @@
 //   - CAF alone (the two callers against a trivial echo actor),
 // in alternating rounds so that machine noise hits every path alike; then
 // the throughput of both transports under concurrent load (bench/
-// throughput), and the start-up time of pools of 1, 4 and 8 workers.
+// throughput), the start-up time of pools of 1, 4 and 8 workers, and
+// streams and host calls against one-shot calls (bench/streams).
 //
 // Usage: snakepit_bench [--rounds N] [--calls N] [--warmup N]
 //                       [--throughput-rounds N] [--throughput-ms MS]
-//                       [--startup-runs N] [--startup-sizes 1,4,8] [--quick]
+//                       [--startup-runs N] [--startup-sizes 1,4,8]
+//                       [--stream-rounds N] [--stream-chunks-1k N]
+//                       [--stream-chunks-64k N] [--stream-latency-chunks N]
+//                       [--host-calls N] [--quick]
 //                       [--caf=--scheduler.policy=stealing ...]
 //                       [--json PATH]
 //
@@ -42,6 +46,7 @@
 #include "bench/latency.hpp"
 #include "bench/startup.hpp"
 #include "bench/stats.hpp"
+#include "bench/streams.hpp"
 #include "bench/throughput.hpp"
 
 namespace {
@@ -52,6 +57,7 @@ using namespace snakepit::bench;
 struct options {
   latency_options latency;
   throughput_options throughput;
+  streams_options streams;
   int startup_runs = 3;
   std::vector<int> startup_sizes{1, 4, 8};
   std::vector<std::string> caf_args;
@@ -117,10 +123,12 @@ int main(int argc, char** argv) {
   options opts;
   CLI::App app{"Snakepit benchmark: pool round-trip latency on both "
                "transports against bare clients and the floor, throughput "
-               "of both transports, and pool start-up time"};
-  app.add_option("--rounds", opts.latency.rounds, "Alternating measurement rounds")
+               "of both transports, pool start-up time, and streams and "
+               "host calls against one-shot calls"};
+  app.add_option("--rounds", opts.latency.rounds,
+                 "Alternating rounds of the latency section (0 skips it)")
     ->capture_default_str()
-    ->check(CLI::Range(1, 1000));
+    ->check(CLI::Range(0, 1000));
   app.add_option("--calls", opts.latency.calls, "Calls per path and round")
     ->capture_default_str()
     ->check(CLI::Range(1, 10000000));
@@ -145,10 +153,34 @@ int main(int argc, char** argv) {
     ->delimiter(',')
     ->capture_default_str()
     ->check(CLI::Range(1, 64));
+  auto& st = opts.streams;
+  app.add_option("--stream-rounds", st.rounds,
+                 "Rounds of the streams and host calls section (0 skips it)")
+    ->capture_default_str()
+    ->check(CLI::Range(0, 100));
+  app.add_option("--stream-chunks-1k", st.chunks_1k,
+                 "Chunks of a 1 KiB stream (and one-shot calls of its path)")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 1000000));
+  app.add_option("--stream-chunks-64k", st.chunks_64k,
+                 "Chunks of a 64 KiB stream (at most 500: one call carries "
+                 "them all)")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 500));
+  app.add_option("--stream-latency-chunks", st.latency_chunks,
+                 "Chunks of a window-1 stream, and pings per round")
+    ->capture_default_str()
+    ->check(CLI::Range(2, 1000000));
+  app.add_option("--host-calls", st.host_calls,
+                 "Host calls per Python loop")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 1000000));
   app.add_flag("--quick", opts.quick,
                "Small numbers for a smoke test (2 rounds x 50 calls, 1 "
                "throughput round of 200 ms bursts, 1 start-up run of 1 and "
-               "2 workers) unless given explicitly");
+               "2 workers, 2 stream rounds of 200 1 KiB and 20 64 KiB "
+               "chunks, 100 window-1 chunks, 50 host calls) unless given "
+               "explicitly");
   app.add_option("--caf", opts.caf_args,
                  "CAF option for every actor system, applied after "
                  "snakepit::tune_for_latency, e.g. "
@@ -166,6 +198,11 @@ int main(int argc, char** argv) {
     unless_given(app, "--startup-runs", opts.startup_runs, 1);
     unless_given(app, "--startup-sizes", opts.startup_sizes,
                  std::vector<int>{1, 2});
+    unless_given(app, "--stream-rounds", st.rounds, 2);
+    unless_given(app, "--stream-chunks-1k", st.chunks_1k, 200);
+    unless_given(app, "--stream-chunks-64k", st.chunks_64k, 20);
+    unless_given(app, "--stream-latency-chunks", st.latency_chunks, 100);
+    unless_given(app, "--host-calls", st.host_calls, 50);
   }
   opts.throughput.burst = std::chrono::milliseconds{burst_ms};
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
@@ -179,11 +216,15 @@ int main(int argc, char** argv) {
   };
   json_report report{"snakepit_bench", argc, argv};
   report["caf_settings"] = print_setup(opts);
-  bool ok = run_latency(opts.latency, setup, report["latency"]);
+  bool ok = true;
+  if (opts.latency.rounds > 0)
+    ok = run_latency(opts.latency, setup, report["latency"]);
   if (opts.throughput.rounds > 0)
     ok = run_throughput(opts.throughput, setup, report["throughput"]) && ok;
   if (opts.startup_runs > 0)
     ok = run_startup(opts, setup, report["startup"]) && ok;
+  if (st.rounds > 0)
+    ok = run_streams(st, setup, report["streams"]) && ok;
   ok = report.write(opts.json_path, ok) && ok;
   return ok ? 0 : 1;
 }

@@ -109,6 +109,27 @@ caf::behavior caller(caller_ptr self, caf::actor target,
 
 } // namespace
 
+pool_actor lookup_pool(caf::actor_system& sys, const host_actor& root,
+                       const std::string& name) {
+  pool_actor pool;
+  caf::scoped_actor self{sys};
+  self->request(root, caf::infinite, lookup_atom::value, name)
+    .receive([&](pool_actor& found) { pool = std::move(found); },
+             [](caf::error&) {});
+  return pool;
+}
+
+std::string await_pools(client& c, const host_config& cfg) {
+  std::string failed;
+  for (const auto& pool : cfg.pools) {
+    auto status = c.await_ready(pool.name, std::chrono::seconds{60});
+    if (!status || !status->all_ready())
+      failed += " " + pool.name
+                + (status ? ": " + describe(status->failed) : std::string{});
+  }
+  return failed;
+}
+
 samples run_pool_blocking(client& c, const std::string& pool, int calls) {
   samples out;
   out.latencies_ns.reserve(calls);

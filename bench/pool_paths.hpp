@@ -10,13 +10,24 @@
 #include <memory>
 #include <string>
 
+#include <snakepit/interfaces.hpp>
+
 #include "bench/stats.hpp"
 
 namespace snakepit {
 class client;
+struct host_config;
 } // namespace snakepit
 
 namespace snakepit::bench {
+
+/// The pool named `name` of the host `root`, null if there is none.
+pool_actor lookup_pool(caf::actor_system& sys, const host_actor& root,
+                       const std::string& name);
+
+/// Waits up to 60 s for every pool of `cfg` to be ready: empty when all
+/// are, else " name: why" for each pool that is not.
+std::string await_pools(client& c, const host_config& cfg);
 
 /// `calls` sequential `ping` requests to `pool` through the blocking
 /// `snakepit::client` (one scoped actor per call). Records the pool's own

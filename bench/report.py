@@ -46,6 +46,7 @@ SECTIONS = {
     "latency": "bench",
     "throughput": "bench",
     "startup": "bench",
+    "streams": "bench",
     "profiles_memory": "profiles",
     "profiles_startup": "profiles",
     "profiles_load": "profiles",
@@ -124,6 +125,18 @@ def sections(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 r[f"{s['workers']} workers / {sizes[0]['workers']}"] = (
                     s["median_ms"] / sizes[0]["median_ms"]
                     if sizes[0]["median_ms"] else None)
+    if "streams" in bench:
+        m, r = section("streams")
+        figures = {"1k": ("chunks_per_s", "mib_per_s", "mean_us"),
+                   "64k": ("chunks_per_s", "mib_per_s", "mean_us"),
+                   "latency": ("mean_us", "p50_us", "p99_us"),
+                   "host": ("p50_us", "local_us")}
+        for p in bench["streams"]["paths"]:
+            for k in figures[p["group"]]:
+                m[f"{p['key']} {k}"] = p.get(k)
+        for q in bench["streams"]["ratios"]:
+            r[q["name"]] = q.get("value")
+            r[f"{q['name']}, median of round ratios"] = q.get("per_round")
     comparison = runs.get("profiles", {}).get("comparison")
     if comparison:
         summary = {row["figure"]: row["ratios"]

@@ -147,6 +147,46 @@ def latency(w: Writer, bench: dict[str, Any], charts: list[str]) -> None:
                       f"vs {st['sizes'][0]['workers']}"], rows))
 
 
+def streams(w: Writer, st: dict[str, Any]) -> None:
+    w.heading(1, "Streams and host calls against one-shot calls")
+    w.para(f"`snakepit_bench`: 1-worker pools on the native transport "
+           f"(`stream_window` {st['window']}, and 1), {st['rounds']} rounds, "
+           "the paths alternating; medians over the rounds. Streams of "
+           f"`count_bytes` ({st['chunks_1k']} chunks of 1 KiB, "
+           f"{st['chunks_64k']} of 64 KiB) against `blob` returning the "
+           "same bytes, one call per chunk or one call for all; us per chunk: "
+           "wall time / chunks; gap: from one chunk to the next, "
+           "microseconds (one-shot rows: the call's round trip); CPU: the "
+           "bench process (the host, not Python).")
+    paths = {p["key"]: p for p in st["paths"]}
+    for group, size in (("1k", "1 KiB"), ("64k", "64 KiB")):
+        each = paths[f"calls_each_{group}"]["mib_per_s"]
+        whole = paths[f"call_all_{group}"]["mib_per_s"]
+        rows = [[f"{size}: {p['name']}", num(p["chunks_per_s"], 0),
+                 num(p["mib_per_s"]), num(p["mean_us"]), num(p["p50_us"]),
+                 num(p["p99_us"]), num(p["cpu_us"]),
+                 ratio(p["mib_per_s"] / each if each else None, True),
+                 ratio(p["mib_per_s"] / whole if whole else None)]
+                for p in st["paths"] if p["group"] == group]
+        w.para(table(["path", "chunks/s", "MiB/s", "us per chunk",
+                      "gap p50 us", "gap p99 us", "CPU us per chunk", "MiB/s vs one call per chunk",
+                      "MiB/s vs one call for all"], rows))
+    rows = [[p["name"], num(p["mean_us"]), num(p["p50_us"]),
+             num(p["p99_us"]), num(p["cpu_us"])]
+            for p in st["paths"] if p["group"] == "latency"]
+    w.para(table(["per-chunk round trip (1 KiB)", "mean us", "p50 us",
+                  "p99 us", "CPU us"], rows))
+    rows = [[p["name"], num(p["p50_us"]), num(p["local_us"], 3),
+             num(p["cpu_us"])]
+            for p in st["paths"] if p["group"] == "host"]
+    w.para(table([f"host calls from Python ({st['host_calls']} per loop)",
+                  "us per host call", "us per Python call",
+                  "CPU us per host call"], rows))
+    rows = [[q["name"], ratio(q["value"], True), ratio(q["per_round"])]
+            for q in st["ratios"]]
+    w.para(table(["ratio", "of the medians", "median of round ratios"], rows))
+
+
 def profiles(w: Writer, comp: dict[str, Any], charts: list[str]) -> None:
     w.heading(1, f"Profiles: thread against process at {comp['slots']} "
                  "slots")
@@ -310,6 +350,8 @@ def render(runs: dict[str, Any], meta: dict[str, Any], charts: list[str],
     header(w, runs, meta)
     if "bench" in runs and "latency" in runs["bench"]:
         latency(w, runs["bench"], charts)
+    if "bench" in runs and "streams" in runs["bench"]:
+        streams(w, runs["bench"]["streams"])
     comp = runs.get("profiles", {}).get("comparison")
     if comp:
         profiles(w, comp, charts)

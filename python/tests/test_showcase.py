@@ -46,10 +46,10 @@ def resident_bytes() -> int:
 def test_tools(adapter: ShowcaseAdapter) -> None:
     assert adapter.tools() == [
         "add", "allocate", "ask_host", "ask_host_async", "ask_host_twice",
-        "closed_streams", "count", "count_bytes", "cpu_burn", "crash",
-        "echo", "fail", "fail_after", "hash_blob", "host_tool_names",
-        "ping", "session_add", "session_peek", "sleep", "tokens",
-        "worker_info", "xor_bytes"]
+        "blob", "closed_streams", "count", "count_bytes", "cpu_burn",
+        "crash", "echo", "fail", "fail_after", "hash_blob",
+        "host_tool_names", "ping", "session_add", "session_peek", "sleep",
+        "time_host_calls", "tokens", "worker_info", "xor_bytes"]
 
 
 def test_ping(adapter: ShowcaseAdapter) -> None:
@@ -202,6 +202,16 @@ def test_count_bytes_fail_after_and_tokens(adapter: ShowcaseAdapter) -> None:
         "one", "two", "three"]
 
 
+def test_blob_returns_raw_bytes_of_the_size(adapter: ShowcaseAdapter) -> None:
+    assert run_tool(adapter, "blob", {"size": 3}, ToolContext()) == b"\x07" * 3
+    assert run_tool(adapter, "blob", {"size": 0}, ToolContext()) == b""
+    assert len(run_tool(adapter, "blob", {"size": 65536}, ToolContext())) \
+        == 65536
+    error = failure(adapter, "blob", size=-1)
+    assert (error.type, error.message) == ("ValueError",
+                                           "size must not be negative, got -1")
+
+
 def test_session_add_and_peek_keep_a_total_per_session(
         adapter: ShowcaseAdapter) -> None:
     store = SessionStore(adapter)
@@ -224,10 +234,11 @@ def test_session_add_and_peek_keep_a_total_per_session(
 
 
 @pytest.mark.parametrize("name", ["ask_host", "ask_host_async",
-                                  "ask_host_twice"])
+                                  "ask_host_twice", "time_host_calls"])
 def test_ask_host_outside_a_worker_is_unsupported(
         adapter: ShowcaseAdapter, name: str) -> None:
-    error = failure(adapter, name, tool="lookup", arguments={"k": 1})
+    extra = {"calls": 1} if name == "time_host_calls" else {}
+    error = failure(adapter, name, tool="lookup", arguments={"k": 1}, **extra)
     assert (error.category, error.type) == ("python_error", "HostToolError")
     assert error.message.startswith(
         "unsupported: this ToolContext has no connection to a host")

@@ -27,7 +27,8 @@ def refuse(**_: object) -> None:
     raise HostFailure("invalid_arguments", "refused")
 
 
-HOST_TOOLS = {"concat": lambda a, b: a + b, "refuse": refuse}
+HOST_TOOLS = {"concat": lambda a, b: a + b, "refuse": refuse,
+              "echo": lambda **kwargs: kwargs}
 
 
 @pytest.fixture
@@ -67,6 +68,24 @@ def test_ask_host_twice_gets_both_answers_in_any_order(
     client.send(host_result(second.call_id, "late"),
                 host_result(first.call_id, "early"))
     assert sorted(result_of(client.receive(1))) == ["early", "late"]
+
+
+def test_time_host_calls_times_both_loops(client: NativeClient) -> None:
+    timed = result_of(client.call_serving(
+        execute(1, "time_host_calls", tool="echo", calls=5,
+                arguments={"x": 1}), HOST_TOOLS))
+    assert timed["calls"] == 5
+    assert timed["result"] == {"x": 1}
+    assert timed["host_us"] > 0 and timed["local_us"] > 0
+    refused = client.call_serving(
+        execute(2, "time_host_calls", tool="refuse", calls=3),
+        HOST_TOOLS).result
+    assert (refused.error.type, refused.error.message) == (
+        "HostToolError", "invalid_arguments: refused")
+    zero = client.call(execute(3, "time_host_calls", tool="echo",
+                               calls=0)).result
+    assert (zero.error.type, zero.error.message) == (
+        "ValueError", "calls must be at least 1, got 0")
 
 
 def test_host_tool_names_lists_the_offer_sorted(client: NativeClient) -> None:

@@ -52,11 +52,12 @@ def test_ready_file_describes_the_worker(spawn_worker: Spawn) -> None:
         "address": f"unix:{worker.directory / 'w.sock'}",
         "adapter": SHOWCASE, "max_workers": 3,
         "tools": ["add", "allocate", "ask_host", "ask_host_async",
-                  "ask_host_twice", "closed_streams", "count",
+                  "ask_host_twice", "blob", "closed_streams", "count",
                   "count_bytes", "cpu_burn", "crash", "echo", "fail",
                   "fail_after", "hash_blob", "host_tool_names", "ping",
-                  "session_add", "session_peek", "sleep", "tokens",
-                  "worker_info", "xor_bytes"],
+                  "session_add", "session_peek", "sleep",
+                  "time_host_calls", "tokens", "worker_info",
+                  "xor_bytes"],
         "session_snapshots": False}
     assert ready["python_version"].count(".") == 2
     assert not (worker.directory / "ready.json.tmp").exists()

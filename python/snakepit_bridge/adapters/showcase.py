@@ -7,12 +7,14 @@ input), crashes (``crash``), concurrency (``sleep`` with wall-clock stamps),
 GIL-bound and GIL-free CPU work (``cpu_burn``, ``hash_blob``), memory growth
 for recycling (``allocate``), interpreter facts (``worker_info``) and
 streams (``count``, ``count_bytes``, ``fail_after``, the async ``tokens``;
-``closed_streams`` tells how many ``count`` streams ran their cleanup),
+``closed_streams`` tells how many ``count`` streams ran their cleanup;
+``blob`` is ``count_bytes``'s bytes in one result, for comparing the two),
 sessions (``session_add``, ``session_peek``: a running total per session,
 kept by the worker; no snapshot hooks, see ``session_counter`` for those)
 and host tools (``ask_host`` calls any of them, ``ask_host_async`` the same
 from an async tool, ``ask_host_twice`` twice at once from two threads;
-``host_tool_names`` lists them; native transport only).
+``host_tool_names`` lists them; ``time_host_calls`` times a loop of them
+against the same loop of a Python function; native transport only).
 
 Runs in both profiles: every tool is stateless except ``allocate``,
 ``count`` and the session tools, whose shared state is guarded by
@@ -71,6 +73,12 @@ def _non_negative_int(name: str, value: Any) -> int:
     if value < 0:
         raise ValueError(f"{name} must not be negative, got {value}")
     return value
+
+
+def _local_echo(**kwargs: Any) -> dict[str, Any]:
+    """What a trivial host tool does, in Python: ``time_host_calls``'s
+    baseline."""
+    return kwargs
 
 
 class ShowcaseAdapter(ThreadSafeAdapter):
@@ -205,6 +213,12 @@ class ShowcaseAdapter(ThreadSafeAdapter):
             yield bytes([i % 256]) * size
 
     @tool
+    def blob(self, size: Any) -> bytes:
+        """``size`` bytes of 7 as a binary result: what ``count_bytes``
+        streams, in one reply."""
+        return bytes([7]) * _non_negative_int("size", size)
+
+    @tool
     def fail_after(self, n: Any) -> Iterator[dict[str, int]]:
         """Streams ``{"i": i}`` for i in range(n), then raises
         RuntimeError("failed after n")."""
@@ -284,6 +298,32 @@ class ShowcaseAdapter(ThreadSafeAdapter):
         if errors:
             raise errors[0]
         return results
+
+    @tool
+    def time_host_calls(self, tool: str, calls: Any,
+                        arguments: dict[str, Any] | None = None, *,
+                        context: ToolContext) -> dict[str, Any]:
+        """Calls host tool ``tool`` with ``arguments`` ``calls`` times in a
+        row, then a trivial Python function as many times; returns the
+        mean time per call of each in microseconds (``time.perf_counter``
+        around each loop): ``{"calls", "host_us", "local_us", "result"}``,
+        ``result`` being the host tool's last answer. The first
+        ``HostToolError`` fails the call."""
+        arguments = _host_arguments(tool, arguments)
+        calls = _non_negative_int("calls", calls)
+        if calls == 0:
+            raise ValueError("calls must be at least 1, got 0")
+        result = None
+        started = time.perf_counter()
+        for _ in range(calls):
+            result = context.call_host(tool, **arguments)
+        host_s = time.perf_counter() - started
+        started = time.perf_counter()
+        for _ in range(calls):
+            _local_echo(**arguments)
+        local_s = time.perf_counter() - started
+        return {"calls": calls, "host_us": host_s / calls * 1e6,
+                "local_us": local_s / calls * 1e6, "result": result}
 
     @tool
     def host_tool_names(self, context: ToolContext) -> list[str]:
