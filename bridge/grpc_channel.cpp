@@ -4,14 +4,14 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 
-#include <algorithm>
 #include <array>
-#include <limits>
 #include <chrono>
 #include <mutex>
 
 #include <snakepit/config.hpp>
 
+#include "bridge/grpc_support.hpp"
+#include "bridge/grpc_stream.hpp"
 #include "bridge/json_values.hpp"
 #include "bridge/worker_replies.hpp"
 #include "bridge.grpc.pb.h"
@@ -43,43 +43,23 @@ std::chrono::system_clock::time_point deadline_in(std::chrono::milliseconds d) {
   return std::chrono::system_clock::now() + d;
 }
 
-/// Maps a transport-level failure of a call to a failure value.
-failure from_status(const grpc::Status& status,
-                    std::chrono::milliseconds timeout) {
-  switch (status.error_code()) {
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return make_failure(error_code::request_timeout,
-                          "no reply within "
-                            + std::to_string(timeout.count()) + " ms");
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::CANCELLED:
-      return make_failure(error_code::worker_crashed,
-                          "worker connection lost: " + status.error_message());
-    default:
-      return make_failure(error_code::internal,
-                          "gRPC error " + std::to_string(status.error_code())
-                            + ": " + status.error_message());
-  }
-}
-
-/// Channel arguments taking messages of up to `max_bytes` either way
-/// (gRPC's own default takes 4 MiB in).
-grpc::ChannelArguments message_limits(std::size_t max_bytes) {
-  grpc::ChannelArguments args;
-  auto limit = static_cast<int>(
-    std::min<std::size_t>(max_bytes, std::numeric_limits<int>::max()));
-  args.SetMaxReceiveMessageSize(limit);
-  args.SetMaxSendMessageSize(limit);
-  return args;
-}
-
 class grpc_channel final : public channel {
 public:
   grpc_channel(const std::string& address, std::size_t max_message_bytes)
     : channel_(grpc::CreateCustomChannel(
       address, grpc::InsecureChannelCredentials(),
       message_limits(max_message_bytes))),
-      stub_(pb::BridgeService::NewStub(channel_)), generic_(channel_) {
+      stub_(pb::BridgeService::NewStub(channel_)), generic_(channel_),
+      stream_stub_(pb::BridgeService::NewStub(grpc::CreateCustomChannel(
+        address, grpc::InsecureChannelCredentials(),
+        stream_channel_arguments(max_message_bytes)))),
+      streams_(std::make_shared<grpc_stream_table>()) {
+  }
+
+  /// Streams still running are cancelled: nobody could grant or cancel
+  /// them any more.
+  ~grpc_channel() override {
+    streams_->close();
   }
 
   void execute(uint64_t call_id,
@@ -112,24 +92,21 @@ public:
       });
   }
 
-  /// Streams are served on the native transport only: `done` fails at
-  /// once, on the caller's thread.
-  void execute_stream(uint64_t, std::shared_ptr<const std::string>,
-                      std::chrono::milliseconds, uint32_t, chunk_callback,
-                      tool_callback done) override {
-    done(tool_result{{},
-                     make_failure(error_code::invalid_arguments,
-                                  "streaming calls need the native transport "
-                                  "(transport = \"native\"); this worker "
-                                  "serves gRPC")});
+  /// ExecuteStreamingTool on the streams' own channel (grpc_stream.hpp).
+  void execute_stream(uint64_t call_id,
+                      std::shared_ptr<const std::string> call_bytes,
+                      std::chrono::milliseconds idle_timeout, uint32_t window,
+                      chunk_callback on_chunk, tool_callback done) override {
+    streams_->start(*stream_stub_, call_id, *call_bytes, idle_timeout,
+                    window, std::move(on_chunk), std::move(done));
   }
 
-  void grant(uint64_t, uint32_t) override {
-    // No stream runs on this channel.
+  void grant(uint64_t call_id, uint32_t chunks) override {
+    streams_->grant(call_id, chunks);
   }
 
-  void cancel_stream(uint64_t) override {
-    // No stream runs on this channel.
+  void cancel_stream(uint64_t call_id) override {
+    streams_->cancel(call_id);
   }
 
   void ping(std::chrono::milliseconds timeout, ping_callback done) override {
@@ -220,6 +197,11 @@ private:
   std::unique_ptr<pb::BridgeService::Stub> stub_;
   /// ExecuteTool goes through it: its request is encoded already.
   grpc::GenericStub generic_;
+  /// Streams run on a channel (and connection) of their own, whose HTTP/2
+  /// windows stay small (`stream_channel_arguments`); unary calls keep
+  /// gRPC's defaults.
+  std::unique_ptr<pb::BridgeService::Stub> stream_stub_;
+  std::shared_ptr<grpc_stream_table> streams_;
 };
 
 } // namespace

@@ -18,6 +18,17 @@ error_code from_category(const std::string& category) {
   return error_code::python_error;
 }
 
+/// The failure a worker's ToolError reports; `fallback` is the message
+/// when the error has none.
+failure from_tool_error(const ToolError& err, const std::string& fallback) {
+  failure out;
+  out.code = from_category(err.category());
+  out.message = err.message().empty() ? fallback : err.message();
+  out.python_type = err.type();
+  out.traceback = err.traceback();
+  return out;
+}
+
 } // namespace
 
 tool_result from_execute_response(ExecuteToolResponse resp) {
@@ -35,12 +46,17 @@ tool_result from_execute_response(ExecuteToolResponse resp) {
       out.result_json = "null";
     return out;
   }
-  const auto& err = resp.error();
-  out.error.code = from_category(err.category());
-  out.error.message = err.message().empty() ? resp.error_message()
-                                            : err.message();
-  out.error.python_type = err.type();
-  out.error.traceback = err.traceback();
+  out.error = from_tool_error(resp.error(), resp.error_message());
+  return out;
+}
+
+tool_result from_final_chunk(const ToolChunk& final_chunk) {
+  tool_result out;
+  out.python_us = final_chunk.execution_time_us();
+  if (final_chunk.has_error())
+    out.error = from_tool_error(final_chunk.error(),
+                                "the stream failed ("
+                                  + final_chunk.error().category() + ")");
   return out;
 }
 

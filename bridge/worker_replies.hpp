@@ -9,6 +9,7 @@
 namespace snakepit::bridge {
 
 class ExecuteToolResponse;
+class ToolChunk;
 class WorkerInfo;
 
 /// The outcome of a tool call from the worker's ExecuteTool reply. A failed
@@ -17,6 +18,11 @@ class WorkerInfo;
 /// else python_error. Takes the reply: moved in, the result's bytes are
 /// moved out of it, not copied (a result may be many megabytes).
 tool_result from_execute_response(ExecuteToolResponse resp);
+
+/// How a stream ended, from the final ToolChunk of its
+/// ExecuteStreamingTool (`is_final` set): success without a value, or the
+/// failure its `error` carries, mapped as `from_execute_response` maps one.
+tool_result from_final_chunk(const ToolChunk& final_chunk);
 
 /// What the worker is doing, from its DescribeWorker reply. Call ids that
 /// are not decimal numbers match no call of the host and are left out.

@@ -19,12 +19,17 @@ host keeps no listener, by design): ``context.call_host`` raises
 ``HostToolError`` (``unsupported``: host tools need the native transport)
 and ``context.host_tools`` is empty.
 
+Streaming calls (ExecuteStreamingTool, ``grpc_stream``) count like
+ExecuteTool: each holds one slot, one thread and one HTTP/2 stream from its
+start to its final chunk (or until the host cancels it).
+
 gRPC's per-connection stream limit (``grpc.max_concurrent_streams``) is set
 to ``max_workers + 1`` as well: the tool calls plus one health check. Streams
 beyond it wait on the client side instead of reaching the server.
 
 Stopping (``RunningServer.stop``) refuses new calls and waits only for the
-tool calls whose caller still waits for an answer, up to a grace period.
+tool calls (and streams) whose caller still waits for an answer, up to a
+grace period.
 gRPC's own ``server.stop(grace)`` would also wait, up to the whole grace,
 for the host to close its connection, which a host with a call in flight
 does not do at once: every stop took the full grace.
@@ -35,12 +40,14 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import grpc
 
 from snakepit_bridge._proto import bridge_pb2, bridge_pb2_grpc
+from snakepit_bridge.grpc_stream import tool_chunks
 from snakepit_bridge.host_tools import OVER_GRPC
 from snakepit_bridge.json_limits import DEFAULT_MAX_MESSAGE_BYTES
 from snakepit_bridge.socket_path import prepare_socket_path, remove_socket_file
@@ -51,8 +58,8 @@ CALL_ID_KEY = "snakepit.call_id"
 
 
 class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
-    """Serves one adapter: Ping, ExecuteTool (bounded), DescribeWorker and
-    CleanupSession."""
+    """Serves one adapter: Ping, ExecuteTool and ExecuteStreamingTool
+    (bounded), DescribeWorker and CleanupSession."""
 
     def __init__(self, served: ServedAdapter) -> None:
         self._served = served
@@ -91,6 +98,24 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
     def ExecuteTool(self, request: Any, context: grpc.ServicerContext) -> Any:
         """Runs one tool in a free slot; failures come back as ToolError
         values. The tool cannot call host tools (``unsupported``)."""
+        with self._tool_slot(request, context):
+            return self._execute(request)
+
+    def ExecuteStreamingTool(self, request: Any,
+                             context: grpc.ServicerContext) -> Iterator[Any]:
+        """Runs one tool as a stream in a free slot, held until the stream
+        ends: its ToolChunks, then the final one (``grpc_stream``). When the
+        RPC ends early gRPC drops this iterator, which closes the tool's
+        generator and frees the slot."""
+        with self._tool_slot(request, context):
+            yield from tool_chunks(self._served, request)
+
+    @contextmanager
+    def _tool_slot(self, request: Any,
+                   context: grpc.ServicerContext) -> Iterator[None]:
+        """Holds one of the ``max_workers`` tool slots, listing the call in
+        DescribeWorker's ``active_calls``; with every slot taken the call is
+        refused with RESOURCE_EXHAUSTED."""
         if not self._slots.acquire(blocking=False):
             context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
                           self._served.saturated())
@@ -99,7 +124,7 @@ class BridgeServicer(bridge_pb2_grpc.BridgeServiceServicer):
         with self._lock:
             self._active[id(token)] = request.metadata.get(CALL_ID_KEY, "")
         try:
-            return self._execute(request)
+            yield
         finally:
             with self._lock:
                 del self._active[id(token)]

@@ -2,12 +2,14 @@
 generator function) called as a stream sends each value it yields as one
 chunk; the stream ends when the generator is exhausted.
 
-Independent of the transport: ``stream_tool`` hands each encoded chunk to
-an ``emit`` function, which sends it (waiting for the host's credit) and
-says whether the stream goes on. The generator runs on the calling thread;
-an async generator is driven by a private event loop, one per stream.
-Whatever ends the stream (exhausted, failed, refused by ``emit``), the
-generator is closed, so that its ``finally`` runs.
+Independent of the transport, in two forms: ``stream_chunks`` yields each
+encoded chunk (gRPC's servicer sends what it yields), ``stream_tool`` hands
+each to an ``emit`` function, which sends it (waiting for the host's
+credit) and says whether the stream goes on (the native transport). The
+generator runs on the calling thread; an async generator is driven by a
+private event loop, one per stream. Whatever ends the stream (exhausted,
+failed, refused by ``emit``, the iterator closed), the generator is
+closed, so that its ``finally`` runs.
 """
 
 from __future__ import annotations
@@ -37,32 +39,57 @@ def stream_tool(adapter: object, tool_name: str, arguments: dict[str, Any],
                 context: ContextSource, emit: Emit) -> bool:
     """Runs ``tool_name`` as a stream, ``emit``-ting each chunk. Returns
     True when the stream ran to its end, False when ``emit`` stopped it.
+    Raises ``ToolFailure`` like ``stream_chunks``."""
+    return emit_all(stream_chunks(adapter, tool_name, arguments, context),
+                    emit)
+
+
+def emit_all(chunks: Iterator[Union[str, bytes]], emit: Emit) -> bool:
+    """Hands each of ``chunks`` (a ``stream_chunks`` iterator) to ``emit``,
+    the push form the native transport uses; closes ``chunks`` whatever
+    ends it. True when the stream ran to its end, False when ``emit``
+    stopped it."""
+    try:
+        for encoded in chunks:
+            if not emit(encoded):
+                return False
+        return True
+    finally:
+        chunks.close()  # type: ignore[attr-defined]
+
+
+def stream_chunks(adapter: object, tool_name: str, arguments: dict[str, Any],
+                  context: ContextSource) -> Iterator[Union[str, bytes]]:
+    """Runs ``tool_name`` as a stream: yields each chunk, encoded (JSON
+    text, or ``bytes`` sent raw). The pull form, for a transport that asks
+    for the next chunk (gRPC's response iterator).
 
     A generator's values are the chunks; any other result is the one chunk.
     Raises ``ToolFailure`` like ``dispatch.run_tool``: the tool's exception
-    mid-stream is a ``python_error`` with its traceback. A
-    ``ThreadSafeAdapter`` sees the stream in ``active_requests()`` until
-    it ends."""
+    mid-stream is a ``python_error`` with its traceback. Closing this
+    iterator (or its end, or an error) closes the tool's generator, so that
+    its ``finally`` runs. A ``ThreadSafeAdapter`` sees the stream in
+    ``active_requests()`` until it ends."""
     if isinstance(adapter, ThreadSafeAdapter):
         with adapter.track_request(tool_name):
-            return _stream(adapter, tool_name, arguments, context, emit)
-    return _stream(adapter, tool_name, arguments, context, emit)
+            yield from _chunks(adapter, tool_name, arguments, context)
+    else:
+        yield from _chunks(adapter, tool_name, arguments, context)
 
 
-def _stream(adapter: object, tool_name: str, arguments: dict[str, Any],
-            context: ContextSource, emit: Emit) -> bool:
+def _chunks(adapter: object, tool_name: str, arguments: dict[str, Any],
+            context: ContextSource) -> Iterator[Union[str, bytes]]:
     produced = call_tool(adapter, tool_name, arguments, context)
     if inspect.isasyncgen(produced):
         chunks: Any = AsyncChunks(produced)
     elif inspect.isgenerator(produced):
         chunks = produced
     else:
-        return emit(encode_result(tool_name, produced))
+        yield encode_result(tool_name, produced)
+        return
     try:
         for value in _values(chunks):
-            if not emit(encode_chunk(tool_name, value)):
-                return False
-        return True
+            yield encode_chunk(tool_name, value)
     finally:
         _close(tool_name, chunks)
 

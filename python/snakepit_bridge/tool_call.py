@@ -12,7 +12,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator, Union
 
 from snakepit_bridge._proto import bridge_pb2
 from snakepit_bridge.adapter import ToolContext
@@ -26,7 +26,7 @@ from snakepit_bridge.json_limits import (
     nesting_overflow,
 )
 from snakepit_bridge.sessions import SessionStore
-from snakepit_bridge.streaming import Emit, stream_tool
+from snakepit_bridge.streaming import Emit, emit_all, stream_chunks
 
 #: type_url of every Any on the wire; its value holds raw JSON bytes.
 JSON_TYPE_URL = "type.googleapis.com/google.protobuf.StringValue"
@@ -76,6 +76,16 @@ def add_binary_arguments(arguments: dict[str, Any], binary: Any) -> None:
         arguments[key] = value
 
 
+def request_arguments(request: Any,
+                      max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> dict[str, Any]:
+    """The arguments of an ``ExecuteToolRequest``: its JSON ``parameters``
+    (``decode_parameters``) and its ``binary_parameters``."""
+    arguments = decode_parameters(request.parameters, max_depth)
+    if request.binary_parameters:
+        add_binary_arguments(arguments, request.binary_parameters)
+    return arguments
+
+
 def context_of(request: Any, sessions: SessionStore | None = None,
                host: HostAccess = DETACHED) -> ToolContext:
     """The ``ToolContext`` of an ``ExecuteToolRequest``, whose ``session``
@@ -98,7 +108,11 @@ def fill_failure(response: Any, failure: ToolFailure) -> None:
     """Makes ``response`` an unsuccessful one carrying ``failure``."""
     response.success = False
     response.error_message = _utf8(failure.summary)
-    error = response.error
+    fill_tool_error(response.error, failure)
+
+
+def fill_tool_error(error: Any, failure: ToolFailure) -> None:
+    """Fills the ``ToolError`` ``error`` with ``failure``."""
     error.category = failure.category
     error.type = _utf8(failure.type)
     error.message = _utf8(failure.message)
@@ -120,9 +134,7 @@ def execute_request(adapter: object, request: Any,
         response = bridge_pb2.ExecuteToolResponse()
     started = time.perf_counter_ns()
     try:
-        arguments = decode_parameters(request.parameters, max_json_depth)
-        if request.binary_parameters:
-            add_binary_arguments(arguments, request.binary_parameters)
+        arguments = request_arguments(request, max_json_depth)
         encoded = run_tool(adapter, request.tool_name, arguments,
                            lambda: context_of(request, sessions, host))
     except ToolFailure as failure:
@@ -134,10 +146,23 @@ def execute_request(adapter: object, request: Any,
             response.binary_result = encoded
         else:
             _set_json_result(response, encoded)
-    elapsed_us = (time.perf_counter_ns() - started) // 1000
-    response.execution_time_us = elapsed_us
-    response.execution_time_ms = elapsed_us // 1000
+    set_times(response, elapsed_us(started))
     return response
+
+
+def request_chunks(adapter: object, request: Any,
+                   max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
+                   sessions: SessionStore | None = None,
+                   host: HostAccess = DETACHED,
+                   ) -> Iterator[Union[str, bytes]]:
+    """Runs ``request`` on ``adapter`` as a stream: yields its encoded
+    chunks (``streaming.stream_chunks``). Raises ``ToolFailure`` for bad
+    arguments (on the first ``next``) and whatever ends the stream; closing
+    it closes the tool's generator. ``sessions`` and ``host`` as for
+    ``execute_request``."""
+    arguments = request_arguments(request, max_json_depth)
+    yield from stream_chunks(adapter, request.tool_name, arguments,
+                             lambda: context_of(request, sessions, host))
 
 
 def execute_stream(adapter: object, request: Any, emit: Emit,
@@ -145,28 +170,34 @@ def execute_stream(adapter: object, request: Any, emit: Emit,
                    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
                    sessions: SessionStore | None = None,
                    host: HostAccess = DETACHED) -> bool:
-    """Runs ``request`` on ``adapter`` as a stream (``streaming.stream_tool``),
+    """Runs ``request`` on ``adapter`` as a stream (``request_chunks``),
     ``emit``-ting its chunks, and fills ``response`` with how it ended:
     success without a value, or the failure that ended it. Returns False,
     ``response`` untouched, when ``emit`` stopped the stream (cancelled).
     ``sessions`` and ``host`` as for ``execute_request``."""
     started = time.perf_counter_ns()
     try:
-        arguments = decode_parameters(request.parameters, max_json_depth)
-        if request.binary_parameters:
-            add_binary_arguments(arguments, request.binary_parameters)
-        if not stream_tool(adapter, request.tool_name, arguments,
-                           lambda: context_of(request, sessions, host),
-                           emit):
+        if not emit_all(request_chunks(adapter, request, max_json_depth,
+                                       sessions, host), emit):
             return False
     except ToolFailure as failure:
         fill_failure(response, failure)
     else:
         response.success = True
-    elapsed_us = (time.perf_counter_ns() - started) // 1000
-    response.execution_time_us = elapsed_us
-    response.execution_time_ms = elapsed_us // 1000
+    set_times(response, elapsed_us(started))
     return True
+
+
+def elapsed_us(started_ns: int) -> int:
+    """Microseconds since ``started_ns`` (``time.perf_counter_ns``)."""
+    return (time.perf_counter_ns() - started_ns) // 1000
+
+
+def set_times(response: Any, us: int) -> None:
+    """Sets the execution times of the ``ExecuteToolResponse`` ``response``
+    to ``us`` microseconds."""
+    response.execution_time_us = us
+    response.execution_time_ms = us // 1000
 
 
 def _set_json_result(response: Any, encoded: str) -> None:
@@ -182,8 +213,7 @@ def oversized_result(size: int, limit: int, elapsed_us: int) -> Any:
     response = bridge_pb2.ExecuteToolResponse()
     fill_failure(response, message_too_large("the result", size, limit,
                                              "return less"))
-    response.execution_time_us = elapsed_us
-    response.execution_time_ms = elapsed_us // 1000
+    set_times(response, elapsed_us)
     return response
 
 
@@ -227,6 +257,13 @@ class ServedAdapter:
         sessions; ``host`` reaches the host's tools."""
         return execute_request(self.adapter, request, self.max_json_depth,
                                response, self.sessions, host)
+
+    def chunks(self, request: Any, host: HostAccess = DETACHED,
+               ) -> Iterator[Union[str, bytes]]:
+        """``request_chunks`` on this adapter with its JSON limit and
+        sessions; ``host`` reaches the host's tools."""
+        return request_chunks(self.adapter, request, self.max_json_depth,
+                              self.sessions, host)
 
     def stream(self, request: Any, emit: Emit, response: Any,
                host: HostAccess = DETACHED) -> bool:

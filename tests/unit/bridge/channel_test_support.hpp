@@ -1,16 +1,20 @@
 #pragma once
 
-/// What the native channel's tests share: completions seen from the test
-/// thread with bounded waits, a probe of `on_broken`, tool calls.
+/// What the channel tests share: completions seen from the test thread
+/// with bounded waits, a stream's chunks, a probe of `on_broken`, tool
+/// calls.
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bridge/native_channel.hpp"
@@ -36,6 +40,40 @@ struct completion {
     REQUIRE(future.wait_for(std::chrono::seconds{30})
             == std::future_status::ready);
     return future.get();
+  }
+};
+
+/// The chunks a stream delivered, seen from the test thread.
+struct chunk_log {
+  struct shared {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::pair<std::string, bool>> chunks;
+  };
+  std::shared_ptr<shared> state = std::make_shared<shared>();
+
+  /// The callback to hand to the channel.
+  bridge::chunk_callback callback() {
+    return [s = state](std::string data, bool binary) {
+      std::lock_guard<std::mutex> lock{s->mutex};
+      s->chunks.emplace_back(std::move(data), binary);
+      s->changed.notify_all();
+    };
+  }
+
+  /// The chunks once there are `n` (waits at most 30 s).
+  std::vector<std::pair<std::string, bool>> await(std::size_t n) {
+    std::unique_lock<std::mutex> lock{state->mutex};
+    REQUIRE(state->changed.wait_for(lock, std::chrono::seconds{30}, [&] {
+      return state->chunks.size() >= n;
+    }));
+    return state->chunks;
+  }
+
+  /// How many chunks came so far.
+  std::size_t size() {
+    std::lock_guard<std::mutex> lock{state->mutex};
+    return state->chunks.size();
   }
 };
 

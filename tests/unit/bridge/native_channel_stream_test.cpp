@@ -5,8 +5,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,34 +18,6 @@ using namespace snakepit::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// The chunks a stream delivered, seen from the test thread.
-struct chunk_log {
-  struct shared {
-    std::mutex mutex;
-    std::condition_variable changed;
-    std::vector<std::pair<std::string, bool>> chunks;
-  };
-  std::shared_ptr<shared> state = std::make_shared<shared>();
-
-  /// The callback to hand to the channel.
-  chunk_callback callback() {
-    return [s = state](std::string data, bool binary) {
-      std::lock_guard<std::mutex> lock{s->mutex};
-      s->chunks.emplace_back(std::move(data), binary);
-      s->changed.notify_all();
-    };
-  }
-
-  /// The chunks once there are `n` (waits at most 30 s).
-  std::vector<std::pair<std::string, bool>> await(std::size_t n) {
-    std::unique_lock<std::mutex> lock{state->mutex};
-    REQUIRE(state->changed.wait_for(lock, 30s, [&] {
-      return state->chunks.size() >= n;
-    }));
-    return state->chunks;
-  }
-};
 
 /// A streaming call of `tool`: its request with the `stream` flag set.
 std::shared_ptr<const std::string> stream_of(const std::string& tool) {
