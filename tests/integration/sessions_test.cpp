@@ -280,10 +280,7 @@ TEST_CASE("sessions: requests waiting for a session's worker get "
     waiting.push_back(exec_async(host, add("s", 1,
                                            affinity_mode::strict_queue)));
   REQUIRE(eventually([&] { return host.status().queue_depth == 3; }));
-  int pid = 0;
-  for (const auto& w : host.status().workers)
-    if (w.id == first->worker)
-      pid = w.info.pid;
+  int pid = host.worker_pid(first->worker);
   REQUIRE(pid > 0);
   ::kill(pid, SIGKILL);
   CHECK(dying.get().code() == error_code::worker_crashed);
