@@ -103,12 +103,14 @@ bool send_op(pool_ptr self, uint64_t key, session_op op) {
   return true;
 }
 
-/// Tells worker `key` to close session `id`.
+/// Tells worker `key` to close session `id`; the close is done when it
+/// answers.
 void close_in(pool_ptr self, uint64_t key, const std::string& id) {
   auto& book = self->state.sessions;
-  send_op(self, key,
-          session_op{book.next_op_id++, session_op_kind::close, id, false,
-                     false, {}});
+  auto op_id = book.next_op_id++;
+  if (send_op(self, key,
+              session_op{op_id, session_op_kind::close, id, false, false, {}}))
+    book.table.await_close(op_id, id, key);
 }
 
 /// Closes session `id` on the workers that may hold state of it and run
@@ -128,7 +130,7 @@ std::optional<session_close> close_session(pool_ptr self,
 bool refuse_new_session(pool_ptr self, reply_promise& rp,
                         const std::string& command) {
   auto& st = self->state;
-  auto held = st.sessions.table.size();
+  auto held = st.sessions.table.open();
   if (held < static_cast<std::size_t>(st.cfg.max_sessions))
     return false;
   refuse_saturated(self, rp, command,
@@ -411,6 +413,9 @@ void on_session_op_done(pool_ptr self, session_op_done& done) {
     if (done.error.code != error_code::none)
       spdlog::warn("pool {}: closing a session failed: {}", st.cfg.name,
                    done.error.message);
+    // The last answer to a close: the session's waiting requests go on.
+    if (book.table.close_done(done.op_id))
+      pump(self);
     return;
   }
   auto move = std::move(*taken);

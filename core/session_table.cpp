@@ -120,11 +120,9 @@ bool session_table::call_ended(const std::string& id, worker_key worker,
   if (--c->count > 0)
     return false;
   s.running.erase(c);
-  if (s.state != session_state::closing || !remove_key(s.close_pending, worker))
-    return false;
-  if (s.close_pending.empty())
-    drop(i);
-  return true;
+  return s.state == session_state::closing
+         && std::find(s.close_pending.begin(), s.close_pending.end(), worker)
+              != s.close_pending.end();
 }
 
 const session_entry* session_table::find(const std::string& id) const {
@@ -151,6 +149,8 @@ std::vector<std::string> session_table::moving_to(worker_key worker) const {
 }
 
 void session_table::forget_worker(worker_key worker) {
+  for (auto c = closes_.begin(); c != closes_.end();)
+    c = c->second.second == worker ? closes_.erase(c) : std::next(c);
   for (auto i = sessions_.begin(); i != sessions_.end();) {
     auto& s = i->second;
     remove_key(s.visitors, worker);
@@ -194,17 +194,37 @@ std::optional<session_close> session_table::close(const std::string& id) {
       && std::find(holders.begin(), holders.end(), s.move_to)
            == holders.end())
     holders.push_back(s.move_to);
-  std::vector<worker_key> pending;
   for (auto key : holders)
-    (s.running_on(key) > 0 ? pending : out.close_now).push_back(key);
-  if (pending.empty()) {
+    if (s.running_on(key) == 0)
+      out.close_now.push_back(key);
+  if (holders.empty()) {
     drop(i);
     return out;
   }
   set_state(s, session_state::closing);
-  s.close_pending = std::move(pending);
+  s.close_pending = std::move(holders);
   s.move_to = 0;
   return out;
+}
+
+void session_table::await_close(uint64_t op, const std::string& id,
+                                worker_key worker) {
+  closes_.insert_or_assign(op, std::make_pair(id, worker));
+}
+
+bool session_table::close_done(uint64_t op) {
+  auto c = closes_.find(op);
+  if (c == closes_.end())
+    return false;
+  auto [id, worker] = std::move(c->second);
+  closes_.erase(c);
+  auto i = sessions_.find(id);
+  if (i == sessions_.end() || i->second.state != session_state::closing
+      || !remove_key(i->second.close_pending, worker)
+      || !i->second.close_pending.empty())
+    return false;
+  drop(i);
+  return true;
 }
 
 bool session_table::begin_move(const std::string& id, worker_key to) {

@@ -30,9 +30,10 @@ enum class session_state : uint8_t {
   /// Its worker went and its state with it: its requests fail with
   /// `session_lost` until the session is closed or expires.
   lost,
-  /// It was closed while calls of it ran: the workers running them close
-  /// it when those calls end. Its requests wait; once every worker was told
-  /// to close it, it is gone and its next request opens a new session.
+  /// It was closed: each worker that may hold state of it is told to
+  /// close it once its calls of it there have ended. Its requests wait;
+  /// once every worker has answered, it is gone and its next request opens
+  /// a new session.
   closing,
 };
 
@@ -57,7 +58,8 @@ struct session_entry {
   worker_key move_to = 0;
   /// Why it was lost.
   std::string lost_reason{};
-  /// While closing: the workers that close it once their calls of it end.
+  /// While closing: the workers whose close is not done yet (told and
+  /// not answered, or waiting for their calls of it to end).
   std::vector<worker_key> close_pending{};
 
   /// Its calls running on `worker`.
@@ -73,7 +75,8 @@ struct session_close {
   session_entry entry;
   /// Workers that may hold state of it and run none of its calls: they
   /// close it now. Those running calls of it close it when the calls end
-  /// (see `session_table::call_ended`).
+  /// (see `session_table::call_ended`). Each close is done when the worker
+  /// answers it (`close_done`).
   std::vector<worker_key> close_now{};
 };
 
@@ -121,8 +124,7 @@ public:
   bool call_started(const std::string& id, worker_key worker, time_point now);
 
   /// A call of `id` that ran on `worker` ended. True when `id` is closing
-  /// and this was its last call on `worker`: close it there now. Once no
-  /// worker is left to close it, the session is gone.
+  /// and this was its last call on `worker`: close it there now.
   bool call_ended(const std::string& id, worker_key worker, time_point now);
 
   /// The session, or null.
@@ -135,7 +137,7 @@ public:
   std::vector<std::string> moving_to(worker_key worker) const;
 
   /// `worker` is gone: it is no visitor of any session any more, its calls
-  /// run no more, and a close waiting for them is dropped. O(sessions).
+  /// run no more, and its part of a close is done. O(sessions).
   void forget_worker(worker_key worker);
 
   /// Session `id` is lost for `reason`; false when unknown or closing. Its
@@ -145,9 +147,18 @@ public:
   /// Closes session `id`: every worker that may hold state of it (its
   /// owner unless lost, its visitors, the worker it moves to) is to close
   /// it, once its calls of it there have ended. The session routes to
-  /// `wait` until then, and is gone after. Nullopt when unknown or closing
+  /// `wait` until every one has answered (`close_done`), and is gone after
+  /// (at once when no worker holds it). Nullopt when unknown or closing
   /// already.
   std::optional<session_close> close(const std::string& id);
+
+  /// The close of session `id` on `worker` waits for the answer to
+  /// session operation `op`.
+  void await_close(uint64_t op, const std::string& id, worker_key worker);
+
+  /// Operation `op`, a close, was answered: true when that was the last
+  /// close of its session, which is gone now. False for any other `op`.
+  bool close_done(uint64_t op);
 
   /// Session `id` starts moving to `to`; false when unknown or not active.
   bool begin_move(const std::string& id, worker_key to);
@@ -185,6 +196,11 @@ public:
     return sessions_.size();
   }
 
+  /// Number of sessions not closed: active, moving and lost ones.
+  std::size_t open() const {
+    return sessions_.size() - count(session_state::closing);
+  }
+
   /// Number of sessions in `state`.
   std::size_t count(session_state state) const {
     return counts_[static_cast<std::size_t>(state)];
@@ -205,6 +221,8 @@ private:
   std::unordered_map<std::string, session_entry> sessions_;
   /// Move steps waiting for an answer, by session operation id.
   std::unordered_map<uint64_t, session_move> moves_;
+  /// Closes waiting for an answer, by session operation id.
+  std::unordered_map<uint64_t, std::pair<std::string, worker_key>> closes_;
   /// Per worker: its sessions moving plus the move steps from it waiting
   /// for an answer; workers with none are left out.
   std::unordered_map<worker_key, std::size_t> moving_from_;

@@ -80,7 +80,7 @@ TEST_CASE("session_table: a call on another worker makes it a visitor, "
   CHECK(t.find("s")->running_total() == 1);
 }
 
-TEST_CASE("session_table: a lost session routes to lost until erased",
+TEST_CASE("session_table: a lost session routes to lost until closed",
           "[session_table]") {
   session_table t;
   auto slots = two_workers();
@@ -107,6 +107,9 @@ TEST_CASE("session_table: a lost session routes to lost until erased",
   CHECK(closed->close_now == std::vector<worker_key>{});
   CHECK(t.find("s")->state == session_state::closing);
   CHECK(t.call_ended("s", 2, t0 + 6s));
+  t.await_close(1, "s", 2);
+  CHECK(t.route("s", affinity_mode::hint, slots) == session_route::wait);
+  CHECK(t.close_done(1));
   CHECK(t.route("s", affinity_mode::hint, slots) == session_route::any_new);
   CHECK_FALSE(t.close("s").has_value());
 }
@@ -207,9 +210,16 @@ TEST_CASE("session_table: a close waits for the session's calls on each "
 
   // The owner's last call ends: close it there now.
   CHECK(t.call_ended("s", 1, t0 + 1s));
-  CHECK(t.find("s") != nullptr);
+  t.await_close(10, "s", 1);
   CHECK_FALSE(t.call_ended("s", 2, t0 + 2s));
   CHECK(t.call_ended("s", 2, t0 + 3s));
+  t.await_close(11, "s", 2);
+  // It is gone once both workers have answered.
+  CHECK_FALSE(t.close_done(11));
+  CHECK_FALSE(t.close_done(11)); // answered already
+  CHECK(t.route("s", affinity_mode::strict_queue, slots)
+        == session_route::wait);
+  CHECK(t.close_done(10));
   CHECK(t.find("s") == nullptr);
   CHECK(t.count(session_state::closing) == 0);
   CHECK(t.route("s", affinity_mode::strict_queue, slots)
@@ -219,6 +229,9 @@ TEST_CASE("session_table: a close waits for the session's calls on each "
   auto at_once = t.close("idle");
   REQUIRE(at_once.has_value());
   CHECK(at_once->close_now == std::vector<worker_key>{1});
+  CHECK(t.open() == 0);
+  t.await_close(12, "idle", 1);
+  CHECK(t.close_done(12));
   CHECK(t.size() == 0);
 }
 
@@ -232,8 +245,16 @@ TEST_CASE("session_table: a worker that goes settles the close waiting for "
   auto closed = t.close("s");
   REQUIRE(closed.has_value());
   CHECK(closed->close_now == std::vector<worker_key>{2});
+  t.await_close(1, "s", 2);
   t.forget_worker(1);
-  CHECK(t.find("s") == nullptr);
+  CHECK(t.find("s") != nullptr);
+  CHECK(t.close_done(1));
+  CHECK(t.size() == 0);
+  // A lost session without visitors is gone at once.
+  t.call_started("l", 1, t0);
+  t.forget_worker(1);
+  REQUIRE(t.lose("l", "gone", t0));
+  REQUIRE(t.close("l").has_value());
   CHECK(t.size() == 0);
 }
 
