@@ -44,6 +44,9 @@ void cancel_recycle(pool_ptr self, const std::string& slot, uint64_t key,
 
 /// Stops the drained (or, when `forced`, still busy) worker `key`.
 void retire(pool_ptr self, uint64_t key, bool forced) {
+  // At the drain deadline sessions may still be moving: lost, and said why
+  // before the worker's going (whose reason is about its calls) does.
+  sessions_drain_cut_off(self, key);
   auto& st = self->state;
   auto w = st.workers.find(key);
   auto j = st.recycling.jobs.find(w->second.slot);

@@ -96,15 +96,17 @@ void finish_call(pool_ptr self, call_done done) {
   st.calls.inflight.erase(i);
   if (error.code == error_code::request_timeout
       || error.code == error_code::cancelled) {
-    // Python may still run it: keep the slot until the worker says it ended.
-    st.calls.abandoned.emplace(call_id, call.worker_key);
+    // Python may still run it: keep the slot, and the call running in its
+    // session, until the worker says it ended.
+    st.calls.abandoned.emplace(call_id,
+                               abandoned_call{call.worker_key, call.session_id});
     if (auto w = st.workers.find(call.worker_key); w != st.workers.end())
       self->send(w->second.handle, call_abandoned{call_id});
   } else {
     st.calls.slots.release(call.worker_key);
+    if (!call.session_id.empty())
+      session_call_ended(self, call.session_id, call.worker_key);
   }
-  if (!call.session_id.empty())
-    session_call_ended(self, call.session_id, call.worker_key);
   auto worker_key = call.worker_key;
   auto run_us = micros_between(call.dispatched, now_of(self));
   if (error.code == error_code::none) {
@@ -429,7 +431,7 @@ void settle_calls_of(pool_ptr self, uint64_t key, const failure& why,
   auto& calls = self->state.calls;
   calls.slots.remove(key);
   for (auto i = calls.abandoned.begin(); i != calls.abandoned.end();)
-    i = i->second == key ? calls.abandoned.erase(i) : std::next(i);
+    i = i->second.worker_key == key ? calls.abandoned.erase(i) : std::next(i);
   std::vector<inflight_call> ended;
   for (auto i = calls.inflight.begin(); i != calls.inflight.end();) {
     if (i->second.worker_key == key) {
@@ -474,11 +476,16 @@ void on_lost_call_timeout(pool_ptr self, uint64_t call_id) {
 
 void on_abandoned_call_ended(pool_ptr self, const abandoned_call_ended& ev) {
   auto& st = self->state;
-  if (st.calls.abandoned.erase(ev.call_id) > 0) {
-    st.calls.slots.release(ev.worker_key);
-    retire_if_drained(self, ev.worker_key);
-    pump(self);
-  }
+  auto i = st.calls.abandoned.find(ev.call_id);
+  if (i == st.calls.abandoned.end())
+    return;
+  auto call = std::move(i->second);
+  st.calls.abandoned.erase(i);
+  st.calls.slots.release(call.worker_key);
+  if (!call.session_id.empty())
+    session_call_ended(self, call.session_id, call.worker_key);
+  retire_if_drained(self, call.worker_key);
+  pump(self);
 }
 
 void on_queue_tick(pool_ptr self) {

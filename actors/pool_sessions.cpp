@@ -36,7 +36,9 @@ std::string worker_name(pool_ptr self, uint64_t key) {
 
 failure lost_failure(pool_ptr self, const std::string& id) {
   const auto* s = self->state.sessions.table.find(id);
-  auto why = s != nullptr ? s->lost_reason : std::string{"it was closed"};
+  auto why = s != nullptr && s->state == session_state::lost
+               ? s->lost_reason
+               : std::string{"it was closed"};
   return make_failure(error_code::session_lost,
                       "session " + id + " of pool " + self->state.cfg.name
                         + " is lost: " + why
@@ -44,10 +46,15 @@ failure lost_failure(pool_ptr self, const std::string& id) {
 }
 
 failure busy_failure(pool_ptr self, const std::string& id) {
+  const auto* s = self->state.sessions.table.find(id);
+  auto session = "session " + id + " of pool " + self->state.cfg.name;
+  auto what = "the worker of " + session + " is busy";
+  if (s != nullptr && s->state == session_state::moving)
+    what = session + " is moving to another worker";
+  else if (s != nullptr && s->state == session_state::closing)
+    what = session + " is being closed";
   return make_failure(error_code::session_busy,
-                      "the worker of session " + id + " of pool "
-                        + self->state.cfg.name
-                        + " is busy (affinity strict_fail_fast)");
+                      what + " (affinity strict_fail_fast)");
 }
 
 /// Answers every request waiting for session `id` with `why`.
@@ -96,19 +103,40 @@ bool send_op(pool_ptr self, uint64_t key, session_op op) {
   return true;
 }
 
-/// Tells the workers that may hold state of a session to close it.
-void close_in_workers(pool_ptr self, const std::string& id,
-                      const session_entry& s) {
+/// Tells worker `key` to close session `id`; the close is done when it
+/// answers.
+void close_in(pool_ptr self, uint64_t key, const std::string& id) {
   auto& book = self->state.sessions;
-  auto targets = s.visitors;
-  if (s.state != session_state::lost)
-    targets.push_back(s.owner);
-  if (s.state == session_state::moving)
-    targets.push_back(s.move_to);
-  for (auto key : targets)
-    send_op(self, key,
-            session_op{book.next_op_id++, session_op_kind::close, id, false,
-                       false, {}});
+  auto op_id = book.next_op_id++;
+  if (send_op(self, key,
+              session_op{op_id, session_op_kind::close, id, false, false, {}}))
+    book.table.await_close(op_id, id, key);
+}
+
+/// Closes session `id` on the workers that may hold state of it and run
+/// none of its calls; the others close it when their calls end. Nullopt
+/// when the pool does not know it or closed it already.
+std::optional<session_close> close_session(pool_ptr self,
+                                           const std::string& id) {
+  auto closed = self->state.sessions.table.close(id);
+  if (closed)
+    for (auto key : closed->close_now)
+      close_in(self, key, id);
+  return closed;
+}
+
+/// Refuses the request of a new session over `max_sessions`: true when
+/// refused.
+bool refuse_new_session(pool_ptr self, reply_promise& rp,
+                        const std::string& command) {
+  auto& st = self->state;
+  auto held = st.sessions.table.open();
+  if (held < static_cast<std::size_t>(st.cfg.max_sessions))
+    return false;
+  refuse_saturated(self, rp, command,
+                   "holds " + std::to_string(held)
+                     + " sessions (max_sessions)");
+  return true;
 }
 
 /// Session `id` is lost for `reason`: its waiters fail, it is reported.
@@ -138,7 +166,7 @@ void start_snapshot(pool_ptr self, const std::string& id) {
          "its worker went before its state could be moved");
     return;
   }
-  book.moves.emplace(op_id, std::move(move));
+  book.table.await_move(op_id, std::move(move));
 }
 
 /// Keeps the expiry timer armed while there are sessions.
@@ -193,13 +221,8 @@ void admit_session(pool_ptr self, reply_promise& rp, execute_request req,
       answer_failure(self, rp, req.command, busy_failure(self, id));
       return;
     case session_route::any_new:
-      if (st.sessions.table.size()
-          >= static_cast<std::size_t>(st.cfg.max_sessions)) {
-        refuse_saturated(self, rp, req.command,
-                         "holds " + std::to_string(st.sessions.table.size())
-                           + " sessions (max_sessions)");
+      if (refuse_new_session(self, rp, req.command))
         return;
-      }
       break;
     default:
       break;
@@ -250,13 +273,8 @@ void route_queued_session(pool_ptr self, queued_request item) {
       return;
     case session_route::any_new:
       // Queued while other new sessions took the room left.
-      if (st.sessions.table.size()
-          >= static_cast<std::size_t>(st.cfg.max_sessions)) {
-        refuse_saturated(self, item.promise, item.request.command,
-                         "holds " + std::to_string(st.sessions.table.size())
-                           + " sessions (max_sessions)");
+      if (refuse_new_session(self, item.promise, item.request.command))
         return;
-      }
       [[fallthrough]];
     default:
       if (!dispatch_session(self, item, route, now_of(self)))
@@ -282,6 +300,10 @@ void pump_sessions(pool_ptr self) {
                        micros_between(item->enqueued, now));
         continue;
       }
+      // Waited for the session's close: now it opens a new one.
+      if (route == session_route::any_new
+          && refuse_new_session(self, item->promise, item->request.command))
+        continue;
       if (route != session_route::wait
           && route != session_route::busy
           && dispatch_session(self, *item, route, now))
@@ -309,8 +331,9 @@ void session_call_started(pool_ptr self, const std::string& id,
 
 void session_call_ended(pool_ptr self, const std::string& id, uint64_t key) {
   auto& table = self->state.sessions.table;
-  table.call_ended(id, key, now_of(self));
-  if (table.ready_to_move(id))
+  if (table.call_ended(id, key, now_of(self)))
+    close_in(self, key, id); // closed while this call ran
+  else if (table.ready_to_move(id))
     start_snapshot(self, id);
 }
 
@@ -318,7 +341,7 @@ void sessions_worker_gone(pool_ptr self, uint64_t key,
                           const std::string& worker_id,
                           const std::string& why) {
   auto& table = self->state.sessions.table;
-  table.forget_visitor(key);
+  table.forget_worker(key);
   if (self->state.stopping)
     return; // the pool goes, and its sessions with it
   for (const auto& id : table.owned_by(key))
@@ -326,6 +349,27 @@ void sessions_worker_gone(pool_ptr self, uint64_t key,
   for (const auto& id : table.moving_to(key))
     lose(self, id, worker_id,
          "the worker it was moving to, " + worker_id + ", went (" + why + ")");
+}
+
+void sessions_drain_cut_off(pool_ptr self, uint64_t key) {
+  auto& st = self->state;
+  auto& table = st.sessions.table;
+  if (!table.moving_from(key))
+    return;
+  auto name = worker_name(self, key);
+  auto limit = "drain_timeout (" + std::to_string(st.cfg.drain_timeout.count())
+               + " ms)";
+  for (const auto& id : table.owned_by(key)) {
+    const auto* s = table.find(id);
+    if (s->state != session_state::moving)
+      continue;
+    lose(self, id, name,
+         "its worker " + name + " was recycled and "
+           + (s->running_on(key) > 0
+                ? "a call of the session still ran on it when " + limit
+                    + " ran out, so its state could not be moved"
+                : "moving its state did not finish within " + limit));
+  }
 }
 
 void sessions_worker_draining(pool_ptr self, uint64_t old_key,
@@ -358,36 +402,30 @@ void sessions_worker_draining(pool_ptr self, uint64_t old_key,
 }
 
 bool sessions_moving_from(pool_ptr self, uint64_t key) {
-  for (const auto& [op, move] : self->state.sessions.moves)
-    if (move.from == key)
-      return true;
-  for (const auto& id : self->state.sessions.table.owned_by(key))
-    if (self->state.sessions.table.find(id)->state == session_state::moving)
-      return true;
-  return false;
+  return self->state.sessions.table.moving_from(key);
 }
 
 void on_session_op_done(pool_ptr self, session_op_done& done) {
   auto& st = self->state;
   auto& book = st.sessions;
-  auto m = book.moves.find(done.op_id);
-  if (m == book.moves.end()) {
+  auto taken = book.table.take_move(done.op_id);
+  if (!taken) {
     if (done.error.code != error_code::none)
       spdlog::warn("pool {}: closing a session failed: {}", st.cfg.name,
                    done.error.message);
+    // The last answer to a close: the session's waiting requests go on.
+    if (book.table.close_done(done.op_id))
+      pump(self);
     return;
   }
-  auto move = std::move(m->second);
-  book.moves.erase(m);
+  auto move = std::move(*taken);
   const auto* s = book.table.find(move.session);
   bool current = s != nullptr && s->state == session_state::moving
                  && s->owner == move.from && s->move_to == move.to;
   if (!current) {
     // Closed or lost meanwhile: the replacement must not keep a state.
     if (move.restoring && done.error.code == error_code::none)
-      send_op(self, move.to,
-              session_op{book.next_op_id++, session_op_kind::close,
-                         move.session, false, false, {}});
+      close_in(self, move.to, move.session);
   } else if (done.error.code != error_code::none) {
     lose(self, move.session, worker_name(self, move.from),
          std::string{move.restoring ? "restoring" : "taking"}
@@ -400,7 +438,7 @@ void on_session_op_done(pool_ptr self, session_op_done& done) {
                 session_op{op_id, session_op_kind::restore, move.session,
                            done.has_state, done.binary,
                            std::move(done.state)}))
-      book.moves.emplace(op_id, std::move(move));
+      book.table.await_move(op_id, std::move(move));
     else
       lose(self, move.session, worker_name(self, move.from),
            "its new worker went before the state arrived");
@@ -422,14 +460,12 @@ void on_session_op_done(pool_ptr self, session_op_done& done) {
 }
 
 bool on_close_session(pool_ptr self, const std::string& id) {
-  auto& book = self->state.sessions;
-  auto entry = book.table.erase(id);
-  if (!entry)
+  auto closed = close_session(self, id);
+  if (!closed)
     return false;
   fail_waiters_of(self, id, lost_failure(self, id));
-  close_in_workers(self, id, *entry);
-  if (entry->state == session_state::moving)
-    retire_if_drained(self, entry->owner);
+  if (closed->entry.state == session_state::moving)
+    retire_if_drained(self, closed->entry.owner);
   return true;
 }
 
@@ -441,14 +477,15 @@ void on_session_sweep(pool_ptr self) {
   for (const auto& id : book.table.idle(now, st.cfg.session_ttl)) {
     if (book.waiting.count(id) > 0)
       continue;
-    auto entry = book.table.erase(id);
-    bool was_lost = entry->state == session_state::lost;
-    auto worker = was_lost ? std::string{} : worker_name(self, entry->owner);
-    close_in_workers(self, id, *entry);
+    // No call of it runs: it closes at once on every worker.
+    auto closed = close_session(self, id);
+    const auto& entry = closed->entry;
+    bool was_lost = entry.state == session_state::lost;
+    auto worker = was_lost ? std::string{} : worker_name(self, entry.owner);
     if (wanted<telemetry::session_expired>())
       telemetry::publish(self, telemetry::make_session_expired(
                                  st.cfg.name, id, worker,
-                                 now - entry->last_used));
+                                 now - entry.last_used));
   }
   arm_sweep(self);
 }

@@ -43,6 +43,10 @@ void sessions_worker_gone(pool_ptr self, uint64_t key,
 void sessions_worker_draining(pool_ptr self, uint64_t old_key,
                               uint64_t new_key);
 
+/// Worker `key` is stopped because its `drain_timeout` ran out: the
+/// sessions still moving from it are lost, saying what kept them.
+void sessions_drain_cut_off(pool_ptr self, uint64_t key);
+
 /// True while a session moves away from worker `key` (it must not stop
 /// yet).
 bool sessions_moving_from(pool_ptr self, uint64_t key);

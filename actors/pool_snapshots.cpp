@@ -52,8 +52,9 @@ pool_snapshot make_pool_snapshot(pool_ptr self) {
                     ? static_cast<double>(p.busy_slots) / p.total_slots
                     : 0;
   p.queue_depth = st.calls.queue->size() + st.sessions.waiting_count;
-  p.sessions = st.sessions.table.size()
-               - st.sessions.table.count(session_state::lost);
+  // Closing sessions are closed for their callers: not counted.
+  p.sessions = st.sessions.table.count(session_state::active)
+               + st.sessions.table.count(session_state::moving);
   p.sessions_lost = st.sessions.table.count(session_state::lost);
   p.queue_size = st.calls.queue->capacity();
   p.queue_timeout_ms = cfg.queue_timeout.count();

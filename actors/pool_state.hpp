@@ -74,6 +74,15 @@ struct pending_check {
   std::string command;
 };
 
+/// A call answered with request_timeout (or cancelled) that may still run
+/// in Python.
+struct abandoned_call {
+  uint64_t worker_key = 0;
+  /// Its session, empty when none: the call counts as running in it until
+  /// it has left Python.
+  std::string session_id{};
+};
+
 /// A request on a worker.
 struct inflight_call {
   reply_promise promise;
@@ -136,8 +145,8 @@ struct request_book {
   std::optional<request_queue<queued_request>> queue;
   std::unordered_map<uint64_t, inflight_call> inflight;
   /// Calls answered with request_timeout that may still run in Python,
-  /// by call id, with their worker: their slots stay busy.
-  std::unordered_map<uint64_t, uint64_t> abandoned;
+  /// by call id: their slots stay busy.
+  std::unordered_map<uint64_t, abandoned_call> abandoned;
   uint64_t next_call_id = 1;
   /// Large requests whose arguments are being checked off the pool's path
   /// (actors/argument_checker.hpp), by check id.
@@ -178,20 +187,8 @@ struct stream_book {
   uint64_t next_id = 1;
 };
 
-/// One step of moving a session's state to a recycled worker's
-/// replacement: the snapshot from `from`, then the restore on `to`.
-struct session_move {
-  std::string session;
-  uint64_t from = 0;
-  uint64_t to = 0;
-  clock_type::time_point started;
-  /// Set once the snapshot came: the restore is under way.
-  bool restoring = false;
-  int64_t state_bytes = 0;
-};
-
-/// Sessions: which worker holds each, the requests waiting for their
-/// session's worker, and the moves under way. Written only by
+/// Sessions: which worker holds each and the moves under way (the table),
+/// and the requests waiting for their session's worker. Written only by
 /// pool_sessions.cpp.
 struct session_book {
   session_table table;
@@ -199,8 +196,6 @@ struct session_book {
   /// session; they count against the queue's bound with those of `queue`.
   std::unordered_map<std::string, request_queue<queued_request>> waiting;
   std::size_t waiting_count = 0;
-  /// Moves under way, by the id of the session operation they wait for.
-  std::unordered_map<uint64_t, session_move> moves;
   uint64_t next_op_id = 1;
   /// The expiry timer is armed.
   bool sweep_armed = false;

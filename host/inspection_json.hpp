@@ -37,7 +37,8 @@ inline void to_json(nlohmann::json& j, const worker_snapshot& w) {
     {"python_version", w.info.python_version},
     {"implementation", w.info.implementation},
     {"free_threaded_build", w.info.free_threaded_build},
-    {"gil_enabled", w.info.gil_enabled}};
+    {"gil_enabled", w.info.gil_enabled},
+    {"session_snapshots", w.info.session_snapshots}};
 }
 
 /// A worker snapshot from JSON (what `to_json` wrote).
@@ -57,6 +58,7 @@ inline void from_json(const nlohmann::json& j, worker_snapshot& w) {
   j.at("implementation").get_to(w.info.implementation);
   j.at("free_threaded_build").get_to(w.info.free_threaded_build);
   j.at("gil_enabled").get_to(w.info.gil_enabled);
+  j.at("session_snapshots").get_to(w.info.session_snapshots);
 }
 
 /// Calls `f(key, field)` for each pool field written under its own name.
@@ -91,6 +93,8 @@ void for_each_pool_field(Snapshot& p, F&& f) {
   f("worker_max_requests", p.worker_max_requests);
   f("uptime_seconds", p.uptime_seconds);
   f("stopping", p.stopping);
+  f("sessions", p.sessions);
+  f("sessions_lost", p.sessions_lost);
   f("workers", p.workers);
 }
 

@@ -123,6 +123,22 @@ void metrics::count(const pool_recovered& ev) {
   pool_failed_[ev.pool] = 0;
 }
 
+void metrics::count(const session_created& ev) {
+  ++sessions_[ev.pool].created;
+}
+
+void metrics::count(const session_expired& ev) {
+  ++sessions_[ev.pool].expired;
+}
+
+void metrics::count(const session_lost& ev) {
+  ++sessions_[ev.pool].lost;
+}
+
+void metrics::count(const session_moved& ev) {
+  ++sessions_[ev.pool].moved;
+}
+
 void metrics::count(const request_executed& ev) {
   auto outcome = outcome_of(ev);
   ++requests_[{ev.pool, outcome}];
@@ -157,6 +173,32 @@ void metrics::forget_pool(const std::string& pool) {
   health_failures_.erase(pool);
   pool_failures_.erase(pool);
   pool_failed_.erase(pool);
+  sessions_.erase(pool);
+}
+
+void metrics::render_session_counts(std::string& out) const {
+  struct counter {
+    const char* name;
+    const char* help;
+    uint64_t session_counts::*field;
+  };
+  static constexpr counter counters[] = {
+    {"snakepit_sessions_created_total", "Sessions opened by a request.",
+     &session_counts::created},
+    {"snakepit_sessions_expired_total",
+     "Sessions closed after session_ttl without a request.",
+     &session_counts::expired},
+    {"snakepit_sessions_lost_total",
+     "Sessions whose state went with their worker.", &session_counts::lost},
+    {"snakepit_sessions_moved_total",
+     "Sessions whose state a recycle moved to the replacement worker.",
+     &session_counts::moved},
+  };
+  for (const auto& c : counters) {
+    family(out, c.name, "counter", c.help);
+    for (const auto& [pool, n] : sessions_)
+      sample(out, c.name, {{"pool", pool}}, n.*c.field);
+  }
 }
 
 std::string metrics::render() const {
@@ -195,6 +237,15 @@ std::string metrics::render() const {
          "Requests waiting in the pool's queue.");
   for (const auto& [pool, snap] : pools_)
     sample(out, "snakepit_queue_depth", {{"pool", pool}}, snap.queue_depth);
+  family(out, "snakepit_sessions", "gauge",
+         "Sessions of a pool by state: held (served by their worker or "
+         "moving), lost (answering session_lost until closed or expired).");
+  for (const auto& [pool, snap] : pools_) {
+    sample(out, "snakepit_sessions", {{"pool", pool}, {"state", "held"}},
+           snap.sessions);
+    sample(out, "snakepit_sessions", {{"pool", pool}, {"state", "lost"}},
+           snap.sessions_lost);
+  }
   family(out, "snakepit_worker_memory_bytes", "gauge",
          "Resident memory of a worker's process.");
   for (const auto& [pool, snap] : pools_)
@@ -254,6 +305,7 @@ std::string metrics::render() const {
          "1 while a pool is failed (answering pool_failed), else 0.");
   for (const auto& [pool, failed] : pool_failed_)
     sample(out, "snakepit_pool_failed", {{"pool", pool}}, failed);
+  render_session_counts(out);
   return out;
 }
 

@@ -12,10 +12,13 @@
 ///   snakepit_pool_failures_total{pool}
 ///   snakepit_pool_recoveries_total{pool,trigger}
 ///   snakepit_pool_failed{pool} (gauge: 1 from pool.failed to pool.recovered)
+///   snakepit_sessions_created_total{pool}, snakepit_sessions_expired_total,
+///   snakepit_sessions_lost_total, snakepit_sessions_moved_total
 /// From the latest pool snapshot (gauges):
 ///   snakepit_workers{pool,state}            state: starting, idle, busy
 ///   snakepit_slots{pool}, snakepit_slots_busy{pool}
 ///   snakepit_queue_depth{pool}
+///   snakepit_sessions{pool,state}           state: held, lost
 ///   snakepit_worker_memory_bytes{pool,worker}
 /// `outcome` is "success", or the failure category of the request
 /// (`request_executed::error`), or "failure" when none was given. No pid
@@ -83,6 +86,12 @@ private:
   void count(const worker_health_check_failed& ev);
   void count(const pool_failed& ev);
   void count(const pool_recovered& ev);
+  void count(const session_created& ev);
+  void count(const session_expired& ev);
+  void count(const session_lost& ev);
+  void count(const session_moved& ev);
+  /// Appends the session counters to `out`.
+  void render_session_counts(std::string& out) const;
   /// Events without a metric.
   template <class Event>
   void count(const Event&) {
@@ -98,6 +107,14 @@ private:
   std::map<pair_key, uint64_t> pool_recoveries_;
   /// Per pool: failed now (1) or not (0), once it has an event.
   std::map<std::string, uint64_t> pool_failed_;
+  /// Session events of a pool.
+  struct session_counts {
+    uint64_t created = 0;
+    uint64_t expired = 0;
+    uint64_t lost = 0;
+    uint64_t moved = 0;
+  };
+  std::map<std::string, session_counts> sessions_;
 };
 
 /// `metrics` behind a mutex, shared by the sink that feeds it (inline in

@@ -1,6 +1,8 @@
-"""Shared fixtures: a short temporary directory and real worker processes.
+"""Shared fixtures: a short temporary directory, real worker processes and
+in-process native servers.
 
-Every worker a test starts is killed at teardown, so no process outlives it.
+Every worker a test starts is killed at teardown, and every server stopped,
+so no process or server thread outlives it.
 """
 
 from __future__ import annotations
@@ -9,10 +11,13 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
+from native_client import NativeClient, ServedInProcess
+from snakepit_bridge.native_server import NativeServer, start_native_server
+from snakepit_bridge.tool_call import ServedAdapter
 from worker_harness import (
     PACKAGE_DIR,
     SHOWCASE,
@@ -68,3 +73,29 @@ def spawn_worker(short_tmp: Path) -> Iterator[Callable[..., Worker]]:
     finally:
         for worker in workers:
             worker.close()
+
+
+@pytest.fixture
+def native_server(short_tmp: Path) -> Iterator[Callable[..., ServedInProcess]]:
+    """Starts in-process native servers (``native_server(adapter,
+    max_workers=1, name=None, **limits)``, ``limits`` as ``ServedAdapter``
+    takes them) on unix sockets in ``short_tmp``, each with a client;
+    ``name`` defaults to the adapter's class name. Every server is stopped
+    at teardown."""
+    servers: list[NativeServer] = []
+
+    def start(adapter: Any, max_workers: int = 1, name: str | None = None,
+              **limits: Any) -> ServedInProcess:
+        logged: list[str] = []
+        server = start_native_server(
+            ServedAdapter(adapter, name or type(adapter).__name__,
+                          max_workers, **limits),
+            str(short_tmp / f"s{len(servers)}.sock"), logged.append)
+        servers.append(server)
+        return ServedInProcess(server, NativeClient(server.address), logged)
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.stop(0)

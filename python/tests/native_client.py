@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import socket
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 from snakepit_bridge._proto.native_pb2 import Envelope
 from snakepit_bridge.frames import FrameReader, encode
+from snakepit_bridge.native_server import NativeServer
 from snakepit_bridge.tool_call import JSON_TYPE_URL
 
 #: The client takes replies up to this size (above any worker's limit).
@@ -265,3 +267,13 @@ class NativeClient:
     def close(self) -> None:
         """Closes the socket."""
         self.sock.close()
+
+
+@dataclass
+class ServedInProcess:
+    """An in-process native server, a client on it and what it logged
+    (conftest's ``native_server`` starts them)."""
+
+    server: NativeServer
+    client: NativeClient
+    logged: list[str]

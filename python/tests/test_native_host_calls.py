@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import queue
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Iterator
 
 import pytest
@@ -17,6 +15,7 @@ import pytest
 from native_client import (
     HostFailure,
     NativeClient,
+    ServedInProcess,
     credit,
     execute,
     host_result,
@@ -28,9 +27,7 @@ from native_client import (
 )
 from snakepit_bridge import HostToolError, ToolContext, tool
 from snakepit_bridge._proto.native_pb2 import Envelope
-from snakepit_bridge.native_server import NativeServer, start_native_server
 from snakepit_bridge.thread_safety import ThreadSafeAdapter
-from snakepit_bridge.tool_call import ServedAdapter
 
 
 class HostUser(ThreadSafeAdapter):
@@ -121,40 +118,20 @@ HOST_TOOLS = {"add": add, "fail": fail, "blob": lambda: b"\x00\xffraw",
               "nothing": lambda: None}
 
 
-@dataclass
-class Worker:
-    """An in-process native server, a client on it and what it logged."""
-
-    server: NativeServer
-    client: NativeClient
-    logged: list[str]
-
-
-Serve = Callable[..., Worker]
+Serve = Callable[..., ServedInProcess]
 
 
 @pytest.fixture
-def serve(short_tmp: Path) -> Iterator[Serve]:
+def serve(native_server: Callable[..., ServedInProcess]) -> Serve:
     """``serve(adapter=HostUser(), max_workers=1, **limits)``: a new
-    in-process server and a client on it; stopped at teardown."""
-    servers: list[NativeServer] = []
+    in-process server and a client on it (conftest's ``native_server``)."""
 
     def start(adapter: Any = None, max_workers: int = 1,
-              **limits: Any) -> Worker:
-        logged: list[str] = []
-        adapter = adapter if adapter is not None else HostUser()
-        server = start_native_server(
-            ServedAdapter(adapter, type(adapter).__name__, max_workers,
-                          **limits),
-            str(short_tmp / f"s{len(servers)}.sock"), logged.append)
-        servers.append(server)
-        return Worker(server, NativeClient(server.address), logged)
+              **limits: Any) -> ServedInProcess:
+        return native_server(adapter if adapter is not None else HostUser(),
+                             max_workers, **limits)
 
-    try:
-        yield start
-    finally:
-        for server in servers:
-            server.stop(0)
+    return start
 
 
 def failure_of(reply: Envelope) -> tuple[str, str]:

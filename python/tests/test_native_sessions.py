@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 
@@ -26,8 +25,6 @@ from snakepit_bridge import ToolContext, tool
 from snakepit_bridge._proto.native_pb2 import Envelope, SessionState
 from snakepit_bridge.adapters.session_counter import SessionCounterAdapter
 from snakepit_bridge.adapters.showcase import ShowcaseAdapter
-from snakepit_bridge.native_server import start_native_server
-from snakepit_bridge.tool_call import ServedAdapter
 
 Serve = Callable[..., NativeClient]
 
@@ -76,25 +73,15 @@ class BlockingAdapter(SessionCounterAdapter):
 
 
 @pytest.fixture
-def serve(short_tmp: Path) -> Iterator[Serve]:
+def serve(native_server: Callable[..., Any]) -> Serve:
     """``serve(adapter, max_workers=1, max_message_bytes=...)``: a client
-    of a new in-process server; every server is stopped at teardown."""
-    servers: list[Any] = []
+    of a new in-process server (conftest's ``native_server``)."""
 
     def start(adapter: Any, max_workers: int = 1,
               **limits: Any) -> NativeClient:
-        server = start_native_server(
-            ServedAdapter(adapter, type(adapter).__name__, max_workers,
-                          **limits),
-            str(short_tmp / f"s{len(servers)}.sock"), print)
-        servers.append(server)
-        return NativeClient(server.address)
+        return native_server(adapter, max_workers, **limits).client
 
-    try:
-        yield start
-    finally:
-        for server in servers:
-            server.stop(0)
+    return start
 
 
 def call_in(client: NativeClient, session_id: str, call_id: int, tool_name: str,

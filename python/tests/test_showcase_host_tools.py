@@ -5,8 +5,7 @@ the test client playing the host."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable
 
 import pytest
 
@@ -19,8 +18,6 @@ from native_client import (
     result_of,
 )
 from snakepit_bridge.adapters.showcase import ShowcaseAdapter
-from snakepit_bridge.native_server import start_native_server
-from snakepit_bridge.tool_call import ServedAdapter
 
 
 def refuse(**_: object) -> None:
@@ -32,15 +29,9 @@ HOST_TOOLS = {"concat": lambda a, b: a + b, "refuse": refuse,
 
 
 @pytest.fixture
-def client(short_tmp: Path) -> Iterator[NativeClient]:
+def client(native_server: Callable[..., Any]) -> NativeClient:
     """A client of an in-process server of the showcase (one slot)."""
-    server = start_native_server(
-        ServedAdapter(ShowcaseAdapter(), "showcase", 1),
-        str(short_tmp / "s.sock"), print)
-    try:
-        yield NativeClient(server.address)
-    finally:
-        server.stop(0)
+    return native_server(ShowcaseAdapter(), name="showcase").client
 
 
 def test_ask_host_returns_what_the_host_tool_returns(

@@ -490,6 +490,8 @@ TEST_CASE("cli: inspect shows a running host's pools as text and JSON",
   CHECK(contains(text.out, "utilization now 0%"));
   CHECK(contains(text.out, "default/w1"));
   CHECK(contains(text.out, "default/w2"));
+  CHECK(contains(text.out, "sessions  0 held, 0 lost"));
+  CHECK(contains(text.out, "snapshots"));
   CHECK(contains(text.out, "recommendations:"));
 
   auto json = run_command({cli_path(), "inspect", "-c", cfg, "--format",
@@ -500,10 +502,15 @@ TEST_CASE("cli: inspect shows a running host's pools as text and JSON",
   REQUIRE(pools.size() == 1);
   CHECK(pools[0]["name"] == "default");
   CHECK(pools[0]["ready"] == 2);
+  CHECK(pools[0]["sessions"] == 0);
+  CHECK(pools[0]["sessions_lost"] == 0);
   REQUIRE(pools[0]["workers"].size() == 2);
   std::set<int> pids;
-  for (const auto& w : pools[0]["workers"])
+  for (const auto& w : pools[0]["workers"]) {
     pids.insert(w["pid"].get<int>());
+    // The showcase adapter has no snapshot hooks.
+    CHECK(w["session_snapshots"] == false);
+  }
   CHECK(pids == std::set<int>(workers.begin(), workers.end()));
 
   auto nopool = run_command({cli_path(), "inspect", "-c", cfg, "--pool",

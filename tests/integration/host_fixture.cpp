@@ -151,6 +151,13 @@ pool_snapshot host_fixture::status(std::string pool) {
   return std::move(*s);
 }
 
+int host_fixture::worker_pid(const std::string& worker_id, std::string pool) {
+  for (const auto& w : status(std::move(pool)).workers)
+    if (w.id == worker_id)
+      return w.info.pid;
+  return 0;
+}
+
 snakepit::pool_actor host_fixture::pool_handle(const std::string& pool) {
   caf::scoped_actor self{*sys_};
   snakepit::pool_actor found;

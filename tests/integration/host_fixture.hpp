@@ -111,6 +111,10 @@ public:
   /// Current status of the pool (default: the first); throws if missing.
   pool_snapshot status(std::string pool = {});
 
+  /// The pid of the worker named `worker_id` (e.g. "default/w1") of the
+  /// pool (default: the first), from its status; 0 when it has none such.
+  int worker_pid(const std::string& worker_id, std::string pool = {});
+
   /// Shorthand for `client().execute(first pool, command, args)`.
   execute_reply exec(const std::string& command,
                      const std::string& args_json = "{}");

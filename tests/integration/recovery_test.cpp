@@ -101,14 +101,6 @@ void crash_storm(milliseconds length) {
   CHECK(host.exec("ping").ok());
 }
 
-/// The pid of the worker named `id`, from the pool's status; 0 if none.
-int pid_of(host_fixture& host, const std::string& id) {
-  for (const auto& w : host.status().workers)
-    if (w.id == id)
-      return w.info.pid;
-  return 0;
-}
-
 /// Waits until a call runs on a worker of the pool; returns that worker.
 worker_snapshot busy_worker(host_fixture& host) {
   worker_snapshot out;
@@ -336,5 +328,5 @@ TEST_CASE("crash barrier: an idempotent call is retried once, not more",
   CHECK(eventually([&] { return crashes() == 2; }, 10000ms));
   CHECK(eventually([&] { return host.status().all_ready(); }, patience));
   CHECK(crashes() == 2);
-  CHECK(pid_of(host, reply.error().worker) == 0);
+  CHECK(host.worker_pid(reply.error().worker) == 0);
 }

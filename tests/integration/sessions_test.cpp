@@ -26,6 +26,17 @@ namespace {
 constexpr const char* counter_adapter
   = "snakepit_bridge.adapters.session_counter.SessionCounterAdapter";
 
+/// The counter plus `hold(ms)` and `closes()` (python/tests).
+constexpr const char* hooks_adapter
+  = "snakepit_test_adapters.session_hooks.SessionHooksAdapter";
+
+/// A pool of one worker serving `adapter`, its run directory in `tmp`.
+host_config one_worker_of(const temp_dir& tmp, const char* adapter) {
+  auto cfg = make_config(tmp / "run", 1);
+  cfg.pools[0].adapter = adapter;
+  return cfg;
+}
+
 /// A request of session `session` with affinity `mode`.
 execute_request session_request(std::string command, std::string args,
                                 std::string session,
@@ -148,8 +159,7 @@ TEST_CASE("sessions: an idle session expires after session_ttl and its "
           "adapter's close_session runs, and close_session closes at once",
           "[integration][sessions]") {
   temp_dir tmp;
-  auto cfg = make_config(tmp / "run", 1);
-  cfg.pools[0].adapter = counter_adapter;
+  auto cfg = one_worker_of(tmp, counter_adapter);
   cfg.pools[0].session_ttl = 400ms;
   host_fixture host{cfg};
   event_log events{host.system()};
@@ -184,6 +194,44 @@ TEST_CASE("sessions: an idle session expires after session_ttl and its "
   CHECK(total_of(host.client().execute(add("idle", 1))) == 1);
   CHECK(events.of<tel::session_created>().size() == 4);
   events.cancel();
+}
+
+TEST_CASE("sessions: a close while a call of the session runs waits for "
+          "the call, then the adapter's close_session runs",
+          "[integration][sessions]") {
+  temp_dir tmp;
+  auto cfg = one_worker_of(tmp, hooks_adapter);
+  host_fixture host{cfg};
+  REQUIRE(host.await_ready().all_ready());
+  REQUIRE(total_of(host.client().execute(add("s", 5))) == 5);
+  auto held = exec_async(host, session_request("hold", sleep_args(1500), "s"));
+  await_busy(host, 1);
+
+  auto closed = host.client().close_session("default", "s");
+  REQUIRE(closed.ok());
+  CHECK(*closed);
+  auto again = host.client().close_session("default", "s");
+  REQUIRE(again.ok());
+  CHECK_FALSE(*again); // closed already, though not done yet
+  auto refused = host.client().execute(add("s", 1,
+                                           affinity_mode::strict_fail_fast));
+  CHECK(refused.code() == error_code::session_busy);
+  CHECK(contains(refused.error().message, "being closed"));
+  // A request after the close waits for it, then opens a new session.
+  auto reopened = exec_async(host, add("s", 1, affinity_mode::hint));
+
+  auto held_reply = held.get();
+  INFO(describe(held_reply));
+  REQUIRE(held_reply.ok());
+  CHECK(result_of(held_reply).get<int>() == 5); // it kept its state
+  CHECK(total_of(reopened.get()) == 1);
+  auto closes = result_of(host.exec("closes"));
+  INFO(closes.dump());
+  REQUIRE(closes.size() == 1);
+  CHECK(closes[0]["session"] == "s");
+  // The hook ran once the call had ended.
+  CHECK(closes[0]["running"] == 0);
+  CHECK(host.status().sessions == 1);
 }
 
 TEST_CASE("sessions: a crash loses the session: session_lost until it is "
@@ -232,10 +280,7 @@ TEST_CASE("sessions: requests waiting for a session's worker get "
     waiting.push_back(exec_async(host, add("s", 1,
                                            affinity_mode::strict_queue)));
   REQUIRE(eventually([&] { return host.status().queue_depth == 3; }));
-  int pid = 0;
-  for (const auto& w : host.status().workers)
-    if (w.id == first->worker)
-      pid = w.info.pid;
+  int pid = host.worker_pid(first->worker);
   REQUIRE(pid > 0);
   ::kill(pid, SIGKILL);
   CHECK(dying.get().code() == error_code::worker_crashed);
@@ -247,8 +292,7 @@ TEST_CASE("sessions: a recycle moves the state to the replacement with the "
           "adapter's snapshot hooks, and requests meanwhile wait for it",
           "[integration][sessions]") {
   temp_dir tmp;
-  auto cfg = make_config(tmp / "run", 1);
-  cfg.pools[0].adapter = counter_adapter;
+  auto cfg = one_worker_of(tmp, counter_adapter);
   host_fixture host{cfg};
   event_log events{host.system()};
   REQUIRE(host.await_ready().all_ready());
@@ -280,6 +324,36 @@ TEST_CASE("sessions: a recycle moves the state to the replacement with the "
   CHECK(report[0].to_worker == moved->worker);
   CHECK(report[0].state_bytes > 0);
   CHECK(events.of<tel::session_lost>().empty());
+  events.cancel();
+}
+
+TEST_CASE("sessions: a move cut off by drain_timeout loses the session "
+          "and says what held it up",
+          "[integration][sessions]") {
+  temp_dir tmp;
+  auto cfg = one_worker_of(tmp, hooks_adapter);
+  cfg.pools[0].drain_timeout = 300ms;
+  host_fixture host{cfg};
+  event_log events{host.system()};
+  REQUIRE(host.await_ready().all_ready());
+  REQUIRE(total_of(host.client().execute(add("s", 4))) == 4);
+  REQUIRE(host.client()
+            .execute(session_request("slow_snapshot", "{\"ms\": 1500}", "s"))
+            .ok());
+  REQUIRE(host.client().recycle("default").ok());
+  REQUIRE(eventually([&] {
+    return events.of<tel::session_lost>().size() == 1;
+  }));
+  auto reason = events.of<tel::session_lost>()[0].reason;
+  INFO(reason);
+  if (on_grpc(host)) {
+    CHECK(contains(reason, "native transport"));
+  } else {
+    // No call ran: the snapshot was under way.
+    CHECK(contains(reason, "moving its state did not finish within "
+                           "drain_timeout (300 ms)"));
+    CHECK_FALSE(contains(reason, "call"));
+  }
   events.cancel();
 }
 

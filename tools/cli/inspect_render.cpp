@@ -42,13 +42,14 @@ std::string python_of(const worker_snapshot& w) {
 
 void render_workers(std::string& out, const pool_snapshot& p) {
   out += fmt::format("  {:<18} {:>7} {:<8} {:>5} {:>10} {:>8} {:>10} {:>10} "
-                     "{:>10} {:>10} {:>5}  {}\n",
+                     "{:>10} {:>10} {:>5} {:<9}  {}\n",
                      "worker", "pid", "state", "busy", "dispatched", "uptime",
-                     "PSS", "USS", "RSS", "growth/h", "CPU", "python");
+                     "PSS", "USS", "RSS", "growth/h", "CPU", "snapshots",
+                     "python");
   for (const auto& w : p.workers)
     out += fmt::format(
       "  {:<18} {:>7} {:<8} {:>5} {:>10} {:>8} {:>10} {:>10} {:>10} {:>10} "
-      "{:>5.2f}  {}\n",
+      "{:>5.2f} {:<9}  {}\n",
       w.id, w.info.pid, state_of(w), fmt::format("{}/{}", w.busy, w.info.slots),
       w.requests_dispatched,
       format_uptime(w.uptime_seconds),
@@ -57,7 +58,7 @@ void render_workers(std::string& out, const pool_snapshot& p) {
       format_mib(static_cast<double>(w.memory.rss_bytes)),
       (w.memory_growth_bytes_per_hour >= 0 ? "+" : "")
         + format_mib(w.memory_growth_bytes_per_hour),
-      w.cpu_cores, python_of(w));
+      w.cpu_cores, w.info.session_snapshots ? "yes" : "no", python_of(w));
 }
 
 void render_recommendations(std::string& out, const nlohmann::json& recs) {
@@ -111,6 +112,8 @@ std::string render_pool(const pool_snapshot& p,
                      "{} answered, {} refused (queue full)\n",
                      p.queue_depth, p.queue_size, p.requests_dispatched,
                      p.requests_answered, p.saturated);
+  out += fmt::format("  sessions  {} held, {} lost\n", p.sessions,
+                     p.sessions_lost);
   out += "  errors    " + counts(p.errors) + "\n";
   out += "  recycles  " + counts(p.recycles) + "\n";
   out += fmt::format("  health    {} missed checks\n", p.health_check_failures);

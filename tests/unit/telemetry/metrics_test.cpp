@@ -51,6 +51,11 @@ TEST_CASE("an empty registry declares every metric", "[telemetry][metrics]") {
   CHECK(doc.types.at("snakepit_pool_failures_total") == "counter");
   CHECK(doc.types.at("snakepit_pool_recoveries_total") == "counter");
   CHECK(doc.types.at("snakepit_pool_failed") == "gauge");
+  CHECK(doc.types.at("snakepit_sessions") == "gauge");
+  CHECK(doc.types.at("snakepit_sessions_created_total") == "counter");
+  CHECK(doc.types.at("snakepit_sessions_expired_total") == "counter");
+  CHECK(doc.types.at("snakepit_sessions_lost_total") == "counter");
+  CHECK(doc.types.at("snakepit_sessions_moved_total") == "counter");
   CHECK(doc.help.size() == doc.types.size());
 }
 
@@ -155,6 +160,41 @@ TEST_CASE("pool failures and recoveries are counted, with a failed gauge",
   CHECK(doc.value("snakepit_pool_failed", {{"pool", "default"}}) == 0);
   m.forget_pool("default");
   CHECK(parsed(m).samples.empty());
+}
+
+TEST_CASE("session events are counted and the session gauges follow the "
+          "snapshot",
+          "[telemetry][metrics]") {
+  metrics m;
+  for (auto id : {"a", "b", "c"})
+    m.apply(make_session_created("default", id, "default/w1"));
+  m.apply(make_session_created("other", "a", "other/w1"));
+  m.apply(make_session_expired("default", "a", "default/w1", 1h));
+  m.apply(make_session_lost("default", "b", "default/w1", "its worker went"));
+  m.apply(make_session_moved("default", "c", "default/w1", "default/w2", 12,
+                             3ms));
+  m.apply(make_session_moved("default", "c", "default/w2", "default/w3", 12,
+                             3ms));
+  auto snap = snapshot("default");
+  snap.sessions = 1;
+  snap.sessions_lost = 1;
+  m.apply(snap);
+  auto doc = parsed(m);
+  exposition::label_map def{{"pool", "default"}};
+  CHECK(doc.value("snakepit_sessions_created_total", def) == 3);
+  CHECK(doc.value("snakepit_sessions_created_total", {{"pool", "other"}})
+        == 1);
+  CHECK(doc.value("snakepit_sessions_expired_total", def) == 1);
+  CHECK(doc.value("snakepit_sessions_lost_total", def) == 1);
+  CHECK(doc.value("snakepit_sessions_moved_total", def) == 2);
+  CHECK(doc.value("snakepit_sessions", {{"pool", "default"}, {"state", "held"}})
+        == 1);
+  CHECK(doc.value("snakepit_sessions", {{"pool", "default"}, {"state", "lost"}})
+        == 1);
+  m.forget_pool("default");
+  doc = parsed(m);
+  CHECK(doc.sum("snakepit_sessions_created_total") == 1);
+  CHECK(doc.sum("snakepit_sessions") == 0);
 }
 
 TEST_CASE("gauges follow the latest snapshot", "[telemetry][metrics]") {

@@ -67,12 +67,18 @@ TEST_CASE("the endpoint serves metrics that change with load",
   publish(f.sys, make_worker_recycled("default", "default/w2",
                                       recycle_reason::max_requests, 10min,
                                       1000, 31'000'000));
+  publish(f.sys, make_session_created("default", "s", "default/w1"));
   // The sink applied the events inside publish: nothing to wait for.
   auto busy = scrape(ep);
   CHECK(busy.value("snakepit_requests_total",
                    {{"pool", "default"}, {"outcome", "success"}})
         == 3);
   CHECK(busy.value("snakepit_queue_depth", {{"pool", "default"}}) == 5);
+  CHECK(busy.value("snakepit_sessions_created_total", {{"pool", "default"}})
+        == 1);
+  CHECK(busy.value("snakepit_sessions",
+                   {{"pool", "default"}, {"state", "held"}})
+        == 0);
   // Two busy slots in the snapshot, but w2 was recycled since.
   CHECK(busy.value("snakepit_slots_busy", {{"pool", "default"}}) == 1);
   CHECK(busy.value("snakepit_worker_recycles_total",
