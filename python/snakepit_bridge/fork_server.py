@@ -25,8 +25,9 @@ The server never starts a thread and never imports grpc (forking a process
 that has threads or grpc's is unsafe), so it serves the native transport
 only. It exits when its host goes (a pidfd of the parent in its select
 loop, besides the parent-death signal the host sets) or closes the control
-socket. Its workers do not die with it: they watch the host, not their
-parent. Exit codes: 0 when the host closed the socket, 1 when the host
+socket. Its workers die with it (a parent-death signal of their own), so
+that none outlives the host even if its Python code no longer runs; they
+also watch the host, to leave cleanly when it goes. Exit codes: 0 when the host closed the socket, 1 when the host
 died, 2 on a usage error, 3 when the preload failed (traceback on stderr).
 """
 
@@ -53,6 +54,8 @@ EXIT_PRELOAD_FAILED = 3
 EXIT_CHILD_SETUP_FAILED = 70
 #: Environment variable naming the pid a forked worker watches (its host).
 HOST_PID_VARIABLE = "SNAKEPIT_HOST_PID"
+#: prctl option: the signal a process gets when its parent dies.
+PR_SET_PDEATHSIG = 1
 
 
 def log(message: str) -> None:
@@ -133,13 +136,12 @@ class ForkServer:
         os.set_blocking(self.wake_read, False)
         os.set_blocking(self.wake_write, False)
         self.host_fd = parent_pidfd(host_pid)
+        self.server_pid = os.getpid()
 
     def own_fds(self) -> list[int]:
-        """The server's descriptors that a forked worker must not keep."""
-        fds = [self.wake_read, self.wake_write]
-        if self.host_fd is not None:
-            fds.append(self.host_fd)
-        return fds
+        """The server's descriptors that a forked worker must not keep (it
+        keeps the pidfd of the host, to die with it)."""
+        return [self.wake_read, self.wake_write]
 
     def serve(self) -> int:
         """Serves until the host goes or closes the socket."""
@@ -215,6 +217,12 @@ class ForkServer:
             return
         if pid == 0:
             self.run_child(request, fds)
+        try:
+            # The child does the same; whichever runs first, the host never
+            # sees the worker outside its own group.
+            os.setpgid(pid, pid)
+        except OSError:
+            pass  # it has set it (EACCES) or is gone (ESRCH) already
         close_all(fds)
         send(self.control, {"op": "started", "id": call_id, "pid": pid})
 
@@ -229,6 +237,7 @@ class ForkServer:
             self.control.close()
             close_all(self.own_fds())
             os.setpgid(0, 0)
+            die_with_parent(self.server_pid)
             stdin = os.open(os.devnull, os.O_RDONLY)
             for target, fd in ((0, stdin), (1, fds[0]), (2, fds[1])):
                 os.dup2(fd, target)
@@ -238,7 +247,7 @@ class ForkServer:
             argv = list(request["argv"])
             sys.argv = [sys.argv[0], *argv]
             from snakepit_bridge.cli import main as worker_main
-            code = worker_main(argv, host_pid=self.host_pid)
+            code = worker_main(argv, host_pidfd=self.host_fd)
         except SystemExit as exc:  # argparse's usage errors, sys.exit()
             code = exc.code if isinstance(exc.code, int) else 1
         except BaseException:  # noqa: BLE001 - a child must never return
@@ -249,6 +258,19 @@ class ForkServer:
                 sys.stderr.flush()
             finally:
                 os._exit(code)
+
+
+def die_with_parent(parent: int) -> None:
+    """Has the kernel SIGKILL this process when ``parent`` (the fork server)
+    dies; raises if that cannot be set or the parent is gone already. The
+    fork server dies the same way with the host, so no worker outlives its
+    host, even one whose Python code no longer runs."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+    if os.getppid() != parent:
+        raise RuntimeError("the fork server died before the worker started")
 
 
 def parent_pidfd(host_pid: int) -> int | None:

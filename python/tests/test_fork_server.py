@@ -160,8 +160,8 @@ def test_a_forked_worker_serves_with_its_own_identity(server: Server,
     assert f"snakepit_bridge[{pid}]" not in server.log()
 
 
-def test_a_worker_outlives_its_fork_server(server: Server,
-                                           tmp_path: Path) -> None:
+def test_a_worker_dies_with_its_fork_server(server: Server,
+                                            tmp_path: Path) -> None:
     assert server.receive()["op"] == "ready"
     out_read, out_write = os.pipe()
     answer = server.fork(1, worker_argv(tmp_path, "w2"), {}, out_write,
@@ -171,10 +171,11 @@ def test_a_worker_outlives_its_fork_server(server: Server,
     wait_for_file(tmp_path / "w2.ready", lambda: is_alive(pid))
     server.proc.kill()
     server.proc.wait(timeout=10)
-    time.sleep(0.3)
-    # It watches the host (this test), not its parent.
-    assert is_alive(pid)
-    os.killpg(pid, signal.SIGKILL)
+    # The kernel's parent-death signal, not Python code, ends it.
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while is_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not is_alive(pid)
     os.close(out_read)
 
 
