@@ -81,6 +81,30 @@ struct worker_state {
 
 using worker_ptr = caf::stateful_actor<worker_state>*;
 
+/// Lets the pool's fork server fork the worker `spec` starts: the fork
+/// server runs the same interpreter with the same environment, and the
+/// worker gets the arguments that follow `-m snakepit_bridge`.
+void add_fork_server(process::launch_spec& spec, const worker_state& st) {
+  const auto& cfg = st.spec.pool;
+  auto server = std::make_shared<process::fork_server_spec>();
+  server->key = cfg.name;
+  server->start.executable = spec.executable;
+  server->start.tag = cfg.name + "/fork-server";
+  server->start.env = spec.env;
+  server->start.args = {"-m",
+                        "snakepit_bridge.fork_server",
+                        "--control-fd",
+                        "3",
+                        "--adapter",
+                        cfg.adapter,
+                        "--snakepit-run-id",
+                        st.spec.env->run_id};
+  if (cfg.preload)
+    server->start.args.emplace_back("--preload");
+  spec.forked_args.assign(spec.args.begin() + 2, spec.args.end());
+  spec.fork_server = std::move(server);
+}
+
 process::launch_spec make_launch_spec(const worker_state& st) {
   const auto& cfg = st.spec.pool;
   process::launch_spec spec;
@@ -123,6 +147,8 @@ process::launch_spec make_launch_spec(const worker_state& st) {
                  : st.spec.env->python_path + ":" + pythonpath;
   spec.env["PYTHONUNBUFFERED"] = "1";
   spec.env["PYTHONDONTWRITEBYTECODE"] = "1";
+  if (cfg.fork_server && cfg.transport == worker_transport::native)
+    add_fork_server(spec, st);
   return spec;
 }
 

@@ -91,8 +91,10 @@ constexpr std::array<duration_key<pool_config>, 16> pool_duration_keys{{
   {"session_ttl", &pool_config::session_ttl, true},
 }};
 
-constexpr std::array<bool_key<pool_config>, 1> pool_bool_keys{{
+constexpr std::array<bool_key<pool_config>, 3> pool_bool_keys{{
   {"thread_safety_checks", &pool_config::thread_safety_checks},
+  {"fork_server", &pool_config::fork_server},
+  {"preload", &pool_config::preload},
 }};
 
 constexpr std::array<std::string_view, 10> pool_other_keys{

@@ -126,6 +126,19 @@ void reset_signals() {
       ::sigaction(sig, &dfl, nullptr);
 }
 
+/// Makes `fd` the child's descriptor 3, open across exec (nothing to do
+/// for -1). Async-signal-safe; runs after stdin, stdout and stderr are in
+/// place, so that 3 may be overwritten.
+bool pass_control(int fd) {
+  if (fd < 0)
+    return true;
+  constexpr int control_target = 3;
+  if (fd != control_target)
+    return ::dup2(fd, control_target) == control_target;
+  auto flags = ::fcntl(fd, F_GETFD);
+  return flags >= 0 && ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) == 0;
+}
+
 /// Everything the child does between fork and exec, plus bookkeeping in the
 /// parent. Only async-signal-safe calls run in the child.
 struct child_setup : bp::extend::handler {
@@ -133,6 +146,8 @@ struct child_setup : bp::extend::handler {
   int stdin_fd;
   int stdout_fd;
   int stderr_fd;
+  /// Becomes the child's fd 3 when >= 0 (a fork server's control socket).
+  int control_fd;
   pid_t parent;
   pid_t* forked_pid;
 
@@ -152,6 +167,7 @@ struct child_setup : bp::extend::handler {
     if (::dup2(stdin_fd, STDIN_FILENO) < 0
         || ::dup2(stdout_fd, STDOUT_FILENO) < 0
         || ::dup2(stderr_fd, STDERR_FILENO) < 0 || ::setpgid(0, 0) != 0
+        || !pass_control(control_fd)
         || ::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
       exec.set_error(std::error_code{errno, std::system_category()},
                      "child setup failed");
@@ -165,7 +181,17 @@ struct child_setup : bp::extend::handler {
 
 } // namespace
 
-std::variant<forked_child, std::string> fork_exec(const launch_spec& spec) {
+bool make_output_pipe(int& read_end, int& write_end) {
+  fd_guard read_guard, write_guard;
+  if (!make_pipe(read_guard, write_guard))
+    return false;
+  read_end = read_guard.release();
+  write_end = write_guard.release();
+  return true;
+}
+
+std::variant<forked_child, std::string> fork_exec(const launch_spec& spec,
+                                                  int control_fd) {
   auto fail = [&](const std::string& reason) {
     return "cannot start '" + spec.executable + "': " + reason;
   };
@@ -202,6 +228,7 @@ std::variant<forked_child, std::string> fork_exec(const launch_spec& spec) {
   setup.stdin_fd = dev_null.get();
   setup.stdout_fd = out_write.get();
   setup.stderr_fd = err_write.get();
+  setup.control_fd = control_fd;
   setup.parent = ::getpid();
   setup.forked_pid = &failed_pid;
   std::error_code ec;

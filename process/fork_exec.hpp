@@ -24,9 +24,17 @@ struct forked_child {
   int pidfd = -1;
 };
 
+/// Makes a pipe for a child's output: both ends close-on-exec and above
+/// the standard streams, the read end (the host's) non-blocking. False,
+/// with errno set and nothing open, on failure.
+bool make_output_pipe(int& read_end, int& write_end);
+
 /// Starts `spec` in its own process group, with stdin on /dev/null, stdout
-/// and stderr on pipes, and SIGKILL as its parent-death signal. On failure
-/// returns "cannot start '<executable>': <reason>", leaving no zombie.
-std::variant<forked_child, std::string> fork_exec(const launch_spec& spec);
+/// and stderr on pipes, and SIGKILL as its parent-death signal; with
+/// `control_fd` >= 0 (a descriptor above 2), that descriptor becomes the
+/// child's fd 3 (a fork server's control socket). On failure returns
+/// "cannot start '<executable>': <reason>", leaving no zombie.
+std::variant<forked_child, std::string> fork_exec(const launch_spec& spec,
+                                                  int control_fd = -1);
 
 } // namespace snakepit::process

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -21,6 +22,8 @@ namespace snakepit::process {
 /// at warn level, without the prefix.
 inline constexpr std::string_view warning_prefix = "snakepit-warning: ";
 
+struct fork_server_spec;
+
 /// What to start.
 struct launch_spec {
   /// Path of the program; a name without '/' is looked up in the child's
@@ -32,6 +35,27 @@ struct launch_spec {
   std::map<std::string, std::string> env;
   /// Log tag of the child's output lines, e.g. "default/w3".
   std::string tag;
+  /// When set, the process is forked by this fork server instead (a
+  /// launcher without fork servers, or whose fork server is not running,
+  /// starts `executable` with `args` as usual).
+  std::shared_ptr<const fork_server_spec> fork_server{};
+  /// With `fork_server`: the forked worker's command line, what follows
+  /// `python -m snakepit_bridge`.
+  std::vector<std::string> forked_args{};
+};
+
+/// A fork server (`python -m snakepit_bridge.fork_server`): a template
+/// process that forks workers on request. One runs per `key`, started when
+/// a process first asks for it and again after it died (with a back-off;
+/// meanwhile processes start the plain way, as they do for good once its
+/// preload failed). A process whose spec has the key but a different
+/// `start` starts the plain way.
+struct fork_server_spec {
+  /// One fork server per key (a pool's name).
+  std::string key;
+  /// How to start it; its arguments must pass `--control-fd 3`, the
+  /// socket the launcher gives it.
+  launch_spec start;
 };
 
 /// Host-unique handle of a started process; never reused, unlike a pid.
@@ -53,6 +77,9 @@ struct exit_info {
   int signal = 0;
   /// The last lines of stdout and stderr, interleaved as they arrived.
   std::string output_tail;
+  /// False when the process ended but nobody could tell how: a forked
+  /// worker whose fork server was gone by then (`exit_code` is -1).
+  bool status_known = true;
 };
 
 /// One-line rendering: "exited with code 3" or

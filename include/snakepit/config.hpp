@@ -125,6 +125,14 @@ struct pool_config {
   /// Thread profile: have the Python worker watch for concurrent entry into
   /// methods that are not thread-safe and report it (costs a little).
   bool thread_safety_checks = false;
+  /// Start the workers by forking them from a fork server of the pool (a
+  /// Python process that imported the bridge, and the adapter's module
+  /// with `preload`, once). Native transport only: gRPC pools start every
+  /// worker the plain way. See docs/profiles.md.
+  bool fork_server = true;
+  /// With `fork_server`: import the adapter's module in the fork server,
+  /// so that its imports are paid once and their pages shared.
+  bool preload = false;
   /// Recycle a worker this long after it became ready;
   /// `milliseconds::max()` (the default, "infinity") never.
   std::chrono::milliseconds worker_ttl = std::chrono::milliseconds::max();

@@ -132,34 +132,39 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
-def _parent_pidfd(ppid: int) -> int | None:
-    """A pidfd of process ``ppid``, readable once it exits (Linux >= 5.3);
-    None where the platform has none."""
+def _pidfd(pid: int) -> int | None:
+    """A pidfd of process ``pid``, readable once it exits (Linux >= 5.3);
+    None where the platform has none or the process is gone."""
     pidfd_open: Any = getattr(os, "pidfd_open", None)
     if pidfd_open is None:
         return None
     try:
-        return int(pidfd_open(ppid))
+        return int(pidfd_open(pid))
     except OSError:
         return None
 
 
 def watch_parent(initial_ppid: int, on_death: Callable[[], None],
-                 interval: float = PARENT_POLL_S) -> threading.Thread:
-    """Starts a daemon thread calling ``on_death`` once the parent has exited.
+                 interval: float = PARENT_POLL_S,
+                 host_pidfd: int | None = None) -> threading.Thread:
+    """Starts a daemon thread calling ``on_death`` once the host has exited.
 
-    It blocks on a pidfd of the parent, so an idle worker does not wake up
-    for it; without pidfds it polls getppid() every ``interval`` seconds.
+    The host is the parent, or the process of ``host_pidfd`` for a worker
+    forked by a fork server (whose parent is the fork server, which may go
+    without the host). It blocks on a pidfd of the host, so an idle worker
+    does not wake up for it; without pidfds it polls getppid() every
+    ``interval`` seconds.
     """
     def run() -> None:
-        pidfd = _parent_pidfd(initial_ppid)
+        if host_pidfd is not None:
+            wait_readable(host_pidfd)
+            on_death()
+            return
+        pidfd = _pidfd(initial_ppid)
         # Still our parent after opening: the pidfd is the parent's, not a
         # later process's that reused its pid.
         if pidfd is not None and os.getppid() == initial_ppid:
-            poller = select.poll()
-            poller.register(pidfd, select.POLLIN)
-            while not poller.poll():
-                pass
+            wait_readable(pidfd)
         while os.getppid() == initial_ppid:
             time.sleep(interval)
         on_death()
@@ -167,6 +172,14 @@ def watch_parent(initial_ppid: int, on_death: Callable[[], None],
     thread = threading.Thread(target=run, name="snakepit-parent-watch", daemon=True)
     thread.start()
     return thread
+
+
+def wait_readable(fd: int) -> None:
+    """Blocks until ``fd`` is readable (a pidfd: its process has exited)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while not poller.poll():
+        pass
 
 
 def _parent_died() -> None:
@@ -323,8 +336,11 @@ def _serve(args: argparse.Namespace, stop: StopRequest) -> int:
     return EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Runs a worker to completion and returns its exit code."""
+def main(argv: Sequence[str] | None = None,
+         host_pidfd: int | None = None) -> int:
+    """Runs a worker to completion and returns its exit code.
+    ``host_pidfd``: a pidfd of the host to die with, when the host is not
+    the parent (a worker forked by a fork server)."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):
         reconfigure: Any = getattr(stream, "reconfigure", None)
@@ -332,8 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             reconfigure(line_buffering=True)
 
     ppid = os.getppid()
-    if ppid != 1:
-        watch_parent(ppid, _parent_died)
+    if ppid != 1 or host_pidfd is not None:
+        watch_parent(ppid, _parent_died, host_pidfd=host_pidfd)
 
     stop = StopRequest()
     stop.install()

@@ -133,13 +133,13 @@ TEST_CASE("showcase: worker_info describes a live worker of this run",
   CHECK(pid > 1);
   CHECK(pid != ::getpid());
   CHECK(process_alive(pid));
-  CHECK(proc_ppid(pid) == ::getpid());
+  CHECK(host_of(pid) == ::getpid());
   auto args = proc_args(pid);
   auto flag = std::find(args.begin(), args.end(), "--snakepit-run-id");
   REQUIRE(flag != args.end());
   REQUIRE(flag + 1 != args.end());
   CHECK(*(flag + 1) == host.run_id());
-  CHECK(std::find(args.begin(), args.end(), "snakepit_bridge") != args.end());
+  CHECK(runs_bridge(args));
 
   auto version = info["python_version"].get<std::string>();
   CHECK(version.rfind("3.", 0) == 0);

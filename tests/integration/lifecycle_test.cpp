@@ -107,8 +107,10 @@ TEST_CASE("shutdown: stopping the host leaves no process and no run directory",
   REQUIRE(path_exists(run_path));
   REQUIRE(path_exists(run_path + "/host.lock"));
   {
+    // The run's processes are its workers, and the fork server of a
+    // native pool.
     std::set<int> by_id;
-    for (int pid : run_processes(run_id))
+    for (int pid : run_workers(run_id))
       by_id.insert(pid);
     CHECK(by_id == std::set<int>(pids.begin(), pids.end()));
   }

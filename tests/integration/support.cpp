@@ -2,6 +2,7 @@
 
 #include "process/proc_files.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -166,6 +167,42 @@ std::vector<int> run_processes(const std::string& run_id) {
       }
   }
   return out;
+}
+
+namespace {
+
+bool has_fork_server_args(int pid) {
+  auto args = proc_args(pid);
+  return std::find(args.begin(), args.end(), "snakepit_bridge.fork_server")
+         != args.end();
+}
+
+} // namespace
+
+bool is_fork_server(int pid) {
+  auto parent = proc_ppid(pid);
+  return has_fork_server_args(pid) && parent
+         && !has_fork_server_args(*parent);
+}
+
+std::optional<int> host_of(int pid) {
+  auto parent = proc_ppid(pid);
+  if (parent && has_fork_server_args(*parent))
+    return proc_ppid(*parent);
+  return parent;
+}
+
+std::vector<int> run_workers(const std::string& run_id) {
+  auto out = run_processes(run_id);
+  out.erase(std::remove_if(out.begin(), out.end(), is_fork_server),
+            out.end());
+  return out;
+}
+
+bool runs_bridge(const std::vector<std::string>& args) {
+  return std::any_of(args.begin(), args.end(), [](const std::string& arg) {
+    return arg == "snakepit_bridge" || arg == "snakepit_bridge.fork_server";
+  });
 }
 
 std::vector<int> children_of(int ppid) {

@@ -77,6 +77,22 @@ inline bool process_alive(int pid) {
 /// "--snakepit-run-id" followed by `run_id`.
 std::vector<int> run_processes(const std::string& run_id);
 
+/// True when `pid` is a pool's fork server (python -m
+/// snakepit_bridge.fork_server). The workers it forks share its command
+/// line; they are told apart by their parent, the fork server itself.
+bool is_fork_server(int pid);
+
+/// The host that owns worker `pid`: its parent, or its parent's parent
+/// when a fork server forked it; nullopt if gone.
+std::optional<int> host_of(int pid);
+
+/// `run_processes` without the fork servers: the run's workers.
+std::vector<int> run_workers(const std::string& run_id);
+
+/// True when `args` (a worker's) run the bridge: `-m snakepit_bridge`, or
+/// the fork server that forked it.
+bool runs_bridge(const std::vector<std::string>& args);
+
 /// Pids whose parent is `ppid`.
 std::vector<int> children_of(int ppid);
 

@@ -180,7 +180,7 @@ TEST_CASE("introspection: pool status tells each worker's interpreter and "
     CHECK(w.info.slots == slots);
     CHECK(w.info.adapter == cfg.pools[0].adapter);
     CHECK(w.info.pid > 1);
-    CHECK(proc_ppid(w.info.pid) == ::getpid());
+    CHECK(host_of(w.info.pid) == ::getpid());
   };
   REQUIRE(proc.workers.size() == 2);
   for (const auto& w : proc.workers)
