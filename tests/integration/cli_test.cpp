@@ -62,7 +62,7 @@ std::vector<int> start_serving(child_process& host) {
   REQUIRE(host.wait_for_stderr("2/2 workers ready", patience));
   std::vector<int> workers;
   REQUIRE(eventually([&] {
-    workers = python_children_of(host.pid());
+    workers = python_workers_of(host.pid());
     return workers.size() == 2;
   }));
   for (int pid : workers) {
@@ -302,6 +302,10 @@ TEST_CASE("cli: SIGKILL of snakepit run leaves no Python worker",
   auto workers = start_serving(host);
   for (int pid : workers)
     REQUIRE(process_alive(pid));
+  // The pool's fork server goes too.
+  auto servers = fork_servers_of(host.pid());
+  CHECK(servers.size() == 1);
+  workers.insert(workers.end(), servers.begin(), servers.end());
 
   host.signal(SIGKILL);
   auto code = host.wait_exit(patience);
@@ -380,7 +384,7 @@ TEST_CASE("cli: recycle asks a running host to replace its workers",
   REQUIRE(host.wait_for_stderr("default/w1 recycled (manual)", patience));
   for (int pid : workers)
     CHECK(eventually([&] { return process_gone(pid); }));
-  CHECK(eventually([&] { return python_children_of(host.pid()).size() == 2; }));
+  CHECK(eventually([&] { return python_workers_of(host.pid()).size() == 2; }));
   host.signal(SIGTERM);
   auto code = host.wait_exit(patience);
   REQUIRE(code.has_value());

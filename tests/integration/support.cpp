@@ -213,13 +213,23 @@ std::vector<int> children_of(int ppid) {
   return out;
 }
 
-std::vector<int> python_children_of(int ppid) {
+std::vector<int> fork_servers_of(int host) {
+  auto out = children_of(host);
+  out.erase(std::remove_if(out.begin(), out.end(),
+                           [](int pid) { return !is_fork_server(pid); }),
+            out.end());
+  return out;
+}
+
+std::vector<int> python_workers_of(int host) {
   std::vector<int> out;
-  for (int pid : all_pids()) {
-    if (proc_ppid(pid) != ppid)
-      continue;
-    if (proc_cmdline(pid).find("snakepit_bridge") != std::string::npos)
+  for (int pid : children_of(host)) {
+    if (is_fork_server(pid)) {
+      auto forked = children_of(pid);
+      out.insert(out.end(), forked.begin(), forked.end());
+    } else if (proc_cmdline(pid).find("snakepit_bridge") != std::string::npos) {
       out.push_back(pid);
+    }
   }
   return out;
 }

@@ -96,9 +96,13 @@ bool runs_bridge(const std::vector<std::string>& args);
 /// Pids whose parent is `ppid`.
 std::vector<int> children_of(int ppid);
 
-/// Pids whose parent is `ppid` and whose command line mentions
-/// "snakepit_bridge" (Python workers of a host).
-std::vector<int> python_children_of(int ppid);
+/// The Python workers of host `host`: its children that run
+/// snakepit_bridge and are not fork servers, and the children of its fork
+/// servers.
+std::vector<int> python_workers_of(int host);
+
+/// The fork servers among the children of host `host`.
+std::vector<int> fork_servers_of(int host);
 
 /// Polls `pred` every `interval` until it holds or `timeout` passes;
 /// returns its last value. For OS facts that have no event to await.
