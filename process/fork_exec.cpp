@@ -59,16 +59,6 @@ std::string errno_text(int err) {
   return std::error_code{err, std::system_category()}.message();
 }
 
-// Moves `fd` above the standard streams so that the dup2 calls in the child
-// cannot clobber each other even if the host runs with 0-2 closed.
-int above_stdio(int fd) {
-  if (fd < 0 || fd > 2)
-    return fd;
-  auto moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  ::close(fd);
-  return moved;
-}
-
 bool make_pipe(fd_guard& read_end, fd_guard& write_end) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0)
@@ -180,6 +170,14 @@ struct child_setup : bp::extend::handler {
 };
 
 } // namespace
+
+int above_stdio(int fd) {
+  if (fd < 0 || fd > 2)
+    return fd;
+  auto moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  ::close(fd);
+  return moved;
+}
 
 bool make_output_pipe(int& read_end, int& write_end) {
   fd_guard read_guard, write_guard;

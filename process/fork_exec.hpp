@@ -24,6 +24,11 @@ struct forked_child {
   int pidfd = -1;
 };
 
+/// `fd` moved above the standard streams (closing the original), so that
+/// dup2 onto 0-2 in a child cannot clobber it; close-on-exec; -1 on
+/// failure. Descriptors above 2 are returned as they are.
+int above_stdio(int fd);
+
 /// Makes a pipe for a child's output: both ends close-on-exec and above
 /// the standard streams, the read end (the host's) non-blocking. False,
 /// with errno set and nothing open, on failure.

@@ -24,6 +24,10 @@ namespace {
 /// interpreter's start, the bridge's imports and a preload.
 constexpr auto ready_patience = std::chrono::seconds{30};
 
+/// How long a ready fork server may take to answer a fork request (a fork
+/// takes milliseconds); one that takes longer is killed as hung.
+constexpr auto answer_patience = std::chrono::seconds{5};
+
 /// Exit code of a fork server whose preload failed (fork_server.py).
 constexpr int preload_failed_code = 3;
 
@@ -40,16 +44,6 @@ clock_type::duration backoff(int deaths) {
 
 bool same_start(const launch_spec& a, const launch_spec& b) {
   return a.executable == b.executable && a.args == b.args && a.env == b.env;
-}
-
-/// `fd` moved above the standard streams (fork_exec needs that of the
-/// descriptor it makes the child's fd 3); -1 on failure.
-int above_stdio(int fd) {
-  if (fd < 0 || fd > 2)
-    return fd;
-  auto moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  ::close(fd);
-  return moved;
 }
 
 std::string errno_text() {
@@ -134,6 +128,7 @@ void process_host::impl::send_request(fork_server_state& fs,
     start_instead(std::move(start), "cannot ask the fork server: " + error);
     return;
   }
+  start.answer_due = clock_type::now() + answer_patience;
   fs.sent.push_back(std::move(start));
 }
 
@@ -283,15 +278,38 @@ void process_host::impl::on_server_gone(const child& server,
     finish(id);
 }
 
+namespace {
+
+/// The next time fork server `fs` must have done something (got ready, or
+/// answered its oldest request), if any.
+std::optional<clock_type::time_point> due_of(const fork_server_state& fs) {
+  if (fs.id == 0 || fs.ready_due == clock_type::time_point::max())
+    return std::nullopt;
+  if (!fs.ready)
+    return fs.ready_due;
+  if (!fs.sent.empty())
+    return fs.sent.front().answer_due;
+  return std::nullopt;
+}
+
+} // namespace
+
 void process_host::impl::fire_server_deadlines(clock_type::time_point now) {
   for (auto& [key, fs] : servers_) {
-    if (fs.id == 0 || fs.ready || now < fs.ready_due)
+    auto due = due_of(fs);
+    if (!due || now < *due)
       continue;
     if (auto* server = find(fs.id)) {
-      log_->warn("[{}] the fork server is not ready after {} s; killing it",
-                 server->tag, ready_patience.count());
+      if (fs.ready)
+        log_->warn("[{}] the fork server did not answer a fork request "
+                   "within {} s; killing it",
+                   server->tag, answer_patience.count());
+      else
+        log_->warn("[{}] the fork server is not ready after {} s; killing it",
+                   server->tag, ready_patience.count());
       ::killpg(server->proc.pid, SIGKILL);
     }
+    // Its death moves what it owes to plain starts (on_server_gone).
     fs.ready_due = clock_type::time_point::max();
   }
 }
@@ -299,10 +317,8 @@ void process_host::impl::fire_server_deadlines(clock_type::time_point now) {
 void process_host::impl::next_server_deadline(
   std::optional<clock_type::time_point>& next) const {
   for (auto& [key, fs] : servers_)
-    if (fs.id != 0 && !fs.ready
-        && fs.ready_due != clock_type::time_point::max()
-        && (!next || fs.ready_due < *next))
-      next = fs.ready_due;
+    if (auto due = due_of(fs); due && (!next || *due < *next))
+      next = due;
 }
 
 void process_host::impl::stop_idle_servers(std::chrono::milliseconds grace) {

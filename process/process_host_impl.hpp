@@ -63,6 +63,8 @@ struct waiting_start {
   int64_t request_id = 0;
   int out_read = -1;
   int err_read = -1;
+  /// When the fork server must have answered it at the latest.
+  clock_type::time_point answer_due{};
 };
 
 /// The fork server of one key: whether it runs and the starts it owes.
@@ -140,7 +142,8 @@ private:
                         const fork_protocol::worker_exited& exited);
   /// A fork server's process has ended: its waiting starts go plain.
   void on_server_gone(const child& server, const exit_info& info);
-  /// Gives up on fork servers that did not get ready in time.
+  /// Gives up on fork servers that did not get ready, or did not answer a
+  /// request, in time.
   void fire_server_deadlines(clock_type::time_point now);
   /// Stops the fork servers once nothing else runs (at shutdown).
   void stop_idle_servers(std::chrono::milliseconds grace);

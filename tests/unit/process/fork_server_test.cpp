@@ -197,3 +197,27 @@ TEST_CASE("a forked worker and its fork server die with a SIGKILLed host",
     if (running(pid))
       ::kill(pid, SIGKILL);
 }
+
+TEST_CASE("a fork server that stops answering is killed and its starts go "
+          "plain",
+          "[process_host][fork_server]") {
+  scratch_dir dir;
+  captured_log log;
+  process_host host{log.logger};
+  // Says it is ready, then never answers a request.
+  auto server = fork_server_of(snakepit::default_python(), package_dir(),
+                               showcase);
+  server->start.args = {
+    "-c",
+    "import os, socket, time\n"
+    "s = socket.socket(fileno=3)\n"
+    "s.send(b'{\"op\":\"ready\",\"pid\":%d}' % os.getpid())\n"
+    "time.sleep(100)\n",
+    "--snakepit-run-id", fork_test_run_id};
+  auto worker = spawn(host, forked_worker(server, dir.path, "w"));
+  auto started = worker->wait_running();
+  CHECK(parent_of(started.pid) == ::getpid());
+  CHECK(eventually([&] { return dir.has("w.ready"); }));
+  CHECK(log.text().find("did not answer a fork request within 5 s")
+        != std::string::npos);
+}
