@@ -112,6 +112,7 @@ TEST_CASE("fork server: each forked worker has its own pid, process group, "
     return;
   pool.adapter = identity_adapter;
   pool.env["SNAKEPIT_IT_MARK"] = "pool-env";
+  captured_log log;
   host_fixture host{cfg};
   auto st = host.await_ready();
   REQUIRE(st.all_ready());
@@ -156,10 +157,46 @@ TEST_CASE("fork server: each forked worker has its own pid, process group, "
     CHECK(env.at("SNAKEPIT_IT_MARK") == "pool-env");
     CHECK(env.at("PYTHONUNBUFFERED") == "1");
     CHECK(env.at("SNAKEPIT_HOST_PID") == std::to_string(::getpid()));
+    // Its output reaches the host's log under its own tag.
+    CHECK_FALSE(log
+                  .matching({"[" + reply->worker + "] snakepit_bridge["
+                             + std::to_string(pid) + "] ready"})
+                  .empty());
   }
   CHECK(pids.size() == static_cast<size_t>(size));
   CHECK(sockets.size() == static_cast<size_t>(size));
   CHECK(fork_servers_of(::getpid()) == std::vector<int>{server});
+}
+
+TEST_CASE("fork server: each pool has its own, and its workers get their "
+          "pool's environment",
+          "[integration][fork_server]") {
+  temp_dir tmp;
+  auto cfg = make_config(tmp / "run", 1);
+  if (skipped_without_fork_server(cfg))
+    return;
+  cfg.pools[0].adapter = identity_adapter;
+  auto other = derive_pool(cfg.pools[0], "other", worker_profile::process, 1);
+  cfg.pools[0].env["SNAKEPIT_IT_MARK"] = "default";
+  other.env["SNAKEPIT_IT_MARK"] = "other";
+  cfg.pools.push_back(other);
+  host_fixture host{cfg};
+  REQUIRE(host.await_ready("default").all_ready());
+  REQUIRE(host.await_ready("other").all_ready());
+  auto servers = fork_servers_of(::getpid());
+  REQUIRE(servers.size() == 2);
+  std::set<int> parents;
+  for (std::string name : {"default", "other"}) {
+    auto reply = host.client().execute(make_request(
+      name, "identity", R"({"names":["SNAKEPIT_IT_MARK"]})"));
+    auto r = result_of(reply);
+    INFO(name << ": " << r.dump());
+    CHECK(r.at("env").at("SNAKEPIT_IT_MARK") == name);
+    int parent = r.at("ppid").get<int>();
+    CHECK(std::count(servers.begin(), servers.end(), parent) == 1);
+    parents.insert(parent);
+  }
+  CHECK(parents.size() == 2);
 }
 
 // On gRPC a pool never forks (fork_server is on by default and ignored);
