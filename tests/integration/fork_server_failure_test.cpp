@@ -231,3 +231,35 @@ TEST_CASE("fork server: a forked worker that exits or is killed is reported "
   check_forked_by(third, server);
   CHECK(host.exec("ping").ok());
 }
+
+// Killed as soon as it appears, most often before it is ready: the starts
+// it holds go the plain way (or, if it forked already, its workers die and
+// are replaced); either way the pool comes up.
+TEST_CASE("fork server: SIGKILLed while the pool starts, the pool still "
+          "gets ready",
+          "[integration][fork_server]") {
+  temp_dir tmp;
+  auto cfg = make_config(tmp / "run", 2);
+  if (skipped_without_fork_server(cfg))
+    return;
+  cfg.pools[0].max_restarts = 10;
+  host_fixture host{cfg};
+  std::vector<int> servers;
+  REQUIRE(eventually(
+    [&] {
+      servers = fork_servers_of(::getpid());
+      return !servers.empty();
+    },
+    patience, milliseconds{2}));
+  REQUIRE(::kill(servers.front(), SIGKILL) == 0);
+  auto st = host.await_ready();
+  INFO("status failure: " << describe(st.failed));
+  REQUIRE(st.all_ready());
+  CHECK(st.ready == 2);
+  for (int pid : worker_pids(st)) {
+    INFO("worker pid " << pid);
+    CHECK(host_of(pid) == ::getpid());
+    CHECK(proc_ppid(pid) != servers.front());
+  }
+  CHECK(host.exec("ping").ok());
+}
