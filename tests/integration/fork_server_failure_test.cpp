@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "calls.hpp"
+#include "echo_load.hpp"
 #include "fork_checks.hpp"
 #include "event_log.hpp"
 
@@ -44,59 +45,6 @@ pool_snapshot await_new_workers(host_fixture& host, const pool_snapshot& old) {
   return host.status();
 }
 
-/// Callers sending `echo` (2 ms apart) until stopped; half of them
-/// idempotent. They only count (Catch2 assertions are not thread-safe).
-class steady_load {
-public:
-  steady_load(host_fixture& host, int callers) {
-    for (int c = 0; c < callers; ++c)
-      threads_.emplace_back([this, &host, c] { run(host, c); });
-  }
-  ~steady_load() {
-    stop();
-  }
-
-  void stop() {
-    stop_ = true;
-    for (auto& t : threads_)
-      if (t.joinable())
-        t.join();
-  }
-
-  std::atomic<int> sent{0};
-  std::atomic<int> served{0};
-  /// Non-idempotent calls that got worker_crashed.
-  std::atomic<int> crashed{0};
-  /// Anything else: wrong results, other errors, idempotent crashes.
-  std::atomic<int> wrong{0};
-
-private:
-  void run(host_fixture& host, int caller) {
-    bool idempotent = caller % 2 == 0;
-    for (int i = 0; !stop_; ++i) {
-      auto args = json{{"caller", caller}, {"i", i}};
-      auto req = make_request("", "echo", args.dump());
-      req.idempotent = idempotent;
-      ++sent;
-      auto reply = host.client().execute(req);
-      if (reply.ok() && json::parse(reply->result_json) == args) {
-        ++served;
-      } else if (!idempotent
-                 && reply.code() == error_code::worker_crashed) {
-        ++crashed;
-      } else {
-        ++wrong;
-        std::fprintf(stderr, "caller %d: %s\n", caller,
-                     describe(reply).c_str());
-      }
-      std::this_thread::sleep_for(milliseconds{2});
-    }
-  }
-
-  std::atomic<bool> stop_{false};
-  std::vector<std::thread> threads_;
-};
-
 } // namespace
 
 TEST_CASE("fork server: SIGKILLed under load, its workers die with it, "
@@ -117,7 +65,7 @@ TEST_CASE("fork server: SIGKILLed under load, its workers die with it, "
   check_forked_by(before, old_server);
 
   constexpr int callers = 4;
-  steady_load load{host, callers};
+  echo_load load{host, {callers, milliseconds{2}, true}};
   REQUIRE(eventually([&] { return load.served >= 50; }, patience));
   REQUIRE(::kill(old_server, SIGKILL) == 0);
   // Its workers die with it (their parent-death signal).

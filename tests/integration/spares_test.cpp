@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "calls.hpp"
+#include "echo_load.hpp"
 #include "event_log.hpp"
 
 using namespace snakepit;
@@ -75,34 +76,15 @@ TEST_CASE("spares: under continuous load workers are swapped out at their "
   REQUIRE(eventually([&] { return host.status().spares.size() == 2; },
                      patience));
 
-  constexpr int callers = 2;
   constexpr size_t wanted_recycles = 6;
   std::atomic<bool> stop{false};
-  std::atomic<int> sent{0};
-  std::atomic<int> failed{0};
-  std::atomic<int> mismatched{0};
   std::atomic<int> min_ready{pool.size};
   std::mutex seen_mutex;
   std::set<std::string> seen_spares;
   std::set<std::string> seen_serving;
-  std::vector<std::thread> threads;
-  for (int c = 0; c < callers; ++c)
-    threads.emplace_back([&, c] {
-      for (int i = 0; !stop; ++i) {
-        auto args = nlohmann::json{{"caller", c}, {"i", i}};
-        ++sent;
-        auto reply = host.exec("echo", args.dump());
-        if (!reply.ok()) {
-          ++failed;
-          std::fprintf(stderr, "failed: %s\n", describe(reply).c_str());
-        } else if (nlohmann::json::parse(reply->result_json) != args) {
-          ++mismatched;
-        }
-        // Slow enough for new spares to be ready before the next swap.
-        std::this_thread::sleep_for(milliseconds{25});
-      }
-    });
-  threads.emplace_back([&] {
+  // Slow enough for new spares to be ready before the next swap.
+  echo_load load{host, {2, milliseconds{25}, false}};
+  std::thread monitor([&] {
     while (!stop) {
       auto s = host.status();
       if (s.ready < min_ready)
@@ -123,17 +105,16 @@ TEST_CASE("spares: under continuous load workers are swapped out at their "
     },
     std::chrono::seconds{120});
   stop = true;
-  for (auto& t : threads)
-    t.join();
+  monitor.join();
+  load.stop();
   REQUIRE(enough);
 
-  CHECK(failed == 0);
-  CHECK(mismatched == 0);
+  CHECK(load.served == load.sent);
   CHECK(min_ready == pool.size);
   CHECK(eventually(
     [&] {
       return events.of<tel::request_executed>().size()
-             == static_cast<size_t>(sent.load());
+             == static_cast<size_t>(load.sent.load());
     },
     milliseconds{5000}));
   // Spares went into service.
