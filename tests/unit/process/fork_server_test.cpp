@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
+#include <vector>
 
 using namespace snakepit::process;
 using namespace snakepit::process::test;
@@ -220,4 +221,41 @@ TEST_CASE("a fork server that stops answering is killed and its starts go "
   CHECK(eventually([&] { return dir.has("w.ready"); }));
   CHECK(log.text().find("did not answer a fork request within 5 s")
         != std::string::npos);
+}
+
+TEST_CASE("a fork server working through a queue of requests is not killed "
+          "as hung",
+          "[process_host][fork_server]") {
+  scratch_dir dir;
+  captured_log log;
+  process_host host{log.logger};
+  // Answers every request, in order, 1.2 s after it read it (refusing, so
+  // the starts go plain): the fifth answer comes 6 s after all five were
+  // sent, but never more than 1.2 s after the one before.
+  auto server = fork_server_of(snakepit::default_python(), package_dir(),
+                               showcase);
+  server->start.args = {
+    "-c",
+    "import json, os, socket, time\n"
+    "s = socket.socket(fileno=3)\n"
+    "s.send(b'{\"op\":\"ready\",\"pid\":%d}' % os.getpid())\n"
+    "while True:\n"
+    "    request = json.loads(s.recv(1 << 20))\n"
+    "    time.sleep(1.2)\n"
+    "    s.send(json.dumps({'op': 'refused', 'id': request['id'],\n"
+    "                       'error': 'slow'}).encode())\n",
+    "--snakepit-run-id", fork_test_run_id};
+  std::vector<std::shared_ptr<recorder>> workers;
+  for (int i = 0; i < 5; ++i)
+    workers.push_back(
+      spawn(host, forked_worker(server, dir.path, "w" + std::to_string(i))));
+  for (auto& worker : workers)
+    CHECK(worker->wait_running().pid > 0);
+  auto text = log.text();
+  CHECK(text.find("did not answer a fork request") == std::string::npos);
+  std::size_t refused = 0;
+  for (auto at = text.find("refused it (slow)"); at != std::string::npos;
+       at = text.find("refused it (slow)", at + 1))
+    ++refused;
+  CHECK(refused == 5);
 }
