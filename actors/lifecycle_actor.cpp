@@ -51,23 +51,29 @@ recycle_limits limits_of(const pool_config& cfg) {
   out.max_requests = cfg.worker_max_requests;
   out.memory_threshold_mb = cfg.memory_threshold_mb;
   out.jitter = cfg.recycle_jitter;
-  out.max_concurrent = cfg.max_concurrent_recycles;
+  // A swap with a spare comes on top of the recycles that start a worker.
+  out.max_concurrent = cfg.max_concurrent_recycles + cfg.spare_workers;
   return out;
 }
 
-/// Adds new workers to the policy, drops the ones gone, counts requests.
+/// Adds new workers to the policy, drops the ones gone, counts requests;
+/// tells the pool the request limits drawn for the new ones.
 void sync_workers(lifecycle_ptr self, const pool_snapshot& pool,
                   time_point now) {
   auto& st = self->state;
   auto& policy = *st.policy;
   std::unordered_set<uint64_t> present;
+  request_limits drawn;
   for (const auto& w : pool.workers) {
     present.insert(w.key);
     st.ids[w.key] = w.id;
-    if (!policy.contains(w.key))
+    if (!policy.contains(w.key)) {
       policy.add_worker(w.key, now - std::chrono::round<caf::timespan>(
                                        std::chrono::duration<double>{
                                          w.uptime_seconds}));
+      if (auto limit = policy.limits_of(w.key)->max_requests)
+        drawn.limits.push_back(request_limit{w.key, *limit});
+    }
     if (auto delta = w.requests_dispatched - policy.requests(w.key);
         delta > 0)
       policy.record_request(w.key, delta);
@@ -81,6 +87,8 @@ void sync_workers(lifecycle_ptr self, const pool_snapshot& pool,
       ++i;
     }
   }
+  if (!drawn.limits.empty())
+    self->send(st.pool, std::move(drawn));
 }
 
 /// Whether the timer samples the workers' memory and CPU: when the pool
@@ -221,6 +229,7 @@ caf::behavior lifecycle_behavior(lifecycle_ptr self, pool_config cfg,
       self->delayed_send(self, self->state.cfg.lifecycle_interval,
                          lifecycle_atom::value);
     },
+    [self](due_check_atom) { check(self); },
     [self](const manual_recycle& order) {
       auto& policy = *self->state.policy;
       auto now = now_of(self);

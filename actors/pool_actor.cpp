@@ -96,6 +96,7 @@ caf::behavior pool_behavior(pool_ptr self, pool_config cfg,
       return on_manual_recycle(self, worker_id);
     },
     [self](const memory_samples& m) { on_memory_samples(self, m); },
+    [self](const request_limits& m) { on_request_limits(self, m); },
     [self](drain_atom, uint64_t key) { on_drain_deadline(self, key); },
     [self](const health_check_missed&) { on_health_check_missed(self); },
     [self](inspect_atom) -> caf::result<pool_snapshot> {

@@ -10,6 +10,7 @@
 #include "actors/pool_startup.hpp"
 #include "actors/pool_supervision.hpp"
 #include "actors/pool_sessions.hpp"
+#include "actors/pool_spares.hpp"
 
 namespace snakepit::detail {
 
@@ -18,24 +19,29 @@ void on_worker_ready(pool_ptr self, worker_ready& ev) {
   release_permit(self, ev.worker.address());
   if (on_probe_ready(self, ev) || st.stopping)
     return;
-  open_slots(self, ev.key, ev.info.slots);
-  worker_entry entry{ev.worker, ev.slot, now_of(self), {}};
-  entry.snapshot.key = ev.key;
-  entry.snapshot.id = ev.id;
-  entry.snapshot.info = ev.info;
-  st.workers[ev.key] = std::move(entry);
   if (telemetry::has_subscribers(
         telemetry::topic::of<telemetry::worker_started>()))
     telemetry::publish(self, telemetry::make_worker_started(
                                st.cfg.name, ev.id, ev.info.pid,
                                to_string(st.cfg.profile), ev.info.slots,
                                std::chrono::microseconds{ev.startup_us}));
+  if (on_spare_ready(self, ev))
+    return;
+  open_slots(self, ev.key, ev.info.slots);
+  worker_entry entry{ev.worker, ev.slot, now_of(self), {}};
+  entry.snapshot.key = ev.key;
+  entry.snapshot.id = ev.id;
+  entry.snapshot.info = ev.info;
+  st.workers[ev.key] = std::move(entry);
   spdlog::info("pool {}: {}/{} workers ready ({} pid {}, {} {}, {} slot(s), "
                "GIL {})",
                st.cfg.name, st.workers.size(), st.cfg.size, ev.id,
                ev.info.pid, ev.info.implementation, ev.info.python_version,
                ev.info.slots, ev.info.gil_enabled ? "enabled" : "disabled");
   warn_if_gil_bound(self, ev);
+  // The lifecycle actor draws its request limit at its next check.
+  if (st.cfg.worker_max_requests)
+    ask_due_check(self);
   on_replacement_ready(self, ev.slot);
   note_full_strength(self);
   notify_ready_waiters(self);
@@ -48,6 +54,11 @@ void on_worker_exited(pool_ptr self, worker_exited& ev) {
                  caf::actor_cast<caf::actor_addr>(self->current_sender()));
   if (on_probe_exited(self, ev))
     return;
+  if (forget_spare(self, ev.key)) {
+    if (!st.stopping)
+      spdlog::warn("pool {}: spare {}", st.cfg.name, describe(ev.reason));
+    return;
+  }
   if (auto i = st.workers.find(ev.key); i != st.workers.end()) {
     spdlog::warn("pool {}: {}", st.cfg.name, describe(ev.reason));
     // The worker ended itself for a recycle reason (a limit it checks).
@@ -66,8 +77,10 @@ void on_worker_down(pool_ptr self, const caf::actor_addr& source,
                         [&](const auto& kv) {
                           return kv.second.handle.address() == source;
                         });
-  if (i == st.workers.end())
+  if (i == st.workers.end()) {
+    forget_spare_at(self, source);
     return;
+  }
   auto key = i->first;
   if (!st.stopping && is_normal_exit(reason)) {
     // Stopped by its supervisor, which is giving up: the pool is failing,

@@ -12,6 +12,7 @@
 #include "actors/lifecycle_actor.hpp"
 #include "messages/atoms.hpp"
 #include "actors/pool_sessions.hpp"
+#include "actors/pool_spares.hpp"
 
 namespace snakepit::detail {
 
@@ -26,20 +27,6 @@ double seconds_since(pool_ptr self, clock_type::time_point t) {
 void report_ended(pool_ptr self, uint64_t key, bool completed) {
   if (auto& lc = self->state.recycling.lifecycle)
     self->send(lc, recycle_ended{key, completed});
-}
-
-/// The replacement could not be started: the old worker keeps serving.
-void cancel_recycle(pool_ptr self, const std::string& slot, uint64_t key,
-                    const std::string& why) {
-  auto& st = self->state;
-  auto j = st.recycling.jobs.find(slot);
-  if (j == st.recycling.jobs.end() || j->second.old_key != key
-      || j->second.draining)
-    return;
-  st.recycling.jobs.erase(j);
-  spdlog::warn("pool {}: recycle of worker key {} abandoned: {}", st.cfg.name,
-               key, why);
-  report_ended(self, key, false);
 }
 
 /// Stops the drained (or, when `forced`, still busy) worker `key`.
@@ -89,6 +76,19 @@ const recycle_job* draining_job(const pool_state& st, uint64_t key) {
 
 } // namespace
 
+void abandon_recycle(pool_ptr self, const std::string& slot, uint64_t key,
+                     const std::string& why) {
+  auto& st = self->state;
+  auto j = st.recycling.jobs.find(slot);
+  if (j == st.recycling.jobs.end() || j->second.old_key != key
+      || j->second.draining)
+    return;
+  st.recycling.jobs.erase(j);
+  spdlog::warn("pool {}: recycle of worker key {} abandoned: {}", st.cfg.name,
+               key, why);
+  report_ended(self, key, false);
+}
+
 bool draining(const pool_state& st, uint64_t key) {
   return draining_job(st, key) != nullptr;
 }
@@ -105,6 +105,12 @@ int starting_workers(const pool_state& st) {
   return std::max(0, st.cfg.size - live_workers(st));
 }
 
+int starting_replacements(const pool_state& st) {
+  return static_cast<int>(
+    std::count_if(st.recycling.jobs.begin(), st.recycling.jobs.end(),
+                  [](const auto& kv) { return !kv.second.via_spare; }));
+}
+
 bool begin_recycle(pool_ptr self, uint64_t key, recycle_reason reason) {
   auto& st = self->state;
   if (st.stopping || st.supervision.failed.code != error_code::none || !st.supervision.supervisor)
@@ -113,18 +119,25 @@ bool begin_recycle(pool_ptr self, uint64_t key, recycle_reason reason) {
   if (w == st.workers.end() || st.recycling.jobs.count(w->second.slot) > 0)
     return false;
   auto slot = w->second.slot;
-  st.recycling.jobs.emplace(slot, recycle_job{key, reason, false});
-  spdlog::info("pool {}: recycling {} ({}); starting its replacement",
-               st.cfg.name, w->second.snapshot.id, to_string(reason));
+  auto via_spare = spare_ready(st);
+  if (!via_spare && starting_replacements(st) >= st.cfg.max_concurrent_recycles)
+    return false;
+  st.recycling.jobs.emplace(slot, recycle_job{key, reason, false, via_spare});
+  spdlog::info("pool {}: recycling {} ({}); {}", st.cfg.name,
+               w->second.snapshot.id, to_string(reason),
+               via_spare ? "a spare takes its place"
+                         : "starting its replacement");
+  if (via_spare)
+    return swap_in_spare(self, slot, key);
   self->request(st.supervision.supervisor, caf::infinite, replace_child_atom::value, slot)
     .then(
       [self, slot, key](const caf::actor& fresh) {
         if (!fresh)
-          cancel_recycle(self, slot, key,
+          abandon_recycle(self, slot, key,
                          "its slot is restarting or the pool is stopping");
       },
       [self, slot, key](const caf::error& err) {
-        cancel_recycle(self, slot, key, from_caf_error(err).message);
+        abandon_recycle(self, slot, key, from_caf_error(err).message);
       });
   return true;
 }
@@ -226,15 +239,40 @@ void on_memory_samples(pool_ptr self, const memory_samples& m) {
 void note_recycled(pool_ptr self, const worker_entry& w,
                    recycle_reason reason) {
   auto& st = self->state;
-  ++st.recycling.replaced[to_string(reason)];
+  auto& book = st.recycling;
+  ++book.replaced[to_string(reason)];
+  const auto& facts = w.snapshot;
+  if (facts.request_limit > 0 && facts.requests_dispatched > facts.request_limit) {
+    auto past = facts.requests_dispatched - facts.request_limit;
+    book.overshoot_max = std::max(book.overshoot_max, past);
+    book.overshoot_total += past;
+  }
   if (telemetry::has_subscribers(
         telemetry::topic::of<telemetry::worker_recycled>()))
     telemetry::publish(self, telemetry::make_worker_recycled(
-                               st.cfg.name, w.snapshot.id, reason,
+                               st.cfg.name, facts.id, reason,
                                now_of(self) - w.ready_at,
                                static_cast<uint64_t>(
-                                 w.snapshot.requests_dispatched),
-                               w.snapshot.memory.pss_bytes));
+                                 facts.requests_dispatched),
+                               facts.memory.pss_bytes,
+                               static_cast<uint64_t>(facts.request_limit)));
+}
+
+void ask_due_check(pool_ptr self) {
+  if (auto& lc = self->state.recycling.lifecycle)
+    self->send(lc, due_check_atom::value);
+}
+
+void on_request_limits(pool_ptr self, const request_limits& m) {
+  auto& st = self->state;
+  auto reached = false;
+  for (const auto& [key, limit] : m.limits)
+    if (auto w = st.workers.find(key); w != st.workers.end()) {
+      w->second.snapshot.request_limit = limit;
+      reached = reached || w->second.snapshot.requests_dispatched >= limit;
+    }
+  if (reached)
+    ask_due_check(self);
 }
 
 void on_health_check_missed(pool_ptr self) {

@@ -13,13 +13,27 @@
 
 namespace snakepit::detail {
 
-/// Starts replacing worker `key` for `reason`; false (nothing started)
-/// when the pool is stopping or failed, the worker is unknown, or its slot
-/// is already being recycled.
+/// Starts replacing worker `key` for `reason`, by a ready spare if there is
+/// one (actors/pool_spares.hpp), else by a worker started for it; false
+/// (nothing started) when the pool is stopping or failed, the worker is
+/// unknown, its slot is already being recycled, or no spare is ready and
+/// `max_concurrent_recycles` replacements are starting already.
 bool begin_recycle(pool_ptr self, uint64_t key, recycle_reason reason);
+
+/// The replacement of worker `key` in `slot` could not start (`why`): the
+/// worker keeps serving and stays due.
+void abandon_recycle(pool_ptr self, const std::string& slot, uint64_t key,
+                     const std::string& why);
 
 /// A worker became ready in `slot`: if it replaces one, drain the old one.
 void on_replacement_ready(pool_ptr self, const std::string& slot);
+
+/// Asks the lifecycle actor to check the workers now.
+void ask_due_check(pool_ptr self);
+
+/// Stores the request limits the lifecycle actor drew for new workers; a
+/// worker already at its limit gets checked now.
+void on_request_limits(pool_ptr self, const request_limits& m);
 
 /// A slot of worker `key` was freed: a draining worker with no busy slot
 /// left is stopped.
@@ -61,5 +75,9 @@ int live_workers(const pool_state& st);
 
 /// Configured workers not taking requests yet (starting or restarting).
 int starting_workers(const pool_state& st);
+
+/// Recycles under way whose replacement is a worker started for it (not a
+/// spare).
+int starting_replacements(const pool_state& st);
 
 } // namespace snakepit::detail

@@ -43,7 +43,10 @@ void dispatch_to(pool_ptr self, reply_promise rp, execute_request req,
     }
   }
   auto& w = st.workers.at(key);
-  ++w.snapshot.requests_dispatched;
+  // At its request limit the worker is due: no need to wait for the
+  // lifecycle actor's timer.
+  if (++w.snapshot.requests_dispatched == w.snapshot.request_limit)
+    ask_due_check(self);
   ++st.calls.dispatched;
   auto call_id = st.calls.next_call_id++;
   auto stream_id = rp.stream_id;

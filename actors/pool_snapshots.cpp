@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/pool_recycling.hpp"
+#include "actors/pool_spares.hpp"
 #include "actors/worker_actor.hpp"
 
 namespace snakepit::detail {
@@ -67,6 +68,10 @@ pool_snapshot make_pool_snapshot(pool_ptr self) {
   p.health_check_failures = st.recycling.health_failures;
   p.memory_threshold_mb = cfg.memory_threshold_mb.value_or(0);
   p.worker_max_requests = cfg.worker_max_requests.value_or(0);
+  p.overshoot_max = st.recycling.overshoot_max;
+  p.overshoot_total = st.recycling.overshoot_total;
+  p.spare_workers = cfg.spare_workers;
+  p.spares = spare_snapshots(st, now);
   p.uptime_seconds = seconds_since(st.started_at, now);
   p.failed = st.supervision.failed;
   p.stopping = st.stopping;

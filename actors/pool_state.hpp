@@ -3,11 +3,10 @@
 /// Internal to the pool actor: its state and the types it keeps. The state
 /// is split by concern, each part written by one file: the request path
 /// (pool_requests.cpp), streams' callers (pool_streams.cpp), sessions
-/// (pool_sessions.cpp), the workers
-/// (pool_members.cpp), supervision and
-/// recovery (pool_supervision.cpp), recycling (pool_recycling.cpp) and
-/// starting (pool_startup.cpp); pool_actor.cpp wires the handlers and
-/// stops the pool.
+/// (pool_sessions.cpp), the workers (pool_members.cpp), supervision and
+/// recovery (pool_supervision.cpp), recycling (pool_recycling.cpp), spares
+/// (pool_spares.cpp) and starting (pool_startup.cpp); pool_actor.cpp wires
+/// the handlers and stops the pool.
 
 #include <caf/all.hpp>
 
@@ -134,6 +133,9 @@ struct recycle_job {
   /// Set once the replacement is ready: the old worker takes no new
   /// requests and stops when its calls are done (or at the drain deadline).
   bool draining = false;
+  /// The replacement is a spare swapped in (not a worker started for it):
+  /// such recycles do not count against `max_concurrent_recycles`.
+  bool via_spare = false;
 };
 
 /// The request path: slots, queue, calls in flight and the counts of
@@ -238,6 +240,21 @@ struct recycle_book {
   /// For the inspector: replaced workers by reason, missed health checks.
   std::map<std::string, int64_t> replaced;
   int64_t health_failures = 0;
+  /// For the inspector: requests that recycled workers served past their
+  /// own request limit, the most by one worker and in all.
+  int64_t overshoot_max = 0;
+  int64_t overshoot_total = 0;
+};
+
+/// Pre-warmed spares: ready workers kept out of routing until a recycle
+/// swaps one in. Written only by pool_spares.cpp.
+struct spare_book {
+  /// The supervisor children that hold spares.
+  std::unordered_set<std::string> slots;
+  /// Ready spares by key (oldest first).
+  std::map<uint64_t, worker_entry> ready;
+  /// Spares being moved into a recycled worker's slot by the supervisor.
+  std::map<uint64_t, worker_entry> swapping;
 };
 
 /// Starting workers: the start permits that bound how many start at once,
@@ -272,6 +289,7 @@ struct pool_state {
   session_book sessions;
   supervision_book supervision;
   recycle_book recycling;
+  spare_book spares;
   startup_book startup;
 
   static inline const char* name = "snakepit.pool";

@@ -11,6 +11,7 @@
 
 #include "actors/pool_members.hpp"
 #include "actors/pool_recycling.hpp"
+#include "actors/pool_spares.hpp"
 #include "actors/pool_startup.hpp"
 #include "actors/worker_actor.hpp"
 #include "messages/atoms.hpp"
@@ -48,12 +49,18 @@ failure_charge charge_of(const caf::error& reason) {
            : failure_charge::budget;
 }
 
+/// The pool's workers' slots, then its spares' (started in that order).
 std::vector<child_spec> worker_children(pool_ptr self) {
   auto& st = self->state;
+  std::vector<std::string> ids;
+  for (int i = 1; i <= st.cfg.size; ++i)
+    ids.push_back(st.cfg.name + "/slot" + std::to_string(i));
+  for (auto& id : claim_spare_slots(self))
+    ids.push_back(std::move(id));
   std::vector<child_spec> out;
-  for (int i = 1; i <= st.cfg.size; ++i) {
+  for (auto& id : ids) {
     child_spec spec;
-    spec.id = st.cfg.name + "/slot" + std::to_string(i);
+    spec.id = std::move(id);
     spec.shutdown_timeout = st.cfg.shutdown_timeout + std::chrono::seconds{2};
     spec.charge = charge_of;
     // The supervisor calls `start`: it shares only the key counter.
@@ -123,6 +130,7 @@ void enter_failed(pool_ptr self, const caf::error& reason) {
     keys.push_back(key);
   for (auto key : keys)
     drop_worker(self, key, failed, call_fate::strand);
+  forget_spares(self);
   answer_stranded(self, failed);
   fail_queued(self, failed);
   notify_ready_waiters(self);

@@ -25,6 +25,8 @@ constexpr long long min_request_bytes = 1024;
 /// way: a message stays below 2 GiB.
 constexpr int max_message_mb_limit = 2047;
 constexpr int max_stream_window = 4096;
+/// Spares are whole workers kept idle: more than this is a typo.
+constexpr int max_spare_workers = 1000;
 constexpr int max_port = 65535;
 
 constexpr std::array<std::string_view, 6> log_levels{
@@ -202,6 +204,8 @@ void validate_pool(checker& check, const pool_config& pool,
                  + std::to_string(pool.recycle_jitter) + ")");
   check.at_least(prefix + "max_concurrent_recycles",
                  pool.max_concurrent_recycles, 1);
+  check.between(prefix + "spare_workers", pool.spare_workers, 0,
+                max_spare_workers);
   check.duration(prefix + "lifecycle_interval", pool.lifecycle_interval,
                  false, false);
   check.duration(prefix + "drain_timeout", pool.drain_timeout, true, false);

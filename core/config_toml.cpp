@@ -59,13 +59,14 @@ constexpr std::array<string_key<pool_config>, 3> pool_string_keys{{
   {"python", &pool_config::python},
 }};
 
-constexpr std::array<int_key<pool_config>, 10> pool_int_keys{{
+constexpr std::array<int_key<pool_config>, 11> pool_int_keys{{
   {"size", &pool_config::size},
   {"health_check_max_misses", &pool_config::health_check_max_misses},
   {"startup_concurrency", &pool_config::startup_concurrency},
   {"max_restarts", &pool_config::max_restarts},
   {"threads_per_worker", &pool_config::threads_per_worker},
   {"max_concurrent_recycles", &pool_config::max_concurrent_recycles},
+  {"spare_workers", &pool_config::spare_workers},
   {"max_json_depth", &pool_config::max_json_depth},
   {"max_message_mb", &pool_config::max_message_mb},
   {"stream_window", &pool_config::stream_window},

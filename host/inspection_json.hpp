@@ -4,7 +4,7 @@
 /// it (keys documented in docs/operations.md): the fields of
 /// <snakepit/snapshots.hpp> under their own names, but a worker's `info`
 /// flattened (`pid`, `slots`, `python_version`, ...), its `state` in words
-/// instead of `draining`, the pool's failure as its message (`failure`,
+/// instead of `draining` ("spare" for the spares), the pool's failure as its message (`failure`,
 /// empty while it serves) and the internal `key` left out. Both directions,
 /// so the CLI can render what a host sent. Recommendations go one way (host
 /// to CLI).
@@ -29,6 +29,7 @@ inline void to_json(nlohmann::json& j, const worker_snapshot& w) {
     {"slots", w.info.slots},
     {"busy", w.busy},
     {"requests_dispatched", w.requests_dispatched},
+    {"request_limit", w.request_limit},
     {"uptime_seconds", w.uptime_seconds},
     {"memory", w.memory},
     {"memory_baseline_bytes", w.memory_baseline_bytes},
@@ -49,6 +50,7 @@ inline void from_json(const nlohmann::json& j, worker_snapshot& w) {
   j.at("slots").get_to(w.info.slots);
   j.at("busy").get_to(w.busy);
   j.at("requests_dispatched").get_to(w.requests_dispatched);
+  j.at("request_limit").get_to(w.request_limit);
   j.at("uptime_seconds").get_to(w.uptime_seconds);
   j.at("memory").get_to(w.memory);
   j.at("memory_baseline_bytes").get_to(w.memory_baseline_bytes);
@@ -91,17 +93,23 @@ void for_each_pool_field(Snapshot& p, F&& f) {
   f("health_check_failures", p.health_check_failures);
   f("memory_threshold_mb", p.memory_threshold_mb);
   f("worker_max_requests", p.worker_max_requests);
+  f("overshoot_max", p.overshoot_max);
+  f("overshoot_total", p.overshoot_total);
+  f("spare_workers", p.spare_workers);
   f("uptime_seconds", p.uptime_seconds);
   f("stopping", p.stopping);
   f("sessions", p.sessions);
   f("sessions_lost", p.sessions_lost);
   f("workers", p.workers);
+  f("spares", p.spares);
 }
 
 /// A pool snapshot as JSON.
 inline void to_json(nlohmann::json& j, const pool_snapshot& p) {
   j = nlohmann::json::object();
   for_each_pool_field(p, [&](const char* key, const auto& x) { j[key] = x; });
+  for (auto& spare : j["spares"])
+    spare["state"] = "spare";
   j["failure"] = p.failed.message;
 }
 

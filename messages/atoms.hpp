@@ -25,9 +25,17 @@ using recover_atom = caf::atom_constant<caf::atom("sp_recover")>;
 /// Starts a new instance of a supervised child while the old one keeps
 /// running: `(replace_child_atom, std::string id) -> caf::actor`.
 using replace_child_atom = caf::atom_constant<caf::atom("sp_replace")>;
+/// Moves a supervised child's running instance into another child, whose
+/// instance retires; the first child starts anew:
+/// `(adopt_child_atom, std::string from, std::string into, caf::actor
+/// instance) -> bool`.
+using adopt_child_atom = caf::atom_constant<caf::atom("sp_adopt")>;
 /// A lifecycle actor's timer, and its request for the pool's snapshot:
 /// `(lifecycle_atom) -> pool_snapshot`.
 using lifecycle_atom = caf::atom_constant<caf::atom("sp_life")>;
+/// A pool asks its lifecycle actor to check its workers now, not at its
+/// next timer (a worker reached its request limit, or a spare is ready).
+using due_check_atom = caf::atom_constant<caf::atom("sp_duechk")>;
 /// A pool's drain deadline of a recycled worker: `(drain_atom, uint64_t)`.
 /// To a worker: `(drain_atom, bool graceful)` stops it and its process
 /// (graceful: SIGTERM, grace, SIGKILL; else SIGKILL at once), without

@@ -41,6 +41,19 @@ struct recycle_ended {
   bool completed = true;
 };
 
+/// The request limit drawn for worker `key` (`worker_max_requests` after
+/// jitter).
+struct request_limit {
+  uint64_t key = 0;
+  int64_t limit = 0;
+};
+
+/// A lifecycle actor tells its pool the request limits of workers it began
+/// to track, so that the pool asks for a check as soon as one is reached.
+struct request_limits {
+  std::vector<request_limit> limits;
+};
+
 /// Inspects memory_sample.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, memory_sample& x) {
@@ -63,6 +76,18 @@ typename Inspector::result_type inspect(Inspector& f, manual_recycle& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, recycle_ended& x) {
   return f(caf::meta::type_name("recycle_ended"), x.key, x.completed);
+}
+
+/// Inspects request_limit.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, request_limit& x) {
+  return f(caf::meta::type_name("request_limit"), x.key, x.limit);
+}
+
+/// Inspects request_limits.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, request_limits& x) {
+  return f(caf::meta::type_name("request_limits"), x.limits);
 }
 
 } // namespace snakepit

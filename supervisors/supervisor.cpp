@@ -228,16 +228,41 @@ void on_child_down(sup_ptr self, child& c, const caf::error& reason) {
   schedule_group_restart(self, restart_group(self, index), decision.delay);
 }
 
+/// The child with id `id`, or nullptr.
+child* child_named(sup_ptr self, const std::string& id) {
+  for (auto& c : self->state.children)
+    if (c.spec.id == id)
+      return &c;
+  return nullptr;
+}
+
 /// The child named `id` (its handle is invalid while it restarts), or
 /// `pool_not_found`.
 caf::expected<caf::actor> lookup_child(sup_ptr self, const std::string& id) {
-  for (auto& c : self->state.children)
-    if (c.spec.id == id)
-      return c.handle;
+  if (auto* c = child_named(self, id))
+    return c->handle;
   return to_caf_error(make_failure(error_code::pool_not_found,
                                    self->state.flags.name
                                      + " has no pool or child named "
                                      + quote_prefix(id)));
+}
+
+/// Moves `instance`, running as child `from`, into child `into`, whose
+/// instance retires; `from` starts anew. False when nothing changed.
+bool adopt_child(sup_ptr self, const std::string& from,
+                 const std::string& into, const caf::actor& instance) {
+  auto& st = self->state;
+  auto* source = child_named(self, from);
+  auto* target = child_named(self, into);
+  if (st.shutting_down || !source || !target || source == target
+      || !instance || source->handle != instance || !target->handle)
+    return false;
+  spdlog::debug("{}: child {} takes over from child {}", st.flags.name, from,
+                into);
+  target->retiring.push_back(std::move(target->handle));
+  target->handle = std::move(source->handle);
+  start_child(self, *source);
+  return true;
 }
 
 caf::behavior supervisor_behavior(sup_ptr self, supervisor_flags flags,
@@ -314,6 +339,10 @@ caf::behavior supervisor_behavior(sup_ptr self, supervisor_flags flags,
         return c.handle;
       }
       return {};
+    },
+    [self](adopt_child_atom, const std::string& from, const std::string& into,
+           const caf::actor& instance) {
+      return adopt_child(self, from, into, instance);
     },
     [self](lookup_atom, const std::string& id) -> caf::result<caf::actor> {
       return lookup_child(self, id);

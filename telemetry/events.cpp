@@ -21,9 +21,14 @@ worker_recycled make_worker_recycled(const std::string& pool,
                                      const std::string& worker,
                                      recycle_reason reason,
                                      caf::timespan uptime, uint64_t requests,
-                                     uint64_t memory_bytes) {
-  return {pool,     worker,       reason, uptime,
-          requests, memory_bytes, caf::make_timestamp()};
+                                     uint64_t memory_bytes,
+                                     uint64_t request_limit) {
+  auto overshoot = request_limit > 0 && requests > request_limit
+                     ? requests - request_limit
+                     : 0;
+  return {pool,         worker,        reason,    uptime,
+          requests,     memory_bytes,  request_limit,
+          overshoot,    caf::make_timestamp()};
 }
 
 worker_memory_over_limit make_memory_over_limit(const std::string& pool,

@@ -205,7 +205,8 @@ std::string metrics::render() const {
   std::string out;
   out.reserve(4096);
   family(out, "snakepit_workers", "gauge",
-         "Workers per pool by state: starting, idle, busy (any slot busy).");
+         "Workers per pool by state: starting, idle, busy (any slot busy), "
+         "spare (ready, out of routing; with spare_workers).");
   for (const auto& [pool, snap] : pools_) {
     uint64_t busy = 0;
     for (const auto& w : snap.workers)
@@ -216,6 +217,9 @@ std::string metrics::render() const {
     sample(out, "snakepit_workers", {{"pool", pool}, {"state", "idle"}},
            snap.workers.size() - busy);
     sample(out, "snakepit_workers", {{"pool", pool}, {"state", "busy"}}, busy);
+    if (snap.spare_workers > 0)
+      sample(out, "snakepit_workers", {{"pool", pool}, {"state", "spare"}},
+             snap.spares.size());
   }
   family(out, "snakepit_slots", "gauge",
          "Request slots of the ready workers of a pool.");

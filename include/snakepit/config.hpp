@@ -145,8 +145,14 @@ struct pool_config {
   /// Each worker's limits are scaled by a random factor in
   /// [1 - jitter, 1 + jitter], so workers do not come due together (0-1).
   double recycle_jitter = 0.1;
-  /// At most this many recycles of the pool under way at once.
+  /// At most this many recycles of the pool under way at once that start
+  /// a replacement; swaps with a spare come on top (`spare_workers`).
   int max_concurrent_recycles = 1;
+  /// Ready workers kept out of routing (0-1000), so that a recycle is a
+  /// swap: a spare takes the recycled worker's place at once and a new
+  /// spare starts behind it. Spares do not count towards `size` and do not
+  /// hold up the pool's readiness. See docs/profiles.md.
+  int spare_workers = 0;
   /// How often the lifecycle actor checks the workers (and samples their
   /// memory and publishes the pool's gauges).
   std::chrono::milliseconds lifecycle_interval{std::chrono::seconds{1}};

@@ -72,6 +72,9 @@ struct worker_snapshot {
   bool draining = false;
   /// Requests handed to it since it became ready (answered or not).
   int64_t requests_dispatched = 0;
+  /// Its own request limit: `worker_max_requests` after jitter; 0 when
+  /// none, or until the lifecycle actor has drawn it (at its first check).
+  int64_t request_limit = 0;
   /// Seconds since it became ready.
   double uptime_seconds = 0;
   /// Its process at the lifecycle actor's latest sample (one per
@@ -145,6 +148,12 @@ struct pool_snapshot {
   /// The recycling limits as configured; 0 when infinite.
   double memory_threshold_mb = 0;
   int64_t worker_max_requests = 0;
+  /// Requests that recycled workers were handed past their own request
+  /// limit: the most by one worker, and in all.
+  int64_t overshoot_max = 0;
+  int64_t overshoot_total = 0;
+  /// Spares configured (`spare_workers`).
+  int spare_workers = 0;
   /// Seconds since the pool started.
   double uptime_seconds = 0;
   /// `code != none` when the pool could not start or lost its workers for
@@ -154,6 +163,8 @@ struct pool_snapshot {
   bool stopping = false;
   /// Every ready worker (draining ones too), oldest first.
   std::vector<worker_snapshot> workers;
+  /// The ready spares, kept out of routing, oldest first.
+  std::vector<worker_snapshot> spares;
   /// Sessions now: served by their worker (or moving to a replacement),
   /// and lost (answering `session_lost` until closed or expired).
   uint64_t sessions = 0;
@@ -184,7 +195,8 @@ typename Inspector::result_type inspect(Inspector& f, memory_figures& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_snapshot& x) {
   return f(caf::meta::type_name("worker_snapshot"), x.key, x.id, x.busy,
-           x.draining, x.requests_dispatched, x.uptime_seconds, x.memory,
+           x.draining, x.requests_dispatched, x.request_limit,
+           x.uptime_seconds, x.memory,
            x.memory_baseline_bytes, x.memory_growth_bytes_per_hour,
            x.cpu_cores, x.info);
 }
@@ -199,8 +211,9 @@ typename Inspector::result_type inspect(Inspector& f, pool_snapshot& x) {
            x.window_seconds, x.queue_depth, x.queue_size, x.queue_timeout_ms,
            x.request_timeout_ms, x.requests_dispatched, x.requests_answered,
            x.saturated, x.errors, x.recycles, x.health_check_failures,
-           x.memory_threshold_mb, x.worker_max_requests, x.uptime_seconds,
-           x.failed, x.stopping, x.workers, x.sessions, x.sessions_lost);
+           x.memory_threshold_mb, x.worker_max_requests, x.overshoot_max,
+           x.overshoot_total, x.spare_workers, x.uptime_seconds, x.failed,
+           x.stopping, x.workers, x.spares, x.sessions, x.sessions_lost);
 }
 
 } // namespace snakepit

@@ -26,12 +26,20 @@
 /// never restarted nor charged to the restart budget, and a shutdown stops
 /// it with the others. The new instance is the child from then on.
 ///
+/// Taking over: `adopt_child_atom` moves the running instance of one child
+/// (a pre-started spare) into another child, whose old instance retires as
+/// with a replacement; the first child then starts a new instance. The
+/// moved instance restarts as the child it joined.
+///
 /// interface supervisor {
 ///   (lookup_atom, std::string id) -> (caf::actor)  // invalid while the
 ///       // child restarts; error pool_not_found (<snakepit/errors.hpp>) if
 ///       // no child has that id
 ///   (replace_child_atom, std::string id) -> (caf::actor)  // the new
 ///       // instance; invalid if the child is not running or shutting down
+///   (adopt_child_atom, std::string from, std::string into,
+///    caf::actor instance) -> (bool)  // false, and nothing changed, unless
+///       // `from` runs `instance` and `into` runs
 /// }
 
 #include <caf/fwd.hpp>

@@ -45,6 +45,17 @@ host_config make_config(const std::string& run_base, int size) {
   return cfg;
 }
 
+std::vector<int> worker_pids(const pool_snapshot& st) {
+  std::vector<int> out;
+  for (const auto& w : st.workers)
+    out.push_back(w.info.pid);
+  return out;
+}
+
+bool uses_fork_server(const pool_config& pool) {
+  return pool.fork_server && pool.transport == worker_transport::native;
+}
+
 // -- captured_log -------------------------------------------------------------
 
 class captured_log::sink : public spdlog::sinks::base_sink<std::mutex> {

@@ -28,6 +28,13 @@ namespace snakepit::it {
 /// (`test_adapters_dir`) are on its workers' PYTHONPATH.
 host_config make_config(const std::string& run_base, int size = 1);
 
+/// The pids of the pool's workers, in the order of its status.
+std::vector<int> worker_pids(const pool_snapshot& st);
+
+/// True when `pool` starts its workers from a fork server: `fork_server`
+/// is on and the transport is native (gRPC pools never fork).
+bool uses_fork_server(const pool_config& pool);
+
 /// Routes spdlog's default logger into memory for its lifetime, one entry
 /// per log record as "[<level>] <message>" (levels as spdlog names them:
 /// "info", "warning", "error"...). Declare it before the host_fixture: the

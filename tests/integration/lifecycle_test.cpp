@@ -26,13 +26,6 @@ milliseconds since(steady_clock::time_point t0) {
   return std::chrono::duration_cast<milliseconds>(steady_clock::now() - t0);
 }
 
-std::vector<int> worker_pids(const pool_snapshot& st) {
-  std::vector<int> out;
-  for (const auto& w : st.workers)
-    out.push_back(w.info.pid);
-  return out;
-}
-
 /// Starts `cpu_burn` of `ms` on a host whose one worker is `pid` and
 /// returns once the call surely runs inside Python: the worker has burnt
 /// CPU (an OS fact we can watch; there is no event for it).

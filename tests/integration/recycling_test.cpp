@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "calls.hpp"
+#include "echo_load.hpp"
 #include "event_log.hpp"
 
 using namespace snakepit;
@@ -63,32 +64,12 @@ TEST_CASE("recycling: under continuous load every worker is recycled many "
   event_log events{host.system()};
   REQUIRE(host.await_ready().all_ready());
 
-  constexpr int callers = 4;
   constexpr int wanted_recycles = 8;
   std::atomic<bool> stop{false};
-  // Catch2 assertions are not thread-safe: the callers only count.
-  std::atomic<int> sent{0};
-  std::atomic<int> failed{0};
-  std::atomic<int> mismatched{0};
   std::atomic<int> min_ready{pool.size};
-  std::vector<std::thread> threads;
-  for (int c = 0; c < callers; ++c)
-    threads.emplace_back([&, c] {
-      for (int i = 0; !stop; ++i) {
-        auto args = nlohmann::json{{"caller", c}, {"i", i}};
-        ++sent;
-        auto reply = host.exec("echo", args.dump());
-        if (!reply.ok()) {
-          ++failed;
-          std::fprintf(stderr, "failed: %s\n", describe(reply).c_str());
-        } else if (nlohmann::json::parse(reply->result_json) != args) {
-          ++mismatched;
-        }
-        std::this_thread::sleep_for(milliseconds{2});
-      }
-    });
+  echo_load load{host, {4, milliseconds{2}, false}};
   // Make-before-break: the pool never has fewer ready workers than its size.
-  threads.emplace_back([&] {
+  std::thread monitor([&] {
     while (!stop) {
       auto ready = host.status().ready;
       if (ready < min_ready)
@@ -103,18 +84,17 @@ TEST_CASE("recycling: under continuous load every worker is recycled many "
     },
     std::chrono::seconds{120});
   stop = true;
-  for (auto& t : threads)
-    t.join();
+  monitor.join();
+  load.stop();
   REQUIRE(enough);
 
-  CHECK(failed == 0);
-  CHECK(mismatched == 0);
+  CHECK(load.served == load.sent);
   CHECK(min_ready == pool.size);
   // Every request was answered exactly once: one request.executed each.
   CHECK(eventually(
     [&] {
       return events.of<tel::request_executed>().size()
-             == static_cast<size_t>(sent.load());
+             == static_cast<size_t>(load.sent.load());
     },
     milliseconds{5000}));
   for (const auto& ev : recycled(events, recycle_reason::max_requests)) {

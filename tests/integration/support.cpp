@@ -192,6 +192,13 @@ std::optional<int> host_of(int pid) {
   return parent;
 }
 
+std::optional<int> fork_server_of(int pid) {
+  auto parent = proc_ppid(pid);
+  if (parent && is_fork_server(*parent))
+    return parent;
+  return std::nullopt;
+}
+
 std::vector<int> run_workers(const std::string& run_id) {
   auto out = run_processes(run_id);
   out.erase(std::remove_if(out.begin(), out.end(), is_fork_server),

@@ -86,6 +86,10 @@ bool is_fork_server(int pid);
 /// when a fork server forked it; nullopt if gone.
 std::optional<int> host_of(int pid);
 
+/// The fork server that forked worker `pid` (its parent), or nullopt when
+/// the worker was started the plain way or is gone.
+std::optional<int> fork_server_of(int pid);
+
 /// `run_processes` without the fork servers: the run's workers.
 std::vector<int> run_workers(const std::string& run_id);
 

@@ -40,6 +40,30 @@ std::string python_of(const worker_snapshot& w) {
                                                 : "");
 }
 
+std::string dispatched(const worker_snapshot& w) {
+  return w.request_limit > 0
+           ? fmt::format("{}/{}", w.requests_dispatched, w.request_limit)
+           : std::to_string(w.requests_dispatched);
+}
+
+/// Requests recycled workers were handed past their own limit.
+std::string overshoot(const pool_snapshot& p) {
+  if (p.worker_max_requests <= 0)
+    return "";
+  return fmt::format("; past their request limit: {} at most, {} in all",
+                     p.overshoot_max, p.overshoot_total);
+}
+
+std::string spares(const pool_snapshot& p) {
+  std::string out = fmt::format("  spares    {}/{} ready", p.spares.size(),
+                                p.spare_workers);
+  for (const auto& w : p.spares)
+    out += fmt::format("{} {} (pid {}, up {})",
+                       &w == &p.spares.front() ? ":" : ",", w.id, w.info.pid,
+                       format_uptime(w.uptime_seconds));
+  return out + "\n";
+}
+
 void render_workers(std::string& out, const pool_snapshot& p) {
   out += fmt::format("  {:<18} {:>7} {:<8} {:>5} {:>10} {:>8} {:>10} {:>10} "
                      "{:>10} {:>10} {:>5} {:<9}  {}\n",
@@ -51,7 +75,7 @@ void render_workers(std::string& out, const pool_snapshot& p) {
       "  {:<18} {:>7} {:<8} {:>5} {:>10} {:>8} {:>10} {:>10} {:>10} {:>10} "
       "{:>5.2f} {:<9}  {}\n",
       w.id, w.info.pid, state_of(w), fmt::format("{}/{}", w.busy, w.info.slots),
-      w.requests_dispatched,
+      dispatched(w),
       format_uptime(w.uptime_seconds),
       format_mib(static_cast<double>(w.memory.pss_bytes)),
       format_mib(static_cast<double>(w.memory.uss_bytes)),
@@ -115,7 +139,9 @@ std::string render_pool(const pool_snapshot& p,
   out += fmt::format("  sessions  {} held, {} lost\n", p.sessions,
                      p.sessions_lost);
   out += "  errors    " + counts(p.errors) + "\n";
-  out += "  recycles  " + counts(p.recycles) + "\n";
+  out += "  recycles  " + counts(p.recycles) + overshoot(p) + "\n";
+  if (p.spare_workers > 0)
+    out += spares(p);
   out += fmt::format("  health    {} missed checks\n", p.health_check_failures);
   out += "  limits    " + limits(p) + "\n";
   if (!p.workers.empty())

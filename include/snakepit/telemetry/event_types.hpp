@@ -58,7 +58,9 @@ struct worker_started {
 };
 
 /// A worker is being replaced; `memory_bytes` is its last PSS sample (0
-/// when unknown).
+/// when unknown). `request_limit` is the worker's own request limit
+/// (`worker_max_requests` after jitter; 0 when none or not known yet) and
+/// `overshoot` the requests it was handed past that limit.
 struct worker_recycled {
   static constexpr const char* name = events::worker_recycled;
   std::string pool;
@@ -67,6 +69,8 @@ struct worker_recycled {
   caf::timespan uptime{0};
   uint64_t requests = 0;
   uint64_t memory_bytes = 0;
+  uint64_t request_limit = 0;
+  uint64_t overshoot = 0;
   caf::timestamp time;
 };
 
@@ -217,7 +221,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_recycled& x) {
   return f(caf::meta::type_name(worker_recycled::name),
            x.pool, x.worker, x.reason, x.uptime, x.requests, x.memory_bytes,
-           x.time);
+           x.request_limit, x.overshoot, x.time);
 }
 
 /// Inspects worker_memory_over_limit.

@@ -27,6 +27,8 @@ inline constexpr const char* startup_seconds = "startup_seconds";
 inline constexpr const char* uptime_seconds = "uptime_seconds";
 inline constexpr const char* requests = "requests";
 inline constexpr const char* memory_bytes = "memory_bytes";
+inline constexpr const char* request_limit = "request_limit";
+inline constexpr const char* overshoot = "overshoot";
 inline constexpr const char* threshold_bytes = "threshold_bytes";
 inline constexpr const char* misses = "misses";
 inline constexpr const char* queue_size = "queue_size";
@@ -95,6 +97,8 @@ void for_each_field(const worker_recycled& x, F&& f) {
   f(keys::uptime_seconds, x.uptime);
   f(keys::requests, x.requests);
   f(keys::memory_bytes, x.memory_bytes);
+  f(keys::request_limit, x.request_limit);
+  f(keys::overshoot, x.overshoot);
 }
 
 /// Calls `f(key, value)` for each field of `x` but its time.
@@ -210,12 +214,14 @@ worker_started make_worker_started(const std::string& pool,
                                    const std::string& profile, int slots,
                                    caf::timespan startup);
 
-/// See `worker_recycled`.
+/// See `worker_recycled`; `overshoot` follows from `requests` and
+/// `request_limit`.
 worker_recycled make_worker_recycled(const std::string& pool,
                                      const std::string& worker,
                                      recycle_reason reason,
                                      caf::timespan uptime, uint64_t requests,
-                                     uint64_t memory_bytes);
+                                     uint64_t memory_bytes,
+                                     uint64_t request_limit = 0);
 
 /// See `worker_memory_over_limit`.
 worker_memory_over_limit make_memory_over_limit(const std::string& pool,

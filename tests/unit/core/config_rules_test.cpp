@@ -351,6 +351,11 @@ TEST_CASE("rule: recycle_jitter is 0 to 1", "[config][rules]") {
 TEST_CASE("rule: recycling cadence settings", "[config][rules]") {
   check_one_error(pool_errors("max_concurrent_recycles = 0"),
                   "pools[0].max_concurrent_recycles", "at least 1");
+  check_one_error(pool_errors("spare_workers = -1"),
+                  "pools[0].spare_workers", "between 0 and 1000");
+  check_one_error(pool_errors("spare_workers = 1001"),
+                  "pools[0].spare_workers", "between 0 and 1000");
+  CHECK(pool_errors("spare_workers = 2").empty());
   check_one_error(pool_errors("lifecycle_interval = \"0s\""),
                   "pools[0].lifecycle_interval", "greater than 0s");
   CHECK(pool_errors("drain_timeout = \"0s\"").empty());

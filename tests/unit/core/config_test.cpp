@@ -39,6 +39,7 @@ void check_same_pool(const pool_config& a, const pool_config& b) {
   CHECK(a.memory_threshold_mb == b.memory_threshold_mb);
   CHECK(a.recycle_jitter == b.recycle_jitter);
   CHECK(a.max_concurrent_recycles == b.max_concurrent_recycles);
+  CHECK(a.spare_workers == b.spare_workers);
   CHECK(a.lifecycle_interval == b.lifecycle_interval);
   CHECK(a.drain_timeout == b.drain_timeout);
 }
@@ -150,6 +151,7 @@ worker_max_requests = 500
 memory_threshold_mb = 256.5
 recycle_jitter = 0.25
 max_concurrent_recycles = 2
+spare_workers = 3
 lifecycle_interval = "250ms"
 drain_timeout = "10s"
 env = { OMP_NUM_THREADS = "1", MODE = "fast" }
@@ -193,6 +195,7 @@ name = "second"
   CHECK(p.memory_threshold_mb == 256.5);
   CHECK(p.recycle_jitter == 0.25);
   CHECK(p.max_concurrent_recycles == 2);
+  CHECK(p.spare_workers == 3);
   CHECK(p.lifecycle_interval == milliseconds{250});
   CHECK(p.drain_timeout == seconds{10});
   CHECK(p.recycles());

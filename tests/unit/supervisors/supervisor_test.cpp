@@ -273,6 +273,56 @@ TEST_CASE("replace_child starts a new instance while the old one runs",
   CHECK(f.stop_and_wait(sup) == caf::exit_reason::user_shutdown);
 }
 
+namespace {
+
+bool adopt(fixture& f, const caf::actor& sup, const std::string& from,
+           const std::string& into, const caf::actor& instance) {
+  caf::scoped_actor self{*f.sys};
+  bool out = false;
+  self->request(sup, 5s, adopt_child_atom::value, from, into, instance)
+    .receive([&](bool moved) { out = moved; }, [](caf::error&) {});
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("adopt_child moves a spare into a child and starts a new spare",
+          "[supervisor]") {
+  fixture f;
+  auto sup = spawn_supervisor(*f.sys, fast_flags(restart_strategy::one_for_one),
+                              {make_child(f.log, "a"),
+                               make_child(f.log, "spare")});
+  auto old = f.lookup(sup, "a");
+  auto spare = f.lookup(sup, "spare");
+  CHECK(!adopt(f, sup, "spare", "a", old));
+  CHECK(!adopt(f, sup, "spare", "missing", spare));
+  CHECK(!adopt(f, sup, "spare", "spare", spare));
+  CHECK(f.log->count("spare") == 1);
+  REQUIRE(adopt(f, sup, "spare", "a", spare));
+  CHECK(f.lookup(sup, "a") == spare);
+  auto next_spare = f.lookup(sup, "spare");
+  CHECK(next_spare);
+  CHECK(next_spare != spare);
+  CHECK(f.log->count("spare") == 2);
+  CHECK(f.log->count("a") == 1);
+  // The old instance retired: its crash restarts nothing.
+  caf::scoped_actor self{*f.sys};
+  self->monitor(old);
+  caf::anon_send(old, crash_atom::value);
+  self->receive([](caf::down_msg&) {}, caf::after(5s) >> [] { FAIL("old"); });
+  std::this_thread::sleep_for(50ms);
+  CHECK(f.log->count("a") == 1);
+  // The adopted instance is child "a" now: its crash restarts "a".
+  self->monitor(spare);
+  caf::anon_send(spare, crash_atom::value);
+  self->receive([](caf::down_msg&) {}, caf::after(5s) >> [] { FAIL("spare"); });
+  for (int i = 0; i < 100 && f.log->count("a") < 2; ++i)
+    std::this_thread::sleep_for(10ms);
+  CHECK(f.log->count("a") == 2);
+  CHECK(f.log->count("spare") == 2);
+  CHECK(f.stop_and_wait(sup) == caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE("a shutdown also stops replaced instances, killing stubborn ones",
           "[supervisor]") {
   fixture f;

@@ -63,6 +63,15 @@ TEST_CASE("helpers keep types: integers, durations, the reason",
   CHECK(recycled.reason == recycle_reason::max_requests);
   CHECK(recycled.uptime == 2min);
   CHECK(recycled.memory_bytes == 1024);
+  CHECK(recycled.request_limit == 0);
+  CHECK(recycled.overshoot == 0);
+  auto past = make_worker_recycled("p", "p/w2", recycle_reason::max_requests,
+                                   1s, 31, 0, 25);
+  CHECK(past.request_limit == 25);
+  CHECK(past.overshoot == 6);
+  auto under = make_worker_recycled("p", "p/w3", recycle_reason::ttl, 1s, 20,
+                                    0, 25);
+  CHECK(under.overshoot == 0);
   auto ok = make_request_executed("p", "p/w1", "add", true, 3ms, 1ms,
                                   "ignored");
   CHECK(ok.success);

@@ -26,7 +26,7 @@ TEST_CASE("describe lists the fields in order, durations in seconds",
   CHECK(describe(recycled)
         == "snakepit.worker.recycled pool=default worker=default/w3 "
            "reason=ttl uptime_seconds=3600 requests=1200 "
-           "memory_bytes=52428800");
+           "memory_bytes=52428800 request_limit=0 overshoot=0");
   auto executed = make_request_executed("p", "p/w1", "add", true, 2500us,
                                         500us);
   CHECK(describe(executed)

@@ -208,6 +208,9 @@ TEST_CASE("gauges follow the latest snapshot", "[telemetry][metrics]") {
   CHECK(workers("starting") == 1);
   CHECK(workers("busy") == 2);
   CHECK(workers("idle") == 1);
+  // No spares configured: no spare series.
+  CHECK(!doc.value("snakepit_workers",
+                   {{"pool", "default"}, {"state", "spare"}}));
   CHECK(doc.value("snakepit_slots", {{"pool", "default"}}) == 6);
   CHECK(doc.value("snakepit_slots_busy", {{"pool", "default"}}) == 3);
   CHECK(doc.value("snakepit_queue_depth", {{"pool", "default"}}) == 7);
@@ -225,6 +228,8 @@ TEST_CASE("gauges follow the latest snapshot", "[telemetry][metrics]") {
                    {{"pool", "default"}, {"worker", "default/w1"}}));
   // The next snapshot replaces everything.
   auto next = snapshot("default");
+  next.spare_workers = 2;
+  next.spares = {gauged_worker("default/w4", 2, 0, 0)};
   next.starting = 0;
   next.queue_depth = 0;
   next.workers.resize(1);
@@ -234,6 +239,7 @@ TEST_CASE("gauges follow the latest snapshot", "[telemetry][metrics]") {
   CHECK(workers("starting") == 0);
   CHECK(workers("busy") == 0);
   CHECK(workers("idle") == 1);
+  CHECK(workers("spare") == 1);
   CHECK(doc.value("snakepit_queue_depth", {{"pool", "default"}}) == 0);
   CHECK(doc.sum("snakepit_worker_memory_bytes") == 40'000'000);
 }
