@@ -8,8 +8,8 @@
 ///   - no inspector vs an inspector polling the pool (`run_inspector`,
 ///     lifecycle_inspector.cpp);
 ///   - recycling off vs on under heavy churn, one B per way of starting
-///     workers: plain spawns, the fork server (`run_churn`,
-///     lifecycle_churn.cpp).
+///     workers: plain spawns, the fork server, the fork server with 2
+///     spares (`run_churn`, lifecycle_churn.cpp).
 /// This header holds what they share: the options, the per-round record
 /// and the printing of rounds, medians and ratios (lifecycle_common.cpp).
 

@@ -15,7 +15,8 @@
 //      inspection, idle and under that load (lifecycle_inspector.cpp);
 //   4. recycling under churn: `echo` from 8 callers, B recycling after 25
 //      requests, one B per way of starting workers (plain spawns, the fork
-//      server) against one A without recycling (lifecycle_churn.cpp).
+//      server, the fork server with 2 spares) against one A without
+//      recycling (lifecycle_churn.cpp).
 // Exit code 1 when any request failed or a comparison could not measure
 // what it claims (no recycle happened, the endpoint did not answer).
 //
