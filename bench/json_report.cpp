@@ -173,4 +173,8 @@ json ratio_json(double num, double den) {
   return den > 0 ? number(num / den) : json(nullptr);
 }
 
+std::string ratio_text(double num, double den) {
+  return den > 0 ? fmt::format("{:.2f}x", num / den) : std::string{"-"};
+}
+
 } // namespace snakepit::bench

@@ -64,4 +64,7 @@ json percentiles_json(std::vector<int64_t> latencies_ns);
 /// `num / den`, or null (JSON) when `den` is not positive.
 json ratio_json(double num, double den);
 
+/// "1.23x", or "-" when `den` is not positive.
+std::string ratio_text(double num, double den);
+
 } // namespace snakepit::bench

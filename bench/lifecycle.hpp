@@ -1,12 +1,15 @@
 #pragma once
 
 /// snakepit_lifecycle_bench: what worker recycling and telemetry cost a
-/// pool under steady load, and what inspecting it costs. Three A/B
+/// pool under steady load, and what inspecting it costs. Four A/B
 /// comparisons, each in one run with alternating rounds (A, B, A, B, ...):
 ///   - recycling off vs on (`run_recycling`, lifecycle_recycling.cpp);
 ///   - telemetry off vs on (`run_telemetry`, lifecycle_telemetry.cpp);
 ///   - no inspector vs an inspector polling the pool (`run_inspector`,
-///     lifecycle_inspector.cpp).
+///     lifecycle_inspector.cpp);
+///   - recycling off vs on under heavy churn, one B per way of starting
+///     workers: plain spawns, the fork server, the fork server with 2
+///     spares (`run_churn`, lifecycle_churn.cpp).
 /// This header holds what they share: the options, the per-round record
 /// and the printing of rounds, medians and ratios (lifecycle_common.cpp).
 
@@ -54,6 +57,10 @@ struct lifecycle_options {
   /// Recycling comparison: B's `worker_max_requests`; 0 computes it from
   /// the calibration round and `recycle_every_s`.
   int64_t max_requests = 0;
+  /// Churn comparison: its callers (instead of `callers`) and B's
+  /// `worker_max_requests`.
+  int churn_callers = 8;
+  int64_t churn_max_requests = 25;
   /// Warm-up calls per caller on every pool before its first round.
   int warmup = 50;
   /// Telemetry comparison, what B attaches: "both" (a counting callback
@@ -64,7 +71,7 @@ struct lifecycle_options {
   int inspect_every_ms = 100;
   /// Inspector comparison: inspections of the idle pool.
   int inspections = 200;
-  /// "recycling", "telemetry", "inspector" or empty for all.
+  /// "recycling", "telemetry", "inspector", "churn" or empty for all.
   std::string only;
   std::string log_level = "warn";
   std::string json_path;
@@ -140,5 +147,6 @@ void print_failures(const ab_side& side);
 bool run_recycling(const lifecycle_options& opts, json& out);
 bool run_telemetry(const lifecycle_options& opts, json& out);
 bool run_inspector(const lifecycle_options& opts, json& out);
+bool run_churn(const lifecycle_options& opts, json& out);
 
 } // namespace snakepit::bench

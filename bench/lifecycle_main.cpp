@@ -1,7 +1,7 @@
 // snakepit_lifecycle_bench: what worker recycling and telemetry cost a pool
 // under steady load, and what inspecting it costs.
 //
-// Three comparisons, each in one run with alternating rounds (A, B, A, B,
+// Four comparisons, each in one run with alternating rounds (A, B, A, B,
 // ...) so that machine noise hits both sides alike; each prints its rounds,
 // the medians over the rounds and the ratios B/A:
 //   1. recycling off (A) vs on (B): `sleep` requests on two hosts side by
@@ -12,7 +12,11 @@
 //      (lifecycle_telemetry.cpp);
 //   3. inspector off (A) vs on (B): `ping` requests on one host, B with a
 //      thread calling client::inspect every 100 ms; plus the latency of one
-//      inspection, idle and under that load (lifecycle_inspector.cpp).
+//      inspection, idle and under that load (lifecycle_inspector.cpp);
+//   4. recycling under churn: `echo` from 8 callers, B recycling after 25
+//      requests, one B per way of starting workers (plain spawns, the fork
+//      server, the fork server with 2 spares) against one A without
+//      recycling (lifecycle_churn.cpp).
 // Exit code 1 when any request failed or a comparison could not measure
 // what it claims (no recycle happened, the endpoint did not answer).
 //
@@ -21,7 +25,8 @@
 //          [--max-requests N] [--warmup 50]
 //          [--telemetry-b both|exporter|subscriber]
 //          [--inspect-every-ms 100] [--inspections 200]
-//          [--only recycling|telemetry|inspector]
+//          [--churn-callers 8] [--churn-max-requests 25]
+//          [--only recycling|telemetry|inspector|churn]
 //          [--quick] [--log-level warn] [--json PATH]
 
 #include <CLI/CLI.hpp>
@@ -89,8 +94,17 @@ int main(int argc, char** argv) {
                  "Inspector comparison: inspections of the idle pool")
     ->capture_default_str()
     ->check(CLI::Range(1, 1000000));
+  app.add_option("--churn-callers", opts.churn_callers,
+                 "Churn comparison: concurrent callers")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 256));
+  app.add_option("--churn-max-requests", opts.churn_max_requests,
+                 "Churn comparison: B's worker_max_requests")
+    ->capture_default_str()
+    ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   app.add_option("--only", opts.only, "Run one comparison only")
-    ->check(CLI::IsMember({"recycling", "telemetry", "inspector"}));
+    ->check(
+      CLI::IsMember({"recycling", "telemetry", "inspector", "churn"}));
   app.add_flag("--quick", opts.quick,
                "Smoke test: 2 rounds of 0.5 s, a recycle of each worker "
                "about every 0.25 s, 10 warm-up calls per caller, 50 idle "
@@ -127,6 +141,8 @@ int main(int argc, char** argv) {
     ok = bench::run_telemetry(opts, report["telemetry"]) && ok;
   if (wanted("inspector"))
     ok = bench::run_inspector(opts, report["inspector"]) && ok;
+  if (wanted("churn"))
+    ok = bench::run_churn(opts, report["churn"]) && ok;
 
   std::cout << fmt::format(
     "\ntook {:.0f} s; load average after: {}\n",

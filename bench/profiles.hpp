@@ -97,9 +97,6 @@ host_config profiles_config(const std::string& pool_name,
 /// The Python processes of `pool`, from its status.
 std::vector<int> pool_pids(client& c, const std::string& pool);
 
-/// "1.23x", or "-" when `den` is not positive.
-std::string ratio_text(double num, double den);
-
 /// The comparison's tables; each prints its part and records it under
 /// `out` (a JSON object).
 void print_memory(const std::vector<profile_setup>& setups,

@@ -58,10 +58,6 @@ json setup_json(const profile_setup& s) {
 
 } // namespace
 
-std::string ratio_text(double num, double den) {
-  return den > 0 ? fmt::format("{:.2f}x", num / den) : std::string{"-"};
-}
-
 void print_memory(const std::vector<profile_setup>& setups,
                   const std::vector<profile_results>& res, json& out) {
   std::cout << "\n## Memory of the pool's Python processes (sum over the "

@@ -54,6 +54,7 @@ SECTIONS = {
     "recycling": "lifecycle",
     "telemetry": "lifecycle",
     "inspector": "lifecycle",
+    "churn": "lifecycle",
 }
 
 BEGIN = "<!-- bench-suite:begin -->"
@@ -179,6 +180,15 @@ def sections(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 for when in ("idle", "under_load"):
                     for k in ("p50_us", "p99_us"):
                         m[f"inspection {when} {k}"] = lifecycle[name][when][k]
+    if "churn" in lifecycle:
+        m, r = section("churn")
+        for row in lifecycle["churn"]["rows"]:
+            key = row["label"]
+            m[f"{key} a calls_per_s"] = row["ab"]["a"]["calls_per_s"]
+            m[f"{key} b calls_per_s"] = row["ab"]["b"]["calls_per_s"]
+            m[f"{key} served_median"] = row["recycles"]["served_median"]
+            m[f"{key} served_max"] = row["recycles"]["served_max"]
+            r[f"{key} b/a calls_per_s"] = row["ab"]["ratios"]["calls_per_s"]
     return out
 
 

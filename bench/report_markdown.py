@@ -340,6 +340,38 @@ def lifecycle(w: Writer, lc: dict[str, Any]) -> None:
                       "inspections", "failed"], rows))
         w.para(ab_table(ins["ab"]))
         w.para(target_line(ins["ab"]))
+    churn = lc.get("churn")
+    if churn:
+        lifecycle_churn(w, churn)
+
+
+def lifecycle_churn(w: Writer, churn: dict[str, Any]) -> None:
+    """Recycling under churn: one row per way of starting B's workers."""
+    w.heading(1, "Recycling under churn, per way of starting workers")
+    limit = churn["worker_max_requests"]
+    w.para(f"`snakepit_lifecycle_bench`: {load(churn)}; B recycles each "
+           f"worker after `worker_max_requests = {limit}` requests "
+           f"(lifecycle_interval {churn['lifecycle_interval_ms']} ms); one "
+           "host without recycling (A) and one per row (B) side by side, "
+           "taking turns. Served: the requests a recycled worker had "
+           "served when it was replaced (`worker.recycled`).")
+    rows = []
+    for row in churn["rows"]:
+        ab, rc = row["ab"], row["recycles"]
+        met = "met" if row["served_target_met"] else "**not met**"
+        rows.append([row["label"], num(ab["a"]["calls_per_s"]),
+                     num(ab["b"]["calls_per_s"]),
+                     ratio(ab["ratios"]["calls_per_s"], True),
+                     ratio(ab["ratios_per_round"]["calls_per_s"]),
+                     num(rc["served_median"], 0), num(rc["served_max"], 0),
+                     f"<= {row['served_target']:.0f}: {met}",
+                     str(rc["in_windows"]), str(ab["failed"])])
+    w.para(table(["B starts workers by", "A req/s", "B req/s", "B/A",
+                  "B/A, median of round ratios", "served median",
+                  "served max", "target (max)", "recycles in B's rounds",
+                  "failed"], rows))
+    w.para(f"Targets: throughput B/A >= {churn['rows'][0]['ab']['target']:.2f}"
+           f"; served at most {2 * limit}; 0 failed.")
 
 
 def render(runs: dict[str, Any], meta: dict[str, Any], charts: list[str],

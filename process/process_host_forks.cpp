@@ -42,6 +42,18 @@ clock_type::duration backoff(int deaths) {
                                         std::chrono::seconds{30});
 }
 
+/// Takes the answered request off the front of `fs.sent`. The server
+/// answers in order, one at a time, so the next one's patience starts now:
+/// a request queued behind many others (a pool starting 50 workers at once
+/// on a busy machine) is not late while the server works through them.
+waiting_start pop_answered(fork_server_state& fs) {
+  auto start = std::move(fs.sent.front());
+  fs.sent.pop_front();
+  if (!fs.sent.empty())
+    fs.sent.front().answer_due = clock_type::now() + answer_patience;
+  return start;
+}
+
 bool same_start(const launch_spec& a, const launch_spec& b) {
   return a.executable == b.executable && a.args == b.args && a.env == b.env;
 }
@@ -187,9 +199,7 @@ void process_host::impl::on_packet(
                  server.tag, refused->error);
       return;
     }
-    auto start = std::move(fs.sent.front());
-    fs.sent.pop_front();
-    start_instead(std::move(start),
+    start_instead(pop_answered(fs),
                   "the fork server refused it (" + refused->error + ")");
   } else if (auto* exited = std::get_if<fork_protocol::worker_exited>(&packet)) {
     on_worker_exited(server, *exited);
@@ -207,8 +217,7 @@ void process_host::impl::on_started_fork(
                server.tag, started.id);
     return;
   }
-  auto start = std::move(fs.sent.front());
-  fs.sent.pop_front();
+  auto start = pop_answered(fs);
   // Fails when the worker has already been reaped: its `exited` follows.
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, started.pid, 0));
   forked_child proc{started.pid, start.out_read, start.err_read, pidfd};

@@ -8,4 +8,5 @@ tests put ``python/tests`` on the workers' ``PYTHONPATH``.
   max_workers > 1).
 - ``racy``: undeclared, with a racy ``not_thread_safe`` tool for the checker.
 - ``pandas_user``: imports a library the compatibility matrix flags.
+- ``ballast``: holds 50 MiB of data from import on (the preload bench).
 """

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
+#include <vector>
 
 using namespace snakepit::process;
 using namespace snakepit::process::test;
@@ -66,6 +67,21 @@ std::shared_ptr<recorder> spawn(launcher& host, launch_spec spec) {
   auto rec = make_recorder();
   host.spawn(std::move(spec), rec->on_started(), rec->on_exit());
   return rec;
+}
+
+/// A fork server that runs `script` instead of the real one: `s` is its
+/// control socket, on which it has already said it is ready.
+std::shared_ptr<fork_server_spec> scripted_server(const std::string& script) {
+  auto server = fork_server_of(snakepit::default_python(), package_dir(),
+                               showcase);
+  server->start.args = {
+    "-c",
+    "import os, socket\n"
+    "s = socket.socket(fileno=3)\n"
+    "s.send(b'{\"op\":\"ready\",\"pid\":%d}' % os.getpid())\n"
+      + script,
+    "--snakepit-run-id", fork_test_run_id};
+  return server;
 }
 
 /// The parent of `pid`, 0 if it is gone.
@@ -205,19 +221,43 @@ TEST_CASE("a fork server that stops answering is killed and its starts go "
   captured_log log;
   process_host host{log.logger};
   // Says it is ready, then never answers a request.
-  auto server = fork_server_of(snakepit::default_python(), package_dir(),
-                               showcase);
-  server->start.args = {
-    "-c",
-    "import os, socket, time\n"
-    "s = socket.socket(fileno=3)\n"
-    "s.send(b'{\"op\":\"ready\",\"pid\":%d}' % os.getpid())\n"
-    "time.sleep(100)\n",
-    "--snakepit-run-id", fork_test_run_id};
+  auto server = scripted_server("import time\n"
+                                "time.sleep(100)\n");
   auto worker = spawn(host, forked_worker(server, dir.path, "w"));
   auto started = worker->wait_running();
   CHECK(parent_of(started.pid) == ::getpid());
   CHECK(eventually([&] { return dir.has("w.ready"); }));
   CHECK(log.text().find("did not answer a fork request within 5 s")
         != std::string::npos);
+}
+
+TEST_CASE("a fork server working through a queue of requests is not killed "
+          "as hung",
+          "[process_host][fork_server]") {
+  scratch_dir dir;
+  captured_log log;
+  process_host host{log.logger};
+  // Answers every request, in order, 1.2 s after it read it (refusing, so
+  // the starts go plain): the fifth answer comes 6 s after all five were
+  // sent, but never more than 1.2 s after the one before.
+  auto server = scripted_server(
+    "import json, time\n"
+    "while True:\n"
+    "    request = json.loads(s.recv(1 << 20))\n"
+    "    time.sleep(1.2)\n"
+    "    s.send(json.dumps({'op': 'refused', 'id': request['id'],\n"
+    "                       'error': 'slow'}).encode())\n");
+  std::vector<std::shared_ptr<recorder>> workers;
+  for (int i = 0; i < 5; ++i)
+    workers.push_back(
+      spawn(host, forked_worker(server, dir.path, "w" + std::to_string(i))));
+  for (auto& worker : workers)
+    CHECK(worker->wait_running().pid > 0);
+  auto text = log.text();
+  CHECK(text.find("did not answer a fork request") == std::string::npos);
+  std::size_t refused = 0;
+  for (auto at = text.find("refused it (slow)"); at != std::string::npos;
+       at = text.find("refused it (slow)", at + 1))
+    ++refused;
+  CHECK(refused == 5);
 }
