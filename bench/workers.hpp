@@ -88,8 +88,8 @@ struct start_mode {
   bool preload = false;
 };
 
-/// Plain spawns (`fork_server = false`) and the fork server (no preload):
-/// what the fork and pools sections compare.
+/// Plain spawns (`fork_server = false`), the fork server, and the fork
+/// server with `preload`: what the fork and pools sections compare.
 const std::vector<start_mode>& plain_and_fork();
 
 /// Sets `cfg`'s one pool to start its workers the way `mode` says.

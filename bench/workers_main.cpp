@@ -44,7 +44,8 @@ host_config workers_config(int size, worker_transport transport,
 
 const std::vector<start_mode>& plain_and_fork() {
   static const std::vector<start_mode> modes{{"plain", false, false},
-                                             {"fork server", true, false}};
+                                             {"fork server", true, false},
+                                             {"fork+preload", true, true}};
   return modes;
 }
 
