@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include "bridge/frame_codec.hpp"
 #include "fuzz_check.hpp"
 #include "native.pb.h"
@@ -20,6 +23,19 @@ namespace {
 using namespace snakepit;
 
 constexpr std::size_t bound = 1024;
+
+/// `m`'s bytes with map entries in key order: the default order follows
+/// each map's hash seed, which differs between two parses of the same bytes.
+std::string canonical_bytes(const google::protobuf::MessageLite& m) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream{&out};
+    google::protobuf::io::CodedOutputStream coded{&stream};
+    coded.SetSerializationDeterministic(true);
+    m.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
 
 /// What a stream decodes to: each envelope's bytes, and whether it broke.
 struct decoded {
@@ -51,7 +67,7 @@ decoded decode(const uint8_t* data, std::size_t size, std::size_t chunk) {
         out.broken = true;
         break;
       }
-      out.envelopes.push_back(envelope.SerializeAsString());
+      out.envelopes.push_back(canonical_bytes(envelope));
     }
   }
   return out;
