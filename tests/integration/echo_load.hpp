@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "calls.hpp"
+#include "event_log.hpp"
 
 namespace snakepit::it {
 
@@ -87,5 +88,15 @@ private:
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
 };
+
+/// True once `events` holds one `request.executed` per call `load` sent:
+/// every call was answered exactly once (waits up to 5 s for the last).
+inline bool each_answered_once(const event_log& events,
+                               const echo_load& load) {
+  return eventually([&] {
+    return events.of<telemetry::request_executed>().size()
+           == static_cast<std::size_t>(load.sent.load());
+  });
+}
 
 } // namespace snakepit::it

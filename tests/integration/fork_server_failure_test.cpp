@@ -94,10 +94,7 @@ TEST_CASE("fork server: SIGKILLed under load, its workers die with it, "
   CHECK(load.wrong == 0);
   CHECK(load.served + load.crashed == load.sent);
   // Each call was answered once: one request.executed each.
-  CHECK(eventually([&] {
-    return events.of<tel::request_executed>().size()
-           == static_cast<size_t>(load.sent.load());
-  }));
+  CHECK(each_answered_once(events, load));
   CHECK_FALSE(log.matching({"fork server", "killed by signal 9"}).empty());
 
   // Past its back-off (250 ms), the next starts bring a new fork server.

@@ -91,12 +91,7 @@ TEST_CASE("recycling: under continuous load every worker is recycled many "
   CHECK(load.served == load.sent);
   CHECK(min_ready == pool.size);
   // Every request was answered exactly once: one request.executed each.
-  CHECK(eventually(
-    [&] {
-      return events.of<tel::request_executed>().size()
-             == static_cast<size_t>(load.sent.load());
-    },
-    milliseconds{5000}));
+  CHECK(each_answered_once(events, load));
   for (const auto& ev : recycled(events, recycle_reason::max_requests)) {
     // Jitter is 10%: a worker goes after 14 to 17 requests, give or take
     // the requests that arrive while its replacement starts.

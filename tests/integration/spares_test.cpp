@@ -111,12 +111,7 @@ TEST_CASE("spares: under continuous load workers are swapped out at their "
 
   CHECK(load.served == load.sent);
   CHECK(min_ready == pool.size);
-  CHECK(eventually(
-    [&] {
-      return events.of<tel::request_executed>().size()
-             == static_cast<size_t>(load.sent.load());
-    },
-    milliseconds{5000}));
+  CHECK(each_answered_once(events, load));
   // Spares went into service.
   size_t promoted = 0;
   for (const auto& id : seen_spares)
