@@ -18,6 +18,7 @@ as ``snakepit-warning: `` lines and into the ready file's ``warnings``.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import math
 import os
@@ -90,9 +91,11 @@ def _non_negative_seconds(text: str) -> float:
     return value
 
 
-def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    """Parses the worker's flags; ``adapter_args`` holds what follows ``--``."""
-    own, adapter_args = split_argv(argv)
+@functools.cache
+def worker_parser() -> argparse.ArgumentParser:
+    """The worker's flags, built once: building them costs milliseconds
+    (argparse looks up translations for its messages), and a fork server
+    builds them before forking, so that its workers do not."""
     parser = argparse.ArgumentParser(
         prog="python -m snakepit_bridge",
         description="Snakepit Python worker: serves one adapter on a unix "
@@ -127,7 +130,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--thread-safety-checks", action="store_true",
                         help="report concurrent entry into methods that are "
                              "not thread-safe (snakepit-warning: lines)")
-    args = parser.parse_args(own)
+    return parser
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """Parses the worker's flags; ``adapter_args`` holds what follows ``--``."""
+    own, adapter_args = split_argv(argv)
+    args = worker_parser().parse_args(own)
     args.adapter_args = adapter_args
     return args
 

@@ -87,10 +87,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def warm_imports(adapter: str, preload: bool) -> None:
     """Imports what every worker needs, and the adapter's module when
-    ``preload``; raises what the import raised."""
+    ``preload``; raises what the import raised. Also builds what every
+    worker computes the same way at start (its flag parser, the
+    interpreter's facts), so that forked workers inherit it."""
     # The worker's own modules on the native transport (never grpc).
     from snakepit_bridge import cli, native_server, tool_call  # noqa: F401
+    from snakepit_bridge.interpreter import interpreter_facts
     import google.protobuf  # noqa: F401
+    cli.worker_parser()
+    interpreter_facts()
     if preload:
         from snakepit_bridge.loader import resolve_adapter_class
         resolve_adapter_class(adapter)

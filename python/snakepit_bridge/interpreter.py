@@ -4,6 +4,7 @@ DescribeWorker so that the host knows what it got (e.g. a free-threaded build).
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import sys
@@ -22,14 +23,20 @@ def gil_enabled() -> bool:
     return bool(probe()) if callable(probe) else True
 
 
-def interpreter_facts() -> dict[str, Any]:
-    """pid, python_version, implementation, executable, free_threaded_build and
-    gil_enabled of this process, as JSON-ready values."""
+@functools.cache
+def _build_facts() -> dict[str, Any]:
+    """The facts fixed by the interpreter's build, read once: sysconfig's
+    data module costs milliseconds to import, and a fork server reads them
+    before forking, so that its workers do not."""
     return {
-        "pid": os.getpid(),
         "python_version": platform.python_version(),
         "implementation": sys.implementation.name,
         "executable": sys.executable,
         "free_threaded_build": free_threaded_build(),
-        "gil_enabled": gil_enabled(),
     }
+
+
+def interpreter_facts() -> dict[str, Any]:
+    """pid, python_version, implementation, executable, free_threaded_build and
+    gil_enabled of this process, as JSON-ready values."""
+    return {"pid": os.getpid(), **_build_facts(), "gil_enabled": gil_enabled()}

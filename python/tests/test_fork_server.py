@@ -248,6 +248,17 @@ def test_a_preload_imports_the_adapter_before_any_fork(tmp_path: Path) -> None:
         preloaded.close()
 
 
+def test_warming_prepares_what_every_worker_computes_alike() -> None:
+    """The worker's flag parser and the interpreter's facts are built in the
+    server, so that no forked worker pays for them at start."""
+    from snakepit_bridge import cli, fork_server, interpreter
+    cli.worker_parser.cache_clear()
+    interpreter._build_facts.cache_clear()
+    fork_server.warm_imports(SHOWCASE, preload=False)
+    assert cli.worker_parser.cache_info().currsize == 1
+    assert interpreter._build_facts.cache_info().currsize == 1
+
+
 def test_the_server_never_imports_grpc_nor_starts_threads(
         server: Server) -> None:
     assert server.receive()["op"] == "ready"

@@ -3,13 +3,22 @@ facts (a free-threaded build may still run with the GIL enabled)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import sysconfig
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
 from snakepit_bridge import interpreter
+
+
+@pytest.fixture(autouse=True)
+def fresh_facts() -> Iterator[None]:
+    """The build facts are read once per process; each test reads its own."""
+    interpreter._build_facts.cache_clear()
+    yield
+    interpreter._build_facts.cache_clear()
 
 
 def fake_build(monkeypatch: pytest.MonkeyPatch, gil_disabled: Any) -> None:
@@ -47,3 +56,24 @@ def test_version_alone_decides_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "_is_gil_enabled", lambda: True, raising=False)
     assert interpreter.free_threaded_build() is False
     assert interpreter.gil_enabled() is True
+
+
+def test_a_forked_child_reports_its_own_pid() -> None:
+    """A fork server reads the facts before forking; its workers inherit
+    them, but not its pid."""
+    parent_facts = interpreter.interpreter_facts()
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        facts = interpreter.interpreter_facts()
+        same_build = {k: v for k, v in facts.items() if k != "pid"} == {
+            k: v for k, v in parent_facts.items() if k != "pid"}
+        ok = facts["pid"] == os.getpid() and same_build
+        os.write(write_end, b"1" if ok else b"0")
+        os._exit(0)
+    os.close(write_end)
+    try:
+        assert os.read(read_end, 1) == b"1"
+    finally:
+        os.close(read_end)
+        os.waitpid(child, 0)
