@@ -8,6 +8,8 @@
 #include <deque>
 #include <string_view>
 
+#include "process/proc_cpu.hpp"
+
 namespace snakepit::bench {
 
 namespace {
@@ -75,10 +77,12 @@ start_events::start_events(caf::actor_system& sys) {
       const auto* started = std::get_if<telemetry::worker_started>(&ev);
       if (started == nullptr)
         return;
+      auto counters = process::read_stat_counters(started->pid);
       std::lock_guard<std::mutex> guard{st->mtx};
       st->seen.push_back(
         {std::chrono::duration<double, std::milli>(started->startup).count(),
-         std::chrono::time_point_cast<sys_clock::duration>(started->time)});
+         std::chrono::time_point_cast<sys_clock::duration>(started->time),
+         counters ? static_cast<double>(counters->minor_faults) : -1.0});
       st->cv.notify_all();
     });
 }

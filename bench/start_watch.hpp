@@ -50,10 +50,13 @@ struct started_worker {
   double startup_ms = 0;
   /// When it became ready (the event's time).
   std::chrono::system_clock::time_point ready_at;
+  /// Its page faults (minflt) when its event arrived, which is soon after
+  /// ready, while it is idle; negative when they could not be read.
+  double minor_faults = -1;
 };
 
 /// Collects the `worker_started` events of one actor system (a telemetry
-/// sink) from its construction on.
+/// sink) from its construction on, with each worker's page faults.
 class start_events {
 public:
   explicit start_events(caf::actor_system& sys);

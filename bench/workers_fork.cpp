@@ -8,7 +8,9 @@
 // (one worker starting alone) and then all 8 at once (max_concurrent_recycles
 // and startup_concurrency 8): their `worker_started` events give each
 // worker's spawn-to-ready, and the span from the first launch to the last
-// ready is the time until all 8 were ready.
+// ready is the time until all 8 were ready. The worker starting alone's
+// page faults at ready, times what one copy-on-write fault costs on this
+// machine, show how much of its start is copying the fork server's pages.
 
 #include <fmt/format.h>
 
@@ -18,6 +20,7 @@
 
 #include <snakepit/snakepit.hpp>
 
+#include "bench/fault_cost.hpp"
 #include "bench/start_watch.hpp"
 #include "bench/workers.hpp"
 
@@ -38,6 +41,7 @@ struct fork_figures {
   std::vector<double> cold_all;
   std::vector<double> server;
   std::vector<double> one;
+  std::vector<double> one_faults;
   std::vector<double> each_of_8;
   std::vector<double> all_8;
 };
@@ -86,6 +90,8 @@ bool measure_one(const start_mode& mode, const workers_options& opts,
                              1, started);
   if (ok) {
     out.one.push_back(started.front().startup_ms);
+    if (started.front().minor_faults >= 0)
+      out.one_faults.push_back(started.front().minor_faults);
     std::this_thread::sleep_for(settle);
     ok = recycle_and_wait(ready, events, {}, batch, started);
   }
@@ -96,6 +102,31 @@ bool measure_one(const start_mode& mode, const workers_options& opts,
   }
   ready.h->stop();
   return ok;
+}
+
+/// The page faults of the worker starting alone, and what they cost at
+/// this machine's price of a copy-on-write fault.
+void print_fault_floor(const std::vector<start_mode>& modes,
+                       const std::vector<fork_figures>& figs, json& out) {
+  auto fault_us = cow_fault_microseconds();
+  if (!fault_us) {
+    std::cout << "(the cost of a page fault could not be measured)\n";
+    return;
+  }
+  std::cout << fmt::format("one copy-on-write page fault on this machine: "
+                           "{:.2f} us (median of 5 forks, 4096 pages each)\n",
+                           *fault_us);
+  for (std::size_t i = 0; i < modes.size(); ++i) {
+    if (figs[i].one_faults.empty())
+      continue;
+    auto faults = median(figs[i].one_faults);
+    auto ms = faults * *fault_us / 1000;
+    std::cout << fmt::format("{:<12} 1 alone: {:.0f} page faults by ready, "
+                             "about {:.1f} ms of its {:.1f} ms\n",
+                             modes[i].name, faults, ms, median(figs[i].one));
+    out[modes[i].name]["one_alone_page_faults"] = spread_json(figs[i].one_faults);
+  }
+  out["cow_fault_us"] = *fault_us;
 }
 
 } // namespace
@@ -130,6 +161,7 @@ bool run_fork(const workers_options& opts, json& out) {
                           {"each_of_8_ms", spread_json(f.each_of_8)},
                           {"all_8_ready_ms", spread_json(f.all_8)}};
   }
+  print_fault_floor(modes, figs, out);
   const auto& plain = figs[0];
   auto met = true;
   json ratios;

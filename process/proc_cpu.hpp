@@ -4,10 +4,25 @@
 /// the inspector turns into per-worker CPU use, and what the benchmarks
 /// report.
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
 namespace snakepit::process {
+
+/// What /proc/PID/stat counts for one process, over all its threads.
+struct stat_counters {
+  /// User plus system CPU time (utime + stime, clock-tick resolution),
+  /// seconds.
+  double cpu_seconds = 0;
+  /// Page faults served without I/O (minflt): on a forked process, mostly
+  /// copy-on-write copies of the parent's pages.
+  std::uint64_t minor_faults = 0;
+};
+
+/// The counters of process `pid`; nullopt when they cannot be read (the
+/// process is gone).
+std::optional<stat_counters> read_stat_counters(int pid);
 
 /// User plus system CPU time of every thread of process `pid` (utime +
 /// stime of /proc/PID/stat, clock-tick resolution), seconds; nullopt when
