@@ -86,12 +86,30 @@ build_and_run_consumer() {
 
 cp -r tests/consumer "$tmp/consumer-src"
 
+# Every module of the package in $1 has a byte-code cache that checks its
+# source by hash (valid after a move; workers never write caches); $2 says
+# whose package it is.
+check_compiled() {
+  "$python" - "$1" <<'PY' || fail "$2 snakepit_bridge is not byte-compiled"
+import importlib.util, pathlib, sys
+root = pathlib.Path(sys.argv[1]) / "snakepit_bridge"
+checked_hash = 3  # the pyc flags word: hash-based, checked against the source
+missing = [str(source.relative_to(root)) for source in root.rglob("*.py")
+           if not (cache := pathlib.Path(importlib.util.cache_from_source(
+               str(source)))).is_file()
+           or int.from_bytes(cache.read_bytes()[4:8], "little") != checked_hash]
+if missing:
+    sys.exit(f"{len(missing)} module(s) without a checked-hash cache: "
+             + ", ".join(sorted(missing)[:5]))
+PY
+}
+
 # 1. The install.
 prefix=$tmp/prefix
 cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" \
   || { cat "$tmp/install.log"; fail "cmake --install"; }
 unexpected=$(cd "$prefix" && find . -type f -o -type l | sed 's|^\./||' \
-  | grep -Ev '^(bin/snakepit|lib(/[^/]+)?/libsnakepit\.so[.0-9]*|lib(/[^/]+)?/cmake/snakepit/[^/]+\.cmake|include/.+\.hpp|share/snakepit/(python/snakepit_bridge/.+\.py|proto/(bridge|native)\.proto))$' \
+  | grep -Ev '^(bin/snakepit|lib(/[^/]+)?/libsnakepit\.so[.0-9]*|lib(/[^/]+)?/cmake/snakepit/[^/]+\.cmake|include/.+\.hpp|share/snakepit/(python/snakepit_bridge/(.+\.py|(.+/)?__pycache__/[^/]+\.cpython-[0-9]+\.pyc)|proto/(bridge|native)\.proto))$' \
   || true)
 [ -z "$unexpected" ] || fail "cmake --install installed unexpected files:
 $unexpected"
@@ -102,6 +120,7 @@ package=$(find "$prefix" -type d -path '*/share/snakepit/python')
 PYTHONPATH=$package "$python" -c \
   'import snakepit_bridge, snakepit_bridge._proto.bridge_pb2_grpc, snakepit_bridge._proto.native_pb2, snakepit_bridge.native_server' \
   || fail "the installed snakepit_bridge does not import"
+check_compiled "$package" installed
 say "installed to a temporary prefix: $(cd "$prefix" && find . -type f | wc -l) files"
 build_and_run_consumer "$prefix" installed
 
@@ -136,6 +155,8 @@ for binary in "$unpacked"/usr/lib/*/libsnakepit.so.* \
       || fail "$(basename "$binary") needs $needed of $owner, not in Depends: $depends"
   done
 done
+check_compiled "$(find "$unpacked" -type d -path '*/share/snakepit/python')" \
+  "the .deb's"
 say "$(basename "$deb"): Depends covers what the library and the CLI load"
 build_and_run_consumer "$unpacked/usr" deb
 # The relocated CLI: its library through its RPATH, the package relative
