@@ -1,12 +1,10 @@
 #include <snakepit/config.hpp>
 
 #include "core/config_check.hpp"
+#include "core/config_checker.hpp"
 #include "core/duration.hpp"
 
 #include <array>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 namespace snakepit {
 
@@ -60,73 +58,31 @@ bool is_adapter_path(std::string_view s) {
   }
 }
 
-std::string quoted(std::string_view s) {
-  return "\"" + std::string{s} + "\"";
-}
+} // namespace
 
-class checker {
-public:
-  explicit checker(std::vector<config_error>& errors) : errors_(errors) {
-    // nop
-  }
-
-  void fail(std::string key, std::string problem) {
-    errors_.push_back(config_error{std::move(key), std::move(problem), {}, 0});
-  }
-
-  void at_least(const std::string& key, long long value, long long min) {
-    if (value < min)
-      fail(key, "must be at least " + std::to_string(min) + " (got "
-                  + std::to_string(value) + ")");
-  }
-
-  void between(const std::string& key, long long value, long long min,
-               long long max) {
-    if (value < min || value > max)
-      fail(key, "must be between " + std::to_string(min) + " and "
-                  + std::to_string(max) + " (got " + std::to_string(value)
-                  + ")");
-  }
-
-  void not_empty(const std::string& key, const std::string& value) {
-    if (value.empty())
-      fail(key, "must not be empty");
-  }
-
-  /// Zero is valid only with `allow_zero`, infinity only with
-  /// `allow_infinity`; negative durations never are.
-  void duration(const std::string& key, milliseconds value, bool allow_zero,
-                bool allow_infinity) {
-    if (value == milliseconds::max() && !allow_infinity)
-      fail(key, "must be finite");
-    else if (value.count() < 0)
-      fail(key, "must not be negative (got " + format_duration(value) + ")");
-    else if (value.count() == 0 && !allow_zero)
-      fail(key, "must be greater than 0s");
-  }
-
-private:
-  std::vector<config_error>& errors_;
-};
-
-void validate_pool(checker& check, const pool_config& pool,
-                   const std::string& prefix) {
-  if (pool.name.empty()) {
-    check.fail(prefix + "name", "must not be empty");
-  } else if (pool.name.size() > max_name_length) {
-    check.fail(prefix + "name", "is longer than "
-                                  + std::to_string(max_name_length)
-                                  + " characters");
+void check_pool_name(checker& check, const std::string& key,
+                     const std::string& name) {
+  if (name.empty()) {
+    check.fail(key, "must not be empty");
+  } else if (name.size() > max_name_length) {
+    check.fail(key, "is longer than " + std::to_string(max_name_length)
+                      + " characters");
   } else {
-    for (char c : pool.name) {
+    for (char c : name) {
       if (!is_name_char(c)) {
-        check.fail(prefix + "name", quoted(pool.name)
-                                      + " has characters outside "
-                                        "[A-Za-z0-9_-]");
+        check.fail(key, quoted(name) + " has characters outside "
+                                       "[A-Za-z0-9_-]");
         break;
       }
     }
   }
+}
+
+namespace {
+
+void validate_pool(checker& check, const pool_config& pool,
+                   const std::string& prefix) {
+  check_pool_name(check, prefix + "name", pool.name);
   if (pool.profile != worker_profile::process
       && pool.profile != worker_profile::thread)
     check.fail(prefix + "profile", "must be \"process\" or \"thread\"");
@@ -229,26 +185,6 @@ void validate_pool(checker& check, const pool_config& pool,
   }
 }
 
-enum class address_kind { invalid, loopback, other };
-
-// What the metrics endpoint would make of `address` (the same rules as
-// Boost.Asio's make_address and is_loopback, which it uses to bind).
-address_kind classify_address(const std::string& address) {
-  if (address == "localhost")
-    return address_kind::loopback;
-  in_addr v4{};
-  if (inet_pton(AF_INET, address.c_str(), &v4) == 1)
-    return (ntohl(v4.s_addr) >> 24) == 127 ? address_kind::loopback
-                                           : address_kind::other;
-  // An IPv6 address may carry a scope ("fe80::1%eth0").
-  auto unscoped = address.substr(0, address.find('%'));
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, unscoped.c_str(), &v6) == 1)
-    return IN6_IS_ADDR_LOOPBACK(&v6) ? address_kind::loopback
-                                     : address_kind::other;
-  return address_kind::invalid;
-}
-
 void validate_telemetry(checker& check, const telemetry_config& tel) {
   const std::string prefix = "telemetry.";
   if (tel.prometheus_port < 0 || tel.prometheus_port > max_port)
@@ -333,21 +269,29 @@ std::string to_string(const config_error& e) {
 std::vector<config_error> check_config(const host_config& cfg) {
   std::vector<config_error> errors;
   checker check{errors};
-  if (cfg.pools.empty())
-    check.fail("pools", "at least one pool is required");
-  std::map<std::string, size_t> first_use;
-  for (size_t i = 0; i < cfg.pools.size(); ++i) {
-    const auto& pool = cfg.pools[i];
-    auto prefix = "pools[" + std::to_string(i) + "].";
-    validate_pool(check, pool, prefix);
-    if (pool.name.empty())
-      continue;
-    auto [it, added] = first_use.emplace(pool.name, i);
+  if (cfg.pools.empty() && cfg.remote_pools.empty())
+    check.fail("pools", "at least one pool or remote pool is required");
+  // Pools and remote pools share one name space: the host looks both up.
+  std::map<std::string, std::string> first_use;
+  auto unique = [&](const std::string& prefix, const std::string& name) {
+    if (name.empty())
+      return;
+    auto [it, added] = first_use.emplace(name, prefix);
     if (!added)
-      check.fail(prefix + "name", "duplicate pool name " + quoted(pool.name)
-                                    + " (also used by pools["
-                                    + std::to_string(it->second) + "])");
+      check.fail(prefix + ".name", "duplicate pool name " + quoted(name)
+                                     + " (also used by " + it->second + ")");
+  };
+  for (size_t i = 0; i < cfg.pools.size(); ++i) {
+    auto prefix = "pools[" + std::to_string(i) + "]";
+    validate_pool(check, cfg.pools[i], prefix + ".");
+    unique(prefix, cfg.pools[i].name);
   }
+  for (size_t i = 0; i < cfg.remote_pools.size(); ++i) {
+    auto prefix = "remote_pools[" + std::to_string(i) + "]";
+    validate_remote_pool(check, cfg.remote_pools[i], prefix + ".");
+    unique(prefix, cfg.remote_pools[i].name);
+  }
+  validate_cluster(check, cfg.cluster);
   if (cfg.python_path)
     check.not_empty("python_path", *cfg.python_path);
   bool known_level = false;

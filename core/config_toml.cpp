@@ -119,9 +119,36 @@ constexpr std::array<int_key<telemetry_config>, 1> telemetry_int_keys{{
   {"prometheus_port", &telemetry_config::prometheus_port},
 }};
 
-const std::vector<std::string_view> host_keys{"run_dir", "python_path",
-                                              "log_level", "telemetry",
-                                              "pools"};
+// The cluster keys ([cluster]) and those of each [[remote_pools]] entry.
+
+constexpr std::array<string_key<cluster_config>, 1> cluster_string_keys{{
+  {"listen", &cluster_config::listen},
+}};
+
+constexpr std::array<duration_key<cluster_config>, 2> cluster_duration_keys{{
+  {"heartbeat", &cluster_config::heartbeat, false},
+  {"node_timeout", &cluster_config::node_timeout, false},
+}};
+
+constexpr std::array<string_key<remote_pool_config>, 3>
+  remote_pool_string_keys{{
+    {"name", &remote_pool_config::name},
+    {"node", &remote_pool_config::node},
+    {"pool", &remote_pool_config::pool},
+  }};
+
+constexpr std::array<duration_key<remote_pool_config>, 4>
+  remote_pool_duration_keys{{
+    {"connect_timeout", &remote_pool_config::connect_timeout, false},
+    {"reconnect_backoff", &remote_pool_config::reconnect_backoff, false},
+    {"reconnect_backoff_max", &remote_pool_config::reconnect_backoff_max,
+     false},
+    {"reply_timeout", &remote_pool_config::reply_timeout, false},
+  }};
+
+const std::vector<std::string_view> host_keys{
+  "run_dir", "python_path", "log_level",   "telemetry",
+  "pools",   "cluster",     "remote_pools"};
 
 template <class Key, size_t N>
 void add_names(std::vector<std::string_view>& names,
@@ -137,14 +164,6 @@ std::vector<std::string_view> known_pool_keys() {
   add_names(keys, pool_duration_keys);
   add_names(keys, pool_bool_keys);
   keys.insert(keys.end(), pool_other_keys.begin(), pool_other_keys.end());
-  return keys;
-}
-
-std::vector<std::string_view> known_telemetry_keys() {
-  std::vector<std::string_view> keys;
-  add_names(keys, telemetry_bool_keys);
-  add_names(keys, telemetry_string_keys);
-  add_names(keys, telemetry_int_keys);
   return keys;
 }
 
@@ -208,7 +227,7 @@ public:
     }
     // Keys that failed to read kept their (valid) defaults, so the check
     // adds only the value problems of keys that did read.
-    if (cfg.pools.empty())
+    if (cfg.pools.empty() && cfg.remote_pools.empty())
       cfg.pools.emplace_back();
     for (auto& e : check_config(cfg)) {
       // Before the key is moved from: argument order is unspecified.
@@ -271,6 +290,10 @@ private:
         read_telemetry(node, cfg.telemetry);
       else if (key == "pools")
         read_pools(node, cfg.pools);
+      else if (key == "cluster")
+        read_cluster(node, cfg.cluster);
+      else if (key == "remote_pools")
+        read_remote_pools(node, cfg.remote_pools);
       else
         fail(key, node, unknown_key_problem(key, host_keys));
     }
@@ -345,18 +368,56 @@ private:
   }
 
   void read_telemetry(const toml::node& node, telemetry_config& tel) {
-    const auto* table = node.as_table();
-    if (table == nullptr) {
+    if (const auto* table = node.as_table())
+      read_flat_table(*table, "telemetry.", tel, telemetry_bool_keys,
+                      telemetry_string_keys, telemetry_int_keys);
+    else
       wrong_type("telemetry", node, "a table ([telemetry])");
+  }
+
+  void read_cluster(const toml::node& node, cluster_config& cluster) {
+    if (const auto* table = node.as_table())
+      read_flat_table(*table, "cluster.", cluster, cluster_string_keys,
+                      cluster_duration_keys);
+    else
+      wrong_type("cluster", node, "a table ([cluster])");
+  }
+
+  void read_remote_pools(const toml::node& node,
+                         std::vector<remote_pool_config>& remotes) {
+    const auto* array = node.as_array();
+    if (array == nullptr) {
+      wrong_type("remote_pools", node,
+                 "an array of tables ([[remote_pools]])");
       return;
     }
-    for (const auto& [k, value] : *table) {
-      auto key = "telemetry." + std::string{k.str()};
+    for (size_t i = 0; i < array->size(); ++i) {
+      auto prefix = "remote_pools[" + std::to_string(i) + "]";
+      const auto& element = *array->get(i);
+      lines_[prefix] = line_of(element);
+      remote_pool_config remote;
+      if (const auto* table = element.as_table())
+        read_flat_table(*table, prefix + ".", remote, remote_pool_string_keys,
+                        remote_pool_duration_keys);
+      else
+        wrong_type(prefix, element, "a table");
+      remotes.push_back(std::move(remote));
+    }
+  }
+
+  // A table whose keys are all listed in `lists` (arrays of keys of
+  // `Config`); any other key is reported as unknown.
+  template <class Config, class... Lists>
+  void read_flat_table(const toml::table& table, const std::string& prefix,
+                       Config& cfg, const Lists&... lists) {
+    for (const auto& [k, value] : table) {
+      auto key = prefix + std::string{k.str()};
       lines_[key] = line_of(value);
-      if (!read_listed(telemetry_bool_keys, k.str(), key, value, tel)
-          && !read_listed(telemetry_string_keys, k.str(), key, value, tel)
-          && !read_listed(telemetry_int_keys, k.str(), key, value, tel))
-        fail(key, value, unknown_key_problem(k.str(), known_telemetry_keys()));
+      if ((read_listed(lists, k.str(), key, value, cfg) || ...))
+        continue;
+      std::vector<std::string_view> known;
+      (add_names(known, lists), ...);
+      fail(key, value, unknown_key_problem(k.str(), known));
     }
   }
 

@@ -7,7 +7,7 @@ namespace snakepit {
 
 namespace {
 
-constexpr std::array<std::pair<error_code, std::string_view>, 15> names{{
+constexpr std::array<std::pair<error_code, std::string_view>, 16> names{{
   {error_code::none, "none"},
   {error_code::pool_saturated, "pool_saturated"},
   {error_code::queue_timeout, "queue_timeout"},
@@ -23,6 +23,7 @@ constexpr std::array<std::pair<error_code, std::string_view>, 15> names{{
   {error_code::cancelled, "cancelled"},
   {error_code::session_lost, "session_lost"},
   {error_code::session_busy, "session_busy"},
+  {error_code::node_down, "node_down"},
 }};
 
 } // namespace

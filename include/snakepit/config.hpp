@@ -223,11 +223,57 @@ struct telemetry_config {
   bool log_events = false;
 };
 
+/// Serving this host's pools to other hosts, and how connected hosts watch
+/// each other (the `[cluster]` table; docs/distribution.md).
+struct cluster_config {
+  /// "address:port" where other hosts reach this host's pools; empty (the
+  /// default): not served. Port 0 picks a free port (the host logs it). A
+  /// loopback address ("127.0.0.1", "::1", "localhost") only: serving
+  /// other addresses needs mutual TLS, which is not there yet.
+  std::string listen;
+  /// How often connected hosts send each other a heartbeat; "0s" turns
+  /// heartbeats off, and then a frozen host is noticed only when its
+  /// connection breaks.
+  std::chrono::milliseconds heartbeat{std::chrono::seconds{1}};
+  /// A connected host silent for this long counts as down (its calls in
+  /// flight fail with `node_down`); needs heartbeats, at least twice
+  /// `heartbeat`.
+  std::chrono::milliseconds node_timeout{std::chrono::seconds{5}};
+};
+
+/// A pool of another host, reached under a local name (a
+/// `[[remote_pools]]` table; docs/distribution.md).
+struct remote_pool_config {
+  /// Local name requests use, like a pool's; unique among pools and remote
+  /// pools.
+  std::string name;
+  /// "host:port" of the other host's `[cluster] listen`; a loopback
+  /// address for now (see `cluster_config::listen`).
+  std::string node;
+  /// The pool's name on that host.
+  std::string pool = "default";
+  /// How long one attempt to connect may take.
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds{3}};
+  /// Delay before the second attempt to connect after a failure or a lost
+  /// connection; doubles for each further attempt.
+  std::chrono::milliseconds reconnect_backoff{std::chrono::milliseconds{100}};
+  /// Upper bound of the delay between attempts.
+  std::chrono::milliseconds reconnect_backoff_max{std::chrono::seconds{5}};
+  /// How long a call may wait for the other host's reply before it fails
+  /// with `request_timeout`. The remote pool's own queue and request
+  /// timeouts answer first; this bounds a reply that never comes.
+  std::chrono::milliseconds reply_timeout{std::chrono::minutes{5}};
+};
+
 /// A whole host: its pools plus process-wide settings.
 struct host_config {
   /// The pools; at least one (the parser adds the default pool when the
   /// file names none).
   std::vector<pool_config> pools;
+  /// Pools of other hosts, each a child of this host like its own pools.
+  std::vector<remote_pool_config> remote_pools;
+  /// Serving the pools to other hosts; heartbeats between hosts.
+  cluster_config cluster;
   /// Directory for sockets and ready files; empty means the default base.
   std::string run_dir;
   /// Directory holding the snakepit_bridge package (put on PYTHONPATH).

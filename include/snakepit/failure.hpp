@@ -49,6 +49,10 @@ enum class error_code : uint8_t {
   /// The session's worker is busy and the request's affinity is
   /// `strict_fail_fast`.
   session_busy,
+  /// The host serving a remote pool is not connected, or went away while
+  /// the call was in flight: the call may or may not have run there
+  /// (docs/distribution.md).
+  node_down,
 };
 
 /// Stable lower-case name of `code`, e.g. "pool_saturated".

@@ -386,6 +386,7 @@ TEST_CASE("the public calls answer a result listing every problem",
   auto valid = validate(broken);
   REQUIRE_FALSE(valid.ok());
   CHECK(valid.error().message
-        == "pools: at least one pool is required\nlog_level: \"loud\" is not "
-           "one of trace, debug, info, warn, error, off");
+        == "pools: at least one pool or remote pool is required\n"
+           "log_level: \"loud\" is not one of trace, debug, info, warn, "
+           "error, off");
 }
