@@ -8,7 +8,8 @@ set(snakepit_parts
   snakepit_core snakepit_process snakepit_proto_messages snakepit_proto
   snakepit_wire snakepit_bridge snakepit_native snakepit_telemetry
   snakepit_admin_protocol
-  snakepit_admin snakepit_handshake snakepit_host snakepit_diagnostics)
+  snakepit_admin snakepit_handshake snakepit_cluster snakepit_host
+  snakepit_diagnostics)
 
 add_library(snakepit SHARED)
 add_library(snakepit::snakepit ALIAS snakepit)
@@ -19,7 +20,7 @@ set_target_properties(snakepit PROPERTIES
 # Linked directly, each part adds its objects.
 target_link_libraries(snakepit
   PUBLIC CAF::core
-  PRIVATE ${snakepit_parts}
+  PRIVATE ${snakepit_parts} CAF::io
           gRPC::grpc++ protobuf::libprotobuf spdlog::spdlog
           Boost::filesystem tomlplusplus::tomlplusplus
           nlohmann_json::nlohmann_json Threads::Threads)

@@ -4,6 +4,8 @@
 
 #include <snakepit/snakepit.hpp>
 
+#include "cluster/cluster.hpp"
+
 namespace snakepit {
 
 void prepare(caf::actor_system_config& cfg) {
@@ -30,6 +32,8 @@ bootstrap(host_config cfg,
   env->rt_ = std::move(*rt);
   env->sys_cfg_ = std::make_unique<caf::actor_system_config>();
   prepare(*env->sys_cfg_);
+  if (needs_middleman(env->cfg_))
+    prepare_middleman(*env->sys_cfg_, env->cfg_.cluster);
   if (configure)
     configure(*env->sys_cfg_);
   env->sys_ = std::make_unique<caf::actor_system>(*env->sys_cfg_);

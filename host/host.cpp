@@ -9,6 +9,7 @@
 #include <snakepit/snakepit.hpp>
 
 #include "actors/worker_environment.hpp"
+#include "cluster/cluster.hpp"
 #include "admin/admin_endpoint.hpp"
 #include "admin/live_runs.hpp"
 #include "host/admin_service.hpp"
@@ -54,13 +55,28 @@ result<std::unique_ptr<host>> host::start(host_config cfg,
   if (opts.offer_tools)
     opts.offer_tools(sys, h->rt_->host_tools());
   h->root_ = spawn_host(sys, h->config(), h->runtime());
+  const auto& cfg_now = h->config();
   h->client_ = std::make_unique<snakepit::client>(
-    sys, h->root_, h->config().pools.front().name);
+    sys, h->root_,
+    cfg_now.pools.empty() ? cfg_now.remote_pools.front().name
+                          : cfg_now.pools.front().name);
   if (!opts.serving)
     return result<std::unique_ptr<host>>{std::move(h)};
+  if (!cfg_now.cluster.listen.empty()) {
+    auto node = publish_node(sys, h->root_, cfg_now.cluster);
+    if (auto* err = std::get_if<std::string>(&node))
+      return make_failure(error_code::internal,
+                          "cannot serve the pools to other hosts: " + *err);
+    h->node_ = std::make_unique<published_node>(
+      std::move(std::get<published_node>(node)));
+    spdlog::info("serving the pools to other hosts on port {} ({})",
+                 h->node_->port, cfg_now.cluster.listen);
+  }
   std::vector<std::string> pools;
-  for (const auto& pool : h->config().pools)
+  for (const auto& pool : cfg_now.pools)
     pools.push_back(pool.name);
+  for (const auto& remote : cfg_now.remote_pools)
+    pools.push_back(remote.name);
   auto admin = admin::admin_endpoint::start(
     admin::admin_socket_path(h->runtime()->env()->run_path),
     make_admin_handler(*h->client_, std::move(pools)));
@@ -94,14 +110,38 @@ std::vector<pool_snapshot> host::await_ready() {
                                     + " did not become ready in time");
     out.push_back(std::move(missing));
   }
+  for (const auto& remote : config().remote_pools) {
+    // The first attempt to connect, then the pool there getting ready (the
+    // remote pool answers node_down once the attempt failed).
+    auto bound = remote.connect_timeout * 3 + std::chrono::minutes{1};
+    if (auto s = client_->await_ready(remote.name, bound)) {
+      out.push_back(std::move(*s));
+      continue;
+    }
+    pool_snapshot missing;
+    missing.name = remote.name;
+    missing.failed = make_failure(error_code::node_down,
+                                  "remote pool " + remote.name
+                                    + " did not answer in time");
+    out.push_back(std::move(missing));
+  }
   return out;
+}
+
+uint16_t host::cluster_port() const {
+  return node_ ? node_->port : 0;
 }
 
 void host::stop() {
   if (!env_)
     return;
-  // No admin request may reach the tree while it stops.
+  // No admin request may reach the tree while it stops, and other hosts
+  // lose this one first: their calls in flight fail with node_down.
   admin_.reset();
+  if (node_) {
+    unpublish_node(system(), *node_);
+    node_.reset();
+  }
   if (root_) {
     // Wait for the tree to be down first, so that the exporters still see
     // its last events (replies to calls cut short by the shutdown).

@@ -5,6 +5,7 @@
 #include <snakepit/errors.hpp>
 #include <snakepit/supervision.hpp>
 
+#include "cluster/remote_pool.hpp"
 #include "supervisors/host_supervisor.hpp"
 
 namespace snakepit {
@@ -24,6 +25,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<stream_chunk>("snakepit::stream_chunk");
   cfg.add_message_type<std::vector<pool_snapshot>>(
     "std::vector<snakepit::pool_snapshot>");
+  // The handle a host's gateway answers to other hosts (cluster/).
+  cfg.add_message_type<pool_actor>("snakepit::pool_actor");
   cfg.add_error_category(
     error_category,
     [](uint8_t code, caf::atom_value, const caf::message& ctx) {
@@ -55,6 +58,14 @@ host_actor spawn_host(caf::actor_system& sys, const host_config& cfg,
     spec.shutdown_timeout = pool.shutdown_timeout + std::chrono::seconds{5};
     spec.start = [pool, env = rt->env()](caf::local_actor* sup) {
       return caf::actor_cast<caf::actor>(spawn_pool(sup, pool, env));
+    };
+    children.push_back(std::move(spec));
+  }
+  for (const auto& remote : cfg.remote_pools) {
+    child_spec spec;
+    spec.id = remote.name;
+    spec.start = [remote](caf::local_actor* sup) {
+      return caf::actor_cast<caf::actor>(spawn_remote_pool(sup, remote));
     };
     children.push_back(std::move(spec));
   }

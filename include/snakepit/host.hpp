@@ -14,6 +14,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,13 +37,16 @@ class admin_endpoint;
 
 namespace snakepit {
 
+struct published_node;
+
 /// What a host serves besides its pools.
 struct host_options {
   /// A long-running host: it serves the admin socket that `snakepit
   /// inspect` and `snakepit recycle` talk to, and the Prometheus endpoint
   /// when `[telemetry]` asks for it. Off for short-lived hosts (`snakepit
   /// exec`, `demo`): the CLI then finds only the long-running ones, and
-  /// they never take the metrics port of a `snakepit run`.
+  /// they never take the metrics port of a `snakepit run`. A serving host
+  /// also serves its pools to other hosts when `[cluster] listen` is set.
   bool serving = true;
   /// Offers host tools (<snakepit/host_tools.hpp>) once the actor system
   /// runs and before the pools start, so that every worker lists them.
@@ -59,7 +63,9 @@ public:
   /// created (`invalid_arguments`, e.g. an unsafe run directory), the
   /// Prometheus endpoint cannot start (`internal`, e.g. its port is in use:
   /// the message names the address and port; `invalid_arguments` for a
-  /// port out of range) or the admin socket cannot be created (`internal`).
+  /// port out of range), the admin socket cannot be created (`internal`)
+  /// or `[cluster] listen` cannot be served (`internal`, e.g. its port is
+  /// in use).
   static result<std::unique_ptr<host>> start(host_config cfg,
                                              host_options opts = {});
 
@@ -69,7 +75,9 @@ public:
   host& operator=(const host&) = delete;
 
   /// Waits until every pool is ready or failed (bounded by its start-up
-  /// timeouts and restart budget); returns their status in config order.
+  /// timeouts and restart budget), then every remote pool (until its first
+  /// attempt to connect ended, and its pool there is ready); returns their
+  /// status in config order, pools first.
   std::vector<pool_snapshot> await_ready();
 
   /// Blocking access to the pools.
@@ -111,6 +119,10 @@ public:
     return metrics_.get();
   }
 
+  /// The port other hosts reach this host's pools on (the one chosen when
+  /// `[cluster] listen` said port 0); 0 when not served.
+  uint16_t cluster_port() const;
+
   /// Stops the tree and waits for every actor (each worker stops its
   /// process: SIGTERM, grace, SIGKILL), then the telemetry exporters, then
   /// the runtime. Idempotent.
@@ -131,6 +143,8 @@ private:
   // The exporters; both live in `sys_` and go before it.
   std::unique_ptr<telemetry::prometheus_endpoint> metrics_;
   caf::actor event_log_;
+  // The gateway other hosts reach the pools through (`[cluster] listen`).
+  std::unique_ptr<published_node> node_;
 };
 
 } // namespace snakepit

@@ -11,19 +11,24 @@ namespace snakepit::cli {
 
 namespace {
 
-/// Keeps only the pool the request names: exec starts nothing else.
+/// Keeps only the pool (or remote pool) the request names, the first one
+/// when it names none: exec starts nothing else.
 bool select_pool(host_config& cfg, const std::string& name) {
-  if (name.empty()) {
-    cfg.pools.resize(1);
+  auto keep_only = [&name](auto& list) {
+    for (auto& entry : list)
+      if (name.empty() || entry.name == name) {
+        auto chosen = entry;
+        list = {std::move(chosen)};
+        return true;
+      }
+    list.clear();
+    return false;
+  };
+  if (keep_only(cfg.pools)) {
+    cfg.remote_pools.clear();
     return true;
   }
-  for (auto& pool : cfg.pools)
-    if (pool.name == name) {
-      auto chosen = pool;
-      cfg.pools = {std::move(chosen)};
-      return true;
-    }
-  return false;
+  return keep_only(cfg.remote_pools);
 }
 
 /// Reads each "NAME=FILE" of `specs` into `req.binary_args`, refusing a
@@ -105,9 +110,13 @@ int exec_command(const common_options& opts, const exec_options& exec) {
               << '\n';
     return 1;
   }
-  req.pool = cfg->pools.front().name;
-  if (auto problem = read_binary_args(
-        exec.binary_args, cfg->pools.front().request_byte_limit(), req);
+  // A remote pool's limit is the other host's; the default one bounds the
+  // files read here.
+  auto limit = cfg->pools.empty() ? pool_config{}.request_byte_limit()
+                                  : cfg->pools.front().request_byte_limit();
+  req.pool = cfg->pools.empty() ? cfg->remote_pools.front().name
+                                : cfg->pools.front().name;
+  if (auto problem = read_binary_args(exec.binary_args, limit, req);
       !problem.empty()) {
     std::cerr << problem << '\n';
     return 2;

@@ -1,0 +1,59 @@
+#include "cluster/cluster.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "core/config_checker.hpp"
+
+namespace snakepit {
+
+bool needs_middleman(const host_config& cfg) {
+  return !cfg.cluster.listen.empty() || !cfg.remote_pools.empty();
+}
+
+void prepare_middleman(caf::actor_system_config& sys_cfg,
+                       const cluster_config& cluster) {
+  sys_cfg.load<caf::io::middleman>();
+  sys_cfg.set("middleman.heartbeat-interval",
+              caf::timespan{cluster.heartbeat});
+  sys_cfg.set("middleman.connection-timeout",
+              caf::timespan{cluster.heartbeat.count() > 0
+                              ? cluster.node_timeout
+                              : std::chrono::milliseconds{0}});
+}
+
+std::variant<published_node, std::string>
+publish_node(caf::actor_system& sys, host_actor root,
+             const cluster_config& cluster) {
+  auto at = parse_endpoint(cluster.listen);
+  if (auto* problem = std::get_if<std::string>(&at))
+    return "cluster.listen: " + *problem;
+  const auto& where = std::get<endpoint>(at);
+  if (!sys.has_middleman())
+    return "the actor system has no middleman (prepare_middleman)";
+  published_node node;
+  node.gateway = spawn_node_gateway(sys, std::move(root));
+  auto host = where.host == "localhost" ? std::string{"127.0.0.1"}
+                                        : where.host;
+  auto port = caf::io::publish(node.gateway,
+                               static_cast<uint16_t>(where.port),
+                               host.c_str(), true);
+  if (!port) {
+    caf::anon_send_exit(node.gateway, caf::exit_reason::user_shutdown);
+    return "cannot listen on " + cluster.listen + ": "
+           + sys.render(port.error());
+  }
+  node.port = *port;
+  return node;
+}
+
+void unpublish_node(caf::actor_system& sys, published_node& node) {
+  if (!node.gateway)
+    return;
+  if (sys.has_middleman())
+    caf::io::unpublish(node.gateway, node.port);
+  caf::anon_send_exit(node.gateway, caf::exit_reason::user_shutdown);
+  node.gateway = nullptr;
+}
+
+} // namespace snakepit

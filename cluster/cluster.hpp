@@ -1,0 +1,48 @@
+#pragma once
+
+/// Setting up pools across hosts (docs/distribution.md): loading CAF's
+/// middleman when a host serves its pools or reaches remote ones, and
+/// publishing a host's gateway at `[cluster] listen`.
+
+#include <caf/fwd.hpp>
+
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include <snakepit/config.hpp>
+#include <snakepit/interfaces.hpp>
+
+#include "cluster/node_actor.hpp"
+
+namespace snakepit {
+
+/// True when `cfg` needs the middleman: it serves its pools (`listen`) or
+/// has remote pools.
+bool needs_middleman(const host_config& cfg);
+
+/// Loads the middleman into `sys_cfg`, with `cluster`'s heartbeats (the
+/// middleman's heartbeat interval and connection timeout). Before the
+/// actor system is built.
+void prepare_middleman(caf::actor_system_config& sys_cfg,
+                       const cluster_config& cluster);
+
+/// A host's gateway, published.
+struct published_node {
+  /// The gateway (stopped by `unpublish_node`).
+  node_actor gateway;
+  /// The port it listens on (the one chosen when `listen` said 0).
+  uint16_t port = 0;
+};
+
+/// Spawns a gateway to `root` and publishes it at `cluster.listen`.
+/// Blocks until the port is open: call it from outside the scheduler (the
+/// middleman actor does the work). The problem in words when it fails.
+std::variant<published_node, std::string>
+publish_node(caf::actor_system& sys, host_actor root,
+             const cluster_config& cluster);
+
+/// Closes the port and stops the gateway; blocking, like `publish_node`.
+void unpublish_node(caf::actor_system& sys, published_node& node);
+
+} // namespace snakepit

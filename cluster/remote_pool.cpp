@@ -1,0 +1,350 @@
+#include "cluster/remote_pool.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <vector>
+
+#include <snakepit/errors.hpp>
+
+#include "cluster/node_actor.hpp"
+#include "core/call_ledger.hpp"
+#include "core/config_checker.hpp"
+#include "core/recovery_backoff.hpp"
+
+namespace snakepit {
+
+namespace {
+
+using reconnect_atom = caf::atom_constant<caf::atom("sp_rrecon")>;
+
+using proxy_actor = pool_actor::extend<caf::reacts_to<reconnect_atom>>;
+
+enum class link_state { connecting, up, down };
+
+struct proxy_state {
+  remote_pool_config cfg;
+  endpoint where;
+  link_state link = link_state::connecting;
+  node_actor node;
+  pool_actor remote;
+  /// The node of the last connection lost: the middleman may still hand
+  /// it out from its cache right after the loss.
+  caf::node_id dead;
+  /// Counts connection attempts and losses: answers of an older attempt
+  /// are ignored.
+  uint64_t attempt = 0;
+  /// Why the last attempt failed or the connection was lost.
+  std::string problem = "not connected yet";
+  call_ledger<caf::typed_response_promise<execute_reply>> calls;
+  recovery_backoff backoff{std::chrono::milliseconds{100},
+                           std::chrono::seconds{5}};
+  /// await_ready callers waiting for the first attempt to end.
+  std::vector<caf::typed_response_promise<pool_snapshot>> awaiting;
+
+  static inline const char* name = "snakepit.remote_pool";
+};
+
+using proxy_ptr = proxy_actor::stateful_pointer<proxy_state>;
+
+std::string node_text(const proxy_state& st) {
+  return "host " + st.cfg.node + " (pool " + st.cfg.pool + ")";
+}
+
+failure node_down(const proxy_state& st) {
+  return make_failure(error_code::node_down, "remote pool " + st.cfg.name
+                                               + ": " + node_text(st) + " "
+                                               + st.problem);
+}
+
+pool_snapshot down_snapshot(const proxy_state& st) {
+  pool_snapshot s;
+  s.name = st.cfg.name;
+  s.failed = node_down(st);
+  return s;
+}
+
+void answer_awaiting(proxy_ptr self);
+void connect(proxy_ptr self);
+
+void schedule_reconnect(proxy_ptr self) {
+  auto& st = self->state;
+  auto delay = st.backoff.next_delay().value_or(st.cfg.reconnect_backoff_max);
+  self->delayed_send(self, delay, reconnect_atom::value);
+}
+
+/// The attempt `attempt` failed because of `why`.
+void attempt_failed(proxy_ptr self, uint64_t attempt, std::string why) {
+  auto& st = self->state;
+  if (attempt != st.attempt || st.link == link_state::up)
+    return;
+  if (st.problem != why || st.backoff.attempts() == 0)
+    spdlog::warn("remote pool {}: cannot reach {}: {}", st.cfg.name,
+                 node_text(st), why);
+  st.problem = std::move(why);
+  st.link = link_state::down;
+  answer_awaiting(self);
+  schedule_reconnect(self);
+}
+
+void went_up(proxy_ptr self, node_actor node, pool_actor remote) {
+  auto& st = self->state;
+  st.node = std::move(node);
+  st.remote = std::move(remote);
+  st.link = link_state::up;
+  st.backoff.reset();
+  st.problem = "is connected";
+  self->monitor(st.node);
+  self->monitor(st.remote);
+  spdlog::info("remote pool {}: connected to {}", st.cfg.name, node_text(st));
+  answer_awaiting(self);
+}
+
+/// The connection is gone: every call in flight gets node_down now.
+void lost(proxy_ptr self, std::string why) {
+  auto& st = self->state;
+  if (st.link != link_state::up)
+    return;
+  st.dead = st.node.node();
+  st.node = nullptr;
+  st.remote = nullptr;
+  st.link = link_state::down;
+  st.problem = std::move(why);
+  ++st.attempt;
+  auto calls = st.calls.close_all();
+  spdlog::warn("remote pool {}: {} {}; {} call(s) in flight fail with "
+               "node_down",
+               st.cfg.name, node_text(st), st.problem, calls.size());
+  for (auto& call : calls)
+    call.deliver(execute_reply{node_down(st)});
+  schedule_reconnect(self);
+}
+
+/// Hello, then lookup, on a connected gateway.
+void greet(proxy_ptr self, uint64_t attempt, node_actor node) {
+  auto& st = self->state;
+  self->request(node, st.cfg.connect_timeout, hello_atom::value,
+                cluster_protocol)
+    .then(
+      [self, attempt, node](uint32_t protocol) {
+        auto& st = self->state;
+        if (protocol != cluster_protocol) {
+          attempt_failed(self, attempt,
+                         "speaks protocol " + std::to_string(protocol)
+                           + ", this host "
+                           + std::to_string(cluster_protocol)
+                           + " (another Snakepit version)");
+          return;
+        }
+        self->request(node, st.cfg.connect_timeout, lookup_atom::value,
+                      st.cfg.pool)
+          .then(
+            [self, attempt, node](pool_actor& remote) {
+              if (attempt != self->state.attempt)
+                return;
+              if (!remote) {
+                attempt_failed(self, attempt, "has no running pool there");
+                return;
+              }
+              went_up(self, node, std::move(remote));
+            },
+            [self, attempt](caf::error& err) {
+              attempt_failed(self, attempt,
+                             "did not find the pool: "
+                               + from_caf_error(err).message);
+            });
+      },
+      [self, attempt](caf::error& err) {
+        attempt_failed(self, attempt,
+                       "did not answer hello: " + self->system().render(err));
+      });
+}
+
+void connect(proxy_ptr self) {
+  auto& st = self->state;
+  st.link = link_state::connecting;
+  auto attempt = ++st.attempt;
+  auto mm = self->system().middleman().actor_handle();
+  auto expected = self->system().message_types<node_actor>();
+  auto host = st.where.host == "localhost" ? std::string{"127.0.0.1"}
+                                           : st.where.host;
+  self
+    ->request(mm, st.cfg.connect_timeout, caf::connect_atom::value,
+              std::move(host), static_cast<uint16_t>(st.where.port))
+    .then(
+      [self, attempt, expected](const caf::node_id& nid,
+                                caf::strong_actor_ptr& ptr,
+                                const std::set<std::string>& ifs) {
+        auto& st = self->state;
+        if (attempt != st.attempt)
+          return;
+        if (!ptr || nid == st.dead) {
+          // Nothing published there, or the middleman's cached entry of
+          // the host just lost.
+          attempt_failed(self, attempt, "publishes no Snakepit host");
+          return;
+        }
+        if (!std::includes(ifs.begin(), ifs.end(), expected.begin(),
+                           expected.end())) {
+          attempt_failed(self, attempt,
+                         "is not a Snakepit host of this version");
+          return;
+        }
+        greet(self, attempt, caf::actor_cast<node_actor>(std::move(ptr)));
+      },
+      [self, attempt](caf::error& err) {
+        attempt_failed(self, attempt, self->system().render(err));
+      });
+}
+
+void answer_awaiting(proxy_ptr self) {
+  auto& st = self->state;
+  auto waiting = std::move(st.awaiting);
+  st.awaiting.clear();
+  for (auto& rp : waiting) {
+    if (st.link != link_state::up) {
+      rp.deliver(down_snapshot(st));
+      continue;
+    }
+    self->request(st.remote, st.cfg.reply_timeout, await_ready_atom::value)
+      .then([self, rp](pool_snapshot& s) mutable {
+              s.name = self->state.cfg.name;
+              rp.deliver(std::move(s));
+            },
+            [self, rp](caf::error&) mutable {
+              rp.deliver(down_snapshot(self->state));
+            });
+  }
+}
+
+/// Forwards a status or inspect request; a host not connected (or not
+/// answering within connect_timeout) gives a snapshot that says so.
+template <class Atom>
+caf::typed_response_promise<pool_snapshot> forward_snapshot(proxy_ptr self,
+                                                            Atom atom) {
+  auto rp = self->make_response_promise<pool_snapshot>();
+  auto& st = self->state;
+  if (st.link != link_state::up) {
+    rp.deliver(down_snapshot(st));
+    return rp;
+  }
+  self->request(st.remote, st.cfg.connect_timeout, atom)
+    .then([self, rp](pool_snapshot& s) mutable {
+            s.name = self->state.cfg.name;
+            rp.deliver(std::move(s));
+          },
+          [self, rp](caf::error&) mutable {
+            rp.deliver(down_snapshot(self->state));
+          });
+  return rp;
+}
+
+caf::typed_response_promise<execute_reply>
+forward_call(proxy_ptr self, execute_request& req) {
+  auto rp = self->make_response_promise<execute_reply>();
+  auto& st = self->state;
+  if (st.link != link_state::up) {
+    rp.deliver(execute_reply{node_down(st)});
+    return rp;
+  }
+  auto id = st.calls.open(rp);
+  req.pool = st.cfg.pool;
+  self->request(st.remote, st.cfg.reply_timeout, execute_atom::value,
+                std::move(req))
+    .then(
+      [self, id](execute_reply& reply) {
+        if (auto answer = self->state.calls.close(id))
+          answer->deliver(std::move(reply));
+      },
+      [self, id](caf::error& err) {
+        auto answer = self->state.calls.close(id);
+        if (!answer)
+          return;
+        auto& st = self->state;
+        if (err == caf::sec::request_timeout)
+          answer->deliver(execute_reply{make_failure(
+            error_code::request_timeout,
+            "remote pool " + st.cfg.name + ": no reply from "
+              + node_text(st) + " within reply_timeout")});
+        else
+          answer->deliver(execute_reply{make_failure(
+            error_code::node_down, "remote pool " + st.cfg.name + ": "
+                                     + node_text(st) + " failed the call: "
+                                     + self->system().render(err))});
+      });
+  return rp;
+}
+
+proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg) {
+  auto& st = self->state;
+  st.backoff = recovery_backoff{cfg.reconnect_backoff,
+                                cfg.reconnect_backoff_max};
+  st.where = std::get<endpoint>(parse_endpoint(cfg.node));
+  st.cfg = std::move(cfg);
+  self->set_down_handler([self](caf::down_msg& down) {
+    auto& st = self->state;
+    if (down.source == st.node.address())
+      lost(self, "went away (" + self->system().render(down.reason) + ")");
+    else if (down.source == st.remote.address())
+      lost(self, "stopped its pool ("
+                   + self->system().render(down.reason) + ")");
+  });
+  connect(self);
+  return {
+    [self](execute_atom, execute_request& req) {
+      return forward_call(self, req);
+    },
+    [self](execute_stream_atom, const execute_request&) -> execute_reply {
+      return execute_reply{make_failure(
+        error_code::invalid_arguments,
+        "remote pool " + self->state.cfg.name
+          + ": streams are not served through remote pools yet; call "
+            "execute")};
+    },
+    [](stream_ack_atom, uint64_t, uint32_t) {},
+    [](stream_cancel_atom, uint64_t) {},
+    [self](status_atom atom) { return forward_snapshot(self, atom); },
+    [self](inspect_atom atom) { return forward_snapshot(self, atom); },
+    [self](await_ready_atom) {
+      auto rp = self->make_response_promise<pool_snapshot>();
+      self->state.awaiting.push_back(rp);
+      if (self->state.link != link_state::connecting)
+        answer_awaiting(self);
+      return rp;
+    },
+    [self](recycle_atom atom, const std::string& worker)
+      -> caf::result<recycle_ack> {
+      if (self->state.link != link_state::up)
+        return to_caf_error(node_down(self->state));
+      return self->delegate(self->state.remote, atom, worker);
+    },
+    [self](restart_atom atom) -> caf::result<restart_ack> {
+      if (self->state.link != link_state::up)
+        return to_caf_error(node_down(self->state));
+      return self->delegate(self->state.remote, atom);
+    },
+    [self](close_session_atom atom, const std::string& id)
+      -> caf::result<bool> {
+      if (self->state.link != link_state::up)
+        return to_caf_error(node_down(self->state));
+      return self->delegate(self->state.remote, atom, id);
+    },
+    [self](reconnect_atom) {
+      if (self->state.link == link_state::down)
+        connect(self);
+    },
+  };
+}
+
+} // namespace
+
+pool_actor spawn_remote_pool(caf::local_actor* parent,
+                             remote_pool_config remote) {
+  return caf::actor_cast<pool_actor>(
+    parent->spawn<caf::linked>(proxy, std::move(remote)));
+}
+
+} // namespace snakepit

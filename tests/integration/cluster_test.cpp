@@ -1,0 +1,329 @@
+// Pools across hosts (docs/distribution.md): a `snakepit run` process
+// serves its pools on loopback, and a host in the test process reaches one
+// as a remote pool. Calls, a host that is killed under load and comes back,
+// refused configs, and peers that send garbage or stall.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <map>
+#include <regex>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <snakepit/snakepit.hpp>
+
+#include "support.hpp"
+
+using namespace snakepit;
+using namespace snakepit::it;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+/// Writes the config of a host serving a pool "default" of `size` showcase
+/// workers on 127.0.0.1:`port` (0: any free port).
+std::string serving_config(const temp_dir& tmp, int port, int size = 2) {
+  auto path = tmp / ("server-" + std::to_string(port) + ".toml");
+  write_file(path, "run_dir = \"" + (tmp / "run") + "\"\n"
+                     "log_level = \"info\"\n"
+                     "[cluster]\n"
+                     "listen = \"127.0.0.1:" + std::to_string(port) + "\"\n"
+                     "heartbeat = \"200ms\"\n"
+                     "node_timeout = \"1s\"\n"
+                     "[[pools]]\n"
+                     "name = \"default\"\n"
+                     "size = " + std::to_string(size) + "\n"
+                     "startup_timeout = \"10s\"\n"
+                     "shutdown_timeout = \"2s\"\n");
+  return path;
+}
+
+/// Starts `snakepit run` on `config` and waits until it serves; returns the
+/// port it serves the pools on.
+int start_server(child_process& server) {
+  INFO("server stderr:\n" << server.err());
+  REQUIRE(server.wait_for_stderr("serving 1 pool(s)", patience));
+  std::smatch m;
+  static const std::regex port_line{"to other hosts on port ([0-9]+)"};
+  REQUIRE(std::regex_search(server.err(), m, port_line));
+  return std::stoi(m[1]);
+}
+
+/// A host in this process whose only pools are remote: "far" (the pool
+/// "default" of the host at `port`) and any `more`.
+host_config client_config(const temp_dir& tmp, int port,
+                          std::vector<remote_pool_config> more = {}) {
+  host_config cfg;
+  cfg.run_dir = tmp / "client-run";
+  cfg.log_level = "warn";
+  cfg.cluster.heartbeat = 200ms;
+  cfg.cluster.node_timeout = 1s;
+  remote_pool_config far;
+  far.name = "far";
+  far.node = "127.0.0.1:" + std::to_string(port);
+  far.connect_timeout = 2s;
+  far.reconnect_backoff = 50ms;
+  far.reconnect_backoff_max = 200ms;
+  far.reply_timeout = 20s;
+  cfg.remote_pools.push_back(far);
+  for (auto& r : more)
+    cfg.remote_pools.push_back(std::move(r));
+  return cfg;
+}
+
+std::unique_ptr<host> start_client(host_config cfg) {
+  host_options opts;
+  opts.serving = false;
+  auto started = host::start(std::move(cfg), opts);
+  INFO((started ? "" : started.error().message));
+  REQUIRE(started);
+  return std::move(*started);
+}
+
+} // namespace
+
+TEST_CASE("cluster: a host calls a pool of another host", "[integration]"
+          "[cluster]") {
+  temp_dir tmp;
+  child_process server{{cli_path(), "run", "-c", serving_config(tmp, 0)}};
+  auto port = start_server(server);
+  remote_pool_config missing;
+  missing.name = "missing";
+  missing.node = "127.0.0.1:" + std::to_string(port);
+  missing.pool = "no_such_pool";
+  missing.connect_timeout = 2s;
+  auto client = start_client(client_config(tmp, port, {missing}));
+
+  auto ready = client->await_ready();
+  REQUIRE(ready.size() == 2);
+  INFO(ready[0].failed.message);
+  CHECK(ready[0].name == "far");
+  CHECK(ready[0].failed.code == error_code::none);
+  CHECK(ready[0].ready == 2);
+  // A pool the other host does not have: node_down, saying so.
+  CHECK(ready[1].name == "missing");
+  CHECK(ready[1].failed.code == error_code::node_down);
+  CHECK_THAT(ready[1].failed.message, Catch::Contains("no_such_pool"));
+
+  auto sum = client->client().execute("far", "add", R"({"a": 20, "b": 22})");
+  REQUIRE(sum);
+  CHECK(sum->result_json == "42");
+  // The remote pool's errors come through as they are.
+  auto failed = client->client().execute("far", "fail", R"({"message": "x"})");
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().code == error_code::python_error);
+  auto status = client->client().status("far");
+  REQUIRE(status);
+  CHECK(status->name == "far");
+  CHECK(status->size == 2);
+  auto none = client->client().execute("missing", "ping", "{}");
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == error_code::node_down);
+  // Streams do not go through remote pools yet, and say so.
+  execute_request streamed;
+  streamed.pool = "far";
+  streamed.command = "count";
+  streamed.args_json = R"({"n": 3})";
+  auto reader = client->client().stream(streamed);
+  CHECK_FALSE(reader.next());
+  REQUIRE_FALSE(reader.outcome());
+  CHECK(reader.outcome().error().code == error_code::invalid_arguments);
+  CHECK_THAT(reader.outcome().error().message,
+             Catch::Contains("streams are not served through remote pools"));
+  client.reset();
+  server.signal(SIGTERM);
+  CHECK(server.wait_exit(patience) == 0);
+}
+
+TEST_CASE("cluster: a host killed under load fails its calls in flight with "
+          "node_down, once each, and serves again after its restart",
+          "[integration][cluster][signals]") {
+  temp_dir tmp;
+  auto port = free_port();
+  auto config = serving_config(tmp, port, 2);
+  auto server = std::make_unique<child_process>(
+    std::vector<std::string>{cli_path(), "run", "-c", config});
+  REQUIRE(start_server(*server) == port);
+  auto workers = python_workers_of(server->pid());
+  auto client = start_client(client_config(tmp, port));
+  REQUIRE(client->await_ready().front().ready == 2);
+
+  // 4 callers of 50 ms sleeps on 2 workers: two calls in flight, two
+  // queued on the other host when it dies.
+  std::atomic<bool> stop{false};
+  std::mutex mtx;
+  std::map<error_code, int> outcomes;
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 4; ++i)
+    callers.emplace_back([&] {
+      while (!stop) {
+        auto r = client->client().execute("far", "sleep", R"({"ms": 50})");
+        std::lock_guard<std::mutex> guard{mtx};
+        ++outcomes[r ? error_code::none : r.error().code];
+      }
+    });
+  std::this_thread::sleep_for(500ms);
+  server->signal(SIGKILL);
+  REQUIRE(server->wait_exit(patience) == 128 + SIGKILL);
+  auto killed_at = std::chrono::steady_clock::now();
+  // Every caller gets its node_down at once, not after a timeout.
+  REQUIRE(eventually([&] {
+    std::lock_guard<std::mutex> guard{mtx};
+    return outcomes[error_code::node_down] >= 4;
+  }, 5000ms));
+  CHECK(std::chrono::steady_clock::now() - killed_at < 3s);
+  stop = true;
+  for (auto& t : callers)
+    t.join();
+  {
+    INFO("successes " << outcomes[error_code::none] << ", node_down "
+                      << outcomes[error_code::node_down]);
+    CHECK(outcomes[error_code::none] > 0);
+    // Nothing else: every call ended with its reply or with node_down.
+    CHECK(outcomes.size() == 2);
+  }
+  for (int pid : workers)
+    CHECK(eventually([&] { return process_gone(pid); }, 5000ms));
+
+  // The same host comes back on the same port: the remote pool connects
+  // again by itself and serves.
+  server = std::make_unique<child_process>(
+    std::vector<std::string>{cli_path(), "run", "-c", config});
+  REQUIRE(start_server(*server) == port);
+  CHECK(eventually([&] {
+    auto r = client->client().execute("far", "add", R"({"a": 1, "b": 2})");
+    return r && r->result_json == "3";
+  }, 10000ms, 100ms));
+  client.reset();
+  server->signal(SIGTERM);
+  CHECK(server->wait_exit(patience) == 0);
+}
+
+TEST_CASE("cluster: listening on an address that is not loopback is refused "
+          "at start",
+          "[integration][cluster]") {
+  temp_dir tmp;
+  auto path = tmp / "open.toml";
+  write_file(path, "run_dir = \"" + (tmp / "run") + "\"\n"
+                     "[cluster]\nlisten = \"0.0.0.0:7400\"\n");
+  auto r = run_command({cli_path(), "run", "-c", path});
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("cluster.listen"));
+  CHECK_THAT(r.err, Catch::Contains("not a loopback address"));
+}
+
+TEST_CASE("cluster: peers that send garbage or stall do not disturb the "
+          "host",
+          "[integration][cluster]") {
+  temp_dir tmp;
+  child_process server{{cli_path(), "run", "-c", serving_config(tmp, 0)}};
+  auto port = start_server(server);
+  auto client = start_client(client_config(tmp, port));
+  REQUIRE(client->await_ready().front().ready == 2);
+
+  auto connect_raw = [port] {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr)
+            == 0);
+    return fd;
+  };
+  std::vector<int> peers;
+  // Garbage: random bytes where the protocol's handshake belongs.
+  for (int i = 0; i < 5; ++i) {
+    auto fd = connect_raw();
+    std::string junk(4096, '\0');
+    for (auto& c : junk)
+      c = static_cast<char>(std::rand());
+    CHECK(::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL) > 0);
+    peers.push_back(fd);
+  }
+  // Stalled: connected, never a byte.
+  for (int i = 0; i < 20; ++i)
+    peers.push_back(connect_raw());
+  auto cpu_before = proc_cpu_ticks(server.pid());
+  for (int i = 0; i < 20; ++i) {
+    auto r = client->client().execute("far", "add", R"({"a": 1, "b": 1})");
+    REQUIRE(r);
+    CHECK(r->result_json == "2");
+  }
+  std::this_thread::sleep_for(1s);
+  auto cpu_after = proc_cpu_ticks(server.pid());
+  REQUIRE(cpu_before);
+  REQUIRE(cpu_after);
+  // A spinning server would use about 100 ticks of one core per second.
+  CHECK(*cpu_after - *cpu_before < 50);
+  for (int fd : peers)
+    ::close(fd);
+  client.reset();
+  server.signal(SIGTERM);
+  CHECK(server.wait_exit(patience) == 0);
+}
+
+TEST_CASE("cluster: a remote pool whose host is not there answers every "
+          "call with node_down at once, and keeps trying",
+          "[integration][cluster]") {
+  temp_dir tmp;
+  auto port = free_port();
+  auto client = start_client(client_config(tmp, port));
+  auto ready = client->await_ready();
+  REQUIRE(ready.size() == 1);
+  CHECK(ready[0].failed.code == error_code::node_down);
+  CHECK_THAT(ready[0].failed.message,
+             Catch::Contains("127.0.0.1:" + std::to_string(port)));
+  auto started = std::chrono::steady_clock::now();
+  auto call = client->client().execute("far", "ping", "{}");
+  REQUIRE_FALSE(call);
+  CHECK(call.error().code == error_code::node_down);
+  auto status = client->client().status("far");
+  REQUIRE(status);
+  CHECK(status->failed.code == error_code::node_down);
+  auto inspect = client->client().inspect("far");
+  REQUIRE(inspect);
+  CHECK(inspect->failed.code == error_code::node_down);
+  auto recycle = client->client().recycle("far", "");
+  REQUIRE_FALSE(recycle);
+  CHECK(recycle.error().code == error_code::node_down);
+  auto restart = client->client().restart("far");
+  REQUIRE_FALSE(restart);
+  CHECK(restart.error().code == error_code::node_down);
+  auto closed = client->client().close_session("far", "s1");
+  REQUIRE_FALSE(closed);
+  CHECK(closed.error().code == error_code::node_down);
+  CHECK(std::chrono::steady_clock::now() - started < 2s);
+
+  // The host appears later on that port: the remote pool finds it.
+  child_process server{{cli_path(), "run", "-c", serving_config(tmp, port)}};
+  REQUIRE(start_server(server) == port);
+  CHECK(eventually([&] {
+    auto r = client->client().execute("far", "add", R"({"a": 2, "b": 3})");
+    return r && r->result_json == "5";
+  }, 10000ms, 100ms));
+  client.reset();
+  server.signal(SIGTERM);
+  CHECK(server.wait_exit(patience) == 0);
+}
