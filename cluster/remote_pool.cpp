@@ -292,6 +292,24 @@ proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg) {
       lost(self, "stopped its pool ("
                    + self->system().render(down.reason) + ")");
   });
+  // Stopped with the host: calls in flight get shutting_down, like a
+  // pool's, rather than a broken promise.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    auto& st = self->state;
+    auto stopping = make_failure(error_code::shutting_down,
+                                 "remote pool " + st.cfg.name
+                                   + " is stopping with its host");
+    for (auto& call : st.calls.close_all())
+      call.deliver(execute_reply{stopping});
+    for (auto& rp : st.awaiting) {
+      pool_snapshot s;
+      s.name = st.cfg.name;
+      s.failed = stopping;
+      rp.deliver(std::move(s));
+    }
+    st.awaiting.clear();
+    self->quit(msg.reason);
+  });
   connect(self);
   return {
     [self](execute_atom, execute_request& req) {

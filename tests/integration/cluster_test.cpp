@@ -150,6 +150,17 @@ TEST_CASE("cluster: a host calls a pool of another host", "[integration]"
   CHECK(reader.outcome().error().code == error_code::invalid_arguments);
   CHECK_THAT(reader.outcome().error().message,
              Catch::Contains("streams are not served through remote pools"));
+  // A call in flight when the calling host stops gets shutting_down.
+  std::optional<execute_reply> slow;
+  std::thread caller{[&] {
+    slow = client->client().execute("far", "sleep", R"({"ms": 3000})");
+  }};
+  std::this_thread::sleep_for(300ms);
+  client->stop();
+  caller.join();
+  REQUIRE(slow);
+  REQUIRE_FALSE(*slow);
+  CHECK(slow->error().code == error_code::shutting_down);
   client.reset();
   server.signal(SIGTERM);
   CHECK(server.wait_exit(patience) == 0);

@@ -184,3 +184,36 @@ TEST_CASE("parse_endpoint splits host and port", "[config][cluster]") {
   CHECK(std::holds_alternative<std::string>(parse_endpoint("host:")));
   CHECK(std::holds_alternative<std::string>(parse_endpoint("host:123456")));
 }
+
+TEST_CASE("cluster and remote pool: every key is read", "[config][cluster]") {
+  auto r = read_config(R"(
+[cluster]
+listen = "[::1]:7401"
+heartbeat = "250ms"
+node_timeout = "2s"
+
+[[remote_pools]]
+name = "far"
+node = "localhost:7400"
+pool = "gpu"
+connect_timeout = "1s"
+reconnect_backoff = "20ms"
+reconnect_backoff_max = "2s"
+reply_timeout = "90s"
+)",
+                       "t.toml");
+  REQUIRE(r.ok());
+  const auto& cfg = *r.config;
+  CHECK(cfg.cluster.listen == "[::1]:7401");
+  CHECK(cfg.cluster.heartbeat == std::chrono::milliseconds{250});
+  CHECK(cfg.cluster.node_timeout == std::chrono::seconds{2});
+  REQUIRE(cfg.remote_pools.size() == 1);
+  const auto& far = cfg.remote_pools.front();
+  CHECK(far.name == "far");
+  CHECK(far.node == "localhost:7400");
+  CHECK(far.pool == "gpu");
+  CHECK(far.connect_timeout == std::chrono::seconds{1});
+  CHECK(far.reconnect_backoff == std::chrono::milliseconds{20});
+  CHECK(far.reconnect_backoff_max == std::chrono::seconds{2});
+  CHECK(far.reply_timeout == std::chrono::seconds{90});
+}

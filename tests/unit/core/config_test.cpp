@@ -58,6 +58,10 @@ void check_same(const host_config& a, const host_config& b) {
   CHECK(a.python_path == b.python_path);
   CHECK(a.log_level == b.log_level);
   check_same_telemetry(a.telemetry, b.telemetry);
+  CHECK(a.cluster.listen == b.cluster.listen);
+  CHECK(a.cluster.heartbeat == b.cluster.heartbeat);
+  CHECK(a.cluster.node_timeout == b.cluster.node_timeout);
+  CHECK(a.remote_pools.size() == b.remote_pools.size());
   REQUIRE(a.pools.size() == b.pools.size());
   for (size_t i = 0; i < a.pools.size(); ++i)
     check_same_pool(a.pools[i], b.pools[i]);
