@@ -167,6 +167,14 @@ void connect(proxy_ptr self) {
   auto& st = self->state;
   st.link = link_state::connecting;
   auto attempt = ++st.attempt;
+  if (!self->system().has_middleman()) {
+    // An actor system built without `bootstrap`, which loads it.
+    attempt_failed(self, attempt,
+                   "cannot be reached: this actor system has no middleman "
+                   "(build it with snakepit::bootstrap, or load "
+                   "caf::io::middleman into its config)");
+    return;
+  }
   auto mm = self->system().middleman().actor_handle();
   auto expected = self->system().message_types<node_actor>();
   auto host = st.where.host == "localhost" ? std::string{"127.0.0.1"}

@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <caf/all.hpp>
+
 #include <snakepit/snakepit.hpp>
 
 #include "support.hpp"
@@ -337,4 +339,27 @@ TEST_CASE("cluster: a remote pool whose host is not there answers every "
   client.reset();
   server.signal(SIGTERM);
   CHECK(server.wait_exit(patience) == 0);
+}
+
+TEST_CASE("cluster: remote pools in an actor system without the middleman "
+          "answer node_down saying so",
+          "[integration][cluster]") {
+  temp_dir tmp;
+  auto cfg = client_config(tmp, free_port());
+  caf::actor_system_config sys_cfg;
+  prepare(sys_cfg);  // no middleman: bootstrap would load it
+  caf::actor_system sys{sys_cfg};
+  auto rt = runtime::create(cfg);
+  REQUIRE(rt);
+  auto root = spawn_host(sys, cfg, *rt);
+  snakepit::client c{sys, root, "far"};
+  auto ready = c.await_ready("far", 10s);
+  REQUIRE(ready);
+  CHECK(ready->failed.code == error_code::node_down);
+  CHECK_THAT(ready->failed.message, Catch::Contains("no middleman"));
+  auto call = c.execute("far", "ping", "{}");
+  REQUIRE_FALSE(call);
+  CHECK(call.error().code == error_code::node_down);
+  caf::anon_send_exit(root, caf::exit_reason::user_shutdown);
+  sys.await_all_actors_done();
 }
