@@ -2,7 +2,6 @@
 
 #include "core/config_check.hpp"
 #include "core/config_checker.hpp"
-#include "core/duration.hpp"
 
 #include <array>
 
@@ -131,21 +130,16 @@ void validate_pool(checker& check, const pool_config& pool,
                  false);
   check.duration(prefix + "restart_backoff_max", pool.restart_backoff_max,
                  true, false);
-  if (pool.restart_backoff_max < pool.restart_backoff)
-    check.fail(prefix + "restart_backoff_max",
-               "must be at least restart_backoff ("
-                 + format_duration(pool.restart_backoff) + "), got "
-                 + format_duration(pool.restart_backoff_max));
+  check.no_less_than(prefix + "restart_backoff_max", pool.restart_backoff_max,
+                     "restart_backoff", pool.restart_backoff);
   check.duration(prefix + "recovery_backoff", pool.recovery_backoff, false,
                  true);
   check.duration(prefix + "recovery_backoff_max", pool.recovery_backoff_max,
                  false, false);
-  if (pool.recovery_backoff != milliseconds::max()
-      && pool.recovery_backoff_max < pool.recovery_backoff)
-    check.fail(prefix + "recovery_backoff_max",
-               "must be at least recovery_backoff ("
-                 + format_duration(pool.recovery_backoff) + "), got "
-                 + format_duration(pool.recovery_backoff_max));
+  if (pool.recovery_backoff != milliseconds::max())
+    check.no_less_than(prefix + "recovery_backoff_max",
+                       pool.recovery_backoff_max, "recovery_backoff",
+                       pool.recovery_backoff);
   check.duration(prefix + "worker_ttl", pool.worker_ttl, false, true);
   if (pool.worker_max_requests)
     check.at_least(prefix + "worker_max_requests", *pool.worker_max_requests,

@@ -52,6 +52,15 @@ void checker::duration(const std::string& key,
     fail(key, "must be greater than 0s");
 }
 
+void checker::no_less_than(const std::string& key,
+                           std::chrono::milliseconds value,
+                           const std::string& floor_key,
+                           std::chrono::milliseconds floor) {
+  if (value < floor)
+    fail(key, "must be at least " + floor_key + " (" + format_duration(floor)
+                + "), got " + format_duration(value));
+}
+
 address_kind classify_address(const std::string& address) {
   if (address == "localhost")
     return address_kind::loopback;

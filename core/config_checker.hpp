@@ -41,6 +41,12 @@ public:
   void duration(const std::string& key, std::chrono::milliseconds value,
                 bool allow_zero, bool allow_infinity);
 
+  /// `value` (of `key`) must be at least `floor`, the value of the key
+  /// `floor_key`, e.g. a backoff's cap at least the backoff.
+  void no_less_than(const std::string& key, std::chrono::milliseconds value,
+                    const std::string& floor_key,
+                    std::chrono::milliseconds floor);
+
 private:
   std::vector<config_error>& errors_;
 };

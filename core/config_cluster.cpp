@@ -70,11 +70,9 @@ void validate_remote_pool(checker& check, const remote_pool_config& remote,
                  false, false);
   check.duration(prefix + "reconnect_backoff_max",
                  remote.reconnect_backoff_max, false, false);
-  if (remote.reconnect_backoff_max < remote.reconnect_backoff)
-    check.fail(prefix + "reconnect_backoff_max",
-               "must be at least reconnect_backoff ("
-                 + format_duration(remote.reconnect_backoff) + "), got "
-                 + format_duration(remote.reconnect_backoff_max));
+  check.no_less_than(prefix + "reconnect_backoff_max",
+                     remote.reconnect_backoff_max, "reconnect_backoff",
+                     remote.reconnect_backoff);
   check.duration(prefix + "reply_timeout", remote.reply_timeout, false,
                  false);
 }

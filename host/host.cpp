@@ -93,37 +93,36 @@ host::~host() {
 
 std::vector<pool_snapshot> host::await_ready() {
   std::vector<pool_snapshot> out;
+  // A pool that does not answer within `bound` is reported as `failed`.
+  auto await_one = [&](const std::string& name,
+                       std::chrono::milliseconds bound, failure failed) {
+    if (auto s = client_->await_ready(name, bound)) {
+      out.push_back(std::move(*s));
+      return;
+    }
+    pool_snapshot missing;
+    missing.name = name;
+    missing.failed = std::move(failed);
+    out.push_back(std::move(missing));
+  };
   for (const auto& pool : config().pools) {
     // Workers start in waves of `startup_concurrency`, each wave bounded by
     // the start-up timeout; restarts may add a few more waves.
     auto waves = (pool.size + pool.startup_concurrency - 1)
                  / pool.startup_concurrency;
-    auto bound = pool.startup_timeout * (waves + pool.max_restarts + 1);
-    if (auto s = client_->await_ready(pool.name, bound)) {
-      out.push_back(std::move(*s));
-      continue;
-    }
-    pool_snapshot missing;
-    missing.name = pool.name;
-    missing.failed = make_failure(error_code::pool_failed,
-                                  "pool " + pool.name
-                                    + " did not become ready in time");
-    out.push_back(std::move(missing));
+    await_one(pool.name,
+              pool.startup_timeout * (waves + pool.max_restarts + 1),
+              make_failure(error_code::pool_failed,
+                           "pool " + pool.name
+                             + " did not become ready in time"));
   }
   for (const auto& remote : config().remote_pools) {
     // The first attempt to connect, then the pool there getting ready (the
     // remote pool answers node_down once the attempt failed).
-    auto bound = remote.connect_timeout * 3 + std::chrono::minutes{1};
-    if (auto s = client_->await_ready(remote.name, bound)) {
-      out.push_back(std::move(*s));
-      continue;
-    }
-    pool_snapshot missing;
-    missing.name = remote.name;
-    missing.failed = make_failure(error_code::node_down,
-                                  "remote pool " + remote.name
-                                    + " did not answer in time");
-    out.push_back(std::move(missing));
+    await_one(remote.name, remote.connect_timeout * 3 + std::chrono::minutes{1},
+              make_failure(error_code::node_down,
+                           "remote pool " + remote.name
+                             + " did not answer in time"));
   }
   return out;
 }
