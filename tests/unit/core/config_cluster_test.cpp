@@ -4,6 +4,7 @@
 #include <snakepit/config.hpp>
 
 #include "core/config_check.hpp"
+#include "config_expect.hpp"
 #include "core/config_checker.hpp"
 
 #include <catch2/catch.hpp>
@@ -11,6 +12,7 @@
 #include <string>
 
 using namespace snakepit;
+using snakepit::test::check_one_error;
 
 namespace {
 
@@ -29,17 +31,6 @@ std::vector<config_error> remote_errors(const std::string& lines) {
 }
 
 const std::string good_remote = "name = \"gpu\"\nnode = \"127.0.0.1:7400\"\n";
-
-void check_one_error(const std::vector<config_error>& errors,
-                     const std::string& key, const std::string& words) {
-  std::string all;
-  for (const auto& e : errors)
-    all += to_string(e) + "\n";
-  INFO(all);
-  REQUIRE(errors.size() == 1);
-  CHECK(errors[0].key == key);
-  CHECK_THAT(errors[0].problem, Catch::Contains(words));
-}
 
 } // namespace
 

@@ -4,12 +4,14 @@
 #include <snakepit/config.hpp>
 
 #include "core/config_check.hpp"
+#include "config_expect.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <string>
 
 using namespace snakepit;
+using snakepit::test::check_one_error;
 
 namespace {
 
@@ -19,17 +21,6 @@ std::vector<config_error> pool_errors(const std::string& lines) {
   return r.errors;
 }
 
-// Exactly one error, for `key`, whose problem contains `words`.
-void check_one_error(const std::vector<config_error>& errors,
-                     const std::string& key, const std::string& words) {
-  std::string all;
-  for (const auto& e : errors)
-    all += to_string(e) + "\n";
-  INFO(all);
-  REQUIRE(errors.size() == 1);
-  CHECK(errors[0].key == key);
-  CHECK_THAT(errors[0].problem, Catch::Contains(words));
-}
 
 } // namespace
 
