@@ -265,7 +265,8 @@ std::vector<config_error> check_config(const host_config& cfg) {
   checker check{errors};
   if (cfg.pools.empty() && cfg.remote_pools.empty())
     check.fail("pools", "at least one pool or remote pool is required");
-  // Pools and remote pools share one name space: the host looks both up.
+  // Pools, remote pools and groups share one name space: the host looks
+  // them all up.
   std::map<std::string, std::string> first_use;
   auto unique = [&](const std::string& prefix, const std::string& name) {
     if (name.empty())
@@ -282,8 +283,14 @@ std::vector<config_error> check_config(const host_config& cfg) {
   }
   for (size_t i = 0; i < cfg.remote_pools.size(); ++i) {
     auto prefix = "remote_pools[" + std::to_string(i) + "]";
-    validate_remote_pool(check, cfg.remote_pools[i], prefix + ".");
+    validate_remote_pool(check, cfg.remote_pools[i], cfg.cluster,
+                         prefix + ".");
     unique(prefix, cfg.remote_pools[i].name);
+  }
+  for (size_t i = 0; i < cfg.pool_groups.size(); ++i) {
+    auto prefix = "pool_groups[" + std::to_string(i) + "]";
+    validate_pool_group(check, cfg.pool_groups[i], cfg, prefix + ".");
+    unique(prefix, cfg.pool_groups[i].name);
   }
   validate_cluster(check, cfg.cluster);
   if (cfg.python_path)

@@ -58,9 +58,20 @@ void check_pool_name(checker& check, const std::string& key,
 /// The `[cluster]` table (config_cluster.cpp).
 void validate_cluster(checker& check, const cluster_config& cluster);
 
-/// One `[[remote_pools]]` entry, its keys prefixed with `prefix`.
+/// One `[[remote_pools]]` entry, its keys prefixed with `prefix`;
+/// `cluster` tells whether it may use TLS.
 void validate_remote_pool(checker& check, const remote_pool_config& remote,
+                          const cluster_config& cluster,
                           const std::string& prefix);
+
+/// One `[[pool_groups]]` entry of `cfg`, its keys prefixed with `prefix`.
+void validate_pool_group(checker& check, const pool_group_config& group,
+                         const host_config& cfg, const std::string& prefix);
+
+/// Whether `remote` connects over TLS: its `tls`, else whether `cluster`
+/// has `[cluster.tls]`.
+bool remote_uses_tls(const remote_pool_config& remote,
+                     const cluster_config& cluster);
 
 /// What an address names, for the rules on where a host may listen.
 enum class address_kind { invalid, loopback, other };

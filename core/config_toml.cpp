@@ -5,12 +5,14 @@
 #include <snakepit/config.hpp>
 
 #include "core/config_check.hpp"
+#include "core/config_checker.hpp"
 #include "core/duration.hpp"
 #include "core/suggest.hpp"
 
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -130,6 +132,21 @@ constexpr std::array<duration_key<cluster_config>, 2> cluster_duration_keys{{
   {"node_timeout", &cluster_config::node_timeout, false},
 }};
 
+constexpr std::array<string_key<cluster_tls_config>, 3> tls_string_keys{{
+  {"certificate", &cluster_tls_config::certificate},
+  {"key", &cluster_tls_config::key},
+  {"ca", &cluster_tls_config::ca},
+}};
+
+constexpr std::array<duration_key<cluster_tls_config>, 1> tls_duration_keys{{
+  {"handshake_timeout", &cluster_tls_config::handshake_timeout, false},
+}};
+
+constexpr std::array<int_key<cluster_tls_config>, 2> tls_int_keys{{
+  {"max_message_mb", &cluster_tls_config::max_message_mb},
+  {"max_connections", &cluster_tls_config::max_connections},
+}};
+
 constexpr std::array<string_key<remote_pool_config>, 3>
   remote_pool_string_keys{{
     {"name", &remote_pool_config::name},
@@ -146,9 +163,19 @@ constexpr std::array<duration_key<remote_pool_config>, 4>
     {"reply_timeout", &remote_pool_config::reply_timeout, false},
   }};
 
+// The keys of each [[pool_groups]] entry.
+
+constexpr std::array<string_key<pool_group_config>, 1> group_string_keys{{
+  {"name", &pool_group_config::name},
+}};
+
+constexpr std::array<duration_key<pool_group_config>, 1> group_duration_keys{{
+  {"status_interval", &pool_group_config::status_interval, false},
+}};
+
 const std::vector<std::string_view> host_keys{
-  "run_dir", "python_path", "log_level",   "telemetry",
-  "pools",   "cluster",     "remote_pools"};
+  "run_dir",      "python_path",  "log_level", "telemetry",
+  "pools",        "cluster",      "remote_pools", "pool_groups"};
 
 template <class Key, size_t N>
 void add_names(std::vector<std::string_view>& names,
@@ -294,28 +321,20 @@ private:
         read_cluster(node, cfg.cluster);
       else if (key == "remote_pools")
         read_remote_pools(node, cfg.remote_pools);
+      else if (key == "pool_groups")
+        read_pool_groups(node, cfg.pool_groups);
       else
         fail(key, node, unknown_key_problem(key, host_keys));
     }
   }
 
   void read_pools(const toml::node& node, std::vector<pool_config>& pools) {
-    const auto* array = node.as_array();
-    if (array == nullptr) {
-      wrong_type("pools", node, "an array of tables ([[pools]])");
-      return;
-    }
-    for (size_t i = 0; i < array->size(); ++i) {
-      auto prefix = "pools[" + std::to_string(i) + "]";
-      const auto& element = *array->get(i);
-      lines_[prefix] = line_of(element);
-      pool_config pool;
-      if (const auto* table = element.as_table())
-        read_pool(*table, prefix + ".", pool);
-      else
-        wrong_type(prefix, element, "a table");
-      pools.push_back(std::move(pool));
-    }
+    read_array_of_tables("pools", node, pools,
+                         [this](const toml::table& table,
+                                const std::string& prefix,
+                                pool_config& pool) {
+                           read_pool(table, prefix, pool);
+                         });
   }
 
   void read_pool(const toml::table& table, const std::string& prefix,
@@ -369,53 +388,115 @@ private:
 
   void read_telemetry(const toml::node& node, telemetry_config& tel) {
     if (const auto* table = node.as_table())
-      read_flat_table(*table, "telemetry.", tel, telemetry_bool_keys,
+      read_flat_table(*table, "telemetry.", tel, {}, telemetry_bool_keys,
                       telemetry_string_keys, telemetry_int_keys);
     else
       wrong_type("telemetry", node, "a table ([telemetry])");
   }
 
   void read_cluster(const toml::node& node, cluster_config& cluster) {
-    if (const auto* table = node.as_table())
-      read_flat_table(*table, "cluster.", cluster, cluster_string_keys,
-                      cluster_duration_keys);
-    else
+    const auto* table = node.as_table();
+    if (table == nullptr) {
       wrong_type("cluster", node, "a table ([cluster])");
+      return;
+    }
+    if (const auto* tls = table->get("tls")) {
+      lines_["cluster.tls"] = line_of(*tls);
+      if (const auto* tls_table = tls->as_table())
+        read_flat_table(*tls_table, "cluster.tls.", cluster.tls.emplace(), {},
+                        tls_string_keys, tls_duration_keys, tls_int_keys);
+      else
+        wrong_type("cluster.tls", *tls, "a table ([cluster.tls])");
+    }
+    read_flat_table(*table, "cluster.", cluster, {"tls"},
+                    cluster_string_keys, cluster_duration_keys);
   }
 
   void read_remote_pools(const toml::node& node,
                          std::vector<remote_pool_config>& remotes) {
+    read_array_of_tables(
+      "remote_pools", node, remotes,
+      [this](const toml::table& table, const std::string& prefix,
+             remote_pool_config& remote) {
+        if (const auto* tls = table.get("tls")) {
+          lines_[prefix + "tls"] = line_of(*tls);
+          read_bool(prefix + "tls", *tls, remote.tls.emplace());
+        }
+        read_flat_table(table, prefix, remote, {"tls"},
+                        remote_pool_string_keys, remote_pool_duration_keys);
+      });
+  }
+
+  void read_pool_groups(const toml::node& node,
+                        std::vector<pool_group_config>& groups) {
+    read_array_of_tables(
+      "pool_groups", node, groups,
+      [this](const toml::table& table, const std::string& prefix,
+             pool_group_config& group) {
+        if (const auto* members = table.get("members")) {
+          lines_[prefix + "members"] = line_of(*members);
+          read_args(prefix + "members", *members, group.members);
+        }
+        if (const auto* strategy = table.get("strategy")) {
+          lines_[prefix + "strategy"] = line_of(*strategy);
+          read_strategy(prefix + "strategy", *strategy, group.strategy);
+        }
+        read_flat_table(table, prefix, group, {"members", "strategy"},
+                        group_string_keys, group_duration_keys);
+      });
+  }
+
+  // `[[name]]`: an array of tables, each read by `read_one(table, prefix,
+  // element)` into a default-constructed element of `out`.
+  template <class Element, class ReadOne>
+  void read_array_of_tables(const std::string& name, const toml::node& node,
+                            std::vector<Element>& out, ReadOne read_one) {
     const auto* array = node.as_array();
     if (array == nullptr) {
-      wrong_type("remote_pools", node,
-                 "an array of tables ([[remote_pools]])");
+      wrong_type(name, node, "an array of tables ([[" + name + "]])");
       return;
     }
     for (size_t i = 0; i < array->size(); ++i) {
-      auto prefix = "remote_pools[" + std::to_string(i) + "]";
+      auto prefix = name + "[" + std::to_string(i) + "]";
       const auto& element = *array->get(i);
       lines_[prefix] = line_of(element);
-      remote_pool_config remote;
+      Element value;
       if (const auto* table = element.as_table())
-        read_flat_table(*table, prefix + ".", remote, remote_pool_string_keys,
-                        remote_pool_duration_keys);
+        read_one(*table, prefix + ".", value);
       else
         wrong_type(prefix, element, "a table");
-      remotes.push_back(std::move(remote));
+      out.push_back(std::move(value));
     }
   }
 
+  void read_strategy(const std::string& key, const toml::node& node,
+                     group_strategy& out) {
+    auto text = node.value_exact<std::string>();
+    if (!text)
+      wrong_type(key, node, "a string");
+    else if (auto strategy = group_strategy_from_string(*text))
+      out = *strategy;
+    else
+      fail(key, node, quoted(*text)
+                        + " is not \"least_loaded\" or \"round_robin\"");
+  }
+
   // A table whose keys are all listed in `lists` (arrays of keys of
-  // `Config`); any other key is reported as unknown.
+  // `Config`) or in `handled` (keys the caller reads); any other key is
+  // reported as unknown.
   template <class Config, class... Lists>
   void read_flat_table(const toml::table& table, const std::string& prefix,
-                       Config& cfg, const Lists&... lists) {
+                       Config& cfg,
+                       std::initializer_list<std::string_view> handled,
+                       const Lists&... lists) {
     for (const auto& [k, value] : table) {
       auto key = prefix + std::string{k.str()};
+      if (std::find(handled.begin(), handled.end(), k.str()) != handled.end())
+        continue;
       lines_[key] = line_of(value);
       if ((read_listed(lists, k.str(), key, value, cfg) || ...))
         continue;
-      std::vector<std::string_view> known;
+      std::vector<std::string_view> known{handled};
       (add_names(known, lists), ...);
       fail(key, value, unknown_key_problem(k.str(), known));
     }

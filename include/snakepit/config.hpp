@@ -225,11 +225,37 @@ struct telemetry_config {
 
 /// Serving this host's pools to other hosts, and how connected hosts watch
 /// each other (the `[cluster]` table; docs/distribution.md).
+/// Mutual TLS between hosts (the `[cluster.tls]` table;
+/// docs/distribution.md). Every host of a cluster has a certificate signed
+/// by the cluster's own CA and presents it both when it serves and when it
+/// connects; a peer whose certificate that CA did not sign is refused.
+struct cluster_tls_config {
+  /// PEM file: this host's certificate (then any intermediates).
+  std::string certificate;
+  /// PEM file: the certificate's private key, unencrypted.
+  std::string key;
+  /// PEM file: the CA that signs the certificates of the cluster's hosts.
+  /// Dedicate a CA to the cluster: every certificate it signs is a member.
+  std::string ca;
+  /// A peer must finish connecting (TCP and TLS) within this time, else
+  /// it is dropped.
+  std::chrono::milliseconds handshake_timeout{std::chrono::seconds{5}};
+  /// Largest message a peer may send, in MiB; a peer announcing a larger
+  /// one is dropped.
+  int max_message_mb = 64;
+  /// Most connections served at once on `listen`; further ones are closed
+  /// at once.
+  int max_connections = 64;
+};
+
+/// Serving this host's pools to other hosts (the `[cluster]` table;
+/// docs/distribution.md).
 struct cluster_config {
   /// "address:port" where other hosts reach this host's pools; empty (the
   /// default): not served. Port 0 picks a free port (the host logs it). A
-  /// loopback address ("127.0.0.1", "::1", "localhost") only: serving
-  /// other addresses needs mutual TLS, which is not there yet.
+  /// loopback address ("127.0.0.1", "::1", "localhost") may be served
+  /// without TLS; any other address ("0.0.0.0", a host's own address)
+  /// needs `tls`.
   std::string listen;
   /// How often connected hosts send each other a heartbeat; "0s" turns
   /// heartbeats off, and then a frozen host is noticed only when its
@@ -239,6 +265,9 @@ struct cluster_config {
   /// flight fail with `node_down`); needs heartbeats, at least twice
   /// `heartbeat`.
   std::chrono::milliseconds node_timeout{std::chrono::seconds{5}};
+  /// Mutual TLS for `listen` and for remote pools; unset: plain, loopback
+  /// only.
+  std::optional<cluster_tls_config> tls;
 };
 
 /// A pool of another host, reached under a local name (a
@@ -247,8 +276,8 @@ struct remote_pool_config {
   /// Local name requests use, like a pool's; unique among pools and remote
   /// pools.
   std::string name;
-  /// "host:port" of the other host's `[cluster] listen`; a loopback
-  /// address for now (see `cluster_config::listen`).
+  /// "host:port" of the other host's `[cluster] listen`. The host is an
+  /// IP address or, over TLS, a name its certificate must carry.
   std::string node;
   /// The pool's name on that host.
   std::string pool = "default";
@@ -263,6 +292,39 @@ struct remote_pool_config {
   /// with `request_timeout`. The remote pool's own queue and request
   /// timeouts answer first; this bounds a reply that never comes.
   std::chrono::milliseconds reply_timeout{std::chrono::minutes{5}};
+  /// Connect over mutual TLS with `[cluster.tls]`'s certificate; unset:
+  /// TLS when `[cluster.tls]` is set. A node that is not on loopback needs
+  /// TLS.
+  std::optional<bool> tls;
+};
+
+/// How a pool group picks the member for a request.
+enum class group_strategy {
+  /// The member with the most free capacity (ties: in turn).
+  least_loaded,
+  /// Each healthy member in turn.
+  round_robin,
+};
+
+/// The strategy named `text` ("least_loaded", "round_robin"), if any.
+std::optional<group_strategy> group_strategy_from_string(std::string_view text);
+
+/// The name of `strategy` in config files.
+std::string to_string(group_strategy strategy);
+
+/// Several pools, local or remote, served as one under a name (a
+/// `[[pool_groups]]` table; docs/distribution.md). Each request goes to
+/// exactly one member, never to a member that is down or failed.
+struct pool_group_config {
+  /// Name requests use; unique among pools, remote pools and groups.
+  std::string name;
+  /// Names of pools and remote pools of this host (not groups); at least
+  /// one, each once.
+  std::vector<std::string> members;
+  /// How the member for a request is picked.
+  group_strategy strategy = group_strategy::least_loaded;
+  /// How often the group asks each member for its load.
+  std::chrono::milliseconds status_interval{std::chrono::milliseconds{500}};
 };
 
 /// A whole host: its pools plus process-wide settings.
@@ -272,6 +334,8 @@ struct host_config {
   std::vector<pool_config> pools;
   /// Pools of other hosts, each a child of this host like its own pools.
   std::vector<remote_pool_config> remote_pools;
+  /// Pools served as one under a name, each a child of this host.
+  std::vector<pool_group_config> pool_groups;
   /// Serving the pools to other hosts; heartbeats between hosts.
   cluster_config cluster;
   /// Directory for sockets and ready files; empty means the default base.
