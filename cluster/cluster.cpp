@@ -3,6 +3,9 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include <spdlog/spdlog.h>
+
+#include "cluster/tls_front.hpp"
 #include "core/config_checker.hpp"
 
 namespace snakepit {
@@ -24,7 +27,7 @@ void prepare_middleman(caf::actor_system_config& sys_cfg,
 
 std::variant<published_node, std::string>
 publish_node(caf::actor_system& sys, host_actor root,
-             const cluster_config& cluster) {
+             const cluster_config& cluster, std::shared_ptr<tls_front> front) {
   auto at = parse_endpoint(cluster.listen);
   if (auto* problem = std::get_if<std::string>(&at))
     return "cluster.listen: " + *problem;
@@ -33,25 +36,46 @@ publish_node(caf::actor_system& sys, host_actor root,
     return "the actor system has no middleman (prepare_middleman)";
   published_node node;
   node.gateway = spawn_node_gateway(sys, std::move(root));
-  auto host = where.host == "localhost" ? std::string{"127.0.0.1"}
-                                        : where.host;
+  // Behind the front, CAF listens on any free loopback port.
+  auto host = front || where.host == "localhost" ? std::string{"127.0.0.1"}
+                                                 : where.host;
   auto port = caf::io::publish(node.gateway,
-                               static_cast<uint16_t>(where.port),
+                               front ? uint16_t{0}
+                                     : static_cast<uint16_t>(where.port),
                                host.c_str(), true);
   if (!port) {
     caf::anon_send_exit(node.gateway, caf::exit_reason::user_shutdown);
-    return "cannot listen on " + cluster.listen + ": "
-           + sys.render(port.error());
+    return "cannot listen on " + (front ? host + ":0" : cluster.listen)
+           + ": " + sys.render(port.error());
   }
-  node.port = *port;
+  node.port = node.caf_port = *port;
+  if (!front)
+    return node;
+  auto served = front->serve(where, node.caf_port);
+  if (auto* problem = std::get_if<std::string>(&served)) {
+    unpublish_node(sys, node);
+    return *problem;
+  }
+  node.port = std::get<uint16_t>(served);
+  node.front = std::move(front);
   return node;
 }
 
 void unpublish_node(caf::actor_system& sys, published_node& node) {
   if (!node.gateway)
     return;
+  if (node.front) {
+    node.front->stop_serving(node.port);
+    auto seen = node.front->counters();
+    spdlog::info("cluster: mutual TLS on port {} closed: {} connection(s) "
+                 "piped, {} refused, {} timed out, {} oversized, {} over "
+                 "max_connections",
+                 node.port, seen.piped, seen.refused, seen.timed_out,
+                 seen.oversized, seen.over_capacity);
+    node.front = nullptr;
+  }
   if (sys.has_middleman())
-    caf::io::unpublish(node.gateway, node.port);
+    caf::io::unpublish(node.gateway, node.caf_port);
   caf::anon_send_exit(node.gateway, caf::exit_reason::user_shutdown);
   node.gateway = nullptr;
 }

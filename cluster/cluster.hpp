@@ -7,6 +7,7 @@
 #include <caf/fwd.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <variant>
 
@@ -16,6 +17,8 @@
 #include "cluster/node_actor.hpp"
 
 namespace snakepit {
+
+class tls_front;
 
 /// True when `cfg` needs the middleman: it serves its pools (`listen`) or
 /// has remote pools.
@@ -31,16 +34,24 @@ void prepare_middleman(caf::actor_system_config& sys_cfg,
 struct published_node {
   /// The gateway (stopped by `unpublish_node`).
   node_actor gateway;
-  /// The port it listens on (the one chosen when `listen` said 0).
+  /// The port other hosts connect to (the one chosen when `listen` said
+  /// 0): CAF's own, or the TLS front's.
   uint16_t port = 0;
+  /// The port CAF listens on: `port`, or behind the TLS front a loopback
+  /// port.
+  uint16_t caf_port = 0;
+  /// The TLS front serving `port`, if any.
+  std::shared_ptr<tls_front> front;
 };
 
-/// Spawns a gateway to `root` and publishes it at `cluster.listen`.
-/// Blocks until the port is open: call it from outside the scheduler (the
-/// middleman actor does the work). The problem in words when it fails.
+/// Spawns a gateway to `root` and publishes it at `cluster.listen`: with
+/// `front` (`[cluster.tls]`), CAF listens on a loopback port and the front
+/// serves mutual TLS at `listen`. Blocks until the port is open: call it
+/// from outside the scheduler (the middleman actor does the work). The
+/// problem in words when it fails.
 std::variant<published_node, std::string>
 publish_node(caf::actor_system& sys, host_actor root,
-             const cluster_config& cluster);
+             const cluster_config& cluster, std::shared_ptr<tls_front> front);
 
 /// Closes the port and stops the gateway; blocking, like `publish_node`.
 void unpublish_node(caf::actor_system& sys, published_node& node);

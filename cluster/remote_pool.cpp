@@ -11,6 +11,7 @@
 #include <snakepit/errors.hpp>
 
 #include "cluster/node_actor.hpp"
+#include "cluster/tls_front.hpp"
 #include "core/call_ledger.hpp"
 #include "core/config_checker.hpp"
 #include "core/recovery_backoff.hpp"
@@ -27,7 +28,7 @@ enum class link_state { connecting, up, down };
 
 struct proxy_state {
   remote_pool_config cfg;
-  endpoint where;
+  remote_route route;
   link_state link = link_state::connecting;
   node_actor node;
   pool_actor remote;
@@ -123,6 +124,16 @@ void lost(proxy_ptr self, std::string why) {
   schedule_reconnect(self);
 }
 
+/// Why connecting failed: CAF's error, and through TLS what the front saw.
+std::string connect_problem(proxy_ptr self, const caf::error& err) {
+  auto& st = self->state;
+  auto text = self->system().render(err);
+  if (st.route.tls_problem)
+    if (auto tls = st.route.tls_problem(); !tls.empty())
+      text += " (mutual TLS: " + tls + ")";
+  return text;
+}
+
 /// Hello, then lookup, on a connected gateway.
 void greet(proxy_ptr self, uint64_t attempt, node_actor node) {
   auto& st = self->state;
@@ -159,7 +170,7 @@ void greet(proxy_ptr self, uint64_t attempt, node_actor node) {
       },
       [self, attempt](caf::error& err) {
         attempt_failed(self, attempt,
-                       "did not answer hello: " + self->system().render(err));
+                       "did not answer hello: " + connect_problem(self, err));
       });
 }
 
@@ -167,6 +178,10 @@ void connect(proxy_ptr self) {
   auto& st = self->state;
   st.link = link_state::connecting;
   auto attempt = ++st.attempt;
+  if (!st.route.unusable.empty()) {
+    attempt_failed(self, attempt, st.route.unusable);
+    return;
+  }
   if (!self->system().has_middleman()) {
     // An actor system built without `bootstrap`, which loads it.
     attempt_failed(self, attempt,
@@ -177,11 +192,9 @@ void connect(proxy_ptr self) {
   }
   auto mm = self->system().middleman().actor_handle();
   auto expected = self->system().message_types<node_actor>();
-  auto host = st.where.host == "localhost" ? std::string{"127.0.0.1"}
-                                           : st.where.host;
   self
     ->request(mm, st.cfg.connect_timeout, caf::connect_atom::value,
-              std::move(host), static_cast<uint16_t>(st.where.port))
+              st.route.host, st.route.port)
     .then(
       [self, attempt, expected](const caf::node_id& nid,
                                 caf::strong_actor_ptr& ptr,
@@ -204,7 +217,7 @@ void connect(proxy_ptr self) {
         greet(self, attempt, caf::actor_cast<node_actor>(std::move(ptr)));
       },
       [self, attempt](caf::error& err) {
-        attempt_failed(self, attempt, self->system().render(err));
+        attempt_failed(self, attempt, connect_problem(self, err));
       });
 }
 
@@ -286,11 +299,12 @@ forward_call(proxy_ptr self, execute_request& req) {
   return rp;
 }
 
-proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg) {
+proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg,
+                                 remote_route route) {
   auto& st = self->state;
   st.backoff = recovery_backoff{cfg.reconnect_backoff,
                                 cfg.reconnect_backoff_max};
-  st.where = std::get<endpoint>(parse_endpoint(cfg.node));
+  st.route = std::move(route);
   st.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& down) {
     auto& st = self->state;
@@ -367,10 +381,42 @@ proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg) {
 
 } // namespace
 
+remote_route route_to(const remote_pool_config& remote,
+                      const cluster_config& cluster,
+                      const std::shared_ptr<tls_front>& front) {
+  remote_route route;
+  auto parsed = parse_endpoint(remote.node);
+  if (auto* problem = std::get_if<std::string>(&parsed)) {
+    route.unusable = "cannot be reached: node: " + *problem;
+    return route;
+  }
+  auto node = std::get<endpoint>(parsed);
+  route.host = "127.0.0.1";
+  if (!remote_uses_tls(remote, cluster)) {
+    if (node.host != "localhost")
+      route.host = node.host;
+    route.port = static_cast<uint16_t>(node.port);
+    return route;
+  }
+  if (!front) {
+    route.unusable = "cannot be reached: it needs mutual TLS, and this "
+                     "host's runtime has no [cluster.tls]";
+    return route;
+  }
+  auto port = front->dial(node);
+  if (auto* problem = std::get_if<std::string>(&port)) {
+    route.unusable = "cannot be reached: " + *problem;
+    return route;
+  }
+  route.port = std::get<uint16_t>(port);
+  route.tls_problem = [front, node] { return front->last_problem(node); };
+  return route;
+}
+
 pool_actor spawn_remote_pool(caf::local_actor* parent,
-                             remote_pool_config remote) {
+                             remote_pool_config remote, remote_route route) {
   return caf::actor_cast<pool_actor>(
-    parent->spawn<caf::linked>(proxy, std::move(remote)));
+    parent->spawn<caf::linked>(proxy, std::move(remote), std::move(route)));
 }
 
 } // namespace snakepit

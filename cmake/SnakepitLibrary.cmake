@@ -20,7 +20,7 @@ set_target_properties(snakepit PROPERTIES
 # Linked directly, each part adds its objects.
 target_link_libraries(snakepit
   PUBLIC CAF::core
-  PRIVATE ${snakepit_parts} CAF::io
+  PRIVATE ${snakepit_parts} CAF::io OpenSSL::SSL OpenSSL::Crypto
           gRPC::grpc++ protobuf::libprotobuf spdlog::spdlog
           Boost::filesystem tomlplusplus::tomlplusplus
           nlohmann_json::nlohmann_json Threads::Threads)

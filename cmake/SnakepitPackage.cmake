@@ -25,6 +25,6 @@ set(CPACK_DEBIAN_PACKAGE_SECTION libs)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
   "libc6, libstdc++6, libgcc-s1, libcaf-core0.17, libcaf-io0.17, \
 libgrpc++1.51, libgrpc29, libabsl20220623, libprotobuf32, libspdlog1.10, \
-libfmt9, libtomlplusplus3, python3, python3-grpcio, python3-protobuf")
+libfmt9, libtomlplusplus3, libssl3, python3, python3-grpcio, python3-protobuf")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libcaf-dev, cmake")
 include(CPack)

@@ -140,7 +140,7 @@ void validate_remote_pool(checker& check, const remote_pool_config& remote,
   if (remote.node.empty())
     check.fail(prefix + "node", "must name the other host, \"address:port\"");
   else
-    check_endpoint(check, prefix + "node", remote.node, false, tls, tls);
+    check_endpoint(check, prefix + "node", remote.node, false, tls, true);
   check_pool_name(check, prefix + "pool", remote.pool);
   check.duration(prefix + "connect_timeout", remote.connect_timeout, false,
                  false);
@@ -176,11 +176,13 @@ void validate_pool_group(checker& check, const pool_group_config& group,
     bool is_group = false;
     for (const auto& g : cfg.pool_groups)
       is_group = is_group || g.name == member;
+    if (pool)
+      continue;
     if (is_group)
       check.fail(key, quoted(member)
                         + " is a pool group; a group's members are pools "
                           "and remote pools");
-    else if (!pool)
+    else
       check.fail(key, quoted(member)
                         + " is not a pool or remote pool of this host");
   }

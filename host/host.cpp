@@ -63,14 +63,16 @@ result<std::unique_ptr<host>> host::start(host_config cfg,
   if (!opts.serving)
     return result<std::unique_ptr<host>>{std::move(h)};
   if (!cfg_now.cluster.listen.empty()) {
-    auto node = publish_node(sys, h->root_, cfg_now.cluster);
+    auto node = publish_node(sys, h->root_, cfg_now.cluster,
+                             h->runtime()->tls());
     if (auto* err = std::get_if<std::string>(&node))
       return make_failure(error_code::internal,
                           "cannot serve the pools to other hosts: " + *err);
     h->node_ = std::make_unique<published_node>(
       std::move(std::get<published_node>(node)));
-    spdlog::info("serving the pools to other hosts on port {} ({})",
-                 h->node_->port, cfg_now.cluster.listen);
+    spdlog::info("serving the pools to other hosts on port {} ({}{})",
+                 h->node_->port, cfg_now.cluster.listen,
+                 h->node_->front ? ", mutual TLS" : "");
   }
   std::vector<std::string> pools;
   for (const auto& pool : cfg_now.pools)

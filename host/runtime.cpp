@@ -3,6 +3,7 @@
 #include "actors/worker_environment.hpp"
 #include "bridge/channel.hpp"
 #include "bridge/native_channel.hpp"
+#include "cluster/tls_front.hpp"
 #include "process/process_host.hpp"
 #include "process/python_location.hpp"
 #include "process/run_directory.hpp"
@@ -60,6 +61,13 @@ result<std::shared_ptr<runtime>> runtime::create(const host_config& cfg) {
     return make_failure(error_code::invalid_arguments,
                         "cannot prepare run directory: " + *err);
   std::shared_ptr<runtime> rt{new runtime};
+  if (cfg.cluster.tls) {
+    auto front = tls_front::start(*cfg.cluster.tls);
+    if (auto* err = std::get_if<std::string>(&front))
+      return make_failure(error_code::invalid_arguments,
+                          "cannot start mutual TLS: " + *err);
+    rt->tls_ = std::move(std::get<std::shared_ptr<tls_front>>(front));
+  }
   rt->run_dir_ = std::make_unique<process::run_directory>(
     std::move(std::get<process::run_directory>(dir)));
   rt->grpc_guard_ = bridge::make_grpc_guard();
@@ -84,6 +92,7 @@ void runtime::shutdown() {
     host_->shutdown(final_grace);
   run_dir_.reset();
   grpc_guard_.reset();
+  tls_.reset();
 }
 
 } // namespace snakepit

@@ -64,8 +64,10 @@ host_actor spawn_host(caf::actor_system& sys, const host_config& cfg,
   for (const auto& remote : cfg.remote_pools) {
     child_spec spec;
     spec.id = remote.name;
-    spec.start = [remote](caf::local_actor* sup) {
-      return caf::actor_cast<caf::actor>(spawn_remote_pool(sup, remote));
+    spec.start = [remote, route = route_to(remote, cfg.cluster, rt->tls())](
+                   caf::local_actor* sup) {
+      return caf::actor_cast<caf::actor>(
+        spawn_remote_pool(sup, remote, route));
     };
     children.push_back(std::move(spec));
   }

@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config ninja-build ccache
   libcaf-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libboost-dev libboost-filesystem-dev
+  libboost-dev libboost-filesystem-dev libssl-dev openssl
   libspdlog-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
   catch2
   python3 python3-grpcio python3-protobuf python3-pytest

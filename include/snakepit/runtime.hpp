@@ -18,6 +18,9 @@ namespace snakepit {
 /// Python location); internal, obtained from `runtime::env()`.
 struct worker_environment;
 
+/// The mutual-TLS front between hosts; internal (cluster/tls_front.hpp).
+class tls_front;
+
 namespace process {
 class process_host;
 class run_directory;
@@ -54,6 +57,13 @@ public:
     return *host_tools_;
   }
 
+  /// The mutual-TLS front to other hosts, started when the config has
+  /// `[cluster.tls]`; else null. Internal: the host serves and reaches
+  /// other hosts through it.
+  const std::shared_ptr<tls_front>& tls() const {
+    return tls_;
+  }
+
   /// Stops any process still running (SIGTERM, grace, SIGKILL), joins the
   /// launcher thread and removes the run directory. Idempotent.
   void shutdown();
@@ -68,6 +78,7 @@ private:
   std::shared_ptr<const worker_environment> env_;
   std::shared_ptr<host_tool_registry> host_tools_
     = std::make_shared<host_tool_registry>();
+  std::shared_ptr<tls_front> tls_;
 };
 
 } // namespace snakepit

@@ -112,15 +112,15 @@ TEST_CASE("cluster.tls: certificate, key and CA are all needed and readable",
 TEST_CASE("cluster.tls: limits", "[config][tls]") {
   pem_file pem;
   check_one_error(errors_of(tls_table(pem, "max_message_mb = 0")),
-                  "cluster.tls.max_message_mb", "from 1 to 4095");
+                  "cluster.tls.max_message_mb", "between 1 and 4095");
   check_one_error(errors_of(tls_table(pem, "max_message_mb = 4096")),
-                  "cluster.tls.max_message_mb", "from 1 to 4095");
+                  "cluster.tls.max_message_mb", "between 1 and 4095");
   check_one_error(errors_of(tls_table(pem, "max_connections = 0")),
-                  "cluster.tls.max_connections", "from 1 to 100000");
+                  "cluster.tls.max_connections", "between 1 and 100000");
   check_one_error(errors_of(tls_table(pem, "handshake_timeout = \"0s\"")),
                   "cluster.tls.handshake_timeout", "greater than 0s");
-  check_one_error(errors_of(tls_table(pem, "cert = \"x\"")),
-                  "cluster.tls.cert", "did you mean \"certificate\"?");
+  check_one_error(errors_of(tls_table(pem, "certificat = \"x\"")),
+                  "cluster.tls.certificat", "did you mean \"certificate\"?");
   check_one_error(errors_of("[cluster]\ntls = 1\n"), "cluster.tls",
                   "a table ([cluster.tls])");
 }

@@ -1,0 +1,42 @@
+#pragma once
+
+/// Helpers of the tests of pools across hosts: a `snakepit run` process
+/// serving its pools, a host in the test process reaching them, raw peers.
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <snakepit/snakepit.hpp>
+
+#include "support.hpp"
+
+namespace snakepit::it {
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_port();
+
+/// A raw TCP connection to 127.0.0.1:`port` (its file descriptor).
+int connect_raw(int port);
+
+/// Writes the config of a host serving a pool "default" of `size` showcase
+/// workers on 127.0.0.1:`port` (0: any free port), with `extra` TOML
+/// appended to its `[cluster]` table (e.g. a `[cluster.tls]` table).
+std::string serving_config(const temp_dir& tmp, int port, int size = 2,
+                           const std::string& extra = "");
+
+/// Waits until `server` (`snakepit run`) serves; the port it serves the
+/// pools on.
+int start_server(child_process& server);
+
+/// A host config whose only pools are remote: "far" (the pool "default"
+/// of the host at `port`) and any `more`; quick heartbeats and backoff.
+host_config client_config(const temp_dir& tmp, int port,
+                          std::vector<remote_pool_config> more = {});
+
+/// Starts a host on `cfg` that does not serve (no admin socket).
+std::unique_ptr<host> start_client(host_config cfg);
+
+} // namespace snakepit::it
