@@ -27,7 +27,8 @@ void prepare_middleman(caf::actor_system_config& sys_cfg,
 
 std::variant<published_node, std::string>
 publish_node(caf::actor_system& sys, host_actor root,
-             const cluster_config& cluster, std::shared_ptr<tls_front> front) {
+             std::vector<std::string> pools, const cluster_config& cluster,
+             std::shared_ptr<tls_front> front) {
   auto at = parse_endpoint(cluster.listen);
   if (auto* problem = std::get_if<std::string>(&at))
     return "cluster.listen: " + *problem;
@@ -35,7 +36,7 @@ publish_node(caf::actor_system& sys, host_actor root,
   if (!sys.has_middleman())
     return "the actor system has no middleman (prepare_middleman)";
   published_node node;
-  node.gateway = spawn_node_gateway(sys, std::move(root));
+  node.gateway = spawn_node_gateway(sys, std::move(root), std::move(pools));
   // Behind the front, CAF listens on any free loopback port.
   auto host = front || where.host == "localhost" ? std::string{"127.0.0.1"}
                                                  : where.host;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <snakepit/config.hpp>
 #include <snakepit/interfaces.hpp>
@@ -44,14 +45,16 @@ struct published_node {
   std::shared_ptr<tls_front> front;
 };
 
-/// Spawns a gateway to `root` and publishes it at `cluster.listen`: with
+/// Spawns a gateway to `root`, serving the pools named `pools`, and
+/// publishes it at `cluster.listen`: with
 /// `front` (`[cluster.tls]`), CAF listens on a loopback port and the front
 /// serves mutual TLS at `listen`. Blocks until the port is open: call it
 /// from outside the scheduler (the middleman actor does the work). The
 /// problem in words when it fails.
 std::variant<published_node, std::string>
 publish_node(caf::actor_system& sys, host_actor root,
-             const cluster_config& cluster, std::shared_ptr<tls_front> front);
+             std::vector<std::string> pools, const cluster_config& cluster,
+             std::shared_ptr<tls_front> front);
 
 /// Closes the port and stops the gateway; blocking, like `publish_node`.
 void unpublish_node(caf::actor_system& sys, published_node& node);

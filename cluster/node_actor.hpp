@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <snakepit/interfaces.hpp>
 
@@ -21,16 +22,33 @@ namespace snakepit {
 /// the gateway's out; a host refuses a peer of another version.
 using hello_atom = caf::atom_constant<caf::atom("sp_hello")>;
 
+/// `(subscribe_remote_atom, subscriber, topic bits)`: subscribes the
+/// (remote) actor `subscriber` to the host's telemetry bus, for the topic
+/// whose bits are given (`telemetry::topic::bits`); sent to a gateway by a
+/// remote pool, and to a remote pool by `telemetry::subscribe_remote`.
+using subscribe_remote_atom = caf::atom_constant<caf::atom("sp_rsubsc")>;
+
 /// The version of what hosts send each other; raised whenever a message
 /// between hosts changes.
-inline constexpr uint32_t cluster_protocol = 1;
+inline constexpr uint32_t cluster_protocol = 2;
 
 /// The gateway a host publishes.
 using node_actor = caf::typed_actor<
   caf::replies_to<hello_atom, uint32_t>::with<uint32_t>,
-  caf::replies_to<lookup_atom, std::string>::with<pool_actor>>;
+  caf::replies_to<lookup_atom, std::string>::with<pool_actor>,
+  caf::reacts_to<subscribe_remote_atom, caf::actor, uint16_t>,
+  /// Every pool the host serves, inspected (`snakepit inspect --node`), in
+  /// the host's order; a pool that does not answer in time has `failed`
+  /// set.
+  caf::replies_to<inspect_atom>::with<std::vector<pool_snapshot>>>;
 
-/// Spawns the gateway of the host whose root supervisor is `root`.
-node_actor spawn_node_gateway(caf::actor_system& sys, host_actor root);
+/// Spawns the gateway of the host whose root supervisor is `root` and
+/// whose pools (pools, remote pools, groups) are named `pools`.
+node_actor spawn_node_gateway(caf::actor_system& sys, host_actor root,
+                              std::vector<std::string> pools);
+
+/// Why a gateway that answered `hello` with `protocol` cannot be used, or
+/// empty when it speaks this host's protocol.
+std::string protocol_problem(uint32_t protocol);
 
 } // namespace snakepit

@@ -6,9 +6,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <vector>
 
 #include <snakepit/errors.hpp>
+#include <snakepit/telemetry/bus.hpp>
 
 #include "cluster/node_actor.hpp"
 #include "cluster/tls_front.hpp"
@@ -22,9 +24,18 @@ namespace {
 
 using reconnect_atom = caf::atom_constant<caf::atom("sp_rrecon")>;
 
-using proxy_actor = pool_actor::extend<caf::reacts_to<reconnect_atom>>;
+using proxy_actor = pool_actor::extend<
+  caf::reacts_to<reconnect_atom>,
+  caf::reacts_to<subscribe_remote_atom, caf::actor, uint16_t>>;
 
 enum class link_state { connecting, up, down };
+
+/// A call sent to the other host, until it is answered.
+struct pending_call {
+  caf::typed_response_promise<execute_reply> answer;
+  std::string command;
+  std::chrono::steady_clock::time_point started;
+};
 
 struct proxy_state {
   remote_pool_config cfg;
@@ -40,11 +51,14 @@ struct proxy_state {
   uint64_t attempt = 0;
   /// Why the last attempt failed or the connection was lost.
   std::string problem = "not connected yet";
-  call_ledger<caf::typed_response_promise<execute_reply>> calls;
+  call_ledger<pending_call> calls;
   recovery_backoff backoff{std::chrono::milliseconds{100},
                            std::chrono::seconds{5}};
   /// await_ready callers waiting for the first attempt to end.
   std::vector<caf::typed_response_promise<pool_snapshot>> awaiting;
+  /// Local actors subscribed to the other host's telemetry, with their
+  /// topic bits: subscribed again on each connection.
+  std::map<caf::actor_addr, std::pair<caf::actor, uint16_t>> subscribers;
 
   static inline const char* name = "snakepit.remote_pool";
 };
@@ -66,6 +80,27 @@ pool_snapshot down_snapshot(const proxy_state& st) {
   s.name = st.cfg.name;
   s.failed = node_down(st);
   return s;
+}
+
+/// Answers `call` with `reply` and publishes `request.executed` for it,
+/// tagged with the other host.
+void finish(proxy_ptr self, pending_call& call, execute_reply reply) {
+  if (telemetry::has_subscribers(
+        telemetry::topic::of<telemetry::request_executed>())) {
+    const auto& st = self->state;
+    const auto& worker = reply ? reply->worker : reply.error().worker;
+    std::chrono::microseconds wait{reply ? reply->queue_us
+                                         : reply.error().queue_us};
+    telemetry::publish(
+      self, telemetry::make_request_executed(
+              st.cfg.name, worker, call.command, reply.ok(),
+              std::chrono::steady_clock::now() - call.started, wait,
+              reply.ok() ? std::string{} : to_string(reply.code()),
+              reply.ok() ? static_cast<int64_t>(reply->chunks) : 0,
+              reply.ok() ? static_cast<int64_t>(reply->chunk_bytes) : 0,
+              st.cfg.node));
+  }
+  call.answer.deliver(std::move(reply));
 }
 
 void answer_awaiting(proxy_ptr self);
@@ -100,6 +135,8 @@ void went_up(proxy_ptr self, node_actor node, pool_actor remote) {
   st.problem = "is connected";
   self->monitor(st.node);
   self->monitor(st.remote);
+  for (auto& [addr, sub] : st.subscribers)
+    self->send(st.node, subscribe_remote_atom::value, sub.first, sub.second);
   spdlog::info("remote pool {}: connected to {}", st.cfg.name, node_text(st));
   answer_awaiting(self);
 }
@@ -120,7 +157,7 @@ void lost(proxy_ptr self, std::string why) {
                "node_down",
                st.cfg.name, node_text(st), st.problem, calls.size());
   for (auto& call : calls)
-    call.deliver(execute_reply{node_down(st)});
+    finish(self, call, execute_reply{node_down(st)});
   schedule_reconnect(self);
 }
 
@@ -142,12 +179,8 @@ void greet(proxy_ptr self, uint64_t attempt, node_actor node) {
     .then(
       [self, attempt, node](uint32_t protocol) {
         auto& st = self->state;
-        if (protocol != cluster_protocol) {
-          attempt_failed(self, attempt,
-                         "speaks protocol " + std::to_string(protocol)
-                           + ", this host "
-                           + std::to_string(cluster_protocol)
-                           + " (another Snakepit version)");
+        if (auto problem = protocol_problem(protocol); !problem.empty()) {
+          attempt_failed(self, attempt, std::move(problem));
           return;
         }
         self->request(node, st.cfg.connect_timeout, lookup_atom::value,
@@ -263,38 +296,40 @@ caf::typed_response_promise<pool_snapshot> forward_snapshot(proxy_ptr self,
   return rp;
 }
 
+/// The failure of a call the other host did not answer.
+failure unanswered(proxy_ptr self, const caf::error& err) {
+  auto& st = self->state;
+  if (err == caf::sec::request_timeout)
+    return make_failure(error_code::request_timeout,
+                        "remote pool " + st.cfg.name + ": no reply from "
+                          + node_text(st) + " within reply_timeout");
+  return make_failure(error_code::node_down,
+                      "remote pool " + st.cfg.name + ": " + node_text(st)
+                        + " failed the call: " + self->system().render(err));
+}
+
 caf::typed_response_promise<execute_reply>
 forward_call(proxy_ptr self, execute_request& req) {
-  auto rp = self->make_response_promise<execute_reply>();
   auto& st = self->state;
+  pending_call call{self->make_response_promise<execute_reply>(), req.command,
+                    std::chrono::steady_clock::now()};
+  auto rp = call.answer;
   if (st.link != link_state::up) {
-    rp.deliver(execute_reply{node_down(st)});
+    finish(self, call, execute_reply{node_down(st)});
     return rp;
   }
-  auto id = st.calls.open(rp);
+  auto id = st.calls.open(std::move(call));
   req.pool = st.cfg.pool;
   self->request(st.remote, st.cfg.reply_timeout, execute_atom::value,
                 std::move(req))
     .then(
       [self, id](execute_reply& reply) {
-        if (auto answer = self->state.calls.close(id))
-          answer->deliver(std::move(reply));
+        if (auto call = self->state.calls.close(id))
+          finish(self, *call, std::move(reply));
       },
       [self, id](caf::error& err) {
-        auto answer = self->state.calls.close(id);
-        if (!answer)
-          return;
-        auto& st = self->state;
-        if (err == caf::sec::request_timeout)
-          answer->deliver(execute_reply{make_failure(
-            error_code::request_timeout,
-            "remote pool " + st.cfg.name + ": no reply from "
-              + node_text(st) + " within reply_timeout")});
-        else
-          answer->deliver(execute_reply{make_failure(
-            error_code::node_down, "remote pool " + st.cfg.name + ": "
-                                     + node_text(st) + " failed the call: "
-                                     + self->system().render(err))});
+        if (auto call = self->state.calls.close(id))
+          finish(self, *call, execute_reply{unanswered(self, err)});
       });
   return rp;
 }
@@ -308,6 +343,9 @@ proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg,
   st.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& down) {
     auto& st = self->state;
+    // A subscriber that quit: the other host's gateway sees it go too.
+    if (st.subscribers.erase(down.source) > 0)
+      return;
     if (down.source == st.node.address())
       lost(self, "went away (" + self->system().render(down.reason) + ")");
     else if (down.source == st.remote.address())
@@ -322,7 +360,7 @@ proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg,
                                  "remote pool " + st.cfg.name
                                    + " is stopping with its host");
     for (auto& call : st.calls.close_all())
-      call.deliver(execute_reply{stopping});
+      finish(self, call, execute_reply{stopping});
     for (auto& rp : st.awaiting) {
       pool_snapshot s;
       s.name = st.cfg.name;
@@ -376,6 +414,18 @@ proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg,
       if (self->state.link == link_state::down)
         connect(self);
     },
+    [self](subscribe_remote_atom atom, caf::actor& who, uint16_t bits) {
+      auto& st = self->state;
+      if (!who)
+        return;
+      if (st.subscribers.emplace(who.address(), std::make_pair(who, bits))
+            .second)
+        self->monitor(who);
+      else
+        st.subscribers[who.address()].second = bits;
+      if (st.link == link_state::up)
+        self->send(st.node, atom, who, bits);
+    },
   };
 }
 
@@ -417,6 +467,12 @@ pool_actor spawn_remote_pool(caf::local_actor* parent,
                              remote_pool_config remote, remote_route route) {
   return caf::actor_cast<pool_actor>(
     parent->spawn<caf::linked>(proxy, std::move(remote), std::move(route)));
+}
+
+void telemetry::subscribe_remote(const pool_actor& remote_pool,
+                                 const caf::actor& who, topic t) {
+  caf::anon_send(caf::actor_cast<caf::actor>(remote_pool),
+                 subscribe_remote_atom::value, who, t.bits());
 }
 
 } // namespace snakepit

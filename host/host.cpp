@@ -62,8 +62,14 @@ result<std::unique_ptr<host>> host::start(host_config cfg,
                           : cfg_now.pools.front().name);
   if (!opts.serving)
     return result<std::unique_ptr<host>>{std::move(h)};
+  // What the host serves, by name: its pools, remote pools and groups.
+  std::vector<std::string> pools;
+  for (const auto& pool : cfg_now.pools)
+    pools.push_back(pool.name);
+  for (const auto& remote : cfg_now.remote_pools)
+    pools.push_back(remote.name);
   if (!cfg_now.cluster.listen.empty()) {
-    auto node = publish_node(sys, h->root_, cfg_now.cluster,
+    auto node = publish_node(sys, h->root_, pools, cfg_now.cluster,
                              h->runtime()->tls());
     if (auto* err = std::get_if<std::string>(&node))
       return make_failure(error_code::internal,
@@ -74,11 +80,6 @@ result<std::unique_ptr<host>> host::start(host_config cfg,
                  h->node_->port, cfg_now.cluster.listen,
                  h->node_->front ? ", mutual TLS" : "");
   }
-  std::vector<std::string> pools;
-  for (const auto& pool : cfg_now.pools)
-    pools.push_back(pool.name);
-  for (const auto& remote : cfg_now.remote_pools)
-    pools.push_back(remote.name);
   auto admin = admin::admin_endpoint::start(
     admin::admin_socket_path(h->runtime()->env()->run_path),
     make_admin_handler(*h->client_, std::move(pools)));

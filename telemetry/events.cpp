@@ -65,7 +65,8 @@ request_executed make_request_executed(const std::string& pool,
                                        bool success, caf::timespan duration,
                                        caf::timespan queue_wait,
                                        const std::string& error,
-                                       int64_t chunks, int64_t chunk_bytes) {
+                                       int64_t chunks, int64_t chunk_bytes,
+                                       const std::string& node) {
   return {pool,
           worker,
           command,
@@ -75,6 +76,7 @@ request_executed make_request_executed(const std::string& pool,
           queue_wait,
           chunks,
           chunk_bytes,
+          node,
           caf::make_timestamp()};
 }
 

@@ -8,7 +8,8 @@
 #include <atomic>
 #include <csignal>
 #include <map>
-#include <regex>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include <sys/socket.h>
@@ -89,6 +90,35 @@ TEST_CASE("cluster: a host calls a pool of another host", "[integration]"
   CHECK(server.wait_exit(patience) == 0);
 }
 
+TEST_CASE("cluster: snakepit inspect --node reads another host's pools",
+          "[integration][cluster][cli]") {
+  temp_dir tmp;
+  child_process server{{cli_path(), "run", "-c", serving_config(tmp, 0)}};
+  auto port = start_server(server);
+  auto node = "127.0.0.1:" + std::to_string(port);
+  auto text = run_command({cli_path(), "inspect", "--node", node});
+  INFO(text.err);
+  CHECK(text.exit_code == 0);
+  CHECK_THAT(text.out, Catch::Contains("default"));
+  auto json = run_command(
+    {cli_path(), "inspect", "--node", node, "--format", "json"});
+  INFO(json.err);
+  CHECK(json.exit_code == 0);
+  CHECK_THAT(json.out, Catch::Contains("\"name\": \"default\""));
+  CHECK_THAT(json.out, Catch::Contains("default/w1"));
+  // Another machine's address needs mutual TLS; nobody there: exit 1.
+  auto far = run_command({cli_path(), "inspect", "--node", "10.0.0.1:7400"});
+  CHECK(far.exit_code == 1);
+  CHECK_THAT(far.err, Catch::Contains("needs mutual TLS"));
+  auto nobody = run_command(
+    {cli_path(), "inspect", "--node",
+     "127.0.0.1:" + std::to_string(free_port())});
+  CHECK(nobody.exit_code == 1);
+  CHECK_THAT(nobody.err, Catch::Contains("cannot be reached"));
+  server.signal(SIGTERM);
+  CHECK(server.wait_exit(patience) == 0);
+}
+
 TEST_CASE("cluster: a host killed under load fails its calls in flight with "
           "node_down, once each, and serves again after its restart",
           "[integration][cluster][signals]") {
@@ -151,6 +181,44 @@ TEST_CASE("cluster: a host killed under load fails its calls in flight with "
   client.reset();
   server->signal(SIGTERM);
   CHECK(server->wait_exit(patience) == 0);
+}
+
+TEST_CASE("cluster: a frozen host (SIGSTOP) is down after node_timeout; "
+          "once thawed it serves again",
+          "[integration][cluster][signals]") {
+  temp_dir tmp;
+  child_process server{{cli_path(), "run", "-c", serving_config(tmp, 0)}};
+  auto port = start_server(server);
+  // Heartbeats every 200 ms, down after 1 s of silence (client_config).
+  auto client = start_client(client_config(tmp, port));
+  REQUIRE(client->await_ready().front().ready == 2);
+
+  std::optional<result<execute_output>> in_flight;
+  std::thread caller{[&] {
+    in_flight = client->client().execute("far", "sleep", R"({"ms": 3000})");
+  }};
+  std::this_thread::sleep_for(300ms);
+  server.signal(SIGSTOP);
+  auto frozen_at = std::chrono::steady_clock::now();
+  caller.join();
+  auto waited = std::chrono::steady_clock::now() - frozen_at;
+  REQUIRE(in_flight);
+  REQUIRE_FALSE(*in_flight);
+  CHECK(in_flight->error().code == error_code::node_down);
+  // node_timeout (1 s) and a heartbeat, well before the call's 3 s.
+  CHECK(waited < 2500ms);
+  auto call = client->client().execute("far", "ping", "{}");
+  REQUIRE_FALSE(call);
+  CHECK(call.error().code == error_code::node_down);
+
+  server.signal(SIGCONT);
+  CHECK(eventually([&] {
+    auto r = client->client().execute("far", "add", R"({"a": 3, "b": 4})");
+    return r && r->result_json == "7";
+  }, 10000ms, 100ms));
+  client.reset();
+  server.signal(SIGTERM);
+  CHECK(server.wait_exit(patience) == 0);
 }
 
 TEST_CASE("cluster: listening on an address that is not loopback is refused "

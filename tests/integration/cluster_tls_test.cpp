@@ -1,8 +1,8 @@
 // Mutual TLS between hosts (docs/distribution.md, "Mutual TLS"): a
 // `snakepit run` process serves its pools behind the TLS front, a host in
 // the test process reaches them with its own certificate. Certificates are
-// made for each run with the `openssl` tool: the cluster's CA, members, a
-// rogue CA's member, and a member certificate naming another host.
+// made for each run by scripts/cluster-certs.sh: the cluster's CA, members,
+// a rogue CA's member, and a member certificate naming another host.
 
 #include <catch2/catch.hpp>
 
@@ -23,9 +23,10 @@ namespace {
 
 const std::string openssl = "/usr/bin/openssl";
 
-/// Runs `openssl` with `args`; fails the test when it fails.
-void run_openssl(std::vector<std::string> args) {
-  args.insert(args.begin(), openssl);
+/// Runs scripts/cluster-certs.sh with `args`; fails the test when it fails.
+void make_certs(std::vector<std::string> args) {
+  args.insert(args.begin(),
+              {"/bin/bash", SNAKEPIT_SOURCE_DIR "/scripts/cluster-certs.sh"});
   auto r = run_command(std::move(args));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -72,29 +73,12 @@ public:
 
 private:
   void make_ca(const std::string& name) {
-    run_openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt",
-                 "ec_paramgen_curve:P-256", "-nodes", "-keyout", key(name),
-                 "-out", pem(name), "-days", "2", "-subj",
-                 "/CN=snakepit test " + name, "-addext",
-                 "basicConstraints=critical,CA:TRUE", "-addext",
-                 "keyUsage=critical,keyCertSign,cRLSign"});
+    make_certs({"ca", dir_.path(), name});
   }
 
   void make_member(const std::string& name, const std::string& ca,
                    const std::string& names) {
-    auto csr = dir_ / (name + ".csr");
-    auto ext = dir_ / (name + ".ext");
-    run_openssl({"req", "-newkey", "ec", "-pkeyopt",
-                 "ec_paramgen_curve:P-256", "-nodes", "-keyout", key(name),
-                 "-out", csr, "-subj", "/CN=" + name});
-    write_file(ext, "basicConstraints=CA:FALSE\n"
-                    "keyUsage=critical,digitalSignature\n"
-                    "extendedKeyUsage=serverAuth,clientAuth\n"
-                    "subjectAltName="
-                      + names + "\n");
-    run_openssl({"x509", "-req", "-in", csr, "-CA", pem(ca), "-CAkey",
-                 key(ca), "-CAcreateserial", "-out", pem(name), "-days", "2",
-                 "-sha256", "-extfile", ext});
+    make_certs({"member", dir_.path(), name, ca, names});
   }
 
   temp_dir dir_;
@@ -170,6 +154,17 @@ TEST_CASE("cluster tls: members of the cluster CA call each other; a plain "
   CHECK(refused.error().code == error_code::node_down);
   CHECK(server.wait_for_stderr("refused a peer: TLS handshake failed",
                                patience));
+  // The CLI reads the other host's pools over the same mutual TLS.
+  auto client_toml = tmp / "client.toml";
+  write_file(client_toml, certs.table("node-b"));
+  auto node = "127.0.0.1:" + std::to_string(port);
+  auto inspected = run_command(
+    {cli_path(), "inspect", "-c", client_toml, "--node", node});
+  INFO(inspected.err);
+  CHECK(inspected.exit_code == 0);
+  CHECK_THAT(inspected.out, Catch::Contains("default"));
+  auto without_tls = run_command({cli_path(), "inspect", "--node", node});
+  CHECK(without_tls.exit_code == 1);
   client.reset();
   server.signal(SIGTERM);
   CHECK(server.wait_exit(patience) == 0);

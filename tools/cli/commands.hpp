@@ -76,6 +76,9 @@ struct inspect_options {
   int interval_seconds = 2;
   /// Empty: the only host running under the config's run base.
   std::string run_id;
+  /// "host:port" of another host's `[cluster] listen`: inspect its pools
+  /// through the network instead (with the config's `[cluster.tls]`).
+  std::string node;
 };
 
 /// `snakepit inspect`: print what a running host's pools are doing.

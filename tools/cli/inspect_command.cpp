@@ -1,9 +1,11 @@
 #include <csignal>
+#include <functional>
 #include <iostream>
 #include <thread>
 
 #include "cli_support.hpp"
 #include "commands.hpp"
+#include "inspect_node.hpp"
 #include "inspect_render.hpp"
 #include "live_host.hpp"
 #include "host/inspection_json.hpp"
@@ -43,13 +45,26 @@ int inspect_command(const common_options& opts, const inspect_options& i) {
   auto cfg = prepare(opts.config_path, opts.log_level);
   if (!cfg)
     return 2;
+  std::function<bool()> once = [&] { return inspect_once(*cfg, i); };
+  std::unique_ptr<node_inspector> node;
+  if (!i.node.empty()) {
+    if (i.recommendations || !i.run_id.empty()) {
+      std::cerr << "snakepit inspect: --node reads another host's pools; "
+                   "--recommendations and --run are for local hosts\n";
+      return 2;
+    }
+    node = node_inspector::connect(*cfg, i.node);
+    if (!node)
+      return 1;
+    once = [&] { return node->print(i); };
+  }
   if (!i.watch)
-    return inspect_once(*cfg, i) ? 0 : 1;
+    return once() ? 0 : 1;
   std::signal(SIGINT, [](int) { interrupted = 1; });
   while (interrupted == 0) {
     if (i.format == "text")
       std::cout << "\033[H\033[2J"; // clear the terminal
-    if (!inspect_once(*cfg, i))
+    if (!once())
       return 1;
     for (int tenth = 0; tenth < i.interval_seconds * 10 && interrupted == 0;
          ++tenth)

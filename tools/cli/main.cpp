@@ -110,6 +110,11 @@ int main(int argc, char** argv) {
   inspect_cmd->add_option("--run", inspect.run_id,
                           "Run id of the host (default: the only host "
                           "running under the config's run_dir)");
+  inspect_cmd->add_option("--node", inspect.node,
+                          "Inspect the pools of another host, at its "
+                          "[cluster] listen (\"host:port\"), over mutual "
+                          "TLS with the config's [cluster.tls]")
+    ->type_name("HOST:PORT");
 
   diagnose_options diagnose;
   auto* diagnose_cmd = app.add_subcommand(

@@ -40,6 +40,7 @@
 #include <utility>
 #include <variant>
 
+#include <snakepit/interfaces.hpp>
 #include <snakepit/snapshots.hpp>
 #include <snakepit/telemetry/events.hpp>
 
@@ -127,6 +128,15 @@ void subscribe(caf::local_actor* self, topic t = topic::events);
 
 /// Subscribes the actor `who` to `t`, effective before this returns.
 void subscribe(const caf::actor& who, topic t = topic::events);
+
+/// Subscribes `who` to `t` on the host that serves `remote_pool` (a remote
+/// pool of this host, from `lookup`; docs/distribution.md): that host's
+/// events and snapshots arrive as its own subscribers get them, typed, over
+/// the connection between the hosts (their pool names are that host's).
+/// Renewed each time the remote pool connects again; ends when `who`
+/// quits. A handle of a pool that is not remote ignores it.
+void subscribe_remote(const pool_actor& remote_pool, const caf::actor& who,
+                      topic t = topic::events);
 
 /// Ends the subscription of `self` to `t`; later publishes skip it.
 void unsubscribe(caf::local_actor* self, topic t = topic::events);

@@ -122,7 +122,10 @@ struct pool_capacity_reached {
 /// request to its reply and includes `queue_wait`. `worker` is empty when
 /// no worker took it. `error` is the failure category on failure
 /// (`to_string(error_code)`, a small fixed set: it becomes a metric
-/// label), empty on success.
+/// label), empty on success. `node` is empty for a pool of this host; for
+/// a remote pool's calls it is the other host's "host:port" (`pool` is
+/// then the remote pool's local name; the other host publishes its own
+/// event for the same call).
 struct request_executed {
   static constexpr const char* name = events::request_executed;
   std::string pool;
@@ -135,6 +138,7 @@ struct request_executed {
   /// For a stream: the chunks delivered and their bytes; 0 for a call.
   int64_t chunks = 0;
   int64_t chunk_bytes = 0;
+  std::string node;
   caf::timestamp time;
 };
 
@@ -263,7 +267,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request_executed& x) {
   return f(caf::meta::type_name(request_executed::name),
            x.pool, x.worker, x.command, x.success, x.error, x.duration,
-           x.queue_wait, x.chunks, x.chunk_bytes, x.time);
+           x.queue_wait, x.chunks, x.chunk_bytes, x.node, x.time);
 }
 
 /// Inspects pool_failed.

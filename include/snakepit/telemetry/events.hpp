@@ -39,6 +39,7 @@ inline constexpr const char* duration_seconds = "duration_seconds";
 inline constexpr const char* queue_wait_seconds = "queue_wait_seconds";
 inline constexpr const char* chunks = "chunks";
 inline constexpr const char* chunk_bytes = "chunk_bytes";
+inline constexpr const char* node = "node";
 inline constexpr const char* retry_in_seconds = "retry_in_seconds";
 inline constexpr const char* downtime_seconds = "downtime_seconds";
 inline constexpr const char* attempts = "attempts";
@@ -150,6 +151,7 @@ void for_each_field(const request_executed& x, F&& f) {
   f(keys::queue_wait_seconds, x.queue_wait);
   f(keys::chunks, x.chunks);
   f(keys::chunk_bytes, x.chunk_bytes);
+  f(keys::node, x.node);
 }
 
 /// Calls `f(key, value)` for each field of `x` but its time.
@@ -247,7 +249,8 @@ pool_capacity_reached make_capacity_reached(const std::string& pool,
                                             int capacity, int load);
 
 /// See `request_executed`; `error` is ignored on success; `chunks` and
-/// `chunk_bytes` count a stream's chunks.
+/// `chunk_bytes` count a stream's chunks; `node` is the other host of a
+/// remote pool.
 request_executed make_request_executed(const std::string& pool,
                                        const std::string& worker,
                                        const std::string& command,
@@ -255,7 +258,8 @@ request_executed make_request_executed(const std::string& pool,
                                        caf::timespan queue_wait,
                                        const std::string& error = {},
                                        int64_t chunks = 0,
-                                       int64_t chunk_bytes = 0);
+                                       int64_t chunk_bytes = 0,
+                                       const std::string& node = {});
 
 /// See `pool_failed`.
 pool_failed make_pool_failed(const std::string& pool,

@@ -32,7 +32,7 @@ TEST_CASE("describe lists the fields in order, durations in seconds",
   CHECK(describe(executed)
         == "snakepit.request.executed pool=p worker=p/w1 command=add "
            "success=true error= duration_seconds=0.0025 "
-           "queue_wait_seconds=0.0005 chunks=0 chunk_bytes=0");
+           "queue_wait_seconds=0.0005 chunks=0 chunk_bytes=0 node=");
 }
 
 TEST_CASE("log levels follow the event", "[telemetry][log]") {
