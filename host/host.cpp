@@ -77,6 +77,8 @@ result<std::unique_ptr<host>> host::start(host_config cfg,
     pools.push_back(pool.name);
   for (const auto& remote : cfg_now.remote_pools)
     pools.push_back(remote.name);
+  for (const auto& group : cfg_now.pool_groups)
+    pools.push_back(group.name);
   auto admin = admin::admin_endpoint::start(
     admin::admin_socket_path(h->runtime()->env()->run_path),
     make_admin_handler(*h->client_, std::move(pools)));
@@ -124,6 +126,12 @@ std::vector<pool_snapshot> host::await_ready() {
                            "remote pool " + remote.name
                              + " did not answer in time"));
   }
+  // Their members are ready (or failed) by now.
+  for (const auto& group : config().pool_groups)
+    await_one(group.name, std::chrono::minutes{1},
+              make_failure(error_code::pool_failed,
+                           "pool group " + group.name
+                             + " did not answer in time"));
   return out;
 }
 
