@@ -1,0 +1,79 @@
+#include "cluster_support.hpp"
+
+#include <regex>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace snakepit::it {
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string serving_config(const temp_dir& tmp, int port, int size) {
+  auto path = tmp / ("server-" + std::to_string(port) + ".toml");
+  write_file(path, "run_dir = \"" + (tmp / "run") + "\"\n"
+                     "log_level = \"info\"\n"
+                     "[cluster]\n"
+                     "listen = \"127.0.0.1:" + std::to_string(port) + "\"\n"
+                     "heartbeat = \"200ms\"\n"
+                     "node_timeout = \"1s\"\n"
+                     "[[pools]]\n"
+                     "name = \"default\"\n"
+                     "size = " + std::to_string(size) + "\n"
+                     "startup_timeout = \"10s\"\n"
+                     "shutdown_timeout = \"2s\"\n");
+  return path;
+}
+
+int start_server(child_process& server) {
+  INFO("server stderr:\n" << server.err());
+  REQUIRE(server.wait_for_stderr("serving 1 pool(s)", patience));
+  std::smatch m;
+  static const std::regex port_line{"to other hosts on port ([0-9]+)"};
+  REQUIRE(std::regex_search(server.err(), m, port_line));
+  return std::stoi(m[1]);
+}
+
+host_config client_config(const temp_dir& tmp, int port,
+                          std::vector<remote_pool_config> more) {
+  host_config cfg;
+  cfg.run_dir = tmp / "client-run";
+  cfg.log_level = "warn";
+  cfg.cluster.heartbeat = 200ms;
+  cfg.cluster.node_timeout = 1s;
+  remote_pool_config far;
+  far.name = "far";
+  far.node = "127.0.0.1:" + std::to_string(port);
+  far.connect_timeout = 2s;
+  far.reconnect_backoff = 50ms;
+  far.reconnect_backoff_max = 200ms;
+  far.reply_timeout = 20s;
+  cfg.remote_pools.push_back(far);
+  for (auto& r : more)
+    cfg.remote_pools.push_back(std::move(r));
+  return cfg;
+}
+
+std::unique_ptr<host> start_client(host_config cfg) {
+  host_options opts;
+  opts.serving = false;
+  auto started = host::start(std::move(cfg), opts);
+  INFO((started ? "" : started.error().message));
+  REQUIRE(started);
+  return std::move(*started);
+}
+
+} // namespace snakepit::it
