@@ -112,6 +112,7 @@ TEST_CASE("group_balancer: round_robin takes each member up in turn",
     order.push_back(*b.pick());
   CHECK(order == std::vector<std::size_t>{0, 2, 0, 2});
   b.report(1, load(1));
+  CHECK(b.pick() == std::optional<std::size_t>{0});
   CHECK(b.pick() == std::optional<std::size_t>{1});
 }
 
