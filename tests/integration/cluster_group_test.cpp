@@ -136,7 +136,7 @@ TEST_CASE("pool group: least_loaded spreads calls by free capacity",
   CHECK(server.wait_exit(patience) == 0);
 }
 
-TEST_CASE("pool group: a member's host killed under load; every call is "
+TEST_CASE("pool group: a member's host killed under load: every call is "
           "answered once, the group serves from the other member and uses "
           "the host again after its restart",
           "[integration][cluster][group][signals]") {
