@@ -68,6 +68,8 @@ result<std::unique_ptr<host>> host::start(host_config cfg,
     pools.push_back(pool.name);
   for (const auto& remote : cfg_now.remote_pools)
     pools.push_back(remote.name);
+  for (const auto& group : cfg_now.pool_groups)
+    pools.push_back(group.name);
   if (!cfg_now.cluster.listen.empty()) {
     auto node = publish_node(sys, h->root_, pools, cfg_now.cluster,
                              h->runtime()->tls());
@@ -127,6 +129,12 @@ std::vector<pool_snapshot> host::await_ready() {
                            "remote pool " + remote.name
                              + " did not answer in time"));
   }
+  // Their members are ready (or failed) by now.
+  for (const auto& group : config().pool_groups)
+    await_one(group.name, std::chrono::minutes{1},
+              make_failure(error_code::pool_failed,
+                           "pool group " + group.name
+                             + " did not answer in time"));
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <snakepit/errors.hpp>
 #include <snakepit/supervision.hpp>
 
+#include "cluster/pool_group.hpp"
 #include "cluster/remote_pool.hpp"
 #include "supervisors/host_supervisor.hpp"
 
@@ -68,6 +69,15 @@ host_actor spawn_host(caf::actor_system& sys, const host_config& cfg,
                    caf::local_actor* sup) {
       return caf::actor_cast<caf::actor>(
         spawn_remote_pool(sup, remote, route));
+    };
+    children.push_back(std::move(spec));
+  }
+  // After their members: a group finds them through this supervisor.
+  for (const auto& group : cfg.pool_groups) {
+    child_spec spec;
+    spec.id = group.name;
+    spec.start = [group](caf::local_actor* sup) {
+      return caf::actor_cast<caf::actor>(spawn_pool_group(sup, group));
     };
     children.push_back(std::move(spec));
   }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,9 +12,36 @@ namespace snakepit::cli {
 
 namespace {
 
-/// Keeps only the pool (or remote pool) the request names, the first one
-/// when it names none: exec starts nothing else.
+/// Keeps only the pool group named `name` and its members; false when
+/// there is no such group.
+bool select_group(host_config& cfg, const std::string& name) {
+  auto group = std::find_if(cfg.pool_groups.begin(), cfg.pool_groups.end(),
+                            [&name](const auto& g) { return g.name == name; });
+  if (name.empty() || group == cfg.pool_groups.end())
+    return false;
+  auto chosen = *group;
+  auto not_member = [&chosen](const auto& entry) {
+    return std::find(chosen.members.begin(), chosen.members.end(),
+                     entry.name)
+           == chosen.members.end();
+  };
+  auto keep_members = [&not_member](auto& list) {
+    list.erase(std::remove_if(list.begin(), list.end(), not_member),
+               list.end());
+  };
+  keep_members(cfg.pools);
+  keep_members(cfg.remote_pools);
+  cfg.pool_groups = {std::move(chosen)};
+  return true;
+}
+
+/// Keeps only the pool, remote pool or pool group the request names (with
+/// a group's members), the first pool when it names none: exec starts
+/// nothing else.
 bool select_pool(host_config& cfg, const std::string& name) {
+  if (select_group(cfg, name))
+    return true;
+  cfg.pool_groups.clear();
   auto keep_only = [&name](auto& list) {
     for (auto& entry : list)
       if (name.empty() || entry.name == name) {
@@ -114,8 +142,9 @@ int exec_command(const common_options& opts, const exec_options& exec) {
   // files read here.
   auto limit = cfg->pools.empty() ? pool_config{}.request_byte_limit()
                                   : cfg->pools.front().request_byte_limit();
-  req.pool = cfg->pools.empty() ? cfg->remote_pools.front().name
-                                : cfg->pools.front().name;
+  req.pool = !cfg->pool_groups.empty() ? cfg->pool_groups.front().name
+             : cfg->pools.empty()      ? cfg->remote_pools.front().name
+                                       : cfg->pools.front().name;
   if (auto problem = read_binary_args(exec.binary_args, limit, req);
       !problem.empty()) {
     std::cerr << problem << '\n';
@@ -128,9 +157,14 @@ int exec_command(const common_options& opts, const exec_options& exec) {
     return 2;
   }
   auto& host = **started;
+  // The one called: a group serves while one of its members is down.
   auto status = host.await_ready();
-  if (status.front().failed.code != error_code::none) {
-    std::cerr << describe(status.front().failed) << '\n';
+  auto called = std::find_if(status.begin(), status.end(),
+                             [&req](const auto& s) {
+                               return s.name == req.pool;
+                             });
+  if (called->failed.code != error_code::none) {
+    std::cerr << describe(called->failed) << '\n';
     return 1;
   }
   auto reply = host.client().execute(std::move(req));
