@@ -44,7 +44,7 @@ struct proxy_state {
   node_actor node;
   pool_actor remote;
   /// The node of the last connection lost: the middleman may still hand
-  /// it out from its cache right after the loss.
+  /// it out from its cache right after the loss (refused once).
   caf::node_id dead;
   /// Counts connection attempts and losses: answers of an older attempt
   /// are ignored.
@@ -235,10 +235,17 @@ void connect(proxy_ptr self) {
         auto& st = self->state;
         if (attempt != st.attempt)
           return;
-        if (!ptr || nid == st.dead) {
-          // Nothing published there, or the middleman's cached entry of
-          // the host just lost.
+        if (!ptr) {
           attempt_failed(self, attempt, "publishes no Snakepit host");
+          return;
+        }
+        if (nid == st.dead) {
+          // Right after a loss the middleman may hand out its cached entry
+          // of the host just lost: refused once. The same node again is
+          // the same process back (a frozen host thawed): taken.
+          st.dead = caf::node_id{};
+          attempt_failed(self, attempt,
+                         "went away; its old connection is still closing");
           return;
         }
         if (!std::includes(ifs.begin(), ifs.end(), expected.begin(),

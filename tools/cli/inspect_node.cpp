@@ -14,6 +14,7 @@
 #include "cluster/remote_pool.hpp"
 #include "cluster/tls_front.hpp"
 #include "core/config_checker.hpp"
+#include "host/inspection_json.hpp"
 #include "inspect_render.hpp"
 
 namespace snakepit::cli {
@@ -73,7 +74,7 @@ node_inspector::connect(const host_config& cfg, const std::string& node) {
   if (!route.unusable.empty())
     return refuse(node, route.unusable);
   st->sys_cfg = std::make_unique<caf::actor_system_config>();
-  prepare(*st->sys_cfg);
+  snakepit::prepare(*st->sys_cfg);
   prepare_middleman(*st->sys_cfg, cfg.cluster);
   st->sys = std::make_unique<caf::actor_system>(*st->sys_cfg);
   auto& sys = *st->sys;

@@ -223,3 +223,17 @@ TEST_CASE("pool group: name, strategy and interval", "[config][group]") {
   check_one_error(errors_of(two_pools + "[pool_groups]\nname = \"g\"\n"),
                   "pool_groups", "an array of tables");
 }
+
+TEST_CASE("examples/two_nodes: both hosts' configs are valid",
+          "[config][group]") {
+  auto b = read_config_file(SNAKEPIT_SOURCE_DIR "/examples/two_nodes/node_b.toml");
+  INFO((b.errors.empty() ? "" : to_string(b.errors.front())));
+  REQUIRE(b.ok());
+  CHECK(b.config->cluster.listen == "127.0.0.1:7400");
+  auto a = read_config_file(SNAKEPIT_SOURCE_DIR "/examples/two_nodes/node_a.toml");
+  INFO((a.errors.empty() ? "" : to_string(a.errors.front())));
+  REQUIRE(a.ok());
+  REQUIRE(a.config->pool_groups.size() == 1);
+  CHECK(a.config->pool_groups[0].members
+        == std::vector<std::string>{"local", "far"});
+}
