@@ -58,7 +58,7 @@ pool_actor lookup(host& h, const std::string& name) {
 
 } // namespace
 
-TEST_CASE("cluster: remote calls publish request.executed with the node; "
+TEST_CASE("cluster: remote calls publish request.executed with the node, and "
           "an actor subscribes to the other host's events across its "
           "restart",
           "[integration][cluster][telemetry]") {

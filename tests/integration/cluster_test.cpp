@@ -183,7 +183,7 @@ TEST_CASE("cluster: a host killed under load fails its calls in flight with "
   CHECK(server->wait_exit(patience) == 0);
 }
 
-TEST_CASE("cluster: a frozen host (SIGSTOP) is down after node_timeout; "
+TEST_CASE("cluster: a frozen host (SIGSTOP) is down after node_timeout, and "
           "once thawed it serves again",
           "[integration][cluster][signals]") {
   temp_dir tmp;

@@ -116,7 +116,7 @@ bool closed_by_server(int fd, std::chrono::milliseconds within) {
 
 } // namespace
 
-TEST_CASE("cluster tls: members of the cluster CA call each other; a plain "
+TEST_CASE("cluster tls: members of the cluster CA call each other, a plain "
           "peer is refused",
           "[integration][cluster][tls]") {
   temp_dir tmp;
@@ -207,7 +207,7 @@ TEST_CASE("cluster tls: a certificate of another CA, or naming another "
 }
 
 TEST_CASE("cluster tls: peers that stall, send garbage, have no certificate "
-          "or announce huge messages are dropped; the host serves on",
+          "or announce huge messages are dropped, and the host serves on",
           "[integration][cluster][tls]") {
   temp_dir tmp;
   certificates certs;
