@@ -212,10 +212,7 @@ def protocol_error_closes_only_that_connection(worker: Worker, sent: bytes,
     broken.sock.sendall(sent)
     broken.sock.shutdown(socket.SHUT_WR)
     assert broken.at_end(), "the worker must close the connection"
-    deadline = time.monotonic() + 10
-    while logged not in worker.log():
-        assert time.monotonic() < deadline, worker.log()
-        time.sleep(0.01)
+    worker.wait_log(logged, 10)
     assert "native connection closed on a protocol error" in worker.log()
     assert healthy.call(ping(1)).call_id == 1
     assert worker.native().call(ping(2)).call_id == 2

@@ -61,7 +61,7 @@ def test_ready_file_describes_the_worker(spawn_worker: Spawn) -> None:
         "session_snapshots": False}
     assert ready["python_version"].count(".") == 2
     assert not (worker.directory / "ready.json.tmp").exists()
-    assert "ready adapter=" in worker.log()
+    worker.wait_log("ready adapter=")
 
 
 def test_binds_only_the_unix_socket(spawn_worker: Spawn) -> None:

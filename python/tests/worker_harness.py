@@ -93,6 +93,17 @@ class Worker:
         """Everything the worker wrote to stdout and stderr so far."""
         return self.log_path.read_text(errors="replace")
 
+    def wait_log(self, text: str, timeout: float = READY_TIMEOUT_S) -> str:
+        """The log once it holds ``text`` (a worker logs after it acts, e.g.
+        "ready" after writing the ready file); fails if it never does."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            logged = self.log()
+            if text in logged:
+                return logged
+            time.sleep(0.01)
+        pytest.fail(f"{text!r} not logged after {timeout}s:\n{self.log()}")
+
     def stub(self) -> Any:
         """A BridgeService stub on the worker's address (from the ready file)."""
         import grpc
