@@ -13,6 +13,7 @@
 #include <snakepit/telemetry/bus.hpp>
 
 #include "cluster/node_actor.hpp"
+#include "cluster/remote_stream.hpp"
 #include "cluster/tls_front.hpp"
 #include "core/call_ledger.hpp"
 #include "core/config_checker.hpp"
@@ -26,7 +27,9 @@ using reconnect_atom = caf::atom_constant<caf::atom("sp_rrecon")>;
 
 using proxy_actor = pool_actor::extend<
   caf::reacts_to<reconnect_atom>,
-  caf::reacts_to<subscribe_remote_atom, caf::actor, uint16_t>>;
+  caf::reacts_to<subscribe_remote_atom, caf::actor, uint16_t>,
+  caf::reacts_to<stream_relayed_atom, uint64_t, uint64_t>,
+  caf::reacts_to<stream_ended_atom, uint64_t, execute_reply>>;
 
 enum class link_state { connecting, up, down };
 
@@ -35,6 +38,14 @@ struct pending_call {
   caf::typed_response_promise<execute_reply> answer;
   std::string command;
   std::chrono::steady_clock::time_point started;
+};
+
+/// A stream in flight through its relay (cluster/remote_stream.hpp).
+struct stream_link {
+  caf::actor relay;
+  /// Who requested it: the only actor whose acknowledgements and cancel
+  /// are passed on.
+  caf::actor caller;
 };
 
 struct proxy_state {
@@ -52,6 +63,10 @@ struct proxy_state {
   /// Why the last attempt failed or the connection was lost.
   std::string problem = "not connected yet";
   call_ledger<pending_call> calls;
+  /// Streams in flight by call, and their calls by the other host's stream
+  /// id once opened.
+  std::map<uint64_t, stream_link> streams;
+  std::map<uint64_t, uint64_t> stream_calls;
   recovery_backoff backoff{std::chrono::milliseconds{100},
                            std::chrono::seconds{5}};
   /// await_ready callers waiting for the first attempt to end.
@@ -141,6 +156,16 @@ void went_up(proxy_ptr self, node_actor node, pool_actor remote) {
   answer_awaiting(self);
 }
 
+/// Stops every stream relay; their calls are answered by the caller of
+/// this.
+void stop_relays(proxy_ptr self) {
+  auto& st = self->state;
+  for (auto& [call, link] : st.streams)
+    self->send_exit(link.relay, caf::exit_reason::user_shutdown);
+  st.streams.clear();
+  st.stream_calls.clear();
+}
+
 /// The connection is gone: every call in flight gets node_down now.
 void lost(proxy_ptr self, std::string why) {
   auto& st = self->state;
@@ -152,6 +177,7 @@ void lost(proxy_ptr self, std::string why) {
   st.link = link_state::down;
   st.problem = std::move(why);
   ++st.attempt;
+  stop_relays(self);
   auto calls = st.calls.close_all();
   spdlog::warn("remote pool {}: {} {}; {} call(s) in flight fail with "
                "node_down",
@@ -315,16 +341,26 @@ failure unanswered(proxy_ptr self, const caf::error& err) {
                         + " failed the call: " + self->system().render(err));
 }
 
+/// The call of the current request, answered with node_down at once when
+/// the other host is not connected (then `answered` is set).
+pending_call begin_call(proxy_ptr self, const execute_request& req,
+                        bool& answered) {
+  pending_call call{self->make_response_promise<execute_reply>(), req.command,
+                    std::chrono::steady_clock::now()};
+  answered = self->state.link != link_state::up;
+  if (answered)
+    finish(self, call, execute_reply{node_down(self->state)});
+  return call;
+}
+
 caf::typed_response_promise<execute_reply>
 forward_call(proxy_ptr self, execute_request& req) {
   auto& st = self->state;
-  pending_call call{self->make_response_promise<execute_reply>(), req.command,
-                    std::chrono::steady_clock::now()};
+  bool answered = false;
+  auto call = begin_call(self, req, answered);
   auto rp = call.answer;
-  if (st.link != link_state::up) {
-    finish(self, call, execute_reply{node_down(st)});
+  if (answered)
     return rp;
-  }
   auto id = st.calls.open(std::move(call));
   req.pool = st.cfg.pool;
   self->request(st.remote, st.cfg.reply_timeout, execute_atom::value,
@@ -339,6 +375,48 @@ forward_call(proxy_ptr self, execute_request& req) {
           finish(self, *call, execute_reply{unanswered(self, err)});
       });
   return rp;
+}
+
+/// A stream: the relay requests it there and passes it on to the caller;
+/// its end comes back as `stream_ended_atom`.
+caf::typed_response_promise<execute_reply>
+forward_stream(proxy_ptr self, execute_request& req) {
+  auto& st = self->state;
+  // Before the promise takes the request over (and its sender with it).
+  auto caller = caf::actor_cast<caf::actor>(self->current_sender());
+  bool answered = false;
+  auto call = begin_call(self, req, answered);
+  auto rp = call.answer;
+  if (answered)
+    return rp;
+  if (!caller) {
+    finish(self, call,
+           execute_reply{make_failure(error_code::invalid_arguments,
+                                      "a stream needs an actor to send its "
+                                      "chunks to; request it from one")});
+    return rp;
+  }
+  auto id = st.calls.open(std::move(call));
+  req.pool = st.cfg.pool;
+  auto relay = spawn_stream_relay(self, caller, st.remote, std::move(req), id,
+                                  st.cfg.reply_timeout);
+  st.streams.emplace(id, stream_link{std::move(relay), std::move(caller)});
+  return rp;
+}
+
+/// The link of the stream whose id there is `stream_id`, if the current
+/// message comes from its caller.
+stream_link* caller_stream(proxy_ptr self, uint64_t stream_id) {
+  auto& st = self->state;
+  auto call = st.stream_calls.find(stream_id);
+  if (call == st.stream_calls.end())
+    return nullptr;
+  auto link = st.streams.find(call->second);
+  if (link == st.streams.end()
+      || self->current_sender()
+           != caf::actor_cast<caf::strong_actor_ptr>(link->second.caller))
+    return nullptr;
+  return &link->second;
 }
 
 proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg,
@@ -366,6 +444,7 @@ proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg,
     auto stopping = make_failure(error_code::shutting_down,
                                  "remote pool " + st.cfg.name
                                    + " is stopping with its host");
+    stop_relays(self);
     for (auto& call : st.calls.close_all())
       finish(self, call, execute_reply{stopping});
     for (auto& rp : st.awaiting) {
@@ -382,15 +461,32 @@ proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg,
     [self](execute_atom, execute_request& req) {
       return forward_call(self, req);
     },
-    [self](execute_stream_atom, const execute_request&) -> execute_reply {
-      return execute_reply{make_failure(
-        error_code::invalid_arguments,
-        "remote pool " + self->state.cfg.name
-          + ": streams are not served through remote pools yet; call "
-            "execute")};
+    [self](execute_stream_atom, execute_request& req) {
+      return forward_stream(self, req);
     },
-    [](stream_ack_atom, uint64_t, uint32_t) {},
-    [](stream_cancel_atom, uint64_t) {},
+    [self](stream_ack_atom atom, uint64_t id, uint32_t n) {
+      if (auto* link = caller_stream(self, id))
+        caf::anon_send(link->relay, atom, id, n);
+    },
+    [self](stream_cancel_atom atom, uint64_t id) {
+      if (auto* link = caller_stream(self, id))
+        caf::anon_send(link->relay, atom, id);
+    },
+    [self](stream_relayed_atom, uint64_t call, uint64_t stream_id) {
+      if (self->state.streams.count(call) > 0)
+        self->state.stream_calls[stream_id] = call;
+    },
+    [self](stream_ended_atom, uint64_t call, execute_reply& reply) {
+      auto& st = self->state;
+      st.streams.erase(call);
+      for (auto i = st.stream_calls.begin(); i != st.stream_calls.end(); ++i)
+        if (i->second == call) {
+          st.stream_calls.erase(i);
+          break;
+        }
+      if (auto pending = st.calls.close(call))
+        finish(self, *pending, std::move(reply));
+    },
     [self](status_atom atom) { return forward_snapshot(self, atom); },
     [self](inspect_atom atom) { return forward_snapshot(self, atom); },
     [self](await_ready_atom) {

@@ -7,7 +7,8 @@
 /// forwards calls. Every call gets exactly one reply: the remote pool's,
 /// or `node_down` when the host is not connected or goes away while the
 /// call is in flight (the call may or may not have run there). A lost host
-/// is connected again with backoff.
+/// is connected again with backoff. Streams go through a relay per stream
+/// (cluster/remote_stream.hpp).
 
 #include <caf/fwd.hpp>
 

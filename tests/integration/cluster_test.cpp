@@ -63,17 +63,6 @@ TEST_CASE("cluster: a host calls a pool of another host", "[integration]"
   auto none = client->client().execute("missing", "ping", "{}");
   REQUIRE_FALSE(none);
   CHECK(none.error().code == error_code::node_down);
-  // Streams do not go through remote pools yet, and say so.
-  execute_request streamed;
-  streamed.pool = "far";
-  streamed.command = "count";
-  streamed.args_json = R"({"n": 3})";
-  auto reader = client->client().stream(streamed);
-  CHECK_FALSE(reader.next());
-  REQUIRE_FALSE(reader.outcome());
-  CHECK(reader.outcome().error().code == error_code::invalid_arguments);
-  CHECK_THAT(reader.outcome().error().message,
-             Catch::Contains("streams are not served through remote pools"));
   // A call in flight when the calling host stops gets shutting_down.
   std::optional<execute_reply> slow;
   std::thread caller{[&] {
