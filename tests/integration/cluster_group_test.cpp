@@ -143,9 +143,7 @@ TEST_CASE("pool group: a member's host killed under load: every call is "
   temp_dir tmp;
   auto port = free_port();
   auto config = serving_config(tmp, port, 2);
-  auto server = std::make_unique<child_process>(
-    std::vector<std::string>{cli_path(), "run", "-c", config});
-  REQUIRE(start_server(*server) == port);
+  auto server = serve_on_port(config, port);
   auto workers = python_workers_of(server->pid());
   auto client = start_client(
     group_config(tmp, port, 2, group_strategy::least_loaded));
@@ -181,9 +179,7 @@ TEST_CASE("pool group: a member's host killed under load: every call is "
     CHECK(eventually([&] { return process_gone(pid); }, 5000ms));
 
   // The host comes back on the same port: calls under load reach it.
-  server = std::make_unique<child_process>(
-    std::vector<std::string>{cli_path(), "run", "-c", config});
-  REQUIRE(start_server(*server) == port);
+  server = serve_on_port(config, port);
   REQUIRE(eventually([&] {
     auto s = client->client().status("far");
     return s && s->failed.code == error_code::none;

@@ -70,6 +70,14 @@ int start_server(child_process& server) {
   return std::stoi(m[1]);
 }
 
+std::unique_ptr<child_process> serve_on_port(const std::string& config,
+                                             int port) {
+  auto server = std::make_unique<child_process>(
+    std::vector<std::string>{cli_path(), "run", "-c", config});
+  REQUIRE(start_server(*server) == port);
+  return server;
+}
+
 host_config client_config(const temp_dir& tmp, int port,
                           std::vector<remote_pool_config> more) {
   host_config cfg;

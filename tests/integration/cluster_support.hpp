@@ -31,6 +31,11 @@ std::string serving_config(const temp_dir& tmp, int port, int size = 2,
 /// pools on.
 int start_server(child_process& server);
 
+/// Starts `snakepit run` on `config` (a `serving_config` for `port`) and
+/// waits until it serves on `port`; for tests that kill and restart it.
+std::unique_ptr<child_process> serve_on_port(const std::string& config,
+                                             int port);
+
 /// A host config whose only pools are remote: "far" (the pool "default"
 /// of the host at `port`) and any `more`; quick heartbeats and backoff.
 host_config client_config(const temp_dir& tmp, int port,

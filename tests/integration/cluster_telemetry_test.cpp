@@ -65,9 +65,7 @@ TEST_CASE("cluster: remote calls publish request.executed with the node, and "
   temp_dir tmp;
   auto port = free_port();
   auto config = serving_config(tmp, port, 2);
-  auto server = std::make_unique<child_process>(
-    std::vector<std::string>{cli_path(), "run", "-c", config});
-  REQUIRE(start_server(*server) == port);
+  auto server = serve_on_port(config, port);
   auto client = start_client(client_config(tmp, port));
   REQUIRE(client->await_ready().front().ready == 2);
   auto node = "127.0.0.1:" + std::to_string(port);
@@ -113,9 +111,7 @@ TEST_CASE("cluster: remote calls publish request.executed with the node, and "
     return !far.empty() && far.back().error == "node_down";
   }));
   auto seen_before = log->of("default").size();
-  server = std::make_unique<child_process>(
-    std::vector<std::string>{cli_path(), "run", "-c", config});
-  REQUIRE(start_server(*server) == port);
+  server = serve_on_port(config, port);
   CHECK(eventually([&] {
     client->client().execute("far", "add", R"({"a": 2, "b": 2})");
     return log->of("default").size() > seen_before;

@@ -114,9 +114,7 @@ TEST_CASE("cluster: a host killed under load fails its calls in flight with "
   temp_dir tmp;
   auto port = free_port();
   auto config = serving_config(tmp, port, 2);
-  auto server = std::make_unique<child_process>(
-    std::vector<std::string>{cli_path(), "run", "-c", config});
-  REQUIRE(start_server(*server) == port);
+  auto server = serve_on_port(config, port);
   auto workers = python_workers_of(server->pid());
   auto client = start_client(client_config(tmp, port));
   REQUIRE(client->await_ready().front().ready == 2);
@@ -160,9 +158,7 @@ TEST_CASE("cluster: a host killed under load fails its calls in flight with "
 
   // The same host comes back on the same port: the remote pool connects
   // again by itself and serves.
-  server = std::make_unique<child_process>(
-    std::vector<std::string>{cli_path(), "run", "-c", config});
-  REQUIRE(start_server(*server) == port);
+  server = serve_on_port(config, port);
   CHECK(eventually([&] {
     auto r = client->client().execute("far", "add", R"({"a": 1, "b": 2})");
     return r && r->result_json == "3";
