@@ -1,69 +1,20 @@
 #include "cluster/pool_group.hpp"
 
-#include <caf/all.hpp>
-
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <vector>
 
 #include <snakepit/errors.hpp>
 #include <snakepit/result.hpp>
 
-#include "core/call_ledger.hpp"
+#include "cluster/pool_group_state.hpp"
 #include "core/group_answers.hpp"
-#include "core/group_balancer.hpp"
 #include "core/group_snapshot.hpp"
 
 namespace snakepit {
 
-namespace {
-
-using status_tick_atom = caf::atom_constant<caf::atom("sp_gtick")>;
-
-using group_actor = pool_actor::extend<caf::reacts_to<status_tick_atom>>;
-
-using reply_promise = caf::typed_response_promise<execute_reply>;
-
-/// One member as the group knows it.
-struct member_link {
-  std::string name;
-  /// Invalid until found, and again once it stopped (a DOWN message).
-  pool_actor handle;
-  /// Its last snapshot, or one whose `failed` says why it is down.
-  pool_snapshot last;
-  /// The group's calls in flight to `handle`.
-  call_ledger<reply_promise> calls;
-};
-
-/// A call that came before the first status round ended.
-struct parked_call {
-  reply_promise rp;
-  execute_request req;
-};
-
-struct group_state {
-  pool_group_config cfg;
-  host_actor root;
-  std::vector<member_link> members;
-  group_balancer balancer{group_strategy::least_loaded, 0};
-  /// A status round is asking the members.
-  bool round_open = false;
-  /// The first status round has ended: calls are no longer parked.
-  bool first_round_done = false;
-  std::vector<parked_call> parked;
-
-  static inline const char* name = "snakepit.pool_group";
-};
-
-using group_ptr = group_actor::stateful_pointer<group_state>;
-
-/// How long a member may take to answer a lookup, status, inspect or an
-/// admin request.
-caf::duration answer_bound(const pool_group_config& cfg) {
-  return caf::duration{
-    std::max<std::chrono::milliseconds>(cfg.status_interval,
-                                        std::chrono::seconds{1})};
-}
+namespace detail {
 
 std::string group_text(const group_state& st) {
   return "pool group " + st.cfg.name;
@@ -76,7 +27,6 @@ pool_snapshot down_snapshot(const std::string& member, failure why) {
   return s;
 }
 
-/// What the group answers for member `i` when a request to it failed.
 failure member_failure(group_ptr self, std::size_t i, const caf::error& err) {
   const auto& st = self->state;
   auto who = group_text(st) + ": member " + st.members[i].name;
@@ -93,14 +43,6 @@ failure member_failure(group_ptr self, std::size_t i, const caf::error& err) {
                         + self->system().render(err));
 }
 
-std::vector<pool_snapshot> last_snapshots(const group_state& st) {
-  std::vector<pool_snapshot> out;
-  for (const auto& m : st.members)
-    out.push_back(m.last);
-  return out;
-}
-
-/// Member `i` answered `s` (or is down, saying why in `s.failed`).
 void record(group_ptr self, std::size_t i, pool_snapshot s) {
   auto& st = self->state;
   auto& m = st.members[i];
@@ -110,6 +52,27 @@ void record(group_ptr self, std::size_t i, pool_snapshot s) {
   else
     st.balancer.report_down(i);
   m.last = std::move(s);
+}
+
+std::vector<pool_snapshot> last_snapshots(const group_state& st) {
+  std::vector<pool_snapshot> out;
+  for (const auto& m : st.members)
+    out.push_back(m.last);
+  return out;
+}
+
+} // namespace detail
+
+namespace {
+
+using namespace detail;
+
+/// How long a member may take to answer a lookup, status, inspect or an
+/// admin request.
+caf::duration answer_bound(const pool_group_config& cfg) {
+  return caf::duration{
+    std::max<std::chrono::milliseconds>(cfg.status_interval,
+                                        std::chrono::seconds{1})};
 }
 
 /// The supervisor answered `found` for member `i`. A member keeps its
@@ -165,8 +128,6 @@ void collect(group_ptr self, Atom atom, caf::duration bound, Done done) {
   }
 }
 
-void dispatch(group_ptr self, reply_promise rp, execute_request req);
-
 /// Every `status_interval`: the members' load and health, unless the last
 /// round is still asking.
 void status_round(group_ptr self) {
@@ -180,82 +141,8 @@ void status_round(group_ptr self) {
     if (st.first_round_done)
       return;
     st.first_round_done = true;
-    auto parked = std::move(st.parked);
-    st.parked.clear();
-    for (auto& call : parked)
-      dispatch(self, std::move(call.rp), std::move(call.req));
+    release_parked(self);
   });
-}
-
-/// Answers call `id` to member `i`, unless it was answered already.
-void finish_call(group_ptr self, std::size_t i, uint64_t id,
-                 execute_reply reply) {
-  auto& st = self->state;
-  if (auto rp = st.members[i].calls.close(id)) {
-    st.balancer.answered(i);
-    rp->deliver(std::move(reply));
-  }
-}
-
-void dispatch(group_ptr self, reply_promise rp, execute_request req) {
-  auto& st = self->state;
-  if (!req.session_id.empty()) {
-    rp.deliver(execute_reply{make_failure(
-      error_code::invalid_arguments,
-      group_text(st) + ": sessions are not served through pool groups (a "
-                       "session's requests must reach one worker); call a "
-                       "member by name")});
-    return;
-  }
-  auto picked = st.balancer.pick();
-  if (!picked) {
-    rp.deliver(
-      execute_reply{no_member_takes_requests(st.cfg.name, last_snapshots(st))});
-    return;
-  }
-  auto i = *picked;
-  auto& m = st.members[i];
-  auto id = m.calls.open(std::move(rp));
-  req.pool = m.name;
-  self->request(m.handle, caf::infinite, execute_atom::value, std::move(req))
-    .then(
-      [self, i, id](execute_reply& reply) {
-        finish_call(self, i, id, std::move(reply));
-      },
-      [self, i, id](caf::error& err) {
-        finish_call(self, i, id, execute_reply{member_failure(self, i, err)});
-      });
-}
-
-/// Member `i` stopped: its calls in flight fail now, and it is down until
-/// found again.
-void member_stopped(group_ptr self, std::size_t i, const caf::error& reason) {
-  auto& st = self->state;
-  auto& m = st.members[i];
-  auto why = "stopped (" + self->system().render(reason) + ")";
-  for (auto& rp : m.calls.close_all()) {
-    st.balancer.answered(i);
-    rp.deliver(execute_reply{make_failure(
-      error_code::pool_failed,
-      group_text(st) + ": member " + m.name + " " + why
-        + " with the call in flight; it may or may not have run")});
-  }
-  m.handle = nullptr;
-  record(self, i, down_snapshot(m.name, make_failure(error_code::pool_failed,
-                                                     why)));
-}
-
-/// The group is stopping: everything waiting gets shutting_down.
-void stopping(group_ptr self) {
-  auto& st = self->state;
-  auto f = make_failure(error_code::shutting_down,
-                        group_text(st) + " is stopping with its host");
-  for (auto& m : st.members)
-    for (auto& rp : m.calls.close_all())
-      rp.deliver(execute_reply{f});
-  for (auto& call : st.parked)
-    call.rp.deliver(execute_reply{f});
-  st.parked.clear();
 }
 
 /// Sends `xs...` to every member found and answers `combine` of their
@@ -323,6 +210,8 @@ group_actor::behavior_type group_behavior(group_ptr self, host_actor root,
   auto& st = self->state;
   st.root = std::move(root);
   st.balancer = group_balancer{cfg.strategy, cfg.members.size()};
+  st.sessions = group_sessions{cfg.session_ttl,
+                               static_cast<std::size_t>(cfg.max_sessions)};
   for (const auto& name : cfg.members) {
     member_link m;
     m.name = name;
@@ -354,21 +243,31 @@ group_actor::behavior_type group_behavior(group_ptr self, host_actor root,
   return {
     [self](execute_atom, execute_request& req) {
       auto rp = self->make_response_promise<execute_reply>();
-      if (self->state.first_round_done)
-        dispatch(self, rp, std::move(req));
-      else
-        self->state.parked.push_back({rp, std::move(req)});
+      accept_call(self, rp, std::move(req), caf::actor{});
       return rp;
     },
-    [self](execute_stream_atom, const execute_request&) -> execute_reply {
-      return execute_reply{make_failure(
-        error_code::invalid_arguments,
-        group_text(self->state)
-          + ": streams are not served through pool groups; call a member "
-            "by name, or execute")};
+    [self](execute_stream_atom, execute_request& req) {
+      // Before the promise takes the request over (and its sender with it).
+      auto caller = caf::actor_cast<caf::actor>(self->current_sender());
+      auto rp = self->make_response_promise<execute_reply>();
+      if (caller)
+        accept_call(self, rp, std::move(req), std::move(caller));
+      else
+        rp.deliver(execute_reply{make_failure(
+          error_code::invalid_arguments,
+          "a stream needs an actor to send its chunks to; request it from "
+          "one")});
+      return rp;
     },
-    [](stream_ack_atom, uint64_t, uint32_t) {},
-    [](stream_cancel_atom, uint64_t) {},
+    [self](stream_ack_atom, uint64_t call, uint32_t n) {
+      self->state.streams.ack(self, call, n);
+    },
+    [self](stream_cancel_atom, uint64_t call) {
+      self->state.streams.cancel(self, call);
+    },
+    [self](stream_ended_atom, uint64_t call, execute_reply& reply) {
+      stream_ended(self, call, std::move(reply));
+    },
     [self, snapshot_of](status_atom atom) {
       return snapshot_of(atom, answer_bound(self->state.cfg));
     },
@@ -390,10 +289,25 @@ group_actor::behavior_type group_behavior(group_ptr self, host_actor root,
     [self](restart_atom atom) {
       return ask_every_member<restart_ack>(self, combine_restarts, atom);
     },
-    [self](close_session_atom atom, const std::string& id) {
-      return ask_every_member<bool>(self, combine_closes, atom, id);
+    [self](close_session_atom atom, const std::string& id)
+      -> caf::result<bool> {
+      auto& st = self->state;
+      auto route = st.sessions.route(id);
+      switch (route.route) {
+        case group_session_route::kind::member:
+          st.sessions.forget(id);
+          return self->delegate(st.members[route.member].handle, atom, id);
+        case group_session_route::kind::lost:
+          // Its member stopped and holds nothing of it any more.
+          st.sessions.forget(id);
+          return true;
+        default:
+          // Not routed through the group: wherever a member holds it.
+          return ask_every_member<bool>(self, combine_closes, atom, id);
+      }
     },
     [self](status_tick_atom) {
+      self->state.sessions.expire(std::chrono::steady_clock::now());
       status_round(self);
       self->delayed_send(self, self->state.cfg.status_interval,
                          status_tick_atom::value);

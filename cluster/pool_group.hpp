@@ -9,7 +9,10 @@
 /// by its strategy (core/group_balancer.hpp) among those that take
 /// requests. The member's reply goes back as it is: a request is never
 /// retried on another member. When no member takes requests, calls get
-/// `node_down` (every member's host away) or `pool_failed` at once.
+/// `node_down` (every member's host away) or `pool_failed` at once. A
+/// session's requests all go to the member that took its first one
+/// (core/group_sessions.hpp); a stream goes through a relay
+/// (cluster/stream_relay.hpp) and counts as a call until it ends.
 
 #include <caf/fwd.hpp>
 

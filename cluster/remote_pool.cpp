@@ -13,7 +13,7 @@
 #include <snakepit/telemetry/bus.hpp>
 
 #include "cluster/node_actor.hpp"
-#include "cluster/remote_stream.hpp"
+#include "cluster/stream_relay.hpp"
 #include "cluster/tls_front.hpp"
 #include "core/call_ledger.hpp"
 #include "core/config_checker.hpp"
@@ -28,7 +28,6 @@ using reconnect_atom = caf::atom_constant<caf::atom("sp_rrecon")>;
 using proxy_actor = pool_actor::extend<
   caf::reacts_to<reconnect_atom>,
   caf::reacts_to<subscribe_remote_atom, caf::actor, uint16_t>,
-  caf::reacts_to<stream_relayed_atom, uint64_t, uint64_t>,
   caf::reacts_to<stream_ended_atom, uint64_t, execute_reply>>;
 
 enum class link_state { connecting, up, down };
@@ -38,14 +37,6 @@ struct pending_call {
   caf::typed_response_promise<execute_reply> answer;
   std::string command;
   std::chrono::steady_clock::time_point started;
-};
-
-/// A stream in flight through its relay (cluster/remote_stream.hpp).
-struct stream_link {
-  caf::actor relay;
-  /// Who requested it: the only actor whose acknowledgements and cancel
-  /// are passed on.
-  caf::actor caller;
 };
 
 struct proxy_state {
@@ -63,10 +54,8 @@ struct proxy_state {
   /// Why the last attempt failed or the connection was lost.
   std::string problem = "not connected yet";
   call_ledger<pending_call> calls;
-  /// Streams in flight by call, and their calls by the other host's stream
-  /// id once opened.
-  std::map<uint64_t, stream_link> streams;
-  std::map<uint64_t, uint64_t> stream_calls;
+  /// Streams in flight, by call (cluster/stream_relay.hpp).
+  stream_relays streams;
   recovery_backoff backoff{std::chrono::milliseconds{100},
                            std::chrono::seconds{5}};
   /// await_ready callers waiting for the first attempt to end.
@@ -156,16 +145,6 @@ void went_up(proxy_ptr self, node_actor node, pool_actor remote) {
   answer_awaiting(self);
 }
 
-/// Stops every stream relay; their calls are answered by the caller of
-/// this.
-void stop_relays(proxy_ptr self) {
-  auto& st = self->state;
-  for (auto& [call, link] : st.streams)
-    self->send_exit(link.relay, caf::exit_reason::user_shutdown);
-  st.streams.clear();
-  st.stream_calls.clear();
-}
-
 /// The connection is gone: every call in flight gets node_down now.
 void lost(proxy_ptr self, std::string why) {
   auto& st = self->state;
@@ -177,7 +156,7 @@ void lost(proxy_ptr self, std::string why) {
   st.link = link_state::down;
   st.problem = std::move(why);
   ++st.attempt;
-  stop_relays(self);
+  st.streams.stop_all(self);
   auto calls = st.calls.close_all();
   spdlog::warn("remote pool {}: {} {}; {} call(s) in flight fail with "
                "node_down",
@@ -398,25 +377,9 @@ forward_stream(proxy_ptr self, execute_request& req) {
   }
   auto id = st.calls.open(std::move(call));
   req.pool = st.cfg.pool;
-  auto relay = spawn_stream_relay(self, caller, st.remote, std::move(req), id,
-                                  st.cfg.reply_timeout);
-  st.streams.emplace(id, stream_link{std::move(relay), std::move(caller)});
+  st.streams.open(self, std::move(caller), st.remote, std::move(req), id,
+                  caf::duration{st.cfg.reply_timeout});
   return rp;
-}
-
-/// The link of the stream whose id there is `stream_id`, if the current
-/// message comes from its caller.
-stream_link* caller_stream(proxy_ptr self, uint64_t stream_id) {
-  auto& st = self->state;
-  auto call = st.stream_calls.find(stream_id);
-  if (call == st.stream_calls.end())
-    return nullptr;
-  auto link = st.streams.find(call->second);
-  if (link == st.streams.end()
-      || self->current_sender()
-           != caf::actor_cast<caf::strong_actor_ptr>(link->second.caller))
-    return nullptr;
-  return &link->second;
 }
 
 proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg,
@@ -444,7 +407,7 @@ proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg,
     auto stopping = make_failure(error_code::shutting_down,
                                  "remote pool " + st.cfg.name
                                    + " is stopping with its host");
-    stop_relays(self);
+    st.streams.stop_all(self);
     for (auto& call : st.calls.close_all())
       finish(self, call, execute_reply{stopping});
     for (auto& rp : st.awaiting) {
@@ -464,27 +427,15 @@ proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg,
     [self](execute_stream_atom, execute_request& req) {
       return forward_stream(self, req);
     },
-    [self](stream_ack_atom atom, uint64_t id, uint32_t n) {
-      if (auto* link = caller_stream(self, id))
-        caf::anon_send(link->relay, atom, id, n);
+    [self](stream_ack_atom, uint64_t call, uint32_t n) {
+      self->state.streams.ack(self, call, n);
     },
-    [self](stream_cancel_atom atom, uint64_t id) {
-      if (auto* link = caller_stream(self, id))
-        caf::anon_send(link->relay, atom, id);
-    },
-    [self](stream_relayed_atom, uint64_t call, uint64_t stream_id) {
-      if (self->state.streams.count(call) > 0)
-        self->state.stream_calls[stream_id] = call;
+    [self](stream_cancel_atom, uint64_t call) {
+      self->state.streams.cancel(self, call);
     },
     [self](stream_ended_atom, uint64_t call, execute_reply& reply) {
-      auto& st = self->state;
-      st.streams.erase(call);
-      for (auto i = st.stream_calls.begin(); i != st.stream_calls.end(); ++i)
-        if (i->second == call) {
-          st.stream_calls.erase(i);
-          break;
-        }
-      if (auto pending = st.calls.close(call))
+      self->state.streams.ended(call);
+      if (auto pending = self->state.calls.close(call))
         finish(self, *pending, std::move(reply));
     },
     [self](status_atom atom) { return forward_snapshot(self, atom); },

@@ -8,7 +8,7 @@
 /// or `node_down` when the host is not connected or goes away while the
 /// call is in flight (the call may or may not have run there). A lost host
 /// is connected again with backoff. Streams go through a relay per stream
-/// (cluster/remote_stream.hpp).
+/// (cluster/stream_relay.hpp).
 
 #include <caf/fwd.hpp>
 

@@ -47,6 +47,22 @@ public:
     return out;
   }
 
+  /// Closes every open call whose answer satisfies `pred`, oldest first,
+  /// and gives their ids and answers.
+  template <class Pred>
+  std::vector<std::pair<uint64_t, Answer>> close_if(Pred pred) {
+    std::vector<std::pair<uint64_t, Answer>> out;
+    for (auto i = open_.begin(); i != open_.end();) {
+      if (pred(std::as_const(i->second))) {
+        out.emplace_back(i->first, std::move(i->second));
+        i = open_.erase(i);
+      } else {
+        ++i;
+      }
+    }
+    return out;
+  }
+
   /// Calls open now.
   std::size_t size() const {
     return open_.size();

@@ -188,6 +188,18 @@ void validate_pool_group(checker& check, const pool_group_config& group,
   }
   check.duration(prefix + "status_interval", group.status_interval, false,
                  false);
+  check.duration(prefix + "session_ttl", group.session_ttl, false, true);
+  check.between(prefix + "max_sessions", group.max_sessions, 1, 1000000);
+  // A group that forgot a session before its member did would send its
+  // next request to another member, where its state is not.
+  for (const auto& p : cfg.pools)
+    if (seen.count(p.name) > 0 && p.session_ttl > group.session_ttl)
+      check.fail(prefix + "session_ttl",
+                 "is " + format_duration(group.session_ttl)
+                   + ", shorter than the session_ttl of member " + p.name
+                   + " (" + format_duration(p.session_ttl)
+                   + "): the group would forget sessions its member still "
+                     "holds");
 }
 
 } // namespace snakepit

@@ -169,8 +169,13 @@ constexpr std::array<string_key<pool_group_config>, 1> group_string_keys{{
   {"name", &pool_group_config::name},
 }};
 
-constexpr std::array<duration_key<pool_group_config>, 1> group_duration_keys{{
+constexpr std::array<int_key<pool_group_config>, 1> group_int_keys{{
+  {"max_sessions", &pool_group_config::max_sessions},
+}};
+
+constexpr std::array<duration_key<pool_group_config>, 2> group_duration_keys{{
   {"status_interval", &pool_group_config::status_interval, false},
+  {"session_ttl", &pool_group_config::session_ttl, true},
 }};
 
 const std::vector<std::string_view> host_keys{
@@ -442,7 +447,8 @@ private:
           read_strategy(prefix + "strategy", *strategy, group.strategy);
         }
         read_flat_table(table, prefix, group, {"members", "strategy"},
-                        group_string_keys, group_duration_keys);
+                        group_string_keys, group_int_keys,
+                        group_duration_keys);
       });
   }
 

@@ -47,8 +47,12 @@ std::optional<std::size_t> group_balancer::pick() {
   if (!best)
     return std::nullopt;
   next_ = (*best + 1) % members_.size();
-  ++members_[*best].in_flight;
+  sent(*best);
   return best;
+}
+
+void group_balancer::sent(std::size_t member) {
+  ++members_.at(member).in_flight;
 }
 
 void group_balancer::answered(std::size_t member) {

@@ -57,6 +57,10 @@ public:
   /// round_robin: the next member up after the last one picked.
   std::optional<std::size_t> pick();
 
+  /// A call was sent to `member` without `pick` (a request of a session
+  /// the member holds): it counts as in flight.
+  void sent(std::size_t member);
+
   /// A call sent to `member` was answered (or failed): it no longer counts.
   void answered(std::size_t member);
 

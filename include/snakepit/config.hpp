@@ -325,6 +325,13 @@ struct pool_group_config {
   group_strategy strategy = group_strategy::least_loaded;
   /// How often the group asks each member for its load.
   std::chrono::milliseconds status_interval{std::chrono::milliseconds{500}};
+  /// The group forgets which member holds a session after this long
+  /// without a request of it; at least each local member's `session_ttl`
+  /// ("infinity": until closed).
+  std::chrono::milliseconds session_ttl{std::chrono::hours{1}};
+  /// Sessions the group routes at most (1-1000000); a request opening one
+  /// more gets `pool_saturated`.
+  int max_sessions = 10000;
 };
 
 /// A whole host: its pools plus process-wide settings.

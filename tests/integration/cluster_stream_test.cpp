@@ -49,27 +49,8 @@ TEST_CASE("cluster: a stream through a remote pool brings every chunk in "
   CHECK(reader.outcome()->chunks == 200);
   CHECK_THAT(reader.outcome()->worker, Catch::StartsWith("default/w"));
 
-  // Binary chunks cross as bytes.
-  auto bytes = client->client().stream(
-    far_stream("count_bytes", R"({"n": 3, "size": 1000})"));
-  for (int i = 0; i < 3; ++i) {
-    auto chunk = bytes.next();
-    REQUIRE(chunk);
-    CHECK(chunk->binary);
-    CHECK(chunk->data.size() == 1000);
-  }
-  CHECK_FALSE(bytes.next());
-  CHECK(bytes.outcome().ok());
-
-  // A cancel reaches the generator there; the end says cancelled.
-  auto endless = client->client().stream(
-    far_stream("count", R"({"n": 1000000, "ms": 5})"));
-  REQUIRE(endless.next());
-  endless.cancel();
-  while (endless.next()) {
-  }
-  REQUIRE_FALSE(endless.outcome());
-  CHECK(endless.outcome().error().code == error_code::cancelled);
+  // Binary chunks cross as bytes; a cancel reaches the generator there.
+  check_binary_stream_and_cancel(*client, "far");
 
   // Calls and streams go on side by side afterwards.
   auto sum = client->client().execute("far", "add", R"({"a": 1, "b": 2})");

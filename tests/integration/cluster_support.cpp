@@ -107,4 +107,54 @@ std::unique_ptr<host> start_client(host_config cfg) {
   return std::move(*started);
 }
 
+host_config group_config(const temp_dir& tmp, int port, int near_size,
+                         group_strategy strategy) {
+  using namespace std::chrono_literals;
+  auto cfg = client_config(tmp, port);
+  pool_config near;
+  near.name = "near";
+  near.size = near_size;
+  near.startup_timeout = 10s;
+  near.shutdown_timeout = 2s;
+  cfg.pools.push_back(near);
+  pool_group_config both;
+  both.name = "both";
+  both.members = {"near", "far"};
+  both.strategy = strategy;
+  both.status_interval = 100ms;
+  cfg.pool_groups.push_back(both);
+  return cfg;
+}
+
+void check_binary_stream_and_cancel(host& h, const std::string& pool) {
+  execute_request req;
+  req.pool = pool;
+  req.command = "count_bytes";
+  req.args_json = R"({"n": 3, "size": 1000})";
+  auto bytes = h.client().stream(req);
+  for (int i = 0; i < 3; ++i) {
+    auto chunk = bytes.next();
+    REQUIRE(chunk);
+    CHECK(chunk->binary);
+    CHECK(chunk->data.size() == 1000);
+  }
+  CHECK_FALSE(bytes.next());
+  CHECK(bytes.outcome().ok());
+  req.command = "count";
+  req.args_json = R"({"n": 1000000, "ms": 5})";
+  auto endless = h.client().stream(req);
+  REQUIRE(endless.next());
+  endless.cancel();
+  while (endless.next()) {
+  }
+  REQUIRE_FALSE(endless.outcome());
+  CHECK(endless.outcome().error().code == error_code::cancelled);
+}
+
+void check_no_local_workers() {
+  using namespace std::chrono_literals;
+  CHECK(eventually([] { return python_workers_of(::getpid()).empty(); },
+                   5000ms));
+}
+
 } // namespace snakepit::it

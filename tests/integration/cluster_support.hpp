@@ -44,4 +44,17 @@ host_config client_config(const temp_dir& tmp, int port,
 /// Starts a host on `cfg` that does not serve (no admin socket).
 std::unique_ptr<host> start_client(host_config cfg);
 
+/// `client_config` plus a local pool "near" of `near_size` workers and the
+/// group "both" of near and far with `strategy` (status every 100 ms).
+host_config group_config(const temp_dir& tmp, int port, int near_size,
+                         group_strategy strategy);
+
+/// Streams through `pool` of `h`: 3 binary chunks of 1000 bytes cross as
+/// bytes, and a cancel after the first chunk of an endless stream reaches
+/// the generator (the end says `cancelled`).
+void check_binary_stream_and_cancel(host& h, const std::string& pool);
+
+/// The test process's own Python workers are gone once its host is.
+void check_no_local_workers();
+
 } // namespace snakepit::it

@@ -37,3 +37,20 @@ TEST_CASE("call_ledger: unknown ids close nothing", "[call_ledger]") {
   CHECK_FALSE(ledger.close(42).has_value());
   CHECK(ledger.close_all().empty());
 }
+
+TEST_CASE("call_ledger: close_if answers only the calls it matches",
+          "[call_ledger]") {
+  call_ledger<std::string> ledger;
+  auto a = ledger.open("a1");
+  ledger.open("b1");
+  auto c = ledger.open("a2");
+  // A group's member stopped: its calls, oldest first, with their ids.
+  auto closed = ledger.close_if(
+    [](const std::string& answer) { return answer[0] == 'a'; });
+  REQUIRE(closed.size() == 2);
+  CHECK(closed[0] == std::pair<uint64_t, std::string>{a, "a1"});
+  CHECK(closed[1] == std::pair<uint64_t, std::string>{c, "a2"});
+  CHECK(ledger.size() == 1);
+  CHECK_FALSE(ledger.close(a).has_value());
+  CHECK(ledger.close_all() == std::vector<std::string>{"b1"});
+}

@@ -164,7 +164,9 @@ TEST_CASE("pool group: defaults, and every key is read", "[config][group]") {
                            "members = [\"a\", \"b\"]\n"
                            "[[pool_groups]]\nname = \"h\"\nmembers = [\"a\"]\n"
                            "strategy = \"round_robin\"\n"
-                           "status_interval = \"2s\"\n",
+                           "status_interval = \"2s\"\n"
+                           "session_ttl = \"infinity\"\n"
+                           "max_sessions = 5\n",
                        "t.toml");
   REQUIRE(r.ok());
   REQUIRE(r.config->pool_groups.size() == 2);
@@ -173,9 +175,13 @@ TEST_CASE("pool group: defaults, and every key is read", "[config][group]") {
   CHECK(g.members == std::vector<std::string>{"a", "b"});
   CHECK(g.strategy == group_strategy::least_loaded);
   CHECK(g.status_interval == std::chrono::milliseconds{500});
+  CHECK(g.session_ttl == std::chrono::hours{1});
+  CHECK(g.max_sessions == 10000);
   const auto& h = r.config->pool_groups[1];
   CHECK(h.strategy == group_strategy::round_robin);
   CHECK(h.status_interval == std::chrono::seconds{2});
+  CHECK(h.session_ttl == std::chrono::milliseconds::max());
+  CHECK(h.max_sessions == 5);
   CHECK(to_string(group_strategy::round_robin) == "round_robin");
   CHECK(group_strategy_from_string("least_loaded")
         == group_strategy::least_loaded);
@@ -205,7 +211,8 @@ TEST_CASE("pool group: members are this host's pools, each once",
                   "pool_groups[1].members[0]", "is a pool group");
 }
 
-TEST_CASE("pool group: name, strategy and interval", "[config][group]") {
+TEST_CASE("pool group: name, strategy, interval and sessions",
+          "[config][group]") {
   auto group = [](const std::string& lines) {
     return errors_of(two_pools + "[[pool_groups]]\nmembers = [\"a\"]\n" + lines
                      + "\n");
@@ -218,6 +225,20 @@ TEST_CASE("pool group: name, strategy and interval", "[config][group]") {
                   "\"random\" is not \"least_loaded\" or \"round_robin\"");
   check_one_error(group("name = \"g\"\nstatus_interval = \"0s\""),
                   "pool_groups[0].status_interval", "greater than 0s");
+  check_one_error(group("name = \"g\"\nsession_ttl = \"0s\""),
+                  "pool_groups[0].session_ttl", "greater than 0s");
+  check_one_error(group("name = \"g\"\nmax_sessions = 0"),
+                  "pool_groups[0].max_sessions", "between 1 and 1000000");
+  // The group must not forget a session before its local member does.
+  check_one_error(errors_of("[[pools]]\nname = \"a\"\nsession_ttl = \"2h\"\n"
+                            "[[pool_groups]]\nname = \"g\"\n"
+                            "members = [\"a\"]\n"),
+                  "pool_groups[0].session_ttl",
+                  "is 1h, shorter than the session_ttl of member a (2h)");
+  CHECK(errors_of("[[pools]]\nname = \"a\"\nsession_ttl = \"2h\"\n"
+                  "[[pool_groups]]\nname = \"g\"\nmembers = [\"a\"]\n"
+                  "session_ttl = \"infinity\"\n")
+          .empty());
   check_one_error(group("name = \"g\"\nmember = [\"a\"]"),
                   "pool_groups[0].member", "did you mean \"members\"?");
   check_one_error(errors_of(two_pools + "[pool_groups]\nname = \"g\"\n"),

@@ -94,6 +94,24 @@ TEST_CASE("group_balancer: a snapshot counts the calls in flight when it "
   CHECK(b.in_flight(0) == 0);
 }
 
+TEST_CASE("group_balancer: a session's call sent without a pick counts "
+          "against its member",
+          "[group_balancer]") {
+  group_balancer b{group_strategy::least_loaded, 2};
+  b.report(0, load(2));
+  b.report(1, load(2));
+  b.sent(0);
+  b.sent(0);
+  CHECK(b.in_flight(0) == 2);
+  CHECK(b.headroom(0) == 0);
+  // The next picks go where the room is, though member 0 comes first in
+  // turn.
+  CHECK(b.pick() == 1u);
+  CHECK(b.pick() == 1u);
+  b.answered(0);
+  CHECK(b.headroom(0) == 1);
+}
+
 TEST_CASE("group_balancer: round_robin takes each member up in turn",
           "[group_balancer]") {
   group_balancer b{group_strategy::round_robin, 3};
