@@ -38,19 +38,19 @@ std::optional<std::size_t> session_member(group_ptr self, reply_promise& rp,
   auto route = st.sessions.route(id);
   auto session = "session " + id + " of " + group_text(st);
   switch (route.route) {
-    case group_session_route::kind::member:
-      st.balancer.sent(route.member);
-      return route.member;
-    case group_session_route::kind::new_session:
+    case session_route::kind::holder:
+      st.balancer.sent(route.holder);
+      return route.holder;
+    case session_route::kind::new_session:
       return pick(self, rp);
-    case group_session_route::kind::lost:
+    case session_route::kind::lost:
       rp.deliver(execute_reply{make_failure(
         error_code::session_lost,
-        session + " is lost: its member " + st.members[route.member].name
+        session + " is lost: its member " + st.members[route.holder].name
           + " " + route.reason
           + "; close it (or let it expire) to start it anew")});
       return std::nullopt;
-    case group_session_route::kind::full:
+    case session_route::kind::full:
       rp.deliver(execute_reply{make_failure(
         error_code::pool_saturated,
         group_text(st) + " holds " + std::to_string(st.sessions.size())
@@ -148,7 +148,7 @@ void member_stopped(group_ptr self, std::size_t i, const caf::error& reason) {
   }
   // A pool that stops loses its workers, and the sessions' state with
   // them (a pool restarted knows none of its sessions).
-  st.sessions.member_stopped(i, why, now());
+  st.sessions.holder_gone(i, why, now());
   m.handle = nullptr;
   record(self, i, down_snapshot(m.name, make_failure(error_code::pool_failed,
                                                      why)));

@@ -210,7 +210,7 @@ group_actor::behavior_type group_behavior(group_ptr self, host_actor root,
   auto& st = self->state;
   st.root = std::move(root);
   st.balancer = group_balancer{cfg.strategy, cfg.members.size()};
-  st.sessions = group_sessions{cfg.session_ttl,
+  st.sessions = session_holders{cfg.session_ttl,
                                static_cast<std::size_t>(cfg.max_sessions)};
   for (const auto& name : cfg.members) {
     member_link m;
@@ -253,10 +253,7 @@ group_actor::behavior_type group_behavior(group_ptr self, host_actor root,
       if (caller)
         accept_call(self, rp, std::move(req), std::move(caller));
       else
-        rp.deliver(execute_reply{make_failure(
-          error_code::invalid_arguments,
-          "a stream needs an actor to send its chunks to; request it from "
-          "one")});
+        rp.deliver(execute_reply{no_stream_caller()});
       return rp;
     },
     [self](stream_ack_atom, uint64_t call, uint32_t n) {
@@ -294,10 +291,10 @@ group_actor::behavior_type group_behavior(group_ptr self, host_actor root,
       auto& st = self->state;
       auto route = st.sessions.route(id);
       switch (route.route) {
-        case group_session_route::kind::member:
+        case session_route::kind::holder:
           st.sessions.forget(id);
-          return self->delegate(st.members[route.member].handle, atom, id);
-        case group_session_route::kind::lost:
+          return self->delegate(st.members[route.holder].handle, atom, id);
+        case session_route::kind::lost:
           // Its member stopped and holds nothing of it any more.
           st.sessions.forget(id);
           return true;

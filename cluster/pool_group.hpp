@@ -11,7 +11,7 @@
 /// retried on another member. When no member takes requests, calls get
 /// `node_down` (every member's host away) or `pool_failed` at once. A
 /// session's requests all go to the member that took its first one
-/// (core/group_sessions.hpp); a stream goes through a relay
+/// (core/session_holders.hpp); a stream goes through a relay
 /// (cluster/stream_relay.hpp) and counts as a call until it ends.
 
 #include <caf/fwd.hpp>

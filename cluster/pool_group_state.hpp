@@ -16,7 +16,7 @@
 #include "cluster/stream_relay.hpp"
 #include "core/call_ledger.hpp"
 #include "core/group_balancer.hpp"
-#include "core/group_sessions.hpp"
+#include "core/session_holders.hpp"
 
 namespace snakepit::detail {
 
@@ -58,7 +58,7 @@ struct group_state {
   host_actor root;
   std::vector<member_link> members;
   group_balancer balancer{group_strategy::least_loaded, 0};
-  group_sessions sessions{std::chrono::hours{1}, 0};
+  session_holders sessions{std::chrono::hours{1}, 0};
   /// Calls in flight to every member; a stream's id is its call's.
   call_ledger<group_call> calls;
   stream_relays streams;

@@ -1,111 +1,23 @@
 #include "cluster/remote_pool.hpp"
 
-#include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <map>
-#include <vector>
 
 #include <snakepit/errors.hpp>
 #include <snakepit/telemetry/bus.hpp>
 
-#include "cluster/node_actor.hpp"
-#include "cluster/stream_relay.hpp"
+#include "cluster/remote_pool_state.hpp"
 #include "cluster/tls_front.hpp"
-#include "core/call_ledger.hpp"
 #include "core/config_checker.hpp"
-#include "core/recovery_backoff.hpp"
 
 namespace snakepit {
 
 namespace {
 
-using reconnect_atom = caf::atom_constant<caf::atom("sp_rrecon")>;
-
-using proxy_actor = pool_actor::extend<
-  caf::reacts_to<reconnect_atom>,
-  caf::reacts_to<subscribe_remote_atom, caf::actor, uint16_t>,
-  caf::reacts_to<stream_ended_atom, uint64_t, execute_reply>>;
-
-enum class link_state { connecting, up, down };
-
-/// A call sent to the other host, until it is answered.
-struct pending_call {
-  caf::typed_response_promise<execute_reply> answer;
-  std::string command;
-  std::chrono::steady_clock::time_point started;
-};
-
-struct proxy_state {
-  remote_pool_config cfg;
-  remote_route route;
-  link_state link = link_state::connecting;
-  node_actor node;
-  pool_actor remote;
-  /// The node of the last connection lost: the middleman may still hand
-  /// it out from its cache right after the loss (refused once).
-  caf::node_id dead;
-  /// Counts connection attempts and losses: answers of an older attempt
-  /// are ignored.
-  uint64_t attempt = 0;
-  /// Why the last attempt failed or the connection was lost.
-  std::string problem = "not connected yet";
-  call_ledger<pending_call> calls;
-  /// Streams in flight, by call (cluster/stream_relay.hpp).
-  stream_relays streams;
-  recovery_backoff backoff{std::chrono::milliseconds{100},
-                           std::chrono::seconds{5}};
-  /// await_ready callers waiting for the first attempt to end.
-  std::vector<caf::typed_response_promise<pool_snapshot>> awaiting;
-  /// Local actors subscribed to the other host's telemetry, with their
-  /// topic bits: subscribed again on each connection.
-  std::map<caf::actor_addr, std::pair<caf::actor, uint16_t>> subscribers;
-
-  static inline const char* name = "snakepit.remote_pool";
-};
-
-using proxy_ptr = proxy_actor::stateful_pointer<proxy_state>;
-
-std::string node_text(const proxy_state& st) {
-  return "host " + st.cfg.node + " (pool " + st.cfg.pool + ")";
-}
-
-failure node_down(const proxy_state& st) {
-  return make_failure(error_code::node_down, "remote pool " + st.cfg.name
-                                               + ": " + node_text(st) + " "
-                                               + st.problem);
-}
-
-pool_snapshot down_snapshot(const proxy_state& st) {
-  pool_snapshot s;
-  s.name = st.cfg.name;
-  s.failed = node_down(st);
-  return s;
-}
-
-/// Answers `call` with `reply` and publishes `request.executed` for it,
-/// tagged with the other host.
-void finish(proxy_ptr self, pending_call& call, execute_reply reply) {
-  if (telemetry::has_subscribers(
-        telemetry::topic::of<telemetry::request_executed>())) {
-    const auto& st = self->state;
-    const auto& worker = reply ? reply->worker : reply.error().worker;
-    std::chrono::microseconds wait{reply ? reply->queue_us
-                                         : reply.error().queue_us};
-    telemetry::publish(
-      self, telemetry::make_request_executed(
-              st.cfg.name, worker, call.command, reply.ok(),
-              std::chrono::steady_clock::now() - call.started, wait,
-              reply.ok() ? std::string{} : to_string(reply.code()),
-              reply.ok() ? static_cast<int64_t>(reply->chunks) : 0,
-              reply.ok() ? static_cast<int64_t>(reply->chunk_bytes) : 0,
-              st.cfg.node));
-  }
-  call.answer.deliver(std::move(reply));
-}
+using namespace remote_detail;
 
 void answer_awaiting(proxy_ptr self);
 void connect(proxy_ptr self);
@@ -139,6 +51,7 @@ void went_up(proxy_ptr self, node_actor node, pool_actor remote) {
   st.problem = "is connected";
   self->monitor(st.node);
   self->monitor(st.remote);
+  note_run(self);
   for (auto& [addr, sub] : st.subscribers)
     self->send(st.node, subscribe_remote_atom::value, sub.first, sub.second);
   spdlog::info("remote pool {}: connected to {}", st.cfg.name, node_text(st));
@@ -308,85 +221,13 @@ caf::typed_response_promise<pool_snapshot> forward_snapshot(proxy_ptr self,
   return rp;
 }
 
-/// The failure of a call the other host did not answer.
-failure unanswered(proxy_ptr self, const caf::error& err) {
-  auto& st = self->state;
-  if (err == caf::sec::request_timeout)
-    return make_failure(error_code::request_timeout,
-                        "remote pool " + st.cfg.name + ": no reply from "
-                          + node_text(st) + " within reply_timeout");
-  return make_failure(error_code::node_down,
-                      "remote pool " + st.cfg.name + ": " + node_text(st)
-                        + " failed the call: " + self->system().render(err));
-}
-
-/// The call of the current request, answered with node_down at once when
-/// the other host is not connected (then `answered` is set).
-pending_call begin_call(proxy_ptr self, const execute_request& req,
-                        bool& answered) {
-  pending_call call{self->make_response_promise<execute_reply>(), req.command,
-                    std::chrono::steady_clock::now()};
-  answered = self->state.link != link_state::up;
-  if (answered)
-    finish(self, call, execute_reply{node_down(self->state)});
-  return call;
-}
-
-caf::typed_response_promise<execute_reply>
-forward_call(proxy_ptr self, execute_request& req) {
-  auto& st = self->state;
-  bool answered = false;
-  auto call = begin_call(self, req, answered);
-  auto rp = call.answer;
-  if (answered)
-    return rp;
-  auto id = st.calls.open(std::move(call));
-  req.pool = st.cfg.pool;
-  self->request(st.remote, st.cfg.reply_timeout, execute_atom::value,
-                std::move(req))
-    .then(
-      [self, id](execute_reply& reply) {
-        if (auto call = self->state.calls.close(id))
-          finish(self, *call, std::move(reply));
-      },
-      [self, id](caf::error& err) {
-        if (auto call = self->state.calls.close(id))
-          finish(self, *call, execute_reply{unanswered(self, err)});
-      });
-  return rp;
-}
-
-/// A stream: the relay requests it there and passes it on to the caller;
-/// its end comes back as `stream_ended_atom`.
-caf::typed_response_promise<execute_reply>
-forward_stream(proxy_ptr self, execute_request& req) {
-  auto& st = self->state;
-  // Before the promise takes the request over (and its sender with it).
-  auto caller = caf::actor_cast<caf::actor>(self->current_sender());
-  bool answered = false;
-  auto call = begin_call(self, req, answered);
-  auto rp = call.answer;
-  if (answered)
-    return rp;
-  if (!caller) {
-    finish(self, call,
-           execute_reply{make_failure(error_code::invalid_arguments,
-                                      "a stream needs an actor to send its "
-                                      "chunks to; request it from one")});
-    return rp;
-  }
-  auto id = st.calls.open(std::move(call));
-  req.pool = st.cfg.pool;
-  st.streams.open(self, std::move(caller), st.remote, std::move(req), id,
-                  caf::duration{st.cfg.reply_timeout});
-  return rp;
-}
-
 proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg,
                                  remote_route route) {
   auto& st = self->state;
   st.backoff = recovery_backoff{cfg.reconnect_backoff,
                                 cfg.reconnect_backoff_max};
+  st.sessions = session_holders{cfg.session_ttl,
+                                static_cast<std::size_t>(cfg.max_sessions)};
   st.route = std::move(route);
   st.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& down) {
@@ -458,11 +299,8 @@ proxy_actor::behavior_type proxy(proxy_ptr self, remote_pool_config cfg,
         return to_caf_error(node_down(self->state));
       return self->delegate(self->state.remote, atom);
     },
-    [self](close_session_atom atom, const std::string& id)
-      -> caf::result<bool> {
-      if (self->state.link != link_state::up)
-        return to_caf_error(node_down(self->state));
-      return self->delegate(self->state.remote, atom, id);
+    [self](close_session_atom, const std::string& id) {
+      return close_session(self, id);
     },
     [self](reconnect_atom) {
       if (self->state.link == link_state::down)

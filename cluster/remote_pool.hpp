@@ -8,7 +8,8 @@
 /// or `node_down` when the host is not connected or goes away while the
 /// call is in flight (the call may or may not have run there). A lost host
 /// is connected again with backoff. Streams go through a relay per stream
-/// (cluster/stream_relay.hpp).
+/// (cluster/stream_relay.hpp). The sessions of a pool there that restarted
+/// are lost (`session_lost`), not started afresh.
 
 #include <caf/fwd.hpp>
 

@@ -78,6 +78,12 @@ caf::behavior relay(relay_ptr self, caf::actor owner, caf::actor caller,
 
 } // namespace
 
+failure no_stream_caller() {
+  return make_failure(error_code::invalid_arguments,
+                      "a stream needs an actor to send its chunks to; "
+                      "request it from one");
+}
+
 void stream_relays::open(caf::local_actor* owner, caf::actor caller,
                          pool_actor pool, execute_request req, uint64_t call,
                          caf::duration timeout) {

@@ -29,6 +29,10 @@ namespace snakepit {
 /// `call` ended with `reply` (its end, or why there was none).
 using stream_ended_atom = caf::atom_constant<caf::atom("sp_sended")>;
 
+/// The failure of a stream requested by no actor (an anonymous request):
+/// its chunks would have nowhere to go.
+failure no_stream_caller();
+
 /// The streams an owner passes on, each through its relay, by call id.
 class stream_relays {
 public:

@@ -153,6 +153,8 @@ void validate_remote_pool(checker& check, const remote_pool_config& remote,
                      remote.reconnect_backoff);
   check.duration(prefix + "reply_timeout", remote.reply_timeout, false,
                  false);
+  check.duration(prefix + "session_ttl", remote.session_ttl, false, true);
+  check.between(prefix + "max_sessions", remote.max_sessions, 1, 1000000);
 }
 
 void validate_pool_group(checker& check, const pool_group_config& group,
@@ -192,14 +194,21 @@ void validate_pool_group(checker& check, const pool_group_config& group,
   check.between(prefix + "max_sessions", group.max_sessions, 1, 1000000);
   // A group that forgot a session before its member did would send its
   // next request to another member, where its state is not.
-  for (const auto& p : cfg.pools)
-    if (seen.count(p.name) > 0 && p.session_ttl > group.session_ttl)
+  auto no_shorter = [&](const std::string& member,
+                        std::chrono::milliseconds ttl) {
+    if (seen.count(member) > 0 && ttl > group.session_ttl
+        && group.session_ttl.count() > 0)
       check.fail(prefix + "session_ttl",
                  "is " + format_duration(group.session_ttl)
-                   + ", shorter than the session_ttl of member " + p.name
-                   + " (" + format_duration(p.session_ttl)
+                   + ", shorter than the session_ttl of member " + member
+                   + " (" + format_duration(ttl)
                    + "): the group would forget sessions its member still "
                      "holds");
+  };
+  for (const auto& p : cfg.pools)
+    no_shorter(p.name, p.session_ttl);
+  for (const auto& r : cfg.remote_pools)
+    no_shorter(r.name, r.session_ttl);
 }
 
 } // namespace snakepit

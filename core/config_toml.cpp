@@ -154,13 +154,18 @@ constexpr std::array<string_key<remote_pool_config>, 3>
     {"pool", &remote_pool_config::pool},
   }};
 
-constexpr std::array<duration_key<remote_pool_config>, 4>
+constexpr std::array<int_key<remote_pool_config>, 1> remote_pool_int_keys{{
+  {"max_sessions", &remote_pool_config::max_sessions},
+}};
+
+constexpr std::array<duration_key<remote_pool_config>, 5>
   remote_pool_duration_keys{{
     {"connect_timeout", &remote_pool_config::connect_timeout, false},
     {"reconnect_backoff", &remote_pool_config::reconnect_backoff, false},
     {"reconnect_backoff_max", &remote_pool_config::reconnect_backoff_max,
      false},
     {"reply_timeout", &remote_pool_config::reply_timeout, false},
+    {"session_ttl", &remote_pool_config::session_ttl, true},
   }};
 
 // The keys of each [[pool_groups]] entry.
@@ -428,7 +433,8 @@ private:
           read_bool(prefix + "tls", *tls, remote.tls.emplace());
         }
         read_flat_table(table, prefix, remote, {"tls"},
-                        remote_pool_string_keys, remote_pool_duration_keys);
+                        remote_pool_string_keys, remote_pool_int_keys,
+                        remote_pool_duration_keys);
       });
   }
 

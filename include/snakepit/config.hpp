@@ -296,6 +296,14 @@ struct remote_pool_config {
   /// TLS when `[cluster.tls]` is set. A node that is not on loopback needs
   /// TLS.
   std::optional<bool> tls;
+  /// The remote pool remembers the sessions it passed on for this long
+  /// without a request ("infinity": until closed), so that those of a
+  /// host or pool that restarted fail with `session_lost`; at least the
+  /// pool's own `session_ttl` there.
+  std::chrono::milliseconds session_ttl{std::chrono::hours{1}};
+  /// Sessions it remembers at most (1-1000000); a request opening one more
+  /// gets `pool_saturated`. Like the pool's `max_sessions` there.
+  int max_sessions = 10000;
 };
 
 /// How a pool group picks the member for a request.
@@ -326,7 +334,7 @@ struct pool_group_config {
   /// How often the group asks each member for its load.
   std::chrono::milliseconds status_interval{std::chrono::milliseconds{500}};
   /// The group forgets which member holds a session after this long
-  /// without a request of it; at least each local member's `session_ttl`
+  /// without a request of it; at least each member's `session_ttl`
   /// ("infinity": until closed).
   std::chrono::milliseconds session_ttl{std::chrono::hours{1}};
   /// Sessions the group routes at most (1-1000000); a request opening one

@@ -76,8 +76,9 @@ public:
 
   /// Waits until every pool is ready or failed (bounded by its start-up
   /// timeouts and restart budget), then every remote pool (until its first
-  /// attempt to connect ended, and its pool there is ready); returns their
-  /// status in config order, pools first.
+  /// attempt to connect ended, and its pool there is ready), then every
+  /// pool group (its members summed); returns their status in config
+  /// order: pools, remote pools, groups.
   std::vector<pool_snapshot> await_ready();
 
   /// Blocking access to the pools.

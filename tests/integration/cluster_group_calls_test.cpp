@@ -7,8 +7,6 @@
 
 #include <caf/all.hpp>
 
-#include <nlohmann/json.hpp>
-
 #include <csignal>
 #include <map>
 
@@ -43,15 +41,7 @@ std::string member_of(const execute_reply& reply) {
 
 /// `session_add` in `session` through the group; its reply.
 execute_reply add_in(host& h, const std::string& session) {
-  return h.client().execute(group_request("session_add", R"({"amount": 1})",
-                                          session));
-}
-
-/// The running total of a `session_add` reply.
-int total_of(const execute_reply& reply) {
-  INFO(describe(reply));
-  REQUIRE(reply.ok());
-  return nlohmann::json::parse(reply->result_json).at("total").get<int>();
+  return session_add(h, "both", session);
 }
 
 /// Reads `reader` to its end, from chunk `first` on; the chunks read,

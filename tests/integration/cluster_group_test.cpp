@@ -154,10 +154,7 @@ TEST_CASE("pool group: a member's host killed under load: every call is "
 
   // The host comes back on the same port: calls under load reach it.
   server = serve_on_port(config, port);
-  REQUIRE(eventually([&] {
-    auto s = client->client().status("far");
-    return s && s->failed.code == error_code::none;
-  }, patience, 100ms));
+  await_connected(*client, "far");
   {
     group_load load{*client, 8};
     CHECK(eventually([&] { return dispatched(*client, "far") >= 10; },

@@ -2,6 +2,8 @@
 
 #include <regex>
 
+#include <nlohmann/json.hpp>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -107,6 +109,14 @@ std::unique_ptr<host> start_client(host_config cfg) {
   return std::move(*started);
 }
 
+void await_connected(host& h, const std::string& pool) {
+  using namespace std::chrono_literals;
+  REQUIRE(eventually([&] {
+    auto s = h.client().status(pool);
+    return s && s->failed.code == error_code::none;
+  }, patience, 100ms));
+}
+
 host_config group_config(const temp_dir& tmp, int port, int near_size,
                          group_strategy strategy) {
   using namespace std::chrono_literals;
@@ -149,6 +159,22 @@ void check_binary_stream_and_cancel(host& h, const std::string& pool) {
   }
   REQUIRE_FALSE(endless.outcome());
   CHECK(endless.outcome().error().code == error_code::cancelled);
+}
+
+execute_reply session_add(host& h, const std::string& pool,
+                          const std::string& session) {
+  execute_request req;
+  req.pool = pool;
+  req.command = "session_add";
+  req.args_json = R"({"amount": 1})";
+  req.session_id = session;
+  return h.client().execute(req);
+}
+
+int total_of(const execute_reply& reply) {
+  INFO(describe(reply));
+  REQUIRE(reply.ok());
+  return nlohmann::json::parse(reply->result_json).at("total").get<int>();
 }
 
 void check_no_local_workers() {

@@ -44,6 +44,10 @@ host_config client_config(const temp_dir& tmp, int port,
 /// Starts a host on `cfg` that does not serve (no admin socket).
 std::unique_ptr<host> start_client(host_config cfg);
 
+/// Waits until remote pool `pool` of `h` is connected (its status not
+/// failed), e.g. after its host restarted.
+void await_connected(host& h, const std::string& pool);
+
 /// `client_config` plus a local pool "near" of `near_size` workers and the
 /// group "both" of near and far with `strategy` (status every 100 ms).
 host_config group_config(const temp_dir& tmp, int port, int near_size,
@@ -53,6 +57,14 @@ host_config group_config(const temp_dir& tmp, int port, int near_size,
 /// bytes, and a cancel after the first chunk of an endless stream reaches
 /// the generator (the end says `cancelled`).
 void check_binary_stream_and_cancel(host& h, const std::string& pool);
+
+/// `session_add` of 1 in session `session` through `pool` of `h` (the
+/// showcase keeps a running total per session); its reply.
+execute_reply session_add(host& h, const std::string& pool,
+                          const std::string& session);
+
+/// The running total of a `session_add` reply.
+int total_of(const execute_reply& reply);
 
 /// The test process's own Python workers are gone once its host is.
 void check_no_local_workers();

@@ -169,7 +169,7 @@ TEST_CASE("cluster: a host killed under load fails its calls in flight with "
 }
 
 TEST_CASE("cluster: a frozen host (SIGSTOP) is down after node_timeout, and "
-          "once thawed it serves again",
+          "once thawed it serves again, its sessions kept",
           "[integration][cluster][signals]") {
   temp_dir tmp;
   child_process server{{cli_path(), "run", "-c", serving_config(tmp, 0)}};
@@ -177,6 +177,7 @@ TEST_CASE("cluster: a frozen host (SIGSTOP) is down after node_timeout, and "
   // Heartbeats every 200 ms, down after 1 s of silence (client_config).
   auto client = start_client(client_config(tmp, port));
   REQUIRE(client->await_ready().front().ready == 2);
+  CHECK(total_of(session_add(*client, "far", "kept")) == 1);
 
   std::optional<result<execute_output>> in_flight;
   std::thread caller{[&] {
@@ -201,9 +202,46 @@ TEST_CASE("cluster: a frozen host (SIGSTOP) is down after node_timeout, and "
     auto r = client->client().execute("far", "add", R"({"a": 3, "b": 4})");
     return r && r->result_json == "7";
   }, 10000ms, 100ms));
+  // The same pool there, connected again: its sessions go on.
+  CHECK(total_of(session_add(*client, "far", "kept")) == 2);
   client.reset();
   server.signal(SIGTERM);
   CHECK(server.wait_exit(patience) == 0);
+}
+
+TEST_CASE("cluster: the sessions of a host that restarted are lost, not "
+          "started afresh",
+          "[integration][cluster][sessions][signals]") {
+  temp_dir tmp;
+  auto port = free_port();
+  auto config = serving_config(tmp, port, 1);
+  auto server = serve_on_port(config, port);
+  auto client = start_client(client_config(tmp, port));
+  REQUIRE(client->await_ready().front().ready == 1);
+  for (int total = 1; total <= 3; ++total)
+    CHECK(total_of(session_add(*client, "far", "s1")) == total);
+
+  server->signal(SIGKILL);
+  REQUIRE(server->wait_exit(patience) == 128 + SIGKILL);
+  server = serve_on_port(config, port);
+  await_connected(*client, "far");
+  // Its state went with the host: lost, and still lost on the next call.
+  for (int i = 0; i < 2; ++i) {
+    auto lost = session_add(*client, "far", "s1");
+    REQUIRE_FALSE(lost);
+    CHECK(lost.error().code == error_code::session_lost);
+    CHECK_THAT(lost.error().message, Catch::Contains("restarted"));
+  }
+  // New sessions work; a closed lost one starts anew.
+  CHECK(total_of(session_add(*client, "far", "s2")) == 1);
+  auto closed = client->client().close_session("far", "s1");
+  REQUIRE(closed);
+  CHECK(*closed);
+  CHECK(total_of(session_add(*client, "far", "s1")) == 1);
+  CHECK(total_of(session_add(*client, "far", "s1")) == 2);
+  client.reset();
+  server->signal(SIGTERM);
+  CHECK(server->wait_exit(patience) == 0);
 }
 
 TEST_CASE("cluster: listening on an address that is not loopback is refused "

@@ -158,6 +158,29 @@ TEST_CASE("remote pool: TLS by default with [cluster.tls], needed off "
                   "remote_pools[0].tls", "true or false");
 }
 
+TEST_CASE("remote pool: session keys, and a group's ttl against its "
+          "remote members'",
+          "[config][group]") {
+  auto r = read_config(two_pools, "t.toml");
+  REQUIRE(r.ok());
+  CHECK(r.config->remote_pools[0].session_ttl == std::chrono::hours{1});
+  CHECK(r.config->remote_pools[0].max_sessions == 10000);
+  r = read_config(two_pools + "session_ttl = \"2h\"\nmax_sessions = 7\n",
+                  "t.toml");
+  REQUIRE(r.ok());
+  CHECK(r.config->remote_pools[0].session_ttl == std::chrono::hours{2});
+  CHECK(r.config->remote_pools[0].max_sessions == 7);
+  check_one_error(errors_of(two_pools + "max_sessions = 0\n"),
+                  "remote_pools[0].max_sessions", "between 1 and 1000000");
+  check_one_error(errors_of(two_pools + "session_ttl = \"0s\"\n"),
+                  "remote_pools[0].session_ttl", "greater than 0s");
+  check_one_error(errors_of(two_pools + "session_ttl = \"infinity\"\n"
+                                        "[[pool_groups]]\nname = \"g\"\n"
+                                        "members = [\"a\", \"b\"]\n"),
+                  "pool_groups[0].session_ttl",
+                  "shorter than the session_ttl of member b (infinity)");
+}
+
 TEST_CASE("pool group: defaults, and every key is read", "[config][group]") {
   auto r = read_config(two_pools
                          + "[[pool_groups]]\nname = \"g\"\n"

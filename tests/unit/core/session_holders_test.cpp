@@ -1,10 +1,10 @@
-#include "core/group_sessions.hpp"
+#include "core/session_holders.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace snakepit;
 using namespace std::chrono_literals;
-using kind = group_session_route::kind;
+using kind = session_route::kind;
 
 namespace {
 
@@ -12,34 +12,34 @@ const time_point t0{};
 
 } // namespace
 
-TEST_CASE("group_sessions: a session stays with the member of its first "
+TEST_CASE("session_holders: a session stays with the holder of its first "
           "call",
-          "[group_sessions]") {
-  group_sessions s{1h, 10};
+          "[session_holders]") {
+  session_holders s{1h, 10};
   CHECK(s.route("a").route == kind::new_session);
   s.call_started("a", 1, t0);
   auto r = s.route("a");
-  CHECK(r.route == kind::member);
-  CHECK(r.member == 1u);
+  CHECK(r.route == kind::holder);
+  CHECK(r.holder == 1u);
   // Only its first call binds it.
   s.call_started("a", 0, t0 + 1s);
-  CHECK(s.route("a").member == 1u);
+  CHECK(s.route("a").holder == 1u);
   CHECK(s.size() == 1u);
 }
 
-TEST_CASE("group_sessions: a stopped member's sessions are lost until "
+TEST_CASE("session_holders: a gone holder's sessions are lost until "
           "closed or expired",
-          "[group_sessions]") {
-  group_sessions s{1min, 10};
+          "[session_holders]") {
+  session_holders s{1min, 10};
   s.call_started("a", 0, t0);
   s.call_started("b", 1, t0);
   s.call_ended("a", t0);
   s.call_ended("b", t0);
-  s.member_stopped(0, "member p stopped", t0 + 10s);
+  s.holder_gone(0, "member p stopped", t0 + 10s);
   auto r = s.route("a");
   CHECK(r.route == kind::lost);
   CHECK(r.reason == "member p stopped");
-  CHECK(s.route("b").route == kind::member);
+  CHECK(s.route("b").route == kind::holder);
   // A call of a lost session that still ends later keeps it lost.
   s.call_ended("a", t0 + 20s);
   CHECK(s.route("a").route == kind::lost);
@@ -48,45 +48,45 @@ TEST_CASE("group_sessions: a stopped member's sessions are lost until "
   CHECK(s.route("a").route == kind::new_session);
 }
 
-TEST_CASE("group_sessions: idle sessions expire after the ttl, busy ones "
+TEST_CASE("session_holders: idle sessions expire after the ttl, busy ones "
           "never",
-          "[group_sessions]") {
-  group_sessions s{1min, 10};
+          "[session_holders]") {
+  session_holders s{1min, 10};
   s.call_started("idle", 0, t0);
   s.call_ended("idle", t0 + 1s);
   s.call_started("busy", 0, t0);
-  s.member_stopped(1, "gone", t0);
+  s.holder_gone(1, "gone", t0);
   CHECK(s.expire(t0 + 60s) == 0u);
   CHECK(s.expire(t0 + 61s) == 1u);
   CHECK(s.route("idle").route == kind::new_session);
-  CHECK(s.route("busy").route == kind::member);
+  CHECK(s.route("busy").route == kind::holder);
   CHECK(s.expire(t0 + 10h) == 0u);
   // A lost session expires from when it was lost, a call still running
-  // on its stopped member or not.
-  s.member_stopped(0, "gone", t0 + 10h);
+  // on its gone holder or not.
+  s.holder_gone(0, "gone", t0 + 10h);
   CHECK(s.expire(t0 + 10h + 59s) == 0u);
   CHECK(s.expire(t0 + 10h + 60s) == 1u);
   CHECK(s.size() == 0u);
 }
 
-TEST_CASE("group_sessions: an infinite ttl keeps sessions until closed",
-          "[group_sessions]") {
-  group_sessions s{std::chrono::milliseconds::max(), 10};
+TEST_CASE("session_holders: an infinite ttl keeps sessions until closed",
+          "[session_holders]") {
+  session_holders s{std::chrono::milliseconds::max(), 10};
   s.call_started("a", 0, t0);
   s.call_ended("a", t0);
   CHECK(s.expire(time_point::max() - 1h) == 0u);
   CHECK(s.size() == 1u);
 }
 
-TEST_CASE("group_sessions: new sessions beyond max_sessions are refused, "
+TEST_CASE("session_holders: new sessions beyond max_sessions are refused, "
           "known ones still routed",
-          "[group_sessions]") {
-  group_sessions s{1h, 2};
+          "[session_holders]") {
+  session_holders s{1h, 2};
   s.call_started("a", 0, t0);
   s.call_started("b", 1, t0);
   CHECK(s.route("c").route == kind::full);
-  CHECK(s.route("a").route == kind::member);
-  s.member_stopped(0, "gone", t0);
+  CHECK(s.route("a").route == kind::holder);
+  s.holder_gone(0, "gone", t0);
   // Lost sessions count until closed.
   CHECK(s.route("c").route == kind::full);
   s.forget("a");
