@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+#include <string_view>
+
 #include <snakepit/errors.hpp>
 #include <snakepit/telemetry/bus.hpp>
 #include <snakepit/telemetry/events.hpp>
@@ -13,6 +16,19 @@
 #include "actors/pool_spares.hpp"
 
 namespace snakepit::detail {
+
+namespace {
+
+/// Worker slots with a worker ready: a replacement and the worker it
+/// replaces (still draining) count once.
+std::size_t slots_served(const pool_state& st) {
+  std::set<std::string_view> slots;
+  for (const auto& [key, w] : st.workers)
+    slots.insert(w.slot);
+  return slots.size();
+}
+
+} // namespace
 
 void on_worker_ready(pool_ptr self, worker_ready& ev) {
   auto& st = self->state;
@@ -35,7 +51,7 @@ void on_worker_ready(pool_ptr self, worker_ready& ev) {
   st.workers[ev.key] = std::move(entry);
   spdlog::info("pool {}: {}/{} workers ready ({} pid {}, {} {}, {} slot(s), "
                "GIL {})",
-               st.cfg.name, st.workers.size(), st.cfg.size, ev.id,
+               st.cfg.name, slots_served(st), st.cfg.size, ev.id,
                ev.info.pid, ev.info.implementation, ev.info.python_version,
                ev.info.slots, ev.info.gil_enabled ? "enabled" : "disabled");
   warn_if_gil_bound(self, ev);

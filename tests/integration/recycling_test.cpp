@@ -195,6 +195,7 @@ TEST_CASE("recycling: a manual recycle returns at once and lets the call in "
           "[integration][recycling]") {
   temp_dir tmp;
   auto cfg = make_config(tmp / "run", 1);
+  captured_log log;
   host_fixture host{cfg};
   event_log events{host.system()};
   REQUIRE(host.await_ready().all_ready());
@@ -226,6 +227,11 @@ TEST_CASE("recycling: a manual recycle returns at once and lets the call in "
   await_replacement(host, old.id);
   CHECK(eventually([&] { return process_gone(old.info.pid); }));
   events.cancel();
+  // The replacement fills the slot of the worker it replaces: still one
+  // of one ready, though both ran for a while.
+  INFO(log.text());
+  CHECK(log.matching({"workers ready"}).size() == 2);
+  CHECK(log.matching({"1/1 workers ready"}).size() == 2);
 }
 
 TEST_CASE("recycling: a call that outlasts drain_timeout fails and the old "
