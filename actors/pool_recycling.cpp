@@ -129,12 +129,15 @@ bool begin_recycle(pool_ptr self, uint64_t key, recycle_reason reason) {
                          : "starting its replacement");
   if (via_spare)
     return swap_in_spare(self, slot, key);
-  self->request(st.supervision.supervisor, caf::infinite, replace_child_atom::value, slot)
+  // Only the instance being recycled: if it crashed and its slot was
+  // restarted meanwhile, the fresh one is left alone.
+  self->request(st.supervision.supervisor, caf::infinite,
+                replace_child_atom::value, slot, w->second.handle)
     .then(
       [self, slot, key](const caf::actor& fresh) {
         if (!fresh)
           abandon_recycle(self, slot, key,
-                         "its slot is restarting or the pool is stopping");
+                         "its slot restarted, or the pool is stopping");
       },
       [self, slot, key](const caf::error& err) {
         abandon_recycle(self, slot, key, from_caf_error(err).message);

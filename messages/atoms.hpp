@@ -23,7 +23,9 @@ using health_atom = caf::atom_constant<caf::atom("sp_health")>;
 /// `(recover_atom, uint64_t round)`.
 using recover_atom = caf::atom_constant<caf::atom("sp_recover")>;
 /// Starts a new instance of a supervised child while the old one keeps
-/// running: `(replace_child_atom, std::string id) -> caf::actor`.
+/// running: `(replace_child_atom, std::string id) -> caf::actor`, or
+/// `(replace_child_atom, std::string id, caf::actor instance) -> caf::actor`
+/// to replace only that instance.
 using replace_child_atom = caf::atom_constant<caf::atom("sp_replace")>;
 /// Moves a supervised child's running instance into another child, whose
 /// instance retires; the first child starts anew:

@@ -65,6 +65,27 @@ child* find_child(sup_ptr self, const caf::actor_addr& addr) {
   return nullptr;
 }
 
+/// Starts a new instance of child `id` while the running one retires, if
+/// that one is `*expected` (any when null); the new instance, or invalid
+/// when the child is not running it (restarting, or restarted since the
+/// caller looked) or the supervisor is shutting down.
+caf::actor replace_child(sup_ptr self, const std::string& id,
+                         const caf::actor* expected) {
+  auto& st = self->state;
+  if (st.shutting_down)
+    return {};
+  for (auto& c : st.children) {
+    if (c.spec.id != id || !c.handle
+        || (expected != nullptr && c.handle != *expected))
+      continue;
+    spdlog::debug("{}: replacing child {}", st.flags.name, id);
+    c.retiring.push_back(std::move(c.handle));
+    start_child(self, c);
+    return c.handle;
+  }
+  return {};
+}
+
 /// Forgets the retired instance `addr`; false when it is none.
 bool forget_retired(sup_ptr self, const caf::actor_addr& addr) {
   for (auto& c : self->state.children) {
@@ -326,19 +347,12 @@ caf::behavior supervisor_behavior(sup_ptr self, supervisor_flags flags,
           self->send_exit(old, caf::exit_reason::kill);
       }
     },
-    [self](replace_child_atom, const std::string& id) -> caf::actor {
-      auto& st = self->state;
-      if (st.shutting_down)
-        return {};
-      for (auto& c : st.children) {
-        if (c.spec.id != id || !c.handle)
-          continue;
-        spdlog::debug("{}: replacing child {}", st.flags.name, id);
-        c.retiring.push_back(std::move(c.handle));
-        start_child(self, c);
-        return c.handle;
-      }
-      return {};
+    [self](replace_child_atom, const std::string& id) {
+      return replace_child(self, id, nullptr);
+    },
+    [self](replace_child_atom, const std::string& id,
+           const caf::actor& instance) {
+      return instance ? replace_child(self, id, &instance) : caf::actor{};
     },
     [self](adopt_child_atom, const std::string& from, const std::string& into,
            const caf::actor& instance) {

@@ -37,6 +37,9 @@
 ///       // no child has that id
 ///   (replace_child_atom, std::string id) -> (caf::actor)  // the new
 ///       // instance; invalid if the child is not running or shutting down
+///   (replace_child_atom, std::string id, caf::actor instance)
+///       -> (caf::actor)  // the same, but only if the child runs
+///       // `instance`: invalid, and nothing started, once it restarted
 ///   (adopt_child_atom, std::string from, std::string into,
 ///    caf::actor instance) -> (bool)  // false, and nothing changed, unless
 ///       // `from` runs `instance` and `into` runs

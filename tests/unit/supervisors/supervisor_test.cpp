@@ -246,6 +246,17 @@ caf::actor replace(fixture& f, const caf::actor& sup, const std::string& id) {
   return out;
 }
 
+/// Replaces child `id` only if it runs `instance`.
+caf::actor replace_instance(fixture& f, const caf::actor& sup,
+                            const std::string& id,
+                            const caf::actor& instance) {
+  caf::scoped_actor self{*f.sys};
+  caf::actor out;
+  self->request(sup, 5s, replace_child_atom::value, id, instance)
+    .receive([&](caf::actor& a) { out = a; }, [](caf::error&) {});
+  return out;
+}
+
 } // namespace
 
 TEST_CASE("replace_child starts a new instance while the old one runs",
@@ -270,6 +281,32 @@ TEST_CASE("replace_child starts a new instance while the old one runs",
   CHECK(f.log->count("a") == 2);
   CHECK(f.lookup(sup, "a") == fresh);
   CHECK(!replace(f, sup, "missing"));
+  CHECK(f.stop_and_wait(sup) == caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("replace_child of an instance leaves a child alone once it "
+          "restarted",
+          "[supervisor]") {
+  fixture f;
+  auto sup = spawn_supervisor(*f.sys, fast_flags(restart_strategy::one_for_one),
+                              {make_child(f.log, "a")});
+  auto first = f.lookup(sup, "a");
+  // The instance crashes and is restarted before the replacement is asked
+  // for: the fresh instance is not replaced, and nothing else starts.
+  caf::anon_send(first, crash_atom::value);
+  REQUIRE(f.wait_starts("a", 2));
+  auto second = f.lookup(sup, "a");
+  REQUIRE(second);
+  CHECK(second != first);
+  CHECK(!replace_instance(f, sup, "a", first));
+  CHECK(!replace_instance(f, sup, "a", caf::actor{}));
+  CHECK(f.log->count("a") == 2);
+  CHECK(f.lookup(sup, "a") == second);
+  // The instance it runs is replaced.
+  auto third = replace_instance(f, sup, "a", second);
+  REQUIRE(third);
+  CHECK(third != second);
+  CHECK(f.log->count("a") == 3);
   CHECK(f.stop_and_wait(sup) == caf::exit_reason::user_shutdown);
 }
 
