@@ -26,9 +26,6 @@ inline constexpr name_rules command_rules{256, false, false};
 /// longest pool name) of UTF-8, no control characters.
 inline constexpr name_rules pool_rules{64, true, false};
 
-/// A request's session id: empty or at most 1024 bytes of UTF-8.
-inline constexpr name_rules session_rules{1024, true, true};
-
 /// The name of a binary argument: 1-256 bytes of UTF-8, no control
 /// characters.
 inline constexpr name_rules binary_arg_rules{256, false, false};

@@ -50,6 +50,10 @@ std::optional<std::size_t> session_member(group_ptr self, reply_promise& rp,
           + " " + route.reason
           + "; close it (or let it expire) to start it anew")});
       return std::nullopt;
+    case session_route::kind::invalid:
+      rp.deliver(execute_reply{make_failure(error_code::invalid_arguments,
+                                            route.reason)});
+      return std::nullopt;
     case session_route::kind::full:
       rp.deliver(execute_reply{make_failure(
         error_code::pool_saturated,

@@ -48,6 +48,8 @@ std::optional<failure> enter_session(proxy_ptr self, pending_call& call,
     st.sessions.expire(now());
     route = st.sessions.route(req.session_id);
   }
+  if (route.route == session_route::kind::invalid)
+    return make_failure(error_code::invalid_arguments, route.reason);
   if (route.route == session_route::kind::lost)
     return session_lost(st, req.session_id, route.reason);
   if (route.route == session_route::kind::full)

@@ -37,6 +37,10 @@ struct name_rules {
   bool allow_control = false;
 };
 
+/// A request's session id: empty or at most 1024 bytes of UTF-8 (checked
+/// by pools, and by pool groups and remote pools before they remember it).
+inline constexpr name_rules session_rules{1024, true, true};
+
 /// Checks `value` of the field `field` ("command", "pool", "session_id")
 /// against `rules`: an empty string when it passes, else what is wrong,
 /// naming the field and quoting a prefix of the value. Costs at most

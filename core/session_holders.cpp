@@ -1,5 +1,7 @@
 #include "core/session_holders.hpp"
 
+#include "core/input_text.hpp"
+
 namespace snakepit {
 
 session_holders::session_holders(std::chrono::milliseconds ttl,
@@ -9,6 +11,9 @@ session_holders::session_holders(std::chrono::milliseconds ttl,
 
 session_route session_holders::route(const std::string& id) const {
   using kind = session_route::kind;
+  if (auto problem = check_name("session_id", id, session_rules);
+      !problem.empty())
+    return {kind::invalid, 0, std::move(problem)};
   auto i = sessions_.find(id);
   if (i == sessions_.end())
     return {sessions_.size() >= max_ ? kind::full : kind::new_session};

@@ -32,6 +32,9 @@ struct session_route {
     lost,
     /// A new session over `max_sessions`: fail with `pool_saturated`.
     full,
+    /// Not a session id (`reason`: too long, not UTF-8): fail with
+    /// `invalid_arguments`, nothing remembered.
+    invalid,
   };
   kind route = kind::new_session;
   std::size_t holder = 0;
@@ -46,7 +49,8 @@ public:
   /// at most `max_sessions` are kept, lost ones included.
   session_holders(std::chrono::milliseconds ttl, std::size_t max_sessions);
 
-  /// Where the next request of session `id` goes.
+  /// Where the next request of session `id` goes; O(length of `id`) to
+  /// check it.
   session_route route(const std::string& id) const;
 
   /// A call of `id` starts on `holder`: a new session is kept by it.

@@ -158,6 +158,10 @@ TEST_CASE("pool group: a session's requests all reach the member that took "
   CHECK(*closed);
   CHECK(total_of(add_in(*client, "s0")) == 1);
   CHECK(total_of(add_in(*client, "s1")) == 5);
+  // An id no pool takes is refused before the group remembers it.
+  auto huge = add_in(*client, std::string(100000, 's'));
+  REQUIRE_FALSE(huge);
+  CHECK(huge.error().code == error_code::invalid_arguments);
   // A session the group never routed: no member knows it.
   auto unknown = client->client().close_session("both", "never");
   REQUIRE(unknown);

@@ -92,3 +92,15 @@ TEST_CASE("session_holders: new sessions beyond max_sessions are refused, "
   s.forget("a");
   CHECK(s.route("c").route == kind::new_session);
 }
+
+TEST_CASE("session_holders: ids a pool would refuse are refused, not "
+          "remembered",
+          "[session_holders]") {
+  session_holders s{1h, 10};
+  auto long_id = s.route(std::string(1025, 'x'));
+  CHECK(long_id.route == kind::invalid);
+  CHECK_THAT(long_id.reason, Catch::Contains("session_id"));
+  CHECK(s.route(std::string{"a\xff"}).route == kind::invalid);
+  CHECK(s.route(std::string(1024, 'x')).route == kind::new_session);
+  CHECK(s.size() == 0u);
+}
